@@ -1,0 +1,440 @@
+// Package agent wires kidtimed together: the store, the trusted clock, the
+// process and session sources, the accountant, the rules, the enforcer and
+// the local API (DESIGN.md §2). New builds it from a Config and Deps; Run
+// serves until its context ends.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/api"
+	"github.com/kidtime/kidtime/agent/auth"
+	"github.com/kidtime/kidtime/agent/clock"
+	"github.com/kidtime/kidtime/agent/enforce"
+	"github.com/kidtime/kidtime/agent/ipc"
+	"github.com/kidtime/kidtime/agent/monitor"
+	"github.com/kidtime/kidtime/agent/store"
+	"github.com/kidtime/kidtime/rules"
+)
+
+// Version is the daemon's version, reported by the health route.
+var Version = "0.1.0"
+
+// Config is what the daemon is told at start.
+type Config struct {
+	// DataDir holds the database (kidtime.db) and its backups.
+	DataDir string
+	// Socket is the API socket path ("" = ipc.DefaultPath()).
+	Socket string
+	// PolicyFile, when set, is imported at start if no policy is stored yet
+	// (a school's preset policy installed with the package).
+	PolicyFile string
+	Logger     *slog.Logger
+
+	// Tick is how often usage is counted and decisions re-evaluated (1 s).
+	Tick time.Duration
+	// FlushEvery is how often usage is written to the store (2 s).
+	FlushEvery time.Duration
+	// ReconcileEvery is how often the full process scan runs (15 s).
+	ReconcileEvery time.Duration
+	// IdleThreshold: no input for longer means the child is away (3 min).
+	IdleThreshold time.Duration
+	// HeartbeatTimeout: a companion silent for longer is missing (20 s).
+	HeartbeatTimeout time.Duration
+	// Location is the local time zone for days (time.Local).
+	Location *time.Location
+}
+
+func (c *Config) defaults() {
+	if c.Tick <= 0 {
+		c.Tick = time.Second
+	}
+	if c.FlushEvery <= 0 {
+		c.FlushEvery = 2 * time.Second
+	}
+	if c.ReconcileEvery <= 0 {
+		c.ReconcileEvery = 15 * time.Second
+	}
+	if c.IdleThreshold <= 0 {
+		c.IdleThreshold = 3 * time.Minute
+	}
+	if c.HeartbeatTimeout <= 0 {
+		c.HeartbeatTimeout = 20 * time.Second
+	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Socket == "" {
+		c.Socket = ipc.DefaultPath()
+	}
+}
+
+// Deps are the OS adapters; Default() gives the real ones, tests may swap
+// some for fakes.
+type Deps struct {
+	Procs      monitor.ProcessSource
+	Hasher     monitor.Hasher
+	Classifier monitor.Classifier
+	// Watch starts the process event stream; nil or an error means polling.
+	Watch func(ctx context.Context) (<-chan ProcEvent, error)
+	// Sessions connects to logind; nil or an error means none.
+	Sessions func(ctx context.Context) (SessionSource, error)
+	Actions  enforce.Actions
+	Users    Users
+	Clock    clock.Source
+	// Notify shows a desktop notification in a user's session.
+	Notify func(ctx context.Context, uid uint32, title, body string) error
+}
+
+// ProcEvent is a process event (exec/exit/overrun).
+type ProcEvent struct {
+	Exec, Exit, Overrun bool
+	PID                 int
+	Time                time.Time
+}
+
+// Session is an OS login session (logind).
+type Session struct {
+	ID     string
+	UID    uint32
+	Active bool
+	Locked bool
+	Idle   bool
+}
+
+// SessionSource lists and acts on login sessions.
+type SessionSource interface {
+	Sessions(ctx context.Context) ([]Session, error)
+}
+
+// Users looks up OS accounts.
+type Users interface {
+	Lookup(name string) (uid uint32, err error)
+	IsAdmin(uid uint32) (bool, error)
+	List() ([]Account, error)
+}
+
+// Account is a local OS account.
+type Account struct {
+	Name  string
+	UID   uint32
+	Admin bool
+}
+
+// Agent is the running daemon.
+type Agent struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+
+	st       *store.Store
+	clk      *clock.Clock
+	tracker  *monitor.Tracker
+	acct     *monitor.Accountant
+	enf      *enforce.Enforcer
+	sessions SessionSource
+	tokens   *auth.Sessions
+	limiter  *auth.Limiter
+	apps     *appCache
+
+	mu       sync.Mutex
+	children map[string]*childState // by name
+	byUID    map[uint32]*childState
+	global   rules.File // defaultProfile and help (children live in the store)
+	lastCode int64      // last accepted parent-code counter (no replay)
+	ready    chan struct{}
+}
+
+// New builds an agent; nothing runs until Run.
+func New(cfg Config, deps Deps) *Agent {
+	cfg.defaults()
+	a := &Agent{cfg: cfg, deps: deps, log: cfg.Logger,
+		children: map[string]*childState{}, byUID: map[uint32]*childState{}, ready: make(chan struct{})}
+	return a
+}
+
+// Ready is closed once the agent serves its API.
+func (a *Agent) Ready() <-chan struct{} { return a.ready }
+
+// now is the trusted time in the local zone.
+func (a *Agent) now() time.Time { return a.clk.Now().In(a.cfg.Location) }
+
+func dayOf(t time.Time) string { return t.Format(time.DateOnly) }
+
+// Run opens the store, starts the sources and the API, and enforces until
+// ctx ends. It returns an error only when it cannot start or the store
+// fails for good.
+func (a *Agent) Run(ctx context.Context) (err error) {
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	st, err := store.Open(ctx, filepath.Join(a.cfg.DataDir, "kidtime.db"), store.WithLogger(a.log))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	a.st = st
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
+
+	src := a.deps.Clock
+	if src == nil {
+		src = clock.System{}
+	}
+	var mark clock.Mark
+	if b, err := st.Setting(ctx, settingClockMark); err == nil {
+		if m, err := clock.UnmarshalMark(b); err == nil {
+			mark = m
+		} else {
+			a.log.Warn("agent: bad clock mark; starting without", "err", err)
+		}
+	}
+	clk, jump := clock.New(src, mark)
+	a.clk = clk
+	now := a.now()
+	a.event(ctx, "", "agent_start", map[string]any{"version": Version, "pid": os.Getpid()})
+	if jump != nil {
+		a.log.Warn("agent: clock jump at start", "jump", jump.String())
+		a.event(ctx, "", "clock_jump", map[string]any{"wall": jump.Wall, "trusted": jump.Trusted, "deltaSec": int64(jump.Delta / time.Second), "atStart": true})
+	}
+	if b, err := st.Setting(ctx, settingRunning); err == nil && string(b) == "1" && !mark.Wall.IsZero() {
+		gap := now.Sub(mark.Wall)
+		a.event(ctx, "", "agent_restart", map[string]any{"gapSec": int64(gap / time.Second), "lastSeen": mark.Wall, "clean": false})
+	}
+	if err := st.SetSetting(ctx, settingRunning, []byte("1")); err != nil {
+		return fmt.Errorf("mark running: %w", err)
+	}
+
+	a.tokens = auth.NewSessions(a.now, 15*time.Minute, 12*time.Hour)
+	a.limiter = auth.NewLimiter(a.now)
+	if b, err := st.Setting(ctx, settingLimiter); err == nil {
+		if err := a.limiter.UnmarshalJSON(b); err != nil {
+			a.log.Warn("agent: bad PIN limiter state; starting fresh but strict", "err", err)
+		}
+	}
+	a.apps = newAppCache(st)
+	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
+	a.acct = monitor.NewAccountant(usageSink{st}, a.apps)
+	a.acct.MaxStep = 3 * a.cfg.Tick
+	a.enf = enforce.New(a.deps.Actions, recorder{a}, a.log, a.now)
+
+	if a.cfg.PolicyFile != "" {
+		if err := a.seedPolicy(ctx, a.cfg.PolicyFile); err != nil {
+			return err
+		}
+	}
+	if err := a.reload(ctx); err != nil {
+		return fmt.Errorf("load children: %w", err)
+	}
+	if a.deps.Sessions != nil {
+		s, err := a.deps.Sessions(ctx)
+		if err != nil {
+			a.log.Info("agent: no logind; presence comes from companions and processes", "err", err)
+		} else {
+			a.sessions = s
+		}
+	}
+
+	l, err := ipc.Listen(a.cfg.Socket)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Socket, err)
+	}
+	srv := api.New(a.routes(), a.identify, a.log)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	apiErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		apiErr <- srv.Serve(ctx, l)
+	}()
+	defer func() {
+		cancel()
+		wg.Wait()
+		_ = l.Close()
+		if un, ok := l.(*net.UnixListener); ok {
+			_ = un
+		}
+	}()
+
+	var events <-chan ProcEvent
+	if a.deps.Watch != nil {
+		ch, err := a.deps.Watch(ctx)
+		if err != nil {
+			a.log.Info("agent: no process events; polling the process table every tick", "err", err)
+		} else {
+			events = ch
+		}
+	}
+	if _, err := a.reconcile(ctx); err != nil {
+		a.log.Warn("agent: first process scan failed", "err", err)
+	}
+	if events != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.watchLoop(ctx, events)
+		}()
+	}
+	close(a.ready)
+	a.log.Info("kidtimed running", "data", a.cfg.DataDir, "socket", a.cfg.Socket, "procEvents", events != nil, "logind", a.sessions != nil)
+
+	err = a.loop(ctx, events == nil, apiErr)
+	a.shutdown()
+	return err
+}
+
+// loop ticks until ctx ends.
+func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error {
+	tick := time.NewTicker(a.cfg.Tick)
+	defer tick.Stop()
+	lastFlush, lastScan, lastBackup := a.now(), a.now(), time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-apiErr:
+			if err != nil {
+				return fmt.Errorf("api: %w", err)
+			}
+			return nil
+		case <-tick.C:
+		}
+		now := a.now()
+		if poll || now.Sub(lastScan) >= a.cfg.ReconcileEvery {
+			lastScan = now
+			if _, err := a.reconcile(ctx); err != nil {
+				a.log.Warn("agent: process scan failed", "err", err)
+			}
+		}
+		a.tick(ctx, now)
+		if now.Sub(lastFlush) >= a.cfg.FlushEvery {
+			lastFlush = now
+			a.flush(ctx)
+		}
+		if now.Sub(lastBackup) >= 24*time.Hour {
+			lastBackup = now
+			go a.maintain(ctx, now)
+		}
+	}
+}
+
+// flush writes usage and the clock mark.
+func (a *Agent) flush(ctx context.Context) {
+	if err := a.acct.Flush(ctx); err != nil {
+		a.log.Error("agent: writing usage failed", "err", err)
+	}
+	if err := a.st.SetSetting(ctx, settingClockMark, clock.MarshalMark(a.clk.Mark())); err != nil {
+		a.log.Error("agent: writing clock mark failed", "err", err)
+	}
+}
+
+func (a *Agent) maintain(ctx context.Context, now time.Time) {
+	if _, err := a.st.Backup(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("agent: daily backup failed", "err", err)
+	}
+	if err := a.st.Prune(ctx, now); err != nil && ctx.Err() == nil {
+		a.log.Warn("agent: pruning old data failed", "err", err)
+	}
+}
+
+func (a *Agent) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.flush(ctx)
+	a.event(ctx, "", "agent_stop", nil)
+	if err := a.st.SetSetting(ctx, settingRunning, []byte("0")); err != nil {
+		a.log.Error("agent: clearing running mark failed", "err", err)
+	}
+	a.log.Info("kidtimed stopped")
+}
+
+// Settings keys.
+const (
+	settingClockMark = "clock.mark"
+	settingRunning   = "agent.running"
+	settingLimiter   = "auth.limiter"
+	settingPIN       = "auth.pin"
+	settingTOTP      = "auth.totp"
+	settingGlobal    = "policy.global"
+	settingOptions   = "options"
+)
+
+// event appends an event, logging a failure (events never stop the agent).
+func (a *Agent) event(ctx context.Context, child, kind string, detail map[string]any) {
+	if _, err := a.st.AppendEvent(ctx, store.Event{At: a.now(), Child: child, Kind: kind, Detail: detail}); err != nil {
+		if errors.Is(err, store.ErrNotFound) && child != "" {
+			// The child was removed meanwhile: keep the event without them.
+			_, err = a.st.AppendEvent(ctx, store.Event{At: a.now(), Kind: kind, Detail: detail})
+		}
+		if err != nil {
+			a.log.Error("agent: event not stored", "kind", kind, "child", child, "err", err)
+		}
+	}
+}
+
+type recorder struct{ a *Agent }
+
+func (r recorder) Record(ctx context.Context, child, kind string, detail map[string]any) {
+	r.a.event(ctx, child, kind, detail)
+}
+
+type usageSink struct{ st *store.Store }
+
+func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
+	kind := store.KindScreen
+	if iv.Kind == monitor.KindGame {
+		kind = store.KindGame
+	}
+	return s.st.AddUsage(ctx, store.Interval{Child: iv.Child, AppID: iv.AppID, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
+}
+
+// appCache maps apps to store ids.
+type appCache struct {
+	st *store.Store
+	mu sync.Mutex
+	id map[string]int64
+}
+
+func newAppCache(st *store.Store) *appCache { return &appCache{st: st, id: map[string]int64{}} }
+
+func (c *appCache) AppID(ctx context.Context, app monitor.App) (int64, error) {
+	key := app.Key()
+	c.mu.Lock()
+	id, ok := c.id[key]
+	c.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	sum := app.SHA256
+	if sum == "" {
+		// No content hash (unreadable executable): identify by path.
+		sum = pathKey(app.Path)
+	}
+	rating := ""
+	if app.MinAge >= 0 {
+		rating = fmt.Sprintf("%d+", app.MinAge)
+	}
+	got, err := c.st.UpsertApp(ctx, store.App{Path: app.Path, SHA256: sum, Name: app.Name, Category: app.Category, Rating: rating})
+	if err != nil {
+		return 0, fmt.Errorf("register app %s: %w", app.Name, err)
+	}
+	c.mu.Lock()
+	c.id[key] = got.ID
+	c.mu.Unlock()
+	return got.ID, nil
+}

@@ -1,0 +1,315 @@
+// Package apitype holds the JSON wire types and route names of kidtimed's
+// local API, shared by the server (agent/api), the typed client
+// (agent/client), the CLI and the Fyne app.
+//
+// The API is HTTP/1.1 with JSON bodies over a local socket (a Unix socket on
+// Linux and macOS, a named pipe on Windows). Every caller is identified by the
+// operating system, never by what it claims. Durations travel as whole
+// seconds in fields ending in "Sec"; times as RFC 3339 strings; days as
+// local dates "YYYY-MM-DD".
+//
+// This package imports only the standard library (and may import rules).
+package apitype
+
+import "time"
+
+// Version is the API version; routes are prefixed with "/v1".
+const Version = "v1"
+
+// Roles, from the least to the most trusted. See DESIGN.md §7.
+const (
+	RoleOther  = "other"  // any local user: health and own status only
+	RoleChild  = "child"  // an OS account that a child claims: own status, usage, requests, heartbeats
+	RoleParent = "parent" // a caller holding a token obtained with the PIN
+	RoleAdmin  = "admin"  // root, kidtime-admin group, the daemon's own uid
+)
+
+// Routes. Methods are given in the comments; each route has one required role
+// (the server's route table enforces it before the handler runs).
+const (
+	RouteHealth    = "/v1/health"    // GET  other  -> Health
+	RouteStatus    = "/v1/status"    // GET  other  -> Status (children visible to the caller)
+	RouteSetup     = "/v1/setup"     // POST admin  SetupRequest -> LoginResponse (first PIN only)
+	RouteLogin     = "/v1/login"     // POST other  LoginRequest -> LoginResponse
+	RoutePIN       = "/v1/pin"       // POST parent ChangePINRequest -> OK
+	RouteChildren  = "/v1/children"  // GET parent -> []Child ; POST parent AddChildRequest -> Child
+	RouteChild     = "/v1/children/" // + NAME: DELETE parent ; + NAME/policy: GET child(own)/parent, PUT parent (rules.ChildSpec JSON)
+	RoutePolicy    = "/v1/policy"    // GET parent -> rules.File JSON ; PUT parent rules.File JSON -> OK
+	RouteGrant     = "/v1/grant"     // POST parent (or child with a valid parent code) GrantRequest -> OK
+	RouteRequests  = "/v1/requests"  // GET child(own)/parent -> []Request ; POST child AskRequest -> Request
+	RouteAnswer    = "/v1/requests/" // + ID/answer: POST parent AnswerRequest -> Request
+	RouteUsage     = "/v1/usage"     // GET child(own)/parent ?child=&from=&to=&by=day|app|category -> Usage
+	RouteEvents    = "/v1/events"    // GET parent ?since=RFC3339|DUR&child= -> []Event
+	RouteApps      = "/v1/apps"      // GET parent ?child=&days=7 -> []AppUsage
+	RouteCode      = "/v1/code"      // GET parent -> Code (current parent code) ; POST parent -> CodeSetup (new secret, shown once)
+	RouteHeartbeat = "/v1/heartbeat" // POST child (own session only) Heartbeat -> ChildStatus
+	RouteAction    = "/v1/action"    // POST parent ActionRequest -> OK (lock now, pause games today)
+	RouteExport    = "/v1/export"    // GET parent ?child= -> the store's JSON export
+	RouteErase     = "/v1/erase"     // POST parent EraseRequest -> OK
+	RouteSettings  = "/v1/settings"  // GET parent -> Settings ; PUT parent Settings -> Settings
+	RouteAccounts  = "/v1/accounts"  // GET parent -> []Account (the machine's OS accounts, for "add a child")
+)
+
+// Error is the body of every 4xx/5xx answer.
+type Error struct {
+	Error string `json:"error"`           // a sentence saying what was wrong
+	Field string `json:"field,omitempty"` // the offending field path, when one is to blame
+	Code  string `json:"code"`            // machine-readable: bad_request, not_allowed, not_found, conflict, rate_limited, internal
+	// RetryAfterSec is set with rate_limited: how long to wait before the next try.
+	RetryAfterSec int64 `json:"retryAfterSec,omitempty"`
+}
+
+// Error codes.
+const (
+	CodeBadRequest  = "bad_request"
+	CodeNotAllowed  = "not_allowed"
+	CodeNotFound    = "not_found"
+	CodeConflict    = "conflict"
+	CodeRateLimited = "rate_limited"
+	CodeInternal    = "internal"
+)
+
+// OK is the body of answers that carry nothing else.
+type OK struct {
+	OK bool `json:"ok"`
+}
+
+// Health answers RouteHealth.
+type Health struct {
+	OK      bool      `json:"ok"`
+	Version string    `json:"version"`
+	Now     time.Time `json:"now"`
+	Role    string    `json:"role"`  // the caller's role as the daemon sees it
+	User    string    `json:"user"`  // the caller's OS account
+	Setup   bool      `json:"setup"` // a PIN has been set
+}
+
+// Status answers RouteStatus.
+type Status struct {
+	Now      time.Time     `json:"now"`
+	Day      string        `json:"day"` // the trusted local day
+	Role     string        `json:"role"`
+	User     string        `json:"user"`
+	Setup    bool          `json:"setup"`
+	Children []ChildStatus `json:"children"`
+	Help     []Contact     `json:"help"` // always includes the national hotline 111
+	// Pending is the number of requests waiting for an answer (parents only).
+	Pending int `json:"pending"`
+}
+
+// Contact is a help line shown to children; never blocked.
+type Contact struct {
+	Name   string `json:"name"`
+	Number string `json:"number"`
+	Note   string `json:"note,omitempty"`
+}
+
+// States of a child, from rules.Decision.
+const (
+	StateOK      = "ok"
+	StateWarn    = "warn"
+	StateGrace   = "grace"
+	StateBlocked = "blocked"
+)
+
+// ChildStatus is one child's day as the agent sees it now.
+type ChildStatus struct {
+	Name      string   `json:"name"`
+	Accounts  []string `json:"accounts"`
+	Age       int      `json:"age"`
+	State     string   `json:"state"`     // ok | warn | grace | blocked
+	Reason    string   `json:"reason"`    // machine-readable reason of the state (rules)
+	ReasonKey string   `json:"reasonKey"` // translation key of the human sentence
+	Active    bool     `json:"active"`    // at the PC now (a session counted as active)
+
+	ScreenUsedSec  int64 `json:"screenUsedSec"`
+	ScreenLeftSec  int64 `json:"screenLeftSec"`
+	ScreenLimitSec int64 `json:"screenLimitSec"` // today's budget including grants
+	GamesUsedSec   int64 `json:"gamesUsedSec"`
+	GamesLeftSec   int64 `json:"gamesLeftSec"`
+	GamesLimitSec  int64 `json:"gamesLimitSec"`
+
+	// NextChange is when the decision changes next (a warning, a window edge, the end).
+	NextChange time.Time `json:"nextChange,omitzero"`
+	// BackAt is when time comes back when blocked (the next allowed window or midnight).
+	BackAt time.Time `json:"backAt,omitzero"`
+	// GamesPaused is set when a parent paused games for today.
+	GamesPaused bool `json:"gamesPaused,omitempty"`
+	// Foreground is the app in front, when the companion reports it.
+	Foreground string `json:"foreground,omitempty"`
+	// CompanionSeen is the last heartbeat from the child's companion.
+	CompanionSeen time.Time `json:"companionSeen,omitzero"`
+}
+
+// SetupRequest sets the first PIN (admin only, once).
+type SetupRequest struct {
+	PIN string `json:"pin"`
+}
+
+// LoginRequest exchanges the PIN for a parent token.
+type LoginRequest struct {
+	PIN string `json:"pin"`
+}
+
+// LoginResponse carries a parent token; send it as "Authorization: Bearer TOKEN".
+type LoginResponse struct {
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
+}
+
+// ChangePINRequest changes the PIN.
+type ChangePINRequest struct {
+	Old string `json:"old"`
+	New string `json:"new"`
+}
+
+// Child is a child as stored.
+type Child struct {
+	Name      string   `json:"name"`
+	BirthYear int      `json:"birthYear"`
+	Accounts  []string `json:"accounts"`
+	Age       int      `json:"age"`
+}
+
+// AddChildRequest adds a child with the age preset (unless Preset says otherwise).
+type AddChildRequest struct {
+	Name      string   `json:"name"`
+	BirthYear int      `json:"birthYear"`
+	Accounts  []string `json:"accounts"`
+	Preset    string   `json:"preset,omitempty"` // "auto" (default) or "age:N"
+}
+
+// Kinds of time.
+const (
+	KindScreen = "screen"
+	KindGames  = "games"
+)
+
+// GrantRequest gives a child more time today. A child's own session may send
+// it with Code, the parent code from the parent's authenticator app, or PIN.
+type GrantRequest struct {
+	Child  string `json:"child"`
+	Kind   string `json:"kind"` // screen | games
+	AddSec int64  `json:"addSec"`
+	Code   string `json:"code,omitempty"`
+	PIN    string `json:"pin,omitempty"`
+}
+
+// AskRequest is a child asking for more time.
+type AskRequest struct {
+	Kind   string `json:"kind"` // screen | games
+	AddSec int64  `json:"addSec"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Request is a child's ask as stored.
+type Request struct {
+	ID         int64     `json:"id"`
+	Child      string    `json:"child"`
+	Kind       string    `json:"kind"`
+	AddSec     int64     `json:"addSec"`
+	Reason     string    `json:"reason,omitempty"`
+	Status     string    `json:"status"` // pending | approved | denied
+	GrantedSec int64     `json:"grantedSec,omitempty"`
+	AnsweredBy string    `json:"answeredBy,omitempty"`
+	Created    time.Time `json:"created"`
+	Answered   time.Time `json:"answered,omitzero"`
+}
+
+// AnswerRequest approves (with AddSec, 0 = what was asked) or denies a request.
+type AnswerRequest struct {
+	Approve bool  `json:"approve"`
+	AddSec  int64 `json:"addSec,omitempty"`
+}
+
+// Usage answers RouteUsage.
+type Usage struct {
+	Child string     `json:"child"`
+	From  string     `json:"from"`
+	To    string     `json:"to"`
+	By    string     `json:"by"` // day | app | category
+	Rows  []UsageRow `json:"rows"`
+}
+
+// UsageRow is one line of a usage report.
+type UsageRow struct {
+	Key       string `json:"key"` // the day, the app's name or the category
+	ScreenSec int64  `json:"screenSec"`
+	GamesSec  int64  `json:"gamesSec"`
+}
+
+// AppUsage is an app the child actually used, for the console's app rules.
+type AppUsage struct {
+	Name     string `json:"name"`
+	Path     string `json:"path"`
+	SHA256   string `json:"sha256"`
+	Category string `json:"category"`
+	Rule     string `json:"rule,omitempty"` // the parent's rule for it, if any
+	UsedSec  int64  `json:"usedSec"`        // over the asked period
+}
+
+// Event is one entry of the append-only event log.
+type Event struct {
+	ID     int64          `json:"id"`
+	At     time.Time      `json:"at"`
+	Child  string         `json:"child,omitempty"`
+	Kind   string         `json:"kind"`
+	Tamper bool           `json:"tamper,omitempty"` // a tamper signal the parent should look at
+	Detail map[string]any `json:"detail,omitempty"`
+}
+
+// Code answers GET RouteCode.
+type Code struct {
+	Code       string    `json:"code"`
+	ValidUntil time.Time `json:"validUntil"`
+}
+
+// CodeSetup answers POST RouteCode: the new TOTP secret, shown once.
+type CodeSetup struct {
+	Secret string `json:"secret"`
+	URL    string `json:"url"` // otpauth:// URL for a QR code
+}
+
+// Heartbeat is sent by the companion in a child's session every few seconds.
+type Heartbeat struct {
+	Session    string `json:"session,omitempty"` // XDG_SESSION_ID or display
+	Display    string `json:"display,omitempty"`
+	IdleSec    int64  `json:"idleSec"`
+	Locked     bool   `json:"locked"`
+	ForePID    int    `json:"forePid,omitempty"`
+	Fullscreen bool   `json:"fullscreen,omitempty"`
+}
+
+// Actions a parent can take on the spot.
+const (
+	ActionLock       = "lock"
+	ActionPauseGames = "pause-games"
+	ActionResume     = "resume-games"
+)
+
+// ActionRequest is a parent's action on a child.
+type ActionRequest struct {
+	Child  string `json:"child"`
+	Action string `json:"action"`
+}
+
+// EraseRequest erases everything stored about one child.
+type EraseRequest struct {
+	Child string `json:"child"`
+}
+
+// Settings are the daemon's parent-settable options.
+type Settings struct {
+	DetailRetentionDays int       `json:"detailRetentionDays"`
+	RollupRetentionDays int       `json:"rollupRetentionDays"`
+	Language            string    `json:"language,omitempty"` // "", "vi" or "en"
+	Help                []Contact `json:"help"`
+}
+
+// Account is an OS account of the machine.
+type Account struct {
+	Name  string `json:"name"`
+	UID   uint32 `json:"uid"`
+	Admin bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
+	Child string `json:"child,omitempty"` // the child who claims it, if any
+}

@@ -1,0 +1,566 @@
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/enforce"
+	"github.com/kidtime/kidtime/agent/monitor"
+	"github.com/kidtime/kidtime/agent/store"
+	"github.com/kidtime/kidtime/rules"
+)
+
+// childState is what the agent holds for one child between ticks.
+type childState struct {
+	rec  store.Child
+	spec rules.Child
+	uids []uint32
+	// admin accounts claimed by the child are never enforced on.
+	adminAccounts []string
+
+	policy    rules.Policy
+	policyErr error
+	day       string
+	warned    []string
+	dec       rules.Decision
+	usage     rules.Usage
+	gamesOff  bool // games paused by a parent for this day
+
+	hb         heartbeat
+	present    bool
+	active     bool
+	missingDay string // day the "companion missing" event was given
+}
+
+type heartbeat struct {
+	at         time.Time
+	session    string
+	idle       time.Duration
+	locked     bool
+	forePID    int
+	fullscreen bool
+}
+
+func pathKey(path string) string {
+	s := sha256.Sum256([]byte("path:" + path))
+	return hex.EncodeToString(s[:])
+}
+
+// reload reads children and policies from the store.
+func (a *Agent) reload(ctx context.Context) error {
+	recs, err := a.st.Children(ctx)
+	if err != nil {
+		return err
+	}
+	var global rules.File
+	if b, err := a.st.Setting(ctx, settingGlobal); err == nil {
+		if f, err := rules.ParseFile(b); err == nil {
+			global = *f
+		} else {
+			a.log.Error("agent: stored global policy unreadable; using defaults", "err", err)
+		}
+	}
+	now := a.now()
+	children := map[string]*childState{}
+	byUID := map[uint32]*childState{}
+	var uids []uint32
+	for _, r := range recs {
+		cs := &childState{rec: r, spec: rules.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts}}
+		if pv, err := a.st.Policy(ctx, r.Name); err == nil {
+			var spec rules.Child
+			if err := json.Unmarshal(pv.JSON, &spec); err != nil {
+				a.log.Error("agent: stored policy unreadable; using the age preset", "child", r.Name, "err", err)
+			} else {
+				cs.spec = spec
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("policy of %s: %w", r.Name, err)
+		}
+		cs.spec.Name, cs.spec.BirthYear, cs.spec.Accounts = r.Name, r.BirthYear, r.Accounts
+		for _, acc := range r.Accounts {
+			uid, err := a.deps.Users.Lookup(acc)
+			if err != nil {
+				a.log.Warn("agent: a child's account does not exist (yet)", "child", r.Name, "account", acc, "err", err)
+				continue
+			}
+			if admin, _ := a.deps.Users.IsAdmin(uid); admin {
+				a.log.Warn("agent: a child's account is an administrator; it is not enforced", "child", r.Name, "account", acc)
+				cs.adminAccounts = append(cs.adminAccounts, acc)
+				continue
+			}
+			cs.uids = append(cs.uids, uid)
+			byUID[uid] = cs
+			uids = append(uids, uid)
+		}
+		a.mu.Lock()
+		if old, ok := a.children[r.Name]; ok {
+			cs.hb, cs.warned, cs.day, cs.gamesOff, cs.missingDay = old.hb, old.warned, old.day, old.gamesOff, old.missingDay
+		}
+		a.mu.Unlock()
+		children[r.Name] = cs
+	}
+	a.mu.Lock()
+	a.children, a.byUID, a.global = children, byUID, global
+	a.mu.Unlock()
+	a.tracker.Watch(uids)
+	for _, cs := range children {
+		if err := a.prepareDay(ctx, cs, now); err != nil {
+			a.log.Error("agent: preparing the day failed", "child", cs.rec.Name, "err", err)
+		}
+		a.rememberRuleApps(cs)
+	}
+	return nil
+}
+
+// rememberRuleApps hashes the executables the parent's rules name by path
+// or name (found in PATH), so that a copy under another name is known
+// before the original ever runs.
+func (a *Agent) rememberRuleApps(cs *childState) {
+	type hasher interface{ Hash(path string) (string, error) }
+	h, ok := a.deps.Hasher.(hasher)
+	if !ok {
+		return
+	}
+	for _, r := range cs.spec.Apps {
+		path := r.Match.Path
+		if path == "" && r.Match.Name != "" {
+			path = lookPath(r.Match.Name)
+		}
+		if path == "" || r.Match.SHA256 != "" {
+			continue
+		}
+		sum, err := h.Hash(path)
+		if err != nil {
+			continue
+		}
+		cat := ""
+		if r.Category != rules.CategoryUnknown {
+			cat = r.Category.String()
+		}
+		a.tracker.Remember(monitor.App{Path: path, SHA256: sum, Name: appBase(path), Category: cat, MinAge: -1, Source: "policy"})
+	}
+}
+
+func lookPath(name string) string {
+	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/games", "/usr/local/games"} {
+		p := dir + "/" + name
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+func appBase(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		path = path[i+1:]
+	}
+	return path
+}
+
+// prepareDay resolves the child's policy for now's day, with today's grants,
+// and seeds the accountant from the store after a restart or at midnight.
+func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) error {
+	day := dayOf(now)
+	today, err := a.st.Today(ctx, cs.rec.Name, day)
+	if err != nil {
+		return fmt.Errorf("today's usage: %w", err)
+	}
+	if !a.acct.HasDay(cs.rec.Name, day) {
+		a.acct.Seed(cs.rec.Name, monitor.Totals{Day: day, Screen: today.Screen, Games: today.Games, PerApp: today.PerApp, PerGame: today.PerGame})
+	}
+	p, perr := cs.spec.Policy(now)
+	warned := []string(nil)
+	gamesOff := false
+	a.mu.Lock()
+	sameDay := cs.day == day
+	if sameDay {
+		warned, gamesOff = cs.warned, cs.gamesOff
+	}
+	a.mu.Unlock()
+	if !sameDay {
+		warned, gamesOff, err = a.dayMarks(ctx, cs.rec.Name, now)
+		if err != nil {
+			return err
+		}
+		a.enf.Release(cs.rec.Name)
+	}
+	if perr == nil {
+		p.Grants = []rules.Grant{{Day: rules.DateOf(now), Screen: today.GrantedScreen, Games: today.GrantedGames}}
+		if gamesOff {
+			p.Games[now.Weekday()] = 0
+		}
+	}
+	a.mu.Lock()
+	cs.policy, cs.policyErr, cs.day, cs.warned, cs.gamesOff = p, perr, day, warned, gamesOff
+	a.mu.Unlock()
+	return nil
+}
+
+// dayMarks rebuilds the warnings given today and the games pause from
+// today's events (so a restart does not warn twice).
+func (a *Agent) dayMarks(ctx context.Context, child string, now time.Time) (warned []string, gamesOff bool, err error) {
+	y, m, d := now.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+	evs, err := a.st.Events(ctx, midnight, child)
+	if err != nil {
+		return nil, false, fmt.Errorf("today's events: %w", err)
+	}
+	for _, e := range evs {
+		switch e.Kind {
+		case "warning":
+			if k, ok := e.Detail["key"].(string); ok {
+				warned = append(warned, k)
+			}
+		case "games_paused":
+			gamesOff = true
+		case "games_resumed":
+			gamesOff = false
+		}
+	}
+	return warned, gamesOff, nil
+}
+
+// classOf is how a child's policy sees a tracked app.
+func classOf(p *rules.Policy, app monitor.App) (rules.App, rules.Class) {
+	ra := toRulesApp(app)
+	return ra, p.Classify(ra)
+}
+
+func toRulesApp(app monitor.App) rules.App {
+	path := app.Path
+	if app.Canon != "" {
+		path = app.Canon
+	}
+	ra := rules.App{Name: appBase(path), Path: path, SHA256: app.SHA256}
+	if ra.Name == "" {
+		ra.Name = app.Name
+	}
+	switch app.Category {
+	case "game", "emulator":
+		ra.Category = rules.CategoryGame
+	case "education":
+		ra.Category = rules.CategoryEducation
+	case "":
+	default:
+		ra.Category = rules.CategoryOther
+	}
+	if app.MinAge > 0 {
+		ra.MinAge = app.MinAge
+	}
+	return ra
+}
+
+// tick counts, decides and enforces for every child.
+func (a *Agent) tick(ctx context.Context, now time.Time) {
+	if j := a.clk.Check(); j != nil {
+		a.log.Warn("agent: clock jump", "jump", j.String())
+		a.event(ctx, "", "clock_jump", map[string]any{"wall": j.Wall, "trusted": j.Trusted, "deltaSec": int64(j.Delta / time.Second)})
+	}
+	var sessions []Session
+	if a.sessions != nil {
+		s, err := a.sessions.Sessions(ctx)
+		if err != nil {
+			a.log.Debug("agent: listing sessions failed", "err", err)
+		}
+		sessions = s
+	}
+	a.mu.Lock()
+	kids := make([]*childState, 0, len(a.children))
+	for _, cs := range a.children {
+		kids = append(kids, cs)
+	}
+	a.mu.Unlock()
+
+	day := dayOf(now)
+	var presence []monitor.Presence
+	for _, cs := range kids {
+		if cs.day != day {
+			if err := a.prepareDay(ctx, cs, now); err != nil {
+				a.log.Error("agent: new day failed", "child", cs.rec.Name, "err", err)
+			}
+		}
+		presence = append(presence, a.presence(cs, sessions, now))
+	}
+	if err := a.acct.Tick(ctx, now, day, presence); err != nil {
+		a.log.Warn("agent: accounting", "err", err)
+	}
+	for i, cs := range kids {
+		a.decide(ctx, cs, sessions, presence[i], now)
+	}
+}
+
+// presence works out whether a child is at the PC: the companion's
+// heartbeat is the best witness, then logind, then (failing closed) any
+// process of theirs.
+func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) monitor.Presence {
+	p := monitor.Presence{Child: cs.rec.Name}
+	a.mu.Lock()
+	hb := cs.hb
+	pol := cs.policy
+	a.mu.Unlock()
+	var procs []monitor.Entry
+	for _, uid := range cs.uids {
+		procs = append(procs, a.tracker.ByUID(uid)...)
+	}
+	hbAlive := !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout
+	var logind []Session
+	for _, s := range sessions {
+		if slices.Contains(cs.uids, s.UID) {
+			logind = append(logind, s)
+		}
+	}
+	switch {
+	case hbAlive:
+		p.Session = hb.session
+		p.Active = !hb.locked && (hb.idle < a.cfg.IdleThreshold || hb.fullscreen)
+	case len(logind) > 0:
+		for _, s := range logind {
+			if s.Active && !s.Locked && !s.Idle {
+				p.Active, p.Session = true, s.ID
+			}
+		}
+	default:
+		p.Active = len(procs) > 0
+	}
+	if hbAlive && hb.forePID > 0 {
+		if e, ok := a.tracker.Get(hb.forePID); ok && slices.Contains(cs.uids, e.UID) {
+			app := e.App
+			p.Fore = &app
+		}
+	}
+	if cs.policyErr == nil {
+		if p.Fore != nil {
+			if _, c := classOf(&pol, *p.Fore); c.Game() {
+				p.Games = []monitor.App{*p.Fore}
+			}
+		} else {
+			for _, e := range procs {
+				if _, c := classOf(&pol, e.App); c.Game() {
+					p.Games = append(p.Games, e.App)
+				}
+			}
+		}
+	}
+	a.mu.Lock()
+	cs.present = len(procs) > 0 || hbAlive || len(logind) > 0
+	cs.active = p.Active
+	a.mu.Unlock()
+	return p
+}
+
+// usageFor builds the rules' view of today for a child, with the given
+// processes running.
+func (a *Agent) usageFor(cs *childState, procs []monitor.Entry) rules.Usage {
+	t := a.acct.Totals(cs.rec.Name, cs.day)
+	u := rules.Usage{Screen: t.Screen, Games: t.Games, Warned: slices.Clone(cs.warned)}
+	seen := map[string]bool{}
+	for _, e := range procs {
+		if seen[e.App.Key()] {
+			continue
+		}
+		seen[e.App.Key()] = true
+		var used time.Duration
+		if id, err := a.apps.AppID(context.Background(), e.App); err == nil {
+			used = t.PerApp[id]
+		}
+		u.Apps = append(u.Apps, rules.AppUsage{App: toRulesApp(e.App), Used: used, Running: true})
+	}
+	return u
+}
+
+// decide evaluates the rules for a child and carries out the decision.
+func (a *Agent) decide(ctx context.Context, cs *childState, sessions []Session, pres monitor.Presence, now time.Time) {
+	a.mu.Lock()
+	pol, perr := cs.policy, cs.policyErr
+	a.mu.Unlock()
+	if perr != nil {
+		return
+	}
+	var procs []monitor.Entry
+	for _, uid := range cs.uids {
+		procs = append(procs, a.tracker.ByUID(uid)...)
+	}
+	u := a.usageFor(cs, procs)
+	dec := rules.Evaluate(pol, u, now)
+	a.mu.Lock()
+	cs.dec, cs.usage = dec, u
+	hb := cs.hb
+	a.mu.Unlock()
+
+	for _, w := range dec.Warnings {
+		a.warn(ctx, cs, w)
+	}
+	for _, c := range dec.Close {
+		var pids []int
+		for _, e := range procs {
+			if sameApp(toRulesApp(e.App), c.App) {
+				pids = append(pids, e.PID)
+			}
+		}
+		if len(pids) > 0 {
+			a.enf.CloseApp(ctx, cs.rec.Name, pids, c.App.Name, string(c.Reason))
+		}
+	}
+	if !dec.Lock {
+		a.enf.Release(cs.rec.Name)
+		return
+	}
+	var ids []string
+	for _, s := range sessions {
+		if slices.Contains(cs.uids, s.UID) {
+			ids = append(ids, s.ID)
+		}
+	}
+	hbAlive := !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout
+	active := pres.Active || (!hbAlive && len(ids) == 0 && len(procs) > 0)
+	if hbAlive && hb.locked {
+		active = false
+	}
+	a.enf.StopSession(ctx, enforce.Target{
+		Child: cs.rec.Name, UIDs: cs.uids, Sessions: ids, Companion: hbAlive,
+		Active: active, Logout: dec.Action == rules.ActionLogout, Reason: string(dec.Reason),
+	})
+}
+
+func sameApp(a, b rules.App) bool {
+	if a.SHA256 != "" && b.SHA256 != "" {
+		return strings.EqualFold(a.SHA256, b.SHA256)
+	}
+	return a.Path == b.Path && a.Name == b.Name
+}
+
+// warn records a warning once and shows it in the child's session.
+func (a *Agent) warn(ctx context.Context, cs *childState, w rules.Warning) {
+	a.mu.Lock()
+	if slices.Contains(cs.warned, w.Key) {
+		a.mu.Unlock()
+		return
+	}
+	cs.warned = append(cs.warned, w.Key)
+	a.mu.Unlock()
+	a.event(ctx, cs.rec.Name, "warning", map[string]any{"key": w.Key, "subject": w.Subject, "reason": string(w.Reason),
+		"thresholdSec": int64(w.Threshold / time.Second), "leftSec": int64(w.Left / time.Second)})
+	if a.deps.Notify == nil {
+		return
+	}
+	title, body := warningText(a.lang(), w)
+	for _, uid := range cs.uids {
+		go func(uid uint32) {
+			nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := a.deps.Notify(nctx, uid, title, body); err != nil {
+				a.log.Debug("agent: notification not shown", "child", cs.rec.Name, "uid", uid, "err", err)
+			}
+		}(uid)
+	}
+}
+
+// reconcile rescans the process table and enforces on processes that
+// appeared without an exec event.
+func (a *Agent) reconcile(ctx context.Context) (int, error) {
+	added, err := a.tracker.Reconcile()
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range added {
+		a.onNewProcess(ctx, e)
+	}
+	return len(added), nil
+}
+
+// watchLoop handles process events as they come: the fast path that kills
+// a blocked app within milliseconds of its exec.
+func (a *Agent) watchLoop(ctx context.Context, events <-chan ProcEvent) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			switch {
+			case ev.Overrun:
+				if _, err := a.reconcile(ctx); err != nil {
+					a.log.Warn("agent: rescan after lost events failed", "err", err)
+				}
+			case ev.Exit:
+				a.tracker.Exit(ev.PID)
+			case ev.Exec:
+				e, err := a.tracker.Exec(ev.PID)
+				if err != nil {
+					a.log.Debug("agent: exec not read", "pid", ev.PID, "err", err)
+					continue
+				}
+				if e != nil {
+					a.onNewProcess(ctx, e)
+				}
+			}
+		}
+	}
+}
+
+// onNewProcess decides at once about a process that just started.
+func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
+	a.mu.Lock()
+	cs, ok := a.byUID[e.UID]
+	if !ok || cs.policyErr != nil {
+		a.mu.Unlock()
+		return
+	}
+	pol := cs.policy
+	hb := cs.hb
+	a.mu.Unlock()
+	now := a.now()
+	if _, via, blocked := a.enf.Blocked(cs.rec.Name); blocked && via == "killed" {
+		// Logged out for the day: nothing of theirs may start again.
+		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, "session.stopped")
+		return
+	}
+	u := a.usageFor(cs, []monitor.Entry{*e})
+	dec := rules.Evaluate(pol, u, now)
+	if dec.Lock && !a.lockable(cs, hb, now) {
+		// No session to lock and no companion to lock it: the child may
+		// not start anything now (outside allowed hours, time spent).
+		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, string(dec.Reason))
+		return
+	}
+	for _, c := range dec.Close {
+		if sameApp(toRulesApp(e.App), c.App) {
+			if err := a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, string(c.Reason)); err != nil {
+				a.log.Warn("agent: kill on exec failed", "err", err)
+			}
+			return
+		}
+	}
+}
+
+// lockable reports whether the child's session can be locked rather than
+// ended: a logind session of theirs, or a live companion.
+func (a *Agent) lockable(cs *childState, hb heartbeat, now time.Time) bool {
+	if !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout {
+		return true
+	}
+	if a.sessions == nil {
+		return false
+	}
+	ss, err := a.sessions.Sessions(context.Background())
+	if err != nil {
+		return false
+	}
+	for _, s := range ss {
+		if slices.Contains(cs.uids, s.UID) {
+			return true
+		}
+	}
+	return false
+}

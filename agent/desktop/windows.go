@@ -1,0 +1,156 @@
+//go:build windows
+
+package desktop
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+var (
+	user32               = windows.NewLazySystemDLL("user32.dll")
+	kernel32             = windows.NewLazySystemDLL("kernel32.dll")
+	procGetLastInputInfo = user32.NewProc("GetLastInputInfo")
+	procGetWindowTextW   = user32.NewProc("GetWindowTextW")
+	procGetWindowRect    = user32.NewProc("GetWindowRect")
+	procMonitorFromWnd   = user32.NewProc("MonitorFromWindow")
+	procGetMonitorInfoW  = user32.NewProc("GetMonitorInfoW")
+	procLockWorkStation  = user32.NewProc("LockWorkStation")
+	procGetTickCount     = kernel32.NewProc("GetTickCount")
+)
+
+const monitorDefaultToNearest = 2
+
+type lastInputInfo struct {
+	cbSize uint32
+	dwTime uint32
+}
+
+type monitorInfo struct {
+	cbSize    uint32
+	rcMonitor windows.Rect
+	rcWork    windows.Rect
+	dwFlags   uint32
+}
+
+// Open returns a probe for the interactive desktop this process runs on.
+// display is ignored on Windows. The probe works only from a process in the
+// user's session (the companion), not from the service in session 0.
+func Open(display string) (Probe, error) {
+	if err := user32.Load(); err != nil {
+		return nil, fmt.Errorf("open desktop probe: %w", err)
+	}
+	return winProbe{}, nil
+}
+
+type winProbe struct{}
+
+// Foreground implements Probe with GetForegroundWindow and
+// GetWindowThreadProcessId.
+func (winProbe) Foreground(ctx context.Context) (Window, error) {
+	if err := ctx.Err(); err != nil {
+		return Window{}, err
+	}
+	hwnd := windows.GetForegroundWindow()
+	if hwnd == 0 {
+		return Window{}, fmt.Errorf("foreground window: %w", ErrNoWindow)
+	}
+	var pid uint32
+	if _, err := windows.GetWindowThreadProcessId(hwnd, &pid); err != nil {
+		return Window{}, fmt.Errorf("foreground window: %w (%v)", ErrNoWindow, err)
+	}
+	w := Window{PID: int(pid), Verified: true}
+	buf := make([]uint16, 256)
+	if n, err := windows.GetClassName(hwnd, &buf[0], int32(len(buf))); err == nil {
+		w.Class = windows.UTF16ToString(buf[:n])
+	}
+	title := make([]uint16, 512)
+	if n, _, _ := procGetWindowTextW.Call(uintptr(hwnd), uintptr(unsafe.Pointer(&title[0])), uintptr(len(title))); n > 0 {
+		w.Title = windows.UTF16ToString(title[:n])
+	}
+	w.Fullscreen = coversMonitor(hwnd, w.Class)
+	return w, nil
+}
+
+// coversMonitor reports a window whose rectangle covers its whole monitor.
+// The desktop itself (Progman, WorkerW) does too and is not a fullscreen app.
+func coversMonitor(hwnd windows.HWND, class string) bool {
+	if hwnd == windows.GetShellWindow() || hwnd == windows.GetDesktopWindow() || class == "Progman" || class == "WorkerW" {
+		return false
+	}
+	var r windows.Rect
+	if ok, _, _ := procGetWindowRect.Call(uintptr(hwnd), uintptr(unsafe.Pointer(&r))); ok == 0 {
+		return false
+	}
+	mon, _, _ := procMonitorFromWnd.Call(uintptr(hwnd), monitorDefaultToNearest)
+	if mon == 0 {
+		return false
+	}
+	mi := monitorInfo{cbSize: uint32(unsafe.Sizeof(monitorInfo{}))}
+	if ok, _, _ := procGetMonitorInfoW.Call(mon, uintptr(unsafe.Pointer(&mi))); ok == 0 {
+		return false
+	}
+	m := mi.rcMonitor
+	return r.Left <= m.Left && r.Top <= m.Top && r.Right >= m.Right && r.Bottom >= m.Bottom
+}
+
+// Idle implements Probe with GetLastInputInfo.
+func (winProbe) Idle(ctx context.Context) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	lii := lastInputInfo{cbSize: uint32(unsafe.Sizeof(lastInputInfo{}))}
+	if ok, _, err := procGetLastInputInfo.Call(uintptr(unsafe.Pointer(&lii))); ok == 0 {
+		return 0, fmt.Errorf("idle time: GetLastInputInfo: %w", err)
+	}
+	now, _, _ := procGetTickCount.Call()
+	// Both are 32-bit millisecond tick counts; unsigned subtraction survives
+	// the wrap every 49.7 days.
+	return time.Duration(uint32(now)-lii.dwTime) * time.Millisecond, nil
+}
+
+// Close implements Probe.
+func (winProbe) Close() error { return nil }
+
+// LockScreen locks the workstation (LockWorkStation). It must run in the
+// user's interactive session.
+func LockScreen(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ok, _, err := procLockWorkStation.Call(); ok == 0 {
+		return fmt.Errorf("lock screen: LockWorkStation: %w", err)
+	}
+	return nil
+}
+
+// Notifier is not implemented on Windows: the companion shows its
+// notifications through Fyne, which uses the Windows toast API.
+type Notifier struct{}
+
+// NewNotifier returns an error wrapping ErrUnsupported on Windows.
+func NewNotifier(ctx context.Context) (*Notifier, error) {
+	return nil, fmt.Errorf("desktop notifications from agent/desktop on Windows: %w", ErrUnsupported)
+}
+
+// Notify returns an error wrapping ErrUnsupported on Windows.
+func (n *Notifier) Notify(ctx context.Context, title, body string, urgency Urgency) (uint32, error) {
+	return 0, fmt.Errorf("notify: %w", ErrUnsupported)
+}
+
+// Update returns an error wrapping ErrUnsupported on Windows.
+func (n *Notifier) Update(ctx context.Context, id uint32, title, body string, urgency Urgency) (uint32, error) {
+	return 0, fmt.Errorf("notify: %w", ErrUnsupported)
+}
+
+// Dismiss returns an error wrapping ErrUnsupported on Windows.
+func (n *Notifier) Dismiss(ctx context.Context, id uint32) error {
+	return fmt.Errorf("close notification: %w", ErrUnsupported)
+}
+
+// Close does nothing on Windows.
+func (n *Notifier) Close() error { return nil }

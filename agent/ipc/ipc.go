@@ -1,0 +1,69 @@
+// Package ipc is the local transport between kidtimed and its clients (the
+// CLI, the parents' console and the child's companion), and the source of
+// each caller's identity.
+//
+// On Unix the transport is a stream socket (DefaultPath, normally
+// /run/kidtime/kidtimed.sock) whose file mode is 0666: anyone on the machine
+// may connect, because the gate is not the file mode but the identity the
+// kernel attaches to every connection (SO_PEERCRED on Linux, LOCAL_PEERCRED
+// on macOS). PeerOf reads that identity; the API decides what the caller may
+// do with it.
+//
+// On Windows the transport is the named pipe \\.\pipe\kidtimed, whose
+// security descriptor lets authenticated users connect, and the identity is
+// the pipe client's token (the client dials at the Identification
+// impersonation level so that the server can read it, never act as it).
+package ipc
+
+import (
+	"os"
+	"slices"
+)
+
+// EnvSocket names the environment variable that overrides DefaultPath, for
+// development (`make run` as an ordinary user) and tests.
+const EnvSocket = "KIDTIME_SOCKET"
+
+// AdminGroup is the group whose members administer kidtime without being
+// root or a general administrator of the machine.
+const AdminGroup = "kidtime-admin"
+
+// Peer is the identity of the process at the other end of a connection, as
+// the operating system reports it. Nothing in it comes from the caller's own
+// words.
+type Peer struct {
+	// UID is the caller's user id. On Windows, which has no uids, it is a
+	// stable 32-bit hash of SID (see SIDToUID); SID is the authority there.
+	UID uint32
+	// GID is the caller's primary group id (0 on Windows).
+	GID uint32
+	// PID is the caller's process id at connect time (0 where unknown).
+	PID int
+	// Username is the account name, empty if the account database does not
+	// know the uid.
+	Username string
+	// Groups are the names of the account's groups (supplementary and
+	// primary) as the account database lists them; on Windows, the groups in
+	// the client's token.
+	Groups []string
+	// SID is the caller's security identifier (Windows only).
+	SID string
+	// IsAdmin reports an administrator of the machine: root, a member of
+	// sudo/wheel/admin/kidtime-admin, or on Windows LocalSystem, an elevated
+	// token, a member of the local Administrators group or of kidtime-admin.
+	IsAdmin bool
+}
+
+// InGroup reports whether the peer's account belongs to the named group.
+func (p Peer) InGroup(name string) bool {
+	return slices.Contains(p.Groups, name)
+}
+
+// DefaultPath is where kidtimed listens and clients dial: the value of
+// $KIDTIME_SOCKET if set, otherwise the platform's default.
+func DefaultPath() string {
+	if p := os.Getenv(EnvSocket); p != "" {
+		return p
+	}
+	return defaultPath
+}

@@ -1,0 +1,270 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Kinds of counted time.
+const (
+	KindScreen = "screen"
+	KindGame   = "game"
+)
+
+// Interval is a piece of usage to store.
+type Interval struct {
+	Child   string
+	AppID   int64 // 0: screen time with no known app in front
+	Kind    string
+	Session string
+	Day     string
+	Start   time.Time
+	End     time.Time
+}
+
+// Sink stores usage (agent/store, merging contiguous intervals).
+type Sink interface {
+	AddUsage(ctx context.Context, iv Interval) error
+}
+
+// AppIDs maps an app to its store id, registering it the first time.
+type AppIDs interface {
+	AppID(ctx context.Context, a App) (int64, error)
+}
+
+// Presence is what the agent knows of one child at a tick.
+type Presence struct {
+	Child   string
+	Session string
+	// Active: at the PC (a session unlocked and not idle, or — failing
+	// closed — processes running with no session information).
+	Active bool
+	// Fore is the app in front, when known.
+	Fore *App
+	// Games are the games that count now (in front where the foreground is
+	// known, else every running game of the child).
+	Games []App
+}
+
+// Totals is one child's counted time today.
+type Totals struct {
+	Day     string
+	Screen  time.Duration
+	Games   time.Duration
+	PerApp  map[int64]time.Duration // per app id, of each app's own kind (game time for games)
+	PerGame map[int64]time.Duration
+}
+
+func newTotals(day string) *Totals {
+	return &Totals{Day: day, PerApp: map[int64]time.Duration{}, PerGame: map[int64]time.Duration{}}
+}
+
+// Clone returns a deep copy.
+func (t *Totals) Clone() Totals {
+	c := *t
+	c.PerApp = make(map[int64]time.Duration, len(t.PerApp))
+	for k, v := range t.PerApp {
+		c.PerApp[k] = v
+	}
+	c.PerGame = make(map[int64]time.Duration, len(t.PerGame))
+	for k, v := range t.PerGame {
+		c.PerGame[k] = v
+	}
+	return c
+}
+
+type segKey struct {
+	child, session, kind string
+	app                  int64
+}
+
+type segment struct {
+	start, end time.Time
+	day        string
+}
+
+// Accountant counts screen and game time per child per day, from ticks of
+// the trusted clock. Elapsed time between ticks is capped (MaxStep), so a
+// suspended machine or a stalled agent never counts time nobody used.
+// Usage is kept in memory and written to the Sink by Flush (the agent calls
+// it every few seconds); a restart seeds today's totals back with Seed.
+type Accountant struct {
+	sink    Sink
+	ids     AppIDs
+	MaxStep time.Duration
+
+	mu       sync.Mutex
+	last     time.Time
+	totals   map[string]*Totals
+	open     map[segKey]*segment
+	pending  []Interval
+	lastSeen map[segKey]time.Time
+}
+
+// NewAccountant builds an accountant.
+func NewAccountant(sink Sink, ids AppIDs) *Accountant {
+	return &Accountant{sink: sink, ids: ids, MaxStep: 5 * time.Second,
+		totals: map[string]*Totals{}, open: map[segKey]*segment{}, lastSeen: map[segKey]time.Time{}}
+}
+
+// Seed sets a child's totals for a day (from the store, after a restart).
+func (a *Accountant) Seed(child string, t Totals) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := t.Clone()
+	a.totals[child] = &c
+}
+
+// Totals returns a child's totals for day (zero if the day has changed).
+func (a *Accountant) Totals(child, day string) Totals {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.totals[child]
+	if !ok || t.Day != day {
+		return newTotals(day).Clone()
+	}
+	return t.Clone()
+}
+
+// HasDay reports whether a child's totals are loaded for that day.
+func (a *Accountant) HasDay(child, day string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.totals[child]
+	return ok && t.Day == day
+}
+
+// Tick counts the time since the previous tick for every present child.
+// now is the trusted time and day its local date.
+func (a *Accountant) Tick(ctx context.Context, now time.Time, day string, ps []Presence) error {
+	a.mu.Lock()
+	step := time.Duration(0)
+	if !a.last.IsZero() {
+		step = now.Sub(a.last)
+	}
+	if step < 0 {
+		step = 0
+	}
+	if step > a.MaxStep {
+		step = a.MaxStep
+	}
+	a.last = now
+	a.mu.Unlock()
+	if step == 0 {
+		return nil
+	}
+	start := now.Add(-step)
+	var errs []error
+	for _, p := range ps {
+		if !p.Active {
+			continue
+		}
+		t := a.totalsFor(p.Child, day)
+		var foreID int64
+		if p.Fore != nil {
+			id, err := a.ids.AppID(ctx, *p.Fore)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			foreID = id
+		}
+		a.mu.Lock()
+		t.Screen += step
+		if foreID != 0 && (p.Fore.Category != "game") {
+			t.PerApp[foreID] += step
+		}
+		a.extend(segKey{p.Child, p.Session, KindScreen, foreID}, start, now, day)
+		a.mu.Unlock()
+		counted := map[int64]bool{}
+		for _, g := range p.Games {
+			id, err := a.ids.AppID(ctx, g)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if counted[id] {
+				continue
+			}
+			counted[id] = true
+			a.mu.Lock()
+			t.PerGame[id] += step
+			t.PerApp[id] += step
+			a.extend(segKey{p.Child, p.Session, KindGame, id}, start, now, day)
+			a.mu.Unlock()
+		}
+		if len(counted) > 0 {
+			a.mu.Lock()
+			t.Games += step
+			a.mu.Unlock()
+		}
+	}
+	a.mu.Lock()
+	// Segments not extended by this tick are closed.
+	for k, s := range a.open {
+		if !s.end.Equal(now) {
+			a.pending = append(a.pending, Interval{Child: k.child, AppID: k.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
+			delete(a.open, k)
+		}
+	}
+	a.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+func (a *Accountant) totalsFor(child, day string) *Totals {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.totals[child]
+	if !ok || t.Day != day {
+		t = newTotals(day)
+		a.totals[child] = t
+	}
+	return t
+}
+
+// extend grows the open segment of k to end, or opens one. Called with mu held.
+func (a *Accountant) extend(k segKey, start, end time.Time, day string) {
+	s, ok := a.open[k]
+	if ok && s.day == day && s.end.Equal(start) {
+		s.end = end
+		return
+	}
+	if ok {
+		a.pending = append(a.pending, Interval{Child: k.child, AppID: k.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
+	}
+	a.open[k] = &segment{start: start, end: end, day: day}
+}
+
+// Flush writes what was counted since the last flush. Open segments are
+// written up to now and stay open (the store merges the continuation).
+func (a *Accountant) Flush(ctx context.Context) error {
+	a.mu.Lock()
+	out := a.pending
+	a.pending = nil
+	for k, s := range a.open {
+		if s.end.After(s.start) {
+			out = append(out, Interval{Child: k.child, AppID: k.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
+			s.start = s.end
+		}
+	}
+	a.mu.Unlock()
+	var errs []error
+	for i, iv := range out {
+		if !iv.End.After(iv.Start) {
+			continue
+		}
+		if err := a.sink.AddUsage(ctx, iv); err != nil {
+			if ctx.Err() != nil {
+				// Keep what was not written for the next flush.
+				a.mu.Lock()
+				a.pending = append(a.pending, out[i:]...)
+				a.mu.Unlock()
+				return fmt.Errorf("flush usage: %w", err)
+			}
+			errs = append(errs, fmt.Errorf("flush usage of %s: %w", iv.Child, err))
+		}
+	}
+	return errors.Join(errs...)
+}

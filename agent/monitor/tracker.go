@@ -1,0 +1,289 @@
+// Package monitor turns OS facts into what the agent needs to decide: which
+// processes run for whom and what each one is (Tracker), and how much screen
+// and game time each child has used (Accountant).
+//
+// It depends only on the small interfaces declared here; the agent wires
+// them to agent/platform, agent/catalog and agent/store.
+package monitor
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Proc is one process as the platform reads it.
+type Proc struct {
+	PID     int
+	PPID    int
+	UID     uint32
+	Exe     string
+	Name    string
+	Cmdline []string
+	Start   time.Time
+}
+
+// App is what a process is: its identity and its built-in classification.
+type App struct {
+	Path     string // executable path
+	SHA256   string // content hash ("" when unreadable)
+	Name     string // display name (catalog or basename)
+	Category string // game | education | browser | launcher | emulator | other | ""
+	MinAge   int    // -1 unknown
+	Source   string // where the classification came from
+	// Canon is the path under which this content (hash) was first seen,
+	// when this process runs it under another name: a renamed or copied
+	// executable is still that app for the parent's rules.
+	Canon string
+}
+
+// Key identifies an app across renames and copies: its hash when known.
+func (a App) Key() string {
+	if a.SHA256 != "" {
+		return a.SHA256
+	}
+	return "path:" + a.Path
+}
+
+// Entry is one tracked process.
+type Entry struct {
+	Proc
+	App App
+}
+
+// ProcessSource reads the process table.
+type ProcessSource interface {
+	ReadProc(pid int) (Proc, error)
+	ScanProcs() ([]Proc, error)
+}
+
+// Hasher hashes a running process's executable (through /proc/PID/exe on
+// Linux, so a renamed or deleted file still hashes).
+type Hasher interface {
+	HashProc(pid int) (path, sum string, err error)
+}
+
+// Classifier classifies a process from the built-in sources.
+type Classifier interface {
+	Classify(exe, name string, cmdline []string, sha string) App
+}
+
+// Tracker keeps the process table current: exec/exit events update it, a
+// periodic Reconcile corrects it. Only processes of watched users are
+// identified and classified (hashing every root daemon would be waste).
+type Tracker struct {
+	src   ProcessSource
+	hash  Hasher
+	class Classifier
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	procs   map[int]*Entry
+	watched map[uint32]bool
+	known   map[string]App // by hash: the first useful classification seen
+}
+
+// NewTracker builds an empty tracker.
+func NewTracker(src ProcessSource, h Hasher, c Classifier, log *slog.Logger) *Tracker {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Tracker{src: src, hash: h, class: c, log: log,
+		procs: map[int]*Entry{}, watched: map[uint32]bool{}, known: map[string]App{}}
+}
+
+// Watch sets the uids whose processes are tracked.
+func (t *Tracker) Watch(uids []uint32) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.watched = make(map[uint32]bool, len(uids))
+	for _, u := range uids {
+		t.watched[u] = true
+	}
+	for pid, e := range t.procs {
+		if !t.watched[e.UID] {
+			delete(t.procs, pid)
+		}
+	}
+}
+
+// Exec handles an exec event: the process is read, identified and
+// classified. It returns the entry when the process belongs to a watched
+// user (nil otherwise, or when it is already gone).
+func (t *Tracker) Exec(pid int) (*Entry, error) {
+	p, err := t.src.ReadProc(pid)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Exit(pid)
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read process %d: %w", pid, err)
+	}
+	t.mu.Lock()
+	watched := t.watched[p.UID]
+	t.mu.Unlock()
+	if !watched {
+		t.Exit(pid)
+		return nil, nil
+	}
+	e := &Entry{Proc: p, App: t.identify(p)}
+	t.mu.Lock()
+	t.procs[pid] = e
+	t.mu.Unlock()
+	return e, nil
+}
+
+// Exit forgets a process.
+func (t *Tracker) Exit(pid int) {
+	t.mu.Lock()
+	delete(t.procs, pid)
+	t.mu.Unlock()
+}
+
+// identify hashes and classifies; a hash seen before keeps the
+// classification it had, so a copy under another name is the same app.
+func (t *Tracker) identify(p Proc) App {
+	path, sum := p.Exe, ""
+	if t.hash != nil {
+		hp, hs, err := t.hash.HashProc(p.PID)
+		if err == nil {
+			path, sum = hp, hs
+		} else {
+			t.log.Debug("monitor: hash failed", "pid", p.PID, "exe", p.Exe, "err", err)
+		}
+	}
+	if path == "" {
+		path = p.Exe
+	}
+	a := t.class.Classify(path, p.Name, p.Cmdline, sum)
+	a.Path, a.SHA256 = path, sum
+	if a.Name == "" {
+		a.Name = appName(path, p.Name)
+	}
+	if sum == "" {
+		return a
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	prev, ok := t.known[sum]
+	if !ok {
+		if len(t.known) >= maxKnown {
+			clear(t.known)
+		}
+		t.known[sum] = a
+		return a
+	}
+	if appName(prev.Path, "") != appName(path, "") {
+		a.Canon = prev.Path
+		if prev.Canon != "" {
+			a.Canon = prev.Canon
+		}
+	}
+	if prev.Category != "" && (a.Category == "" || a.Category == "other") {
+		a.Category, a.Name, a.Source = prev.Category, prev.Name, prev.Source
+		a.MinAge = max(a.MinAge, prev.MinAge)
+	} else if prev.Category == "" && a.Category != "" {
+		prev.Category, prev.MinAge = a.Category, a.MinAge
+		t.known[sum] = prev
+	}
+	return a
+}
+
+// maxKnown bounds the memory of hashes seen.
+const maxKnown = 8192
+
+// Remember records that a hash is a given app (from the parent's rules),
+// so that copies are recognised even before the original ever ran.
+func (t *Tracker) Remember(a App) {
+	if a.SHA256 == "" {
+		return
+	}
+	t.mu.Lock()
+	t.known[a.SHA256] = a
+	t.mu.Unlock()
+}
+
+// Reconcile rescans the process table: new processes of watched users are
+// added (and returned, so the caller can enforce on them), vanished ones
+// removed.
+func (t *Tracker) Reconcile() ([]*Entry, error) {
+	ps, err := t.src.ScanProcs()
+	if err != nil {
+		return nil, fmt.Errorf("scan processes: %w", err)
+	}
+	seen := make(map[int]bool, len(ps))
+	var added []*Entry
+	for _, p := range ps {
+		t.mu.Lock()
+		watched := t.watched[p.UID]
+		old, had := t.procs[p.PID]
+		t.mu.Unlock()
+		if !watched {
+			continue
+		}
+		seen[p.PID] = true
+		if had && old.Start.Equal(p.Start) && old.Exe == p.Exe {
+			continue
+		}
+		e, err := t.Exec(p.PID)
+		if err != nil {
+			t.log.Debug("monitor: reconcile read failed", "pid", p.PID, "err", err)
+			continue
+		}
+		if e != nil {
+			added = append(added, e)
+		}
+	}
+	t.mu.Lock()
+	for pid := range t.procs {
+		if !seen[pid] {
+			delete(t.procs, pid)
+		}
+	}
+	t.mu.Unlock()
+	return added, nil
+}
+
+// ByUID returns copies of the tracked processes of a user.
+func (t *Tracker) ByUID(uid uint32) []Entry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Entry
+	for _, e := range t.procs {
+		if e.UID == uid {
+			out = append(out, *e)
+		}
+	}
+	return out
+}
+
+// Get returns a tracked process.
+func (t *Tracker) Get(pid int) (Entry, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.procs[pid]
+	if !ok {
+		return Entry{}, false
+	}
+	return *e, true
+}
+
+// Len is the number of tracked processes.
+func (t *Tracker) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.procs)
+}
+
+func appName(path, comm string) string {
+	if path == "" {
+		return comm
+	}
+	base := filepath.Base(path)
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".exe"), ".EXE")
+}

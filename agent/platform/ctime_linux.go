@@ -1,0 +1,5 @@
+package platform
+
+import "syscall"
+
+func ctimeNano(st *syscall.Stat_t) int64 { return st.Ctim.Nano() }

@@ -1,0 +1,231 @@
+package platform
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Netlink proc connector constants (linux/connector.h, linux/cn_proc.h).
+const (
+	cnIdxProc         = 1
+	cnValProc         = 1
+	procCnMcastListen = 1
+
+	procEventFork = 0x00000001
+	procEventExec = 0x00000002
+	procEventExit = 0x80000000
+
+	nlmsgHdrLen = 16 // struct nlmsghdr
+	cnMsgLen    = 20 // struct cn_msg without data
+	// struct proc_event: what(4) cpu(4) timestamp_ns(8) event_data(...).
+	procEventHdr = 16
+)
+
+// watchBuffer is the capacity of the event channel; the socket's receive
+// buffer behind it holds many more.
+const watchBuffer = 1024
+
+// WatchProcs subscribes to the kernel's process events (netlink proc
+// connector) and sends Exec, Fork and Exit events for processes (thread
+// events are dropped). The channel is closed when ctx ends or the socket
+// fails. When the kernel drops events because the reader fell behind, an
+// Overrun event is sent: the caller must rescan with [ScanProcs].
+//
+// It needs CAP_NET_ADMIN and the initial PID and user namespaces: the kernel
+// silently ignores subscriptions from inside a container, so WatchProcs
+// checks this first and returns an error wrapping [ErrUnsupported] there
+// (the caller then polls [ScanProcs]).
+func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
+	if err := checkInitNamespaces(); err != nil {
+		return nil, err
+	}
+	return watchProcs(ctx, 4<<20, watchBuffer)
+}
+
+// Inode numbers of the initial namespaces, fixed by the kernel
+// (PROC_PID_INIT_INO and PROC_USER_INIT_INO in include/linux/proc_ns.h).
+const (
+	initPIDNamespace  = "pid:[4026531836]"
+	initUserNamespace = "user:[4026531837]"
+)
+
+// checkInitNamespaces reports an error when this process is not in the
+// initial PID or user namespace. Kernels without namespace links pass.
+func checkInitNamespaces() error {
+	for _, ns := range []struct{ link, want string }{
+		{"/self/ns/pid", initPIDNamespace},
+		{"/self/ns/user", initUserNamespace},
+	} {
+		got, err := os.Readlink(procRoot + ns.link)
+		if err != nil {
+			continue
+		}
+		if got != ns.want {
+			return fmt.Errorf("platform: watch processes: in a container (%s, not the initial %s) the proc connector sends nothing: %w", got, ns.want, errors.ErrUnsupported)
+		}
+	}
+	return nil
+}
+
+// watchProcs is WatchProcs with the socket buffer and channel capacity as
+// parameters (tests shrink them to provoke an overrun).
+func watchProcs(ctx context.Context, rcvbuf, chanCap int) (<-chan ProcEvent, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.NETLINK_CONNECTOR)
+	if err != nil {
+		return nil, fmt.Errorf("platform: watch processes: netlink socket: %w", err)
+	}
+	// A large buffer rides out bursts (a build starting hundreds of
+	// processes). SO_RCVBUFFORCE needs CAP_NET_ADMIN, which we need anyway.
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvbuf); err != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: cnIdxProc}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("platform: watch processes: bind proc connector: %w", err)
+	}
+	if err := unix.Sendto(fd, mcastMsg(procCnMcastListen), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("platform: watch processes: subscribe: %w", err)
+	}
+	// A non-blocking fd in an os.File is driven by the runtime poller:
+	// reads park the goroutine (no wake-ups while idle) and Close wakes it.
+	f := os.NewFile(uintptr(fd), "netlink-proc-connector")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("platform: watch processes: %w", err)
+	}
+	ch := make(chan ProcEvent, chanCap)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+		}
+		f.Close()
+	}()
+	go func() {
+		defer close(ch)
+		defer close(done)
+		buf := make([]byte, 64<<10)
+		for {
+			var n int
+			var rerr error
+			err := rc.Read(func(fd uintptr) bool {
+				n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
+				return rerr != unix.EAGAIN
+			})
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				err = rerr
+			}
+			switch {
+			case err == nil:
+			case errors.Is(err, unix.ENOBUFS):
+				if !send(ctx, ch, ProcEvent{Kind: Overrun, Time: time.Now()}) {
+					return
+				}
+				continue
+			case errors.Is(err, unix.EINTR):
+				continue
+			default:
+				slog.Error("process events stopped", "err", err)
+				return
+			}
+			now := time.Now()
+			var ts unix.Timespec
+			_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+			mono := uint64(ts.Nano())
+			for _, ev := range parseProcEvents(buf[:n]) {
+				ev.Time = now
+				if ev.mono > 0 && ev.mono <= mono {
+					ev.Time = now.Add(-time.Duration(mono - ev.mono))
+				}
+				if !send(ctx, ch, ev.ProcEvent) {
+					return
+				}
+			}
+		}
+	}()
+	return ch, nil
+}
+
+func send(ctx context.Context, ch chan<- ProcEvent, ev ProcEvent) bool {
+	select {
+	case ch <- ev:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// mcastMsg builds nlmsghdr + cn_msg + the multicast op.
+func mcastMsg(op uint32) []byte {
+	b := make([]byte, nlmsgHdrLen+cnMsgLen+4)
+	ne := binary.NativeEndian
+	ne.PutUint32(b[0:], uint32(len(b)))        // nlmsg_len
+	ne.PutUint16(b[4:], unix.NLMSG_DONE)       // nlmsg_type
+	ne.PutUint32(b[12:], uint32(os.Getpid()))  // nlmsg_pid (informational)
+	ne.PutUint32(b[16:], cnIdxProc)            // cn_msg.id.idx
+	ne.PutUint32(b[20:], cnValProc)            // cn_msg.id.val
+	ne.PutUint16(b[32:], 4)                    // cn_msg.len
+	ne.PutUint32(b[nlmsgHdrLen+cnMsgLen:], op) // data
+	return b
+}
+
+type rawEvent struct {
+	ProcEvent
+	mono uint64 // kernel CLOCK_MONOTONIC timestamp in ns
+}
+
+// parseProcEvents decodes one datagram, which may hold several netlink
+// messages. Thread events and unknown kinds are dropped.
+func parseProcEvents(b []byte) []rawEvent {
+	ne := binary.NativeEndian
+	var out []rawEvent
+	for len(b) >= nlmsgHdrLen {
+		l := int(ne.Uint32(b[0:]))
+		typ := ne.Uint16(b[4:])
+		if l < nlmsgHdrLen || l > len(b) {
+			break
+		}
+		msg := b[nlmsgHdrLen:l]
+		if typ == unix.NLMSG_DONE && len(msg) >= cnMsgLen+procEventHdr+8 &&
+			ne.Uint32(msg[0:]) == cnIdxProc && ne.Uint32(msg[4:]) == cnValProc {
+			ev := msg[cnMsgLen:]
+			what := ne.Uint32(ev[0:])
+			mono := ne.Uint64(ev[8:])
+			d := ev[procEventHdr:]
+			switch what {
+			case procEventExec:
+				// process_pid, process_tgid
+				out = append(out, rawEvent{ProcEvent{Kind: Exec, PID: int(ne.Uint32(d[4:]))}, mono})
+			case procEventFork:
+				// parent_pid, parent_tgid, child_pid, child_tgid
+				if len(d) >= 16 && ne.Uint32(d[8:]) == ne.Uint32(d[12:]) {
+					out = append(out, rawEvent{ProcEvent{Kind: Fork, PID: int(ne.Uint32(d[12:])), PPID: int(ne.Uint32(d[4:]))}, mono})
+				}
+			case procEventExit:
+				// process_pid, process_tgid, exit_code, exit_signal
+				if len(d) >= 12 && ne.Uint32(d[0:]) == ne.Uint32(d[4:]) {
+					out = append(out, rawEvent{ProcEvent{Kind: Exit, PID: int(ne.Uint32(d[4:])), ExitCode: int(ne.Uint32(d[8:]))}, mono})
+				}
+			}
+		}
+		l = (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1)
+		if l > len(b) {
+			break
+		}
+		b = b[l:]
+	}
+	return out
+}

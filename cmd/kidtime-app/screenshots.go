@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/companion"
+	"github.com/kidtime/kidtime/ui/console"
+	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/uitest"
+)
+
+// screenshots renders every console screen and the companion in both
+// languages with fyne's software painter and writes PNGs to dir/{vi,en}/.
+// It needs no display; installer/dev/screenshots.sh runs it.
+func screenshots(dir string) error {
+	a := test.NewApp()
+	a.Settings().SetTheme(theme.DefaultTheme())
+	now := time.Date(2026, 3, 21, 16, 45, 0, 0, time.Local) // a Saturday afternoon
+	clock := func() time.Time { return now }
+	ctx := context.Background()
+	for _, l := range i18n.Languages {
+		if err := i18n.Setup(l); err != nil {
+			return err
+		}
+		out := filepath.Join(dir, l)
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return fmt.Errorf("screenshots: %w", err)
+		}
+		n := 0
+		shot := func(w fyne.Window, name string) error {
+			n++
+			path := filepath.Join(out, fmt.Sprintf("%02d-%s.png", n, name))
+			f, err := os.Create(path)
+			if err != nil {
+				return fmt.Errorf("screenshot %s: %w", name, err)
+			}
+			defer f.Close()
+			if err := png.Encode(f, w.Canvas().Capture()); err != nil {
+				return fmt.Errorf("screenshot %s: %w", name, err)
+			}
+			return f.Close()
+		}
+		size := fyne.NewSize(1024, 720)
+
+		// first run
+		fresh := uitest.New()
+		fresh.Now = clock
+		w := a.NewWindow("kidtime")
+		w.Resize(size)
+		c := console.New(w, fresh, console.Options{Sync: true, Now: clock})
+		if err := c.Start(ctx); err != nil {
+			return err
+		}
+		fr := c.FirstRun
+		if err := shot(w, "firstrun-pin"); err != nil {
+			return err
+		}
+		fr.PIN.SetText("246810")
+		fr.PIN2.SetText("246810")
+		test.Tap(fr.Next)
+		fr.Name.SetText("An")
+		fr.BirthYear.SetText(strconv.Itoa(now.Year() - 12))
+		fr.Account.SetSelected("an")
+		if err := shot(w, "firstrun-child"); err != nil {
+			return err
+		}
+		test.Tap(fr.Next)
+		if err := shot(w, "firstrun-preset"); err != nil {
+			return err
+		}
+		test.Tap(fr.Next)
+		if err := shot(w, "firstrun-summary"); err != nil {
+			return err
+		}
+		w.Close()
+
+		// later runs
+		demo := uitest.Demo(now)
+		demo.Role = apitype.RoleOther
+		w = a.NewWindow("kidtime")
+		w.Resize(size)
+		c = console.New(w, demo, console.Options{Sync: true, Now: clock})
+		if err := c.Start(ctx); err != nil {
+			return err
+		}
+		if err := shot(w, "login"); err != nil {
+			return err
+		}
+		demo.Role = apitype.RoleParent
+		c.ShowMain()
+		for i, name := range []string{"today", "rules", "activity", "requests", "events", "settings"} {
+			c.Main.Select(i)
+			if err := shot(w, name); err != nil {
+				return err
+			}
+		}
+		c.Main.Select(1)
+		c.Main.Rules.Days[0].Screen.SetText("25h")
+		test.Tap(c.Main.Rules.Save)
+		if err := shot(w, "rules-refused"); err != nil {
+			return err
+		}
+		c.Main.Select(5)
+		c.Main.Settings.CodePIN.SetText(uitest.DemoPIN)
+		test.Tap(c.Main.Settings.ShowCode)
+		if err := shot(w, "settings-code"); err != nil {
+			return err
+		}
+		w.Close()
+
+		// companion
+		kid := uitest.Demo(now)
+		kid.Role = apitype.RoleChild
+		comp := companion.New(a, kid, nil)
+		comp.SetClock(clock)
+		if err := comp.Start(ctx); err != nil {
+			return err
+		}
+		cw := comp.Window()
+		cw.Resize(fyne.NewSize(460, 420))
+		if err := shot(cw, "companion"); err != nil {
+			return err
+		}
+		st := kid.Statuses["An"]
+		st.ScreenLeftSec, st.GamesLeftSec, st.ScreenUsedSec, st.GamesUsedSec = 42, 42, st.ScreenLimitSec-42, st.GamesLimitSec-42
+		comp.Tick(ctx)
+		if err := shot(cw, "companion-last-minute"); err != nil {
+			return err
+		}
+		if cd := comp.CountdownWindow(); cd != nil {
+			if err := shot(cd, "companion-countdown"); err != nil {
+				return err
+			}
+		}
+		test.Tap(comp.AskButton())
+		if err := shot(cw, "companion-ask"); err != nil {
+			return err
+		}
+		comp.LastAsk().Close()
+		test.Tap(comp.CodeButton())
+		if err := shot(cw, "companion-parent-code"); err != nil {
+			return err
+		}
+		comp.LastCode().Close()
+		st.State, st.ReasonKey, st.ScreenLeftSec, st.GamesLeftSec = apitype.StateBlocked, "reason.screen.spent", 0, 0
+		st.ScreenUsedSec = st.ScreenLimitSec
+		st.BackAt = time.Date(now.Year(), now.Month(), now.Day()+1, 6, 0, 0, 0, now.Location())
+		comp.Tick(ctx)
+		if err := shot(cw, "companion-blocked"); err != nil {
+			return err
+		}
+		test.Tap(comp.HelpButton())
+		if hw := comp.HelpWindow(); hw != nil {
+			hw.Resize(fyne.NewSize(460, 480))
+			if err := shot(hw, "companion-help"); err != nil {
+				return err
+			}
+		}
+		cw.Close()
+	}
+	return nil
+}

@@ -1,0 +1,265 @@
+// Command kidtimed is kidtime's background service: it knows which child
+// uses the computer, counts screen and game time, warns, and enforces.
+//
+//	kidtimed run [--data-dir DIR] [--socket PATH] [--log-level LEVEL] [--policy FILE]
+//	kidtimed install [--policy FILE] [--data-dir DIR]
+//	kidtimed uninstall | start | stop | status
+//
+// "run" serves in the foreground (systemd and the Windows service manager
+// start it that way). The other commands manage the OS service through
+// github.com/kardianos/service and need root / Administrator.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/kardianos/service"
+	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/desktop"
+	svcconf "github.com/kidtime/kidtime/installer/service"
+)
+
+const usage = `kidtimed: kidtime's background service
+
+usage:
+  kidtimed run [--data-dir DIR] [--socket PATH] [--log-level debug|info|warn|error] [--policy FILE]
+  kidtimed install [--data-dir DIR] [--policy FILE]   install the OS service (root)
+  kidtimed uninstall | start | stop | status          manage the OS service (root)
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run", "install":
+		return runOrInstall(cmd, rest, stdout, stderr)
+	case "uninstall", "start", "stop", "status":
+		return control(cmd, stdout, stderr)
+	case "notify":
+		return notify(rest, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "kidtimed: unknown command %q\n%s", cmd, usage)
+	return 2
+}
+
+type runFlags struct {
+	dataDir, socket, logLevel, policy string
+}
+
+func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error) {
+	var f runFlags
+	fs := flag.NewFlagSet("kidtimed "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "folder of the database")
+	fs.StringVar(&f.socket, "socket", "", "API socket path (default $KIDTIME_SOCKET or /run/kidtime/kidtimed.sock)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.policy, "policy", "", "a policy file imported at start when none is stored (school preset)")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return f, nil
+}
+
+func defaultDataDir() string {
+	if service.Platform() == "windows-service" || os.PathSeparator == '\\' {
+		return filepath.Join(os.Getenv("ProgramData"), "kidtime")
+	}
+	return "/var/lib/kidtime"
+}
+
+func logger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// program adapts the agent to kardianos/service: Start returns at once,
+// Stop cancels and waits a bounded time.
+type program struct {
+	f      runFlags
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (p *program) Start(service.Service) error {
+	deps, err := agent.SystemDeps(p.log)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.done = make(chan error, 1)
+	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log}, deps)
+	go func() { p.done <- a.Run(ctx) }()
+	return nil
+}
+
+func (p *program) Stop(service.Service) error {
+	if p.cancel == nil {
+		return nil
+	}
+	p.cancel()
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(8 * time.Second):
+		return errors.New("kidtimed did not stop within 8 s")
+	}
+}
+
+func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
+	f, err := parseRunFlags(cmd, args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
+		return 2
+	}
+	log, err := logger(f.logLevel, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
+		return 2
+	}
+	if cmd == "install" {
+		return install(f, stdout, stderr)
+	}
+	if !service.Interactive() {
+		// Started by the service manager.
+		prg := &program{f: f, log: log}
+		s, err := service.New(prg, svcconf.Config(nil))
+		if err != nil {
+			fmt.Fprintf(stderr, "kidtimed: %v\n", err)
+			return 1
+		}
+		if err := s.Run(); err != nil {
+			log.Error("kidtimed: service failed", "err", err)
+			return 1
+		}
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	deps, err := agent.SystemDeps(log)
+	if err != nil {
+		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
+		return 1
+	}
+	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log}, deps)
+	if err := a.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func install(f runFlags, stdout, stderr io.Writer) int {
+	var args []string
+	if f.dataDir != defaultDataDir() {
+		args = append(args, "--data-dir", f.dataDir)
+	}
+	if f.policy != "" {
+		abs, err := filepath.Abs(f.policy)
+		if err != nil {
+			fmt.Fprintf(stderr, "kidtimed install: --policy: %v\n", err)
+			return 2
+		}
+		if _, err := os.Stat(abs); err != nil {
+			fmt.Fprintf(stderr, "kidtimed install: --policy: %v\n", err)
+			return 1
+		}
+		args = append(args, "--policy", abs)
+	}
+	s, err := service.New(&program{}, svcconf.Config(args))
+	if err != nil {
+		fmt.Fprintf(stderr, "kidtimed install: %v\n", err)
+		return 1
+	}
+	if err := s.Install(); err != nil {
+		fmt.Fprintf(stderr, "kidtimed install: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "kidtimed installed as a %s service; start it with: kidtimed start\n", service.Platform())
+	return 0
+}
+
+func control(cmd string, stdout, stderr io.Writer) int {
+	s, err := service.New(&program{}, svcconf.Config(nil))
+	if err != nil {
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
+		return 1
+	}
+	if cmd == "status" {
+		st, err := s.Status()
+		if err != nil {
+			fmt.Fprintf(stderr, "kidtimed status: %v\n", err)
+			return 1
+		}
+		word := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}[st]
+		if word == "" {
+			word = "unknown"
+		}
+		fmt.Fprintln(stdout, word)
+		if st != service.StatusRunning {
+			return 3
+		}
+		return 0
+	}
+	if err := service.Control(s, cmd); err != nil {
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "kidtimed: %s done\n", cmd)
+	return 0
+}
+
+// notify shows one desktop notification in the caller's session; the
+// daemon runs it as the child, on the child's session bus.
+func notify(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kidtimed notify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	title := fs.String("title", "kidtime", "title")
+	body := fs.String("body", "", "text")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := desktop.NewNotifier(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "kidtimed notify: %v\n", err)
+		return 1
+	}
+	defer n.Close()
+	if _, err := n.Notify(ctx, *title, *body, desktop.UrgencyCritical); err != nil {
+		fmt.Fprintf(stderr, "kidtimed notify: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,230 @@
+package companion_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/desktop"
+	"github.com/kidtime/kidtime/ui/companion"
+	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/uitest"
+)
+
+var now = time.Date(2026, 3, 21, 16, 45, 0, 0, time.Local)
+
+type probe struct{}
+
+func (probe) Foreground(context.Context) (desktop.Window, error) {
+	return desktop.Window{PID: 4242, Fullscreen: true}, nil
+}
+func (probe) Idle(context.Context) (time.Duration, error) { return 7 * time.Second, nil }
+
+func start(t *testing.T, f *uitest.Fake) *companion.Companion {
+	t.Helper()
+	test.NewTempApp(t)
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	c := companion.New(test.NewTempApp(t), f, probe{})
+	c.SetClock(func() time.Time { return now })
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func child() *uitest.Fake {
+	f := uitest.Demo(now)
+	f.Role = apitype.RoleChild
+	return f
+}
+
+func TestQuitsQuietlyForOthers(t *testing.T) {
+	cases := []struct {
+		sentence string
+		role     string
+	}{
+		{"an account no child claims", apitype.RoleOther},
+		{"a parent's own session", apitype.RoleAdmin},
+	}
+	for _, tc := range cases {
+		test.NewTempApp(t)
+		f := uitest.Demo(now)
+		f.Role = tc.role
+		c := companion.New(test.NewTempApp(t), f, nil)
+		if err := c.Start(context.Background()); !errors.Is(err, companion.ErrNotChild) {
+			t.Errorf("%s: Start = %v, want ErrNotChild", tc.sentence, err)
+		}
+	}
+}
+
+func TestHeartbeatAndTimeLeft(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	c.Tick(context.Background())
+	if len(f.Beats) != 1 || f.Beats[0].IdleSec != 7 || f.Beats[0].ForePID != 4242 || !f.Beats[0].Fullscreen {
+		t.Fatalf("heartbeat from the probe: %+v", f.Beats)
+	}
+	if got := c.Status().ScreenLeftSec; got != 15*60 {
+		t.Errorf("status after the heartbeat: %d s left", got)
+	}
+	if c.Countdown() != "" {
+		t.Error("no countdown with 10 minutes left")
+	}
+}
+
+func TestCountdownInTheLastMinute(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	st := f.Statuses["An"]
+	st.ScreenLeftSec, st.GamesLeftSec = 200, 45
+	c.Tick(context.Background())
+	if got := c.Countdown(); got != "0:45" {
+		t.Errorf("45 s of games left: countdown %q", got)
+	}
+	if c.CountdownWindow() == nil {
+		t.Fatal("the countdown window should exist")
+	}
+	test.AssertNotificationSent(t, nil, func() {}) // nothing new in between
+	st.State, st.NextChange = apitype.StateGrace, now.Add(30*time.Second)
+	c.Tick(context.Background())
+	if c.Countdown() != "0:30" {
+		t.Errorf("grace countdown %q", c.Countdown())
+	}
+	st.State, st.ScreenLeftSec, st.GamesLeftSec = apitype.StateOK, 3600, 3600
+	c.Tick(context.Background())
+	if c.CountdownWindow().Canvas() == nil {
+		t.Fatal("window lost")
+	}
+}
+
+func TestWarningsNotifyOncePerThreshold(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	st := f.Statuses["An"]
+	st.GamesUsedSec = 0 // only screen time counts here
+	st.ScreenLeftSec = 4 * 60
+	// the first tick crosses 15 and 5 minutes: one notification, the 5-minute one
+	test.AssertNotificationSent(t, nil, func() {}) // reset
+	c.Tick(context.Background())
+	if !c.Notified(apitype.KindScreen, 5*time.Minute, now) || !c.Notified(apitype.KindScreen, 15*time.Minute, now) {
+		t.Error("crossing 5 min marks 15 and 5 min as given")
+	}
+	if c.Notified(apitype.KindScreen, time.Minute, now) {
+		t.Error("the 1 min warning is not due at 4 min")
+	}
+}
+
+func TestAskFlow(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	test.Tap(c.AskButton())
+	form := c.LastAsk()
+	form.Amount.SetSelected(i18n.Duration(30 * time.Minute))
+	form.Kind.SetSelected(lang.L("companion.games"))
+	test.Type(form.Reason, "finish the castle")
+	test.Tap(form.Send)
+	waitFor(t, func() bool { return len(f.Reqs) == 3 })
+	q := f.Reqs[2]
+	if q.Kind != apitype.KindGames || q.AddSec != 1800 || q.Reason != "finish the castle" || q.Child != "An" {
+		t.Fatalf("the ask as sent: %+v", q)
+	}
+	waitFor(t, func() bool { return strings.Contains(c.Notice(), "Waiting") })
+
+	// still pending: the notice stays
+	c.Tick(context.Background())
+	if !strings.Contains(c.Notice(), "Waiting") {
+		t.Errorf("pending: %q", c.Notice())
+	}
+	// the parent says yes with 15 minutes
+	f.Role = apitype.RoleParent
+	if _, err := f.Answer(context.Background(), q.ID, apitype.AnswerRequest{Approve: true, AddSec: 900}); err != nil {
+		t.Fatal(err)
+	}
+	f.Role = apitype.RoleChild
+	c.Tick(context.Background())
+	if c.Notice() != "Yes! You got 15 min more." {
+		t.Errorf("approved: %q", c.Notice())
+	}
+}
+
+func TestParentCode(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	test.Tap(c.CodeButton())
+	form := c.LastCode()
+	test.Type(form.Secret, "111111")
+	test.Tap(form.Grant)
+	waitFor(t, func() bool { return form.Error.Text != "" })
+	if form.Error.Text != lang.L("code.wrong") || f.Statuses["An"].ScreenLimitSec != 7200 {
+		t.Fatalf("a wrong code gives nothing: %q", form.Error.Text)
+	}
+	test.Type(form.Secret, uitest.DemoCode)
+	form.Amount.SetSelected(i18n.Duration(time.Hour))
+	test.Tap(form.Grant)
+	waitFor(t, func() bool { return f.Statuses["An"].ScreenLimitSec == 7200+3600 })
+	waitFor(t, func() bool { return strings.Contains(c.Notice(), "1 h added") })
+}
+
+func TestHelpIsAlwaysThere(t *testing.T) {
+	f := child()
+	st := f.Statuses["An"]
+	st.State = apitype.StateBlocked
+	c := start(t, f)
+	if c.HelpButton().Disabled() {
+		t.Fatal("help must never be disabled")
+	}
+	test.Tap(c.HelpButton())
+	w := c.HelpWindow()
+	if w == nil {
+		t.Fatal("no help window")
+	}
+	found := false
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if t, ok := o.(*canvas.Text); ok && t.Text == "111" && t.TextSize >= 30 {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the hotline 111 is shown")
+	}
+}
+
+func TestBlockedSaysWhenTimeComesBack(t *testing.T) {
+	st := apitype.ChildStatus{State: apitype.StateBlocked, ReasonKey: "reason.hours.outside",
+		BackAt: time.Date(2026, 3, 22, 6, 0, 0, 0, time.Local)}
+	test.NewTempApp(t)
+	for _, tc := range []struct{ lang, state, reason string }{
+		{"en", "Time for a break. Screen time comes back tomorrow at 06:00.", "Screens are off at this hour."},
+		{"vi", "Đến giờ nghỉ rồi. Thời gian dùng máy trở lại vào ngày mai lúc 06:00.", "Giờ này màn hình được nghỉ."},
+	} {
+		if err := i18n.Setup(tc.lang); err != nil {
+			t.Fatal(err)
+		}
+		if got := companion.StateSentence(st, now); got != tc.state {
+			t.Errorf("%s state: %q", tc.lang, got)
+		}
+		if got := companion.ReasonSentence(st); got != tc.reason {
+			t.Errorf("%s reason: %q", tc.lang, got)
+		}
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

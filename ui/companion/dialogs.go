@@ -1,0 +1,369 @@
+package companion
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/widgets"
+)
+
+// amounts a child can ask for, or a parent can grant on the spot.
+var amounts = []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour}
+
+func amountLabels() []string {
+	out := make([]string, len(amounts))
+	for i, a := range amounts {
+		out[i] = i18n.Duration(a)
+	}
+	return out
+}
+
+func amountOf(label string) time.Duration {
+	for _, a := range amounts {
+		if i18n.Duration(a) == label {
+			return a
+		}
+	}
+	return amounts[0]
+}
+
+func kindLabels() []string { return []string{lang.L("companion.screen"), lang.L("companion.games")} }
+
+func kindOf(label string) string {
+	if label == lang.L("companion.games") {
+		return apitype.KindGames
+	}
+	return apitype.KindScreen
+}
+
+// AskForm is the "ask for more time" form.
+type AskForm struct {
+	Amount *widget.RadioGroup
+	Kind   *widget.RadioGroup
+	Reason *widget.Entry
+	Send   *widget.Button
+	dlg    dialog.Dialog
+}
+
+// LastAsk is the form shown by the last tap on "Ask for more time" (tests).
+func (c *Companion) LastAsk() *AskForm { return c.lastAsk }
+
+func (c *Companion) onAsk() {
+	f := &AskForm{
+		Amount: widget.NewRadioGroup(amountLabels(), nil),
+		Kind:   widget.NewRadioGroup(kindLabels(), nil),
+		Reason: widget.NewMultiLineEntry(),
+	}
+	f.Amount.Horizontal = true
+	f.Amount.Required = true
+	f.Amount.SetSelected(amountLabels()[0])
+	f.Kind.Horizontal = true
+	f.Kind.Required = true
+	f.Kind.SetSelected(kindLabels()[0])
+	f.Reason.SetPlaceHolder(lang.L("ask.reasonHint"))
+	f.Reason.SetMinRowsVisible(2)
+	f.Send = widget.NewButtonWithIcon(lang.L("ask.send"), theme.MailSendIcon(), func() {
+		c.sendAsk(f)
+	})
+	f.Send.Importance = widget.HighImportance
+	body := container.NewVBox(
+		widget.NewLabel(lang.L("ask.howMuch")), f.Amount,
+		widget.NewLabel(lang.L("ask.forWhat")), f.Kind,
+		widget.NewLabel(lang.L("ask.why")), f.Reason,
+		f.Send,
+	)
+	f.dlg = dialog.NewCustom(lang.L("ask.title"), lang.L("common.close"), body, c.win)
+	c.lastAsk = f
+	f.dlg.Show()
+}
+
+func (c *Companion) sendAsk(f *AskForm) {
+	req := apitype.AskRequest{
+		Kind:   kindOf(f.Kind.Selected),
+		AddSec: int64(amountOf(f.Amount.Selected) / time.Second),
+		Reason: strings.TrimSpace(f.Reason.Text),
+	}
+	f.Send.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		r, err := c.b.Ask(ctx, req)
+		fyne.Do(func() {
+			f.Send.Enable()
+			if err != nil {
+				c.notice.SetText(lang.L("ask.failed"))
+				return
+			}
+			c.mu.Lock()
+			c.askID, c.asked = r.ID, req
+			c.mu.Unlock()
+			f.dlg.Hide()
+			c.notice.SetText(lang.L("ask.waiting", map[string]any{"Amount": i18n.Seconds(req.AddSec)}))
+		})
+	}()
+}
+
+// pollAsk checks the pending ask and returns the sentence to show when it
+// has been answered ("" while it waits).
+func (c *Companion) pollAsk(ctx context.Context) string {
+	c.mu.Lock()
+	id := c.askID
+	c.mu.Unlock()
+	if id == 0 {
+		return ""
+	}
+	rs, err := c.b.Requests(ctx, "")
+	if err != nil {
+		return ""
+	}
+	for _, r := range rs {
+		if r.ID != id || r.Status == "pending" {
+			continue
+		}
+		c.mu.Lock()
+		c.askID = 0
+		c.mu.Unlock()
+		if r.Status == "approved" {
+			got := r.GrantedSec
+			if got == 0 {
+				got = r.AddSec
+			}
+			c.app.SendNotification(fyne.NewNotification(lang.L("ask.title"), lang.L("ask.approved", map[string]any{"Amount": i18n.Seconds(got)})))
+			return lang.L("ask.approved", map[string]any{"Amount": i18n.Seconds(got)})
+		}
+		return lang.L("ask.denied")
+	}
+	return ""
+}
+
+// CodeForm is the parent's "grant on the spot" form.
+type CodeForm struct {
+	With   *widget.RadioGroup
+	Secret *widget.Entry
+	Amount *widget.RadioGroup
+	Kind   *widget.RadioGroup
+	Grant  *widget.Button
+	Error  *widget.Label
+	dlg    dialog.Dialog
+}
+
+// LastCode is the form shown by the last tap on "Parent code" (tests).
+func (c *Companion) LastCode() *CodeForm { return c.lastCode }
+
+func (c *Companion) onParentCode() {
+	f := &CodeForm{
+		With:   widget.NewRadioGroup([]string{lang.L("code.withCode"), lang.L("code.withPIN")}, nil),
+		Secret: widget.NewPasswordEntry(),
+		Amount: widget.NewRadioGroup(amountLabels(), nil),
+		Kind:   widget.NewRadioGroup(kindLabels(), nil),
+		Error:  widget.NewLabel(""),
+	}
+	f.With.Horizontal, f.With.Required = true, true
+	f.With.SetSelected(lang.L("code.withCode"))
+	f.Amount.Horizontal, f.Amount.Required = true, true
+	f.Amount.SetSelected(amountLabels()[0])
+	f.Kind.Horizontal, f.Kind.Required = true, true
+	f.Kind.SetSelected(kindLabels()[0])
+	f.Error.Importance = widget.WarningImportance
+	f.Error.Wrapping = fyne.TextWrapWord
+	f.Grant = widget.NewButtonWithIcon(lang.L("code.grant"), theme.ConfirmIcon(), func() { c.grant(f) })
+	f.Grant.Importance = widget.HighImportance
+	body := container.NewVBox(
+		widget.NewLabel(lang.L("code.intro")),
+		f.With, f.Secret, f.Amount, f.Kind, f.Error, f.Grant,
+	)
+	f.dlg = dialog.NewCustom(lang.L("code.title"), lang.L("common.close"), body, c.win)
+	c.lastCode = f
+	f.dlg.Show()
+}
+
+func (c *Companion) grant(f *CodeForm) {
+	secret := strings.TrimSpace(f.Secret.Text)
+	if secret == "" {
+		f.Error.SetText(lang.L("code.empty"))
+		return
+	}
+	st := c.Status()
+	req := apitype.GrantRequest{Child: st.Name, Kind: kindOf(f.Kind.Selected), AddSec: int64(amountOf(f.Amount.Selected) / time.Second)}
+	if f.With.Selected == lang.L("code.withPIN") {
+		req.PIN = secret
+	} else {
+		req.Code = secret
+	}
+	f.Grant.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := c.b.Grant(ctx, req)
+		var hb apitype.ChildStatus
+		var hbErr error
+		if err == nil {
+			hb, hbErr = c.b.Heartbeat(ctx, c.heartbeat(ctx))
+		}
+		fyne.Do(func() {
+			f.Grant.Enable()
+			if err != nil {
+				f.Error.SetText(grantError(err))
+				f.Secret.SetText("")
+				return
+			}
+			f.dlg.Hide()
+			c.notice.SetText(lang.L("code.granted", map[string]any{"Amount": i18n.Seconds(req.AddSec)}))
+			if hbErr == nil {
+				c.apply(hb, c.now())
+			}
+		})
+	}()
+}
+
+// grantError says why a grant failed: a wrong code or PIN, or a wait after
+// too many tries.
+func grantError(err error) string {
+	code, wait, _, ok := apiError(err)
+	switch {
+	case ok && wait > 0:
+		return lang.L("code.wait", map[string]any{"Wait": i18n.Seconds(wait)})
+	case ok && code != apitype.CodeInternal:
+		return lang.L("code.wrong")
+	}
+	return lang.L("companion.noAgent")
+}
+
+func (c *Companion) onHelp() {
+	w := c.app.NewWindow(lang.L("help.title"))
+	w.SetContent(HelpContent(c.help))
+	w.Resize(fyne.NewSize(420, 380))
+	c.lastHelp = w
+	w.Show()
+}
+
+// HelpContent lists the hotline 111 and the policy's help contacts in large
+// type. 111 is always first, even when the policy forgot it.
+func HelpContent(contacts []apitype.Contact) fyne.CanvasObject {
+	intro := widget.NewLabel(lang.L("help.intro"))
+	intro.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(intro)
+	all := []apitype.Contact{{Name: lang.L("help.hotline111"), Number: "111", Note: lang.L("help.hotline111Note")}}
+	for _, h := range contacts {
+		if h.Number != "111" {
+			all = append(all, h)
+		}
+	}
+	for _, h := range all {
+		num := canvas.NewText(h.Number, widgets.ScreenColor)
+		num.TextSize = 40
+		num.TextStyle.Bold = true
+		name := widget.NewLabelWithStyle(h.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		name.Wrapping = fyne.TextWrapWord
+		box.Add(container.NewVBox(num, name))
+		if h.Note != "" {
+			note := widget.NewLabel(h.Note)
+			note.Wrapping = fyne.TextWrapWord
+			box.Add(note)
+		}
+		box.Add(widget.NewSeparator())
+	}
+	return container.NewVScroll(container.NewPadded(box))
+}
+
+// updateCountdown shows, moves or hides the last-minute countdown window.
+func (c *Companion) updateCountdown(now time.Time) {
+	left, st := c.leftNow(now)
+	show := (st.State == apitype.StateWarn && left <= time.Minute) || st.State == apitype.StateGrace
+	if !show {
+		if c.countdown != nil {
+			c.countdown.Hide()
+		}
+		return
+	}
+	first := false
+	if c.countdown == nil {
+		c.countdown = c.app.NewWindow(lang.L("countdown.title"))
+		c.countText = bigText(64, widgets.WarnColor)
+		c.countLabel = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		c.countLabel.Wrapping = fyne.TextWrapWord
+		c.countdown.SetContent(container.NewPadded(container.NewVBox(c.countLabel, c.countText)))
+		c.countdown.Resize(fyne.NewSize(300, 160))
+		c.countdown.SetCloseIntercept(func() {}) // it goes away by itself
+		first = true
+	}
+	c.countText.Text = i18n.Countdown(left)
+	c.countText.Refresh()
+	if st.State == apitype.StateGrace {
+		c.countLabel.SetText(lang.L("companion.saveGame"))
+	} else {
+		c.countLabel.SetText(lang.L("countdown.label"))
+	}
+	c.countdown.Show()
+	if first && c.KeepAbove != nil {
+		c.countAboveErr = c.KeepAbove(c.countdown)
+		if c.countAboveErr != nil {
+			slog.Info("countdown: cannot keep above, raising it instead", "err", c.countAboveErr)
+		}
+	}
+	// Without a window manager hint (or when it failed), bring the window
+	// forward every few seconds; fyne has no always-on-top API.
+	if first || (c.KeepAbove == nil || c.countAboveErr != nil) && now.Second()%5 == 0 {
+		c.countdown.RequestFocus()
+	}
+}
+
+// Countdown is the countdown's text, "" while hidden (tests).
+func (c *Companion) Countdown() string {
+	if c.countdown == nil || c.countText == nil {
+		return ""
+	}
+	return c.countText.Text
+}
+
+// Close closes the form's dialog.
+func (f *AskForm) Close() { f.dlg.Hide() }
+
+// Close closes the form's dialog.
+func (f *CodeForm) Close() { f.dlg.Hide() }
+
+// AskButton, CodeButton and HelpButton are the window's buttons (tests).
+func (c *Companion) AskButton() *widget.Button { return c.askBtn }
+
+// CodeButton is the "Parent code" button.
+func (c *Companion) CodeButton() *widget.Button { return c.codeBtn }
+
+// HelpButton is the "Help" button.
+func (c *Companion) HelpButton() *widget.Button { return c.helpBtn }
+
+// HelpWindow is the help window opened last, nil before.
+func (c *Companion) HelpWindow() fyne.Window { return c.lastHelp }
+
+// CountdownWindow is the last-minute window, nil before it first showed.
+func (c *Companion) CountdownWindow() fyne.Window { return c.countdown }
+
+// Notice is the message line under the time (answers, grace, errors).
+func (c *Companion) Notice() string { return c.notice.Text }
+
+// Notified reports whether the warning at threshold w for kind was given on
+// now's day.
+func (c *Companion) Notified(kind string, w time.Duration, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.notified[notifyKey(now, kind, w)]
+}
+
+func notifyKey(now time.Time, kind string, w time.Duration) string {
+	return fmt.Sprintf("%s/%s/%d", now.Format("2006-01-02"), kind, w/time.Second)
+}
+
+// SetClock replaces the companion's clock (tests, screenshots).
+func (c *Companion) SetClock(now func() time.Time) { c.now = now }

@@ -1,0 +1,236 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"sort"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/widgets"
+)
+
+// Activity shows the last 7 or 30 days as a bar chart (screen with games
+// inside), one day's per-app and per-category breakdown, and exports CSV.
+type Activity struct {
+	c       *Console
+	Child   *widget.Select
+	Period  *widget.RadioGroup
+	Chart   *widgets.BarChart
+	DayInfo *widget.Label
+	Apps    *fyne.Container
+	Cats    *fyne.Container
+	Export  *widget.Button
+	Info    *widget.Label
+
+	// Days is the report on show, oldest first, one row per day.
+	Days    []apitype.UsageRow
+	content fyne.CanvasObject
+}
+
+func newActivity(c *Console) *Activity {
+	a := &Activity{c: c, DayInfo: widget.NewLabel(""), Info: widget.NewLabel(""),
+		Apps: container.NewVBox(), Cats: container.NewVBox()}
+	a.Child = widget.NewSelect(nil, func(string) { a.load() })
+	a.Period = widget.NewRadioGroup([]string{lang.L("activity.days7"), lang.L("activity.days30")}, func(string) { a.load() })
+	a.Period.Horizontal = true
+	a.Period.Required = true
+	a.Period.Selected = lang.L("activity.days7")
+	a.Chart = widgets.NewBarChart(func(i int) { a.onDay(i) })
+	a.Export = widget.NewButtonWithIcon(lang.L("activity.export"), theme.DownloadIcon(), a.onExport)
+	a.DayInfo.TextStyle.Bold = true
+	legend := container.NewHBox(
+		swatch(widgets.ScreenColor), widget.NewLabel(lang.L("companion.screen")),
+		swatch(widgets.GamesColor), widget.NewLabel(lang.L("companion.games")))
+	top := container.NewVBox(title(lang.L("activity.title")),
+		container.NewHBox(a.Child, a.Period, a.Export), a.Info)
+	breakdown := container.NewGridWithColumns(2,
+		container.NewPadded(container.NewVBox(heading(lang.L("activity.byApp")), a.Apps)),
+		container.NewPadded(container.NewVBox(heading(lang.L("activity.byCategory")), a.Cats)))
+	a.content = container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewVBox(
+		container.NewGridWrap(fyne.NewSize(640, 220), a.Chart), legend,
+		widget.NewLabel(lang.L("activity.tapDay")),
+		a.DayInfo, breakdown)))
+	return a
+}
+
+func swatch(c interface{ RGBA() (r, g, b, a uint32) }) fyne.CanvasObject {
+	b := widgets.NewTimeBar("", c)
+	b.Set(1, 1, "")
+	return container.NewGridWrap(fyne.NewSize(18, 18), container.NewCenter(b))
+}
+
+// Refresh reloads the children, then the report.
+func (a *Activity) Refresh() {
+	var kids []apitype.Child
+	a.c.call(func(ctx context.Context) (err error) {
+		kids, err = a.c.b.Children(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.Info.SetText(ErrorText(err))
+			return
+		}
+		names := make([]string, len(kids))
+		for i, k := range kids {
+			names[i] = k.Name
+		}
+		a.Child.SetOptions(names)
+		if a.Child.Selected == "" && len(names) > 0 {
+			a.Child.SetSelected(names[0]) // loads
+			return
+		}
+		a.load()
+	})
+}
+
+func (a *Activity) days() int {
+	if a.Period.Selected == lang.L("activity.days30") {
+		return 30
+	}
+	return 7
+}
+
+func (a *Activity) load() {
+	child := a.Child.Selected
+	if child == "" {
+		return
+	}
+	to := a.c.now()
+	from := to.AddDate(0, 0, -(a.days() - 1))
+	var u apitype.Usage
+	a.c.call(func(ctx context.Context) (err error) {
+		u, err = a.c.b.Usage(ctx, child, from.Format(time.DateOnly), to.Format(time.DateOnly), "day")
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.Info.SetText(ErrorText(err))
+			return
+		}
+		a.Days = FillDays(u.Rows, from, to)
+		var screen, games int64
+		days := make([]widgets.Day, len(a.Days))
+		for i, r := range a.Days {
+			d, _ := time.ParseInLocation(time.DateOnly, r.Key, time.Local)
+			days[i] = widgets.Day{Label: i18n.ShortDate(d), ScreenSec: r.ScreenSec, GamesSec: r.GamesSec}
+			screen += r.ScreenSec
+			games += r.GamesSec
+		}
+		n := int64(max(len(a.Days), 1))
+		a.Info.SetText(lang.L("activity.average", map[string]any{"Screen": i18n.Seconds(screen / n), "Games": i18n.Seconds(games / n)}))
+		a.Chart.Selected = len(days) - 1
+		a.Chart.SetDays(days)
+		a.onDay(len(days) - 1)
+	})
+}
+
+// FillDays gives one row per day from..to (inclusive), zero where the
+// report has none, oldest first.
+func FillDays(rows []apitype.UsageRow, from, to time.Time) []apitype.UsageRow {
+	byDay := map[string]apitype.UsageRow{}
+	for _, r := range rows {
+		byDay[r.Key] = r
+	}
+	var out []apitype.UsageRow
+	for d := from; !d.After(to) || d.Format(time.DateOnly) == to.Format(time.DateOnly); d = d.AddDate(0, 0, 1) {
+		k := d.Format(time.DateOnly)
+		r, ok := byDay[k]
+		if !ok {
+			r = apitype.UsageRow{Key: k}
+		}
+		out = append(out, r)
+		if k == to.Format(time.DateOnly) {
+			break
+		}
+	}
+	return out
+}
+
+// onDay shows one day's breakdown per app and per category.
+func (a *Activity) onDay(i int) {
+	if i < 0 || i >= len(a.Days) {
+		return
+	}
+	day := a.Days[i].Key
+	child := a.Child.Selected
+	var apps, cats apitype.Usage
+	a.c.call(func(ctx context.Context) (err error) {
+		if apps, err = a.c.b.Usage(ctx, child, day, day, "app"); err != nil {
+			return err
+		}
+		cats, err = a.c.b.Usage(ctx, child, day, day, "category")
+		return err
+	}, func(err error) {
+		if err != nil {
+			a.Info.SetText(ErrorText(err))
+			return
+		}
+		d, _ := time.ParseInLocation(time.DateOnly, day, time.Local)
+		a.DayInfo.SetText(lang.L("activity.day", map[string]any{"Date": i18n.Date(d),
+			"Screen": i18n.Seconds(a.Days[i].ScreenSec), "Games": i18n.Seconds(a.Days[i].GamesSec)}))
+		fillRows(a.Apps, apps.Rows, func(k string) string { return k })
+		fillRows(a.Cats, cats.Rows, CategoryName)
+	})
+}
+
+func fillRows(box *fyne.Container, rows []apitype.UsageRow, name func(string) string) {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].ScreenSec > rows[j].ScreenSec })
+	box.RemoveAll()
+	if len(rows) == 0 {
+		box.Add(widget.NewLabel(lang.L("activity.nothing")))
+	}
+	var top int64 = 1
+	for _, r := range rows {
+		top = max(top, r.ScreenSec)
+	}
+	for _, r := range rows {
+		bar := widgets.NewTimeBar(name(r.Key), widgets.ScreenColor)
+		if r.GamesSec > 0 {
+			bar.Color = widgets.GamesColor
+		}
+		bar.Set(r.ScreenSec, top, i18n.Seconds(r.ScreenSec))
+		box.Add(bar)
+	}
+	box.Refresh()
+}
+
+// CategoryName translates a category of the rules package.
+func CategoryName(c string) string {
+	switch c {
+	case "game":
+		return lang.L("category.game")
+	case "education":
+		return lang.L("category.education")
+	case "other":
+		return lang.L("category.other")
+	}
+	return lang.L("category.unknown")
+}
+
+// CSV writes the report on show: day, screen minutes, game minutes.
+func CSV(rows []apitype.UsageRow) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"day", "screen_minutes", "games_minutes"})
+	for _, r := range rows {
+		_ = w.Write([]string{r.Key, strconv.FormatInt(r.ScreenSec/60, 10), strconv.FormatInt(r.GamesSec/60, 10)})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+func (a *Activity) onExport() {
+	if len(a.Days) == 0 {
+		return
+	}
+	saveFile(a.c.w, "kidtime-"+a.Child.Selected+"-"+a.Days[len(a.Days)-1].Key+".csv", CSV(a.Days))
+}

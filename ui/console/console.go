@@ -1,0 +1,250 @@
+// Package console is the parents' side of kidtime-app: the first-run setup,
+// the PIN screen, and the tabs Today, Rules, Activity, Requests, Events and
+// Settings.
+//
+// The console talks to the agent only through Backend, which *client.Client
+// satisfies unchanged; tests and the --demo mode use ui/uitest's in-memory
+// fake. Each screen is one struct with named onX callbacks, built by a
+// function that takes the Console (and through it the fyne.Window).
+package console
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/client"
+	"github.com/kidtime/kidtime/ui/i18n"
+)
+
+// Backend is what the console needs from the agent; *client.Client
+// satisfies it.
+type Backend interface {
+	Health(ctx context.Context) (apitype.Health, error)
+	Status(ctx context.Context) (apitype.Status, error)
+	Setup(ctx context.Context, pin string) (apitype.LoginResponse, error)
+	Login(ctx context.Context, pin string) (apitype.LoginResponse, error)
+	ChangePIN(ctx context.Context, old, new string) error
+	Accounts(ctx context.Context) ([]apitype.Account, error)
+	Children(ctx context.Context) ([]apitype.Child, error)
+	AddChild(ctx context.Context, r apitype.AddChildRequest) (apitype.Child, error)
+	ChildPolicy(ctx context.Context, name string) (ChildSpec, error)
+	SetChildPolicy(ctx context.Context, name string, spec ChildSpec) error
+	Grant(ctx context.Context, r apitype.GrantRequest) error
+	Action(ctx context.Context, r apitype.ActionRequest) error
+	Requests(ctx context.Context, status string) ([]apitype.Request, error)
+	Answer(ctx context.Context, id int64, a apitype.AnswerRequest) (apitype.Request, error)
+	Usage(ctx context.Context, child, from, to, by string) (apitype.Usage, error)
+	Events(ctx context.Context, since time.Time, child string) ([]apitype.Event, error)
+	Apps(ctx context.Context, child string, days int) ([]apitype.AppUsage, error)
+	NewCode(ctx context.Context) (apitype.CodeSetup, error)
+	Export(ctx context.Context, child string) ([]byte, error)
+	Erase(ctx context.Context, child string) error
+	Settings(ctx context.Context) (apitype.Settings, error)
+	SetSettings(ctx context.Context, s apitype.Settings) (apitype.Settings, error)
+}
+
+var _ Backend = (*client.Client)(nil)
+
+// Options tune a console.
+type Options struct {
+	// Sync runs backend calls on the calling goroutine (tests); otherwise
+	// they run in the background and their results come back with fyne.Do.
+	Sync bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// OnLanguage is called after the parent picked another language, with
+	// the new choice ("" = the system's); the app rebuilds the window.
+	OnLanguage func(choice string)
+}
+
+// Console is the parents' window.
+type Console struct {
+	w   fyne.Window
+	b   Backend
+	opt Options
+
+	// Screen is the name of the screen on show: "firstrun", "login" or "main".
+	Screen   string
+	FirstRun *FirstRun
+	Login    *Login
+	Main     *Main
+}
+
+// New builds a console in w; Start decides which screen to show.
+func New(w fyne.Window, b Backend, opt Options) *Console {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Console{w: w, b: b, opt: opt}
+}
+
+// Window is the console's window.
+func (c *Console) Window() fyne.Window { return c.w }
+
+func (c *Console) now() time.Time { return c.opt.Now() }
+
+// Start asks the agent about the caller and shows the first-run flow (no PIN
+// yet), the PIN screen, or — for an admin or a parent with a token — the
+// main tabs.
+func (c *Console) Start(ctx context.Context) error {
+	h, err := c.b.Health(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !h.Setup:
+		c.ShowFirstRun()
+	case h.Role == apitype.RoleAdmin || h.Role == apitype.RoleParent:
+		c.ShowMain()
+	default:
+		c.ShowLogin()
+	}
+	return nil
+}
+
+// call runs work against the backend and then, on the Fyne thread, done with
+// its error. Errors are logged; done decides what the parent sees.
+func (c *Console) call(work func(ctx context.Context) error, done func(err error)) {
+	run := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := work(ctx)
+		if err != nil {
+			slog.Warn("console: agent call failed", "err", err)
+		}
+		return err
+	}
+	if c.opt.Sync {
+		done(run())
+		return
+	}
+	go func() {
+		err := run()
+		fyne.Do(func() { done(err) })
+	}()
+}
+
+// showError tells the parent what went wrong, in their language where the
+// agent's error is one the console knows.
+func (c *Console) showError(err error) {
+	dialog.ShowError(errors.New(ErrorText(err)), c.w)
+}
+
+// ErrorText is a sentence for an error from the agent.
+func ErrorText(err error) string {
+	if code, wait, msg, ok := apiError(err); ok {
+		switch code {
+		case apitype.CodeRateLimited:
+			return lang.L("error.rateLimited", map[string]any{"Wait": i18n.Seconds(wait)})
+		case apitype.CodeNotAllowed:
+			return lang.L("error.notAllowed")
+		case apitype.CodeNotFound:
+			return lang.L("error.notFound")
+		}
+		if msg != "" {
+			return msg
+		}
+	}
+	if err == nil {
+		return ""
+	}
+	return lang.L("error.agent", map[string]any{"Err": err.Error()})
+}
+
+// ShowLogin shows the PIN screen.
+func (c *Console) ShowLogin() {
+	c.Screen = "login"
+	c.Login = newLogin(c)
+	c.w.SetContent(c.Login.content)
+}
+
+// ShowFirstRun shows the first-run flow.
+func (c *Console) ShowFirstRun() {
+	c.Screen = "firstrun"
+	c.FirstRun = newFirstRun(c)
+	c.w.SetContent(c.FirstRun.content)
+}
+
+// ShowMain shows the tabs.
+func (c *Console) ShowMain() {
+	c.Screen = "main"
+	c.Main = newMain(c)
+	c.w.SetContent(c.Main.content)
+	c.Main.Refresh()
+}
+
+// Main is the console's tabs after the PIN.
+type Main struct {
+	c        *Console
+	Tabs     *container.AppTabs
+	Today    *Today
+	Rules    *RulesEditor
+	Activity *Activity
+	Requests *Requests
+	Events   *Events
+	Settings *Settings
+	content  fyne.CanvasObject
+}
+
+func newMain(c *Console) *Main {
+	m := &Main{c: c}
+	m.Today = newToday(c)
+	m.Rules = newRulesEditor(c)
+	m.Activity = newActivity(c)
+	m.Requests = newRequests(c)
+	m.Events = newEvents(c)
+	m.Settings = newSettings(c)
+	m.Tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(lang.L("tab.today"), theme.HomeIcon(), m.Today.content),
+		container.NewTabItemWithIcon(lang.L("tab.rules"), theme.DocumentCreateIcon(), m.Rules.content),
+		container.NewTabItemWithIcon(lang.L("tab.activity"), theme.ListIcon(), m.Activity.content),
+		container.NewTabItemWithIcon(lang.L("tab.requests"), theme.MailComposeIcon(), m.Requests.content),
+		container.NewTabItemWithIcon(lang.L("tab.events"), theme.HistoryIcon(), m.Events.content),
+		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), m.Settings.content),
+	)
+	m.Tabs.SetTabLocation(container.TabLocationLeading)
+	m.Tabs.OnSelected = func(*container.TabItem) { m.refreshSelected() }
+	m.content = m.Tabs
+	return m
+}
+
+// Refresh reloads every screen from the agent.
+func (m *Main) Refresh() {
+	m.Today.Refresh()
+	m.Requests.Refresh()
+	m.Rules.Refresh()
+	m.Activity.Refresh()
+	m.Events.Refresh()
+	m.Settings.Refresh()
+}
+
+func (m *Main) refreshSelected() {
+	switch m.Tabs.SelectedIndex() {
+	case 0:
+		m.Today.Refresh()
+	case 1:
+		m.Rules.Refresh()
+	case 2:
+		m.Activity.Refresh()
+	case 3:
+		m.Requests.Refresh()
+	case 4:
+		m.Events.Refresh()
+	case 5:
+		m.Settings.Refresh()
+	}
+}
+
+// Select shows the tab at index i (0 Today … 5 Settings).
+func (m *Main) Select(i int) {
+	m.Tabs.SelectIndex(i)
+}

@@ -1,0 +1,274 @@
+package console
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/rules"
+	"github.com/kidtime/kidtime/ui/i18n"
+)
+
+// FirstRun is the setup a parent goes through once: the PIN (twice), the
+// first child with an OS account, the age preset with the reason for each
+// number, and a summary.
+type FirstRun struct {
+	c *Console
+	// Step is 1 (PIN), 2 (child), 3 (preset) or 4 (summary).
+	Step int
+
+	PIN, PIN2                *widget.Entry
+	Name, BirthYear          *widget.Entry
+	Account                  *widget.Select
+	Next                     *widget.Button
+	Error                    *widget.Label
+	PresetRows, SummaryLines []string
+
+	child   apitype.Child
+	policy  rules.Policy
+	body    *fyne.Container
+	heading *widget.Label
+	content fyne.CanvasObject
+}
+
+func newFirstRun(c *Console) *FirstRun {
+	f := &FirstRun{c: c, body: container.NewVBox(), Error: widget.NewLabel("")}
+	f.Error.Importance = widget.DangerImportance
+	f.Error.Wrapping = fyne.TextWrapWord
+	f.heading = heading("")
+	f.Next = widget.NewButtonWithIcon(lang.L("common.next"), theme.NavigateNextIcon(), f.onNext)
+	f.Next.Importance = widget.HighImportance
+	f.Next.IconPlacement = widget.ButtonIconTrailingText
+	f.content = container.NewBorder(
+		container.NewVBox(title(lang.L("firstrun.title")), f.heading),
+		container.NewVBox(f.Error, container.NewHBox(layoutSpacer(), f.Next)), nil, nil,
+		container.NewVScroll(container.NewPadded(f.body)))
+	f.showPIN()
+	return f
+}
+
+func layoutSpacer() fyne.CanvasObject { return container.NewStack() }
+
+func (f *FirstRun) set(step int, head string, objs ...fyne.CanvasObject) {
+	f.Step = step
+	f.heading.SetText(lang.L("firstrun.step", map[string]any{"N": step, "Of": 4}) + " · " + head)
+	f.body.Objects = objs
+	f.body.Refresh()
+	f.Error.SetText("")
+}
+
+func wrap(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func (f *FirstRun) showPIN() {
+	f.PIN, f.PIN2 = widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	f.set(1, lang.L("firstrun.pinTitle"),
+		wrap(lang.L("firstrun.pinIntro")),
+		widget.NewForm(
+			widget.NewFormItem(lang.L("firstrun.pin"), f.PIN),
+			widget.NewFormItem(lang.L("firstrun.pin2"), f.PIN2)))
+}
+
+func (f *FirstRun) showChild() {
+	f.Name, f.BirthYear = widget.NewEntry(), widget.NewEntry()
+	f.BirthYear.SetPlaceHolder(strconv.Itoa(f.c.now().Year() - 10))
+	f.Account = widget.NewSelect(nil, nil)
+	f.Account.PlaceHolder = lang.L("firstrun.pickAccount")
+	f.set(2, lang.L("firstrun.childTitle"),
+		wrap(lang.L("firstrun.childIntro")),
+		widget.NewForm(
+			widget.NewFormItem(lang.L("firstrun.name"), f.Name),
+			widget.NewFormItem(lang.L("firstrun.birthYear"), f.BirthYear),
+			widget.NewFormItem(lang.L("firstrun.account"), f.Account)))
+	var accounts []apitype.Account
+	f.c.call(func(ctx context.Context) (err error) {
+		accounts, err = f.c.b.Accounts(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			f.Error.SetText(ErrorText(err))
+			return
+		}
+		var names []string
+		for _, a := range accounts {
+			if !a.Admin && a.Child == "" {
+				names = append(names, a.Name)
+			}
+		}
+		f.Account.SetOptions(names)
+		if len(names) == 0 {
+			f.Error.SetText(lang.L("firstrun.noAccounts"))
+		}
+	})
+}
+
+// band is the preset's age band, for the sentences that explain it.
+func band(age int) string {
+	switch {
+	case age < 2:
+		return "0"
+	case age <= 5:
+		return "2"
+	case age <= 8:
+		return "6"
+	case age <= 11:
+		return "9"
+	case age <= 15:
+		return "12"
+	}
+	return "16"
+}
+
+// budgetText says a budget: "2 h", "unlimited", "none".
+func budgetText(d time.Duration) string {
+	switch {
+	case d == rules.Unlimited:
+		return lang.L("rules.unlimited")
+	case d <= 0:
+		return lang.L("today.none")
+	}
+	return i18n.Duration(d)
+}
+
+func hoursText(ws []rules.Window) string {
+	if len(ws) == 0 {
+		return lang.L("today.none")
+	}
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = w.Start.String() + "–" + w.End.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func gamesText(p rules.Policy) string {
+	day := p.Games[time.Monday]
+	switch {
+	case day == rules.Unlimited && p.PerGame != rules.Unlimited:
+		return lang.L("firstrun.perGame", map[string]any{"PerGame": budgetText(p.PerGame)})
+	case p.PerGame != rules.Unlimited:
+		return lang.L("firstrun.dayAndPerGame", map[string]any{"Day": budgetText(day), "PerGame": budgetText(p.PerGame)})
+	}
+	return budgetText(day)
+}
+
+func (f *FirstRun) showPreset() {
+	p, b := f.policy, band(f.child.Age)
+	rows := []struct{ what, value, why string }{
+		{lang.L("firstrun.screen"), budgetText(p.Screen[time.Monday]), lang.L("why.screen." + b)},
+		{lang.L("firstrun.games"), gamesText(p), lang.L("why.games." + b)},
+		{lang.L("firstrun.hours"), hoursText(p.Allowed[time.Monday]), lang.L("why.hours." + b)},
+		{lang.L("firstrun.rating"), p.MaxRating.String(), lang.L("why.rating." + b)},
+	}
+	objs := []fyne.CanvasObject{wrap(lang.L("firstrun.presetIntro", map[string]any{"Name": f.child.Name, "Age": f.child.Age}))}
+	f.PresetRows = nil
+	for _, r := range rows {
+		f.PresetRows = append(f.PresetRows, r.what+": "+r.value+" — "+r.why)
+		why := wrap(r.why)
+		why.TextStyle.Italic = true
+		objs = append(objs, widget.NewCard("", "", container.NewVBox(
+			container.NewHBox(widget.NewLabelWithStyle(r.what, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+				widget.NewLabelWithStyle(r.value, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
+			why)))
+	}
+	objs = append(objs, wrap(lang.L("firstrun.presetLater")))
+	f.set(3, lang.L("firstrun.presetTitle"), objs...)
+}
+
+func (f *FirstRun) showSummary() {
+	p := f.policy
+	f.SummaryLines = []string{
+		lang.L("firstrun.sumChild", map[string]any{"Name": f.child.Name, "Age": f.child.Age, "Account": strings.Join(f.child.Accounts, ", ")}),
+		lang.L("firstrun.sumScreen", map[string]any{"Value": budgetText(p.Screen[time.Monday])}),
+		lang.L("firstrun.sumGames", map[string]any{"Value": gamesText(p)}),
+		lang.L("firstrun.sumHours", map[string]any{"Value": hoursText(p.Allowed[time.Monday])}),
+		lang.L("firstrun.sumRating", map[string]any{"Value": p.MaxRating.String()}),
+		lang.L("firstrun.sumHelp"),
+	}
+	objs := []fyne.CanvasObject{}
+	for _, l := range f.SummaryLines {
+		objs = append(objs, wrap("• "+l))
+	}
+	objs = append(objs, wrap(lang.L("firstrun.sumNext")))
+	f.Next.SetText(lang.L("firstrun.done"))
+	f.Next.SetIcon(theme.ConfirmIcon())
+	f.set(4, lang.L("firstrun.sumTitle"), objs...)
+}
+
+// onNext checks the step and moves on; nothing reaches the agent until the
+// step's fields read.
+func (f *FirstRun) onNext() {
+	switch f.Step {
+	case 1:
+		if msg := CheckPIN(f.PIN.Text, f.PIN2.Text); msg != "" {
+			f.Error.SetText(msg)
+			return
+		}
+		pin := strings.TrimSpace(f.PIN.Text)
+		f.c.call(func(ctx context.Context) error {
+			_, err := f.c.b.Setup(ctx, pin)
+			return err
+		}, func(err error) {
+			if err != nil {
+				f.Error.SetText(ErrorText(err))
+				return
+			}
+			f.showChild()
+		})
+	case 2:
+		f.addChild()
+	case 3:
+		f.showSummary()
+	case 4:
+		f.c.ShowMain()
+	}
+}
+
+func (f *FirstRun) addChild() {
+	name := strings.TrimSpace(f.Name.Text)
+	year, err := strconv.Atoi(strings.TrimSpace(f.BirthYear.Text))
+	now := f.c.now().Year()
+	switch {
+	case name == "":
+		f.Error.SetText(lang.L("firstrun.needName"))
+		return
+	case err != nil || year > now || year < now-17:
+		f.Error.SetText(lang.L("firstrun.badYear", map[string]any{"From": now - 17, "To": now}))
+		return
+	case f.Account.Selected == "":
+		f.Error.SetText(lang.L("firstrun.needAccount"))
+		return
+	}
+	req := apitype.AddChildRequest{Name: name, BirthYear: year, Accounts: []string{f.Account.Selected}, Preset: "auto"}
+	var child apitype.Child
+	var p rules.Policy
+	f.c.call(func(ctx context.Context) (err error) {
+		if child, err = f.c.b.AddChild(ctx, req); err != nil {
+			return err
+		}
+		spec, err := f.c.b.ChildPolicy(ctx, child.Name)
+		if err != nil {
+			return err
+		}
+		p, err = spec.Policy(f.c.now())
+		return err
+	}, func(err error) {
+		if err != nil {
+			f.Error.SetText(ErrorText(err))
+			return
+		}
+		f.child, f.policy = child, p
+		f.showPreset()
+	})
+}

@@ -1,0 +1,134 @@
+package console
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/i18n"
+)
+
+// Requests lists the children's asks for more time, answered with one tap.
+type Requests struct {
+	c       *Console
+	Rows    []*RequestRow
+	list    *fyne.Container
+	info    *widget.Label
+	content fyne.CanvasObject
+}
+
+// RequestRow is one pending ask with its answer buttons.
+type RequestRow struct {
+	Request                  apitype.Request
+	Min15, Min30, Hour, Deny *widget.Button
+}
+
+func newRequests(c *Console) *Requests {
+	r := &Requests{c: c, list: container.NewVBox(), info: widget.NewLabel("")}
+	r.content = container.NewBorder(container.NewVBox(title(lang.L("requests.title")), r.info), nil, nil, nil, container.NewVScroll(r.list))
+	return r
+}
+
+// Refresh reloads the requests (pending first, then today's answered ones).
+func (r *Requests) Refresh() {
+	var all []apitype.Request
+	r.c.call(func(ctx context.Context) (err error) {
+		all, err = r.c.b.Requests(ctx, "")
+		return err
+	}, func(err error) {
+		if err != nil {
+			r.info.SetText(ErrorText(err))
+			return
+		}
+		r.show(all)
+	})
+}
+
+func (r *Requests) show(all []apitype.Request) {
+	r.list.RemoveAll()
+	r.Rows = nil
+	pending := 0
+	for _, q := range all {
+		if q.Status == "pending" {
+			pending++
+			r.list.Add(r.row(q))
+		}
+	}
+	if pending == 0 {
+		r.info.SetText(lang.L("requests.none"))
+	} else {
+		r.info.SetText("")
+	}
+	answered := widget.NewLabelWithStyle(lang.L("requests.answered"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	shown := false
+	for i := len(all) - 1; i >= 0; i-- {
+		q := all[i]
+		if q.Status == "pending" || r.c.now().Sub(q.Answered) > 7*24*time.Hour {
+			continue
+		}
+		if !shown {
+			r.list.Add(answered)
+			shown = true
+		}
+		key := "requests.wasDenied"
+		if q.Status == "approved" {
+			key = "requests.wasApproved"
+		}
+		amount := q.GrantedSec
+		if amount == 0 {
+			amount = q.AddSec
+		}
+		r.list.Add(widget.NewLabel(lang.L(key, map[string]any{
+			"Child": q.Child, "Amount": i18n.Seconds(amount), "When": i18n.When(q.Answered, r.c.now())})))
+	}
+	r.list.Refresh()
+}
+
+func (r *Requests) row(q apitype.Request) fyne.CanvasObject {
+	row := &RequestRow{Request: q}
+	kind := lang.L("companion.screen")
+	if q.Kind == apitype.KindGames {
+		kind = lang.L("companion.games")
+	}
+	text := lang.L("requests.asks", map[string]any{"Child": q.Child, "Amount": i18n.Seconds(q.AddSec), "Kind": kind, "When": i18n.When(q.Created, r.c.now())})
+	reason := q.Reason
+	if reason == "" {
+		reason = lang.L("requests.noReason")
+	}
+	row.Min15 = widget.NewButton(i18n.Duration(15*time.Minute), func() { r.onAnswer(q, true, 15*60) })
+	row.Min30 = widget.NewButton(i18n.Duration(30*time.Minute), func() { r.onAnswer(q, true, 30*60) })
+	row.Hour = widget.NewButton(i18n.Duration(time.Hour), func() { r.onAnswer(q, true, 3600) })
+	row.Deny = widget.NewButtonWithIcon(lang.L("requests.deny"), theme.CancelIcon(), func() { r.onAnswer(q, false, 0) })
+	for _, b := range []*widget.Button{row.Min15, row.Min30, row.Hour} {
+		b.Importance = widget.HighImportance
+		b.Icon = theme.ConfirmIcon()
+	}
+	r.Rows = append(r.Rows, row)
+	label := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	label.Wrapping = fyne.TextWrapWord
+	why := widget.NewLabel("“" + reason + "”")
+	why.Wrapping = fyne.TextWrapWord
+	return widget.NewCard("", "", container.NewVBox(label, why,
+		container.NewGridWithColumns(4, row.Min15, row.Min30, row.Hour, row.Deny)))
+}
+
+func (r *Requests) onAnswer(q apitype.Request, approve bool, sec int64) {
+	r.c.call(func(ctx context.Context) error {
+		_, err := r.c.b.Answer(ctx, q.ID, apitype.AnswerRequest{Approve: approve, AddSec: sec})
+		return err
+	}, func(err error) {
+		if err != nil {
+			r.c.showError(err)
+		}
+		r.Refresh()
+		if r.c.Main != nil {
+			r.c.Main.Today.Refresh()
+		}
+	})
+}

@@ -1,0 +1,334 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/widgets"
+)
+
+// Settings: the PIN, the parent code, the language, data retention, a
+// child's data, and the help contacts.
+type Settings struct {
+	c *Console
+
+	OldPIN, NewPIN, NewPIN2 *widget.Entry
+	ChangePIN               *widget.Button
+	PINResult               *widget.Label
+
+	CodePIN  *widget.Entry
+	ShowCode *widget.Button
+	QR       *fyne.Container
+	CodeInfo *widget.Label
+
+	Language      *widget.Select
+	DetailDays    *widget.Entry
+	RollupDays    *widget.Entry
+	Contacts      *widget.Entry
+	Save          *widget.Button
+	SettingsError *widget.Label
+
+	Child  *widget.Select
+	Export *widget.Button
+	Erase  *widget.Button
+
+	current apitype.Settings
+	content fyne.CanvasObject
+}
+
+func newSettings(c *Console) *Settings {
+	s := &Settings{c: c}
+	s.OldPIN, s.NewPIN, s.NewPIN2 = widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	s.PINResult = widget.NewLabel("")
+	s.PINResult.Wrapping = fyne.TextWrapWord
+	s.ChangePIN = widget.NewButton(lang.L("settings.changePIN"), s.onChangePIN)
+	pinForm := widget.NewForm(
+		widget.NewFormItem(lang.L("settings.oldPIN"), s.OldPIN),
+		widget.NewFormItem(lang.L("settings.newPIN"), s.NewPIN),
+		widget.NewFormItem(lang.L("settings.newPIN2"), s.NewPIN2),
+	)
+
+	s.CodePIN = widget.NewPasswordEntry()
+	s.CodePIN.SetPlaceHolder(lang.L("login.pin"))
+	s.ShowCode = widget.NewButtonWithIcon(lang.L("settings.newCode"), theme.VisibilityIcon(), s.onNewCode)
+	s.QR = container.NewCenter()
+	s.CodeInfo = widget.NewLabel(lang.L("settings.codeIntro"))
+	s.CodeInfo.Wrapping = fyne.TextWrapWord
+
+	choices := []string{lang.L("settings.language.system")}
+	for _, l := range i18n.Languages {
+		choices = append(choices, i18n.LanguageName(l))
+	}
+	s.Language = widget.NewSelect(choices, nil)
+	s.DetailDays, s.RollupDays = widget.NewEntry(), widget.NewEntry()
+	s.Contacts = widget.NewMultiLineEntry()
+	s.Contacts.SetMinRowsVisible(3)
+	s.Contacts.SetPlaceHolder(lang.L("settings.contactsHint"))
+	s.SettingsError = widget.NewLabel("")
+	s.SettingsError.Importance = widget.DangerImportance
+	s.SettingsError.Wrapping = fyne.TextWrapWord
+	s.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), s.onSave)
+	s.Save.Importance = widget.HighImportance
+	general := widget.NewForm(
+		widget.NewFormItem(lang.L("settings.language"), s.Language),
+		widget.NewFormItem(lang.L("settings.detailDays"), s.DetailDays),
+		widget.NewFormItem(lang.L("settings.rollupDays"), s.RollupDays),
+		widget.NewFormItem(lang.L("settings.contacts"), s.Contacts),
+	)
+
+	s.Child = widget.NewSelect(nil, nil)
+	s.Export = widget.NewButtonWithIcon(lang.L("settings.export"), theme.DownloadIcon(), s.onExport)
+	s.Erase = widget.NewButtonWithIcon(lang.L("settings.erase"), theme.DeleteIcon(), s.onErase)
+	s.Erase.Importance = widget.DangerImportance
+
+	s.content = container.NewVScroll(container.NewVBox(
+		title(lang.L("settings.title")),
+		widget.NewCard(lang.L("settings.general"), "", container.NewVBox(general, s.SettingsError, s.Save)),
+		widget.NewCard(lang.L("settings.pin"), "", container.NewVBox(pinForm, s.ChangePIN, s.PINResult)),
+		widget.NewCard(lang.L("settings.code"), "", container.NewVBox(s.CodeInfo, container.NewBorder(nil, nil, nil, s.ShowCode, s.CodePIN), s.QR)),
+		widget.NewCard(lang.L("settings.data"), lang.L("settings.dataIntro"), container.NewVBox(s.Child, container.NewGridWithColumns(2, s.Export, s.Erase))),
+	))
+	return s
+}
+
+// Refresh reloads the settings and the children.
+func (s *Settings) Refresh() {
+	var set apitype.Settings
+	var kids []apitype.Child
+	s.c.call(func(ctx context.Context) (err error) {
+		if set, err = s.c.b.Settings(ctx); err != nil {
+			return err
+		}
+		kids, err = s.c.b.Children(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.SettingsError.SetText(ErrorText(err))
+			return
+		}
+		s.current = set
+		switch set.Language {
+		case "":
+			s.Language.SetSelectedIndex(0)
+		default:
+			s.Language.SetSelected(i18n.LanguageName(set.Language))
+		}
+		s.DetailDays.SetText(strconv.Itoa(set.DetailRetentionDays))
+		s.RollupDays.SetText(strconv.Itoa(set.RollupRetentionDays))
+		s.Contacts.SetText(FormatContacts(set.Help))
+		names := make([]string, len(kids))
+		for i, k := range kids {
+			names[i] = k.Name
+		}
+		s.Child.SetOptions(names)
+		if len(names) > 0 && s.Child.Selected == "" {
+			s.Child.SetSelected(names[0])
+		}
+	})
+}
+
+// FormatContacts writes help contacts one a line: "name: number (note)".
+func FormatContacts(cs []apitype.Contact) string {
+	var b strings.Builder
+	for _, c := range cs {
+		fmt.Fprintf(&b, "%s: %s", c.Name, c.Number)
+		if c.Note != "" {
+			fmt.Fprintf(&b, " (%s)", c.Note)
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// ParseContacts reads what FormatContacts writes; a line without a number is
+// an error naming the line.
+func ParseContacts(s string) ([]apitype.Contact, error) {
+	var out []apitype.Contact
+	for i, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, rest, ok := strings.Cut(line, ":")
+		rest = strings.TrimSpace(rest)
+		if !ok || strings.TrimSpace(name) == "" || rest == "" {
+			return nil, fmt.Errorf("%s", lang.L("settings.contactBad", map[string]any{"Line": i + 1}))
+		}
+		c := apitype.Contact{Name: strings.TrimSpace(name)}
+		if j := strings.Index(rest, "("); j >= 0 && strings.HasSuffix(rest, ")") {
+			c.Note = strings.TrimSpace(rest[j+1 : len(rest)-1])
+			rest = strings.TrimSpace(rest[:j])
+		}
+		c.Number = rest
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (s *Settings) languageChoice() string {
+	for _, l := range i18n.Languages {
+		if s.Language.Selected == i18n.LanguageName(l) {
+			return l
+		}
+	}
+	return ""
+}
+
+func (s *Settings) onSave() {
+	next := s.current
+	detail, err1 := strconv.Atoi(strings.TrimSpace(s.DetailDays.Text))
+	rollup, err2 := strconv.Atoi(strings.TrimSpace(s.RollupDays.Text))
+	switch {
+	case err1 != nil || detail < 1 || detail > 3650:
+		s.SettingsError.SetText(lang.L("settings.badDays", map[string]any{"Field": lang.L("settings.detailDays")}))
+		return
+	case err2 != nil || rollup < detail || rollup > 3650:
+		s.SettingsError.SetText(lang.L("settings.badRollup"))
+		return
+	}
+	help, err := ParseContacts(s.Contacts.Text)
+	if err != nil {
+		s.SettingsError.SetText(err.Error())
+		return
+	}
+	next.DetailRetentionDays, next.RollupRetentionDays, next.Help = detail, rollup, help
+	next.Language = s.languageChoice()
+	langChanged := next.Language != s.current.Language
+	var saved apitype.Settings
+	s.c.call(func(ctx context.Context) (err error) {
+		saved, err = s.c.b.SetSettings(ctx, next)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.SettingsError.SetText(ErrorText(err))
+			return
+		}
+		s.current = saved
+		s.SettingsError.SetText("")
+		if langChanged && s.c.opt.OnLanguage != nil {
+			s.c.opt.OnLanguage(saved.Language)
+		}
+	})
+}
+
+func (s *Settings) onChangePIN() {
+	if msg := CheckPIN(s.NewPIN.Text, s.NewPIN2.Text); msg != "" {
+		s.PINResult.SetText(msg)
+		return
+	}
+	old, next := s.OldPIN.Text, strings.TrimSpace(s.NewPIN.Text)
+	s.c.call(func(ctx context.Context) error { return s.c.b.ChangePIN(ctx, old, next) }, func(err error) {
+		s.OldPIN.SetText("")
+		s.NewPIN.SetText("")
+		s.NewPIN2.SetText("")
+		if err != nil {
+			s.PINResult.SetText(ErrorText(err))
+			return
+		}
+		s.PINResult.SetText(lang.L("settings.pinChanged"))
+	})
+}
+
+// onNewCode checks the PIN again (the parent code is a secret shown once),
+// asks the agent for a new secret and shows it as a QR code.
+func (s *Settings) onNewCode() {
+	pin := s.CodePIN.Text
+	if pin == "" {
+		s.CodeInfo.SetText(lang.L("settings.codeNeedsPIN"))
+		return
+	}
+	var setup apitype.CodeSetup
+	s.c.call(func(ctx context.Context) (err error) {
+		if _, err = s.c.b.Login(ctx, pin); err != nil {
+			return err
+		}
+		setup, err = s.c.b.NewCode(ctx)
+		return err
+	}, func(err error) {
+		s.CodePIN.SetText("")
+		if err != nil {
+			s.CodeInfo.SetText(ErrorText(err))
+			return
+		}
+		img, err := widgets.NewQR(setup.URL, 220)
+		if err != nil {
+			s.CodeInfo.SetText(ErrorText(err))
+			return
+		}
+		s.CodeInfo.SetText(lang.L("settings.codeShown"))
+		secret := widget.NewLabelWithStyle(setup.Secret, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+		secret.Selectable = true
+		s.QR.Objects = []fyne.CanvasObject{container.NewVBox(img, secret)}
+		s.QR.Refresh()
+	})
+}
+
+func (s *Settings) onExport() {
+	child := s.Child.Selected
+	if child == "" {
+		return
+	}
+	var data []byte
+	s.c.call(func(ctx context.Context) (err error) {
+		data, err = s.c.b.Export(ctx, child)
+		return err
+	}, func(err error) {
+		if err != nil {
+			s.c.showError(err)
+			return
+		}
+		saveFile(s.c.w, "kidtime-"+child+".json", data)
+	})
+}
+
+func (s *Settings) onErase() {
+	child := s.Child.Selected
+	if child == "" {
+		return
+	}
+	dialog.ShowConfirm(lang.L("settings.erase"), lang.L("settings.eraseConfirm", map[string]any{"Child": child}), func(ok bool) {
+		if !ok {
+			return
+		}
+		s.c.call(func(ctx context.Context) error { return s.c.b.Erase(ctx, child) }, func(err error) {
+			if err != nil {
+				s.c.showError(err)
+				return
+			}
+			dialog.ShowInformation(lang.L("settings.erase"), lang.L("settings.erased", map[string]any{"Child": child}), s.c.w)
+		})
+	}, s.c.w)
+}
+
+// saveFile asks where to save data and writes it there.
+func saveFile(w fyne.Window, name string, data []byte) {
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil || wc == nil {
+			return
+		}
+		defer wc.Close()
+		if _, err := wc.Write(data); err != nil {
+			dialog.ShowError(err, w)
+		}
+	}, w)
+	d.SetFileName(name)
+	if home, err := os.UserHomeDir(); err == nil {
+		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Show()
+}

@@ -1,0 +1,157 @@
+package console
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/companion"
+	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/widgets"
+)
+
+// Today shows one card per child with the day so far and quick actions.
+type Today struct {
+	c       *Console
+	Cards   []*ChildCard
+	pending *widget.Label
+	list    *fyne.Container
+	content fyne.CanvasObject
+}
+
+// ChildCard is one child's card.
+type ChildCard struct {
+	Status              apitype.ChildStatus
+	State, Reason       *widget.Label
+	Screen, Games       *widgets.TimeBar
+	Plus15, Plus1h      *widget.Button
+	LockNow, PauseGames *widget.Button
+	content             fyne.CanvasObject
+}
+
+func newToday(c *Console) *Today {
+	t := &Today{c: c, list: container.NewVBox(), pending: widget.NewLabel("")}
+	t.pending.Importance = widget.HighImportance
+	t.content = container.NewBorder(
+		container.NewVBox(title(lang.L("today.title")), t.pending), nil, nil, nil,
+		container.NewVScroll(t.list))
+	return t
+}
+
+// Refresh reloads the status.
+func (t *Today) Refresh() {
+	var st apitype.Status
+	t.c.call(func(ctx context.Context) (err error) {
+		st, err = t.c.b.Status(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			t.pending.SetText(ErrorText(err))
+			return
+		}
+		t.show(st)
+	})
+}
+
+func (t *Today) show(st apitype.Status) {
+	t.list.RemoveAll()
+	t.Cards = nil
+	if st.Pending > 0 {
+		t.pending.SetText(lang.L("today.pending", map[string]any{"N": st.Pending}))
+	} else {
+		t.pending.SetText("")
+	}
+	if len(st.Children) == 0 {
+		t.list.Add(widget.NewLabel(lang.L("today.noChildren")))
+	}
+	for _, cs := range st.Children {
+		card := t.card(cs)
+		t.Cards = append(t.Cards, card)
+		t.list.Add(card.content)
+	}
+	t.list.Refresh()
+}
+
+func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
+	k := &ChildCard{Status: cs}
+	name := widget.NewLabelWithStyle(lang.L("today.childAge", map[string]any{"Name": cs.Name, "Age": cs.Age}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	dot := canvas.NewCircle(widgets.StateColor(cs.State))
+	dot.Resize(fyne.NewSize(14, 14))
+	k.State = widget.NewLabel(companion.StateSentence(cs, t.c.now()))
+	k.State.TextStyle.Bold = true
+	k.State.Wrapping = fyne.TextWrapWord
+	k.Reason = widget.NewLabel(companion.ReasonSentence(cs))
+	k.Reason.Wrapping = fyne.TextWrapWord
+	k.Screen = widgets.NewTimeBar(lang.L("companion.screen"), widgets.ScreenColor)
+	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec))
+	k.Games = widgets.NewTimeBar(lang.L("companion.games"), widgets.GamesColor)
+	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec))
+	k.Plus15 = widget.NewButtonWithIcon(lang.L("today.plus15"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 15*60) })
+	k.Plus1h = widget.NewButtonWithIcon(lang.L("today.plus1h"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 3600) })
+	k.LockNow = widget.NewButtonWithIcon(lang.L("today.lock"), theme.VisibilityOffIcon(), func() { t.onAction(cs.Name, apitype.ActionLock) })
+	if cs.GamesPaused {
+		k.PauseGames = widget.NewButtonWithIcon(lang.L("today.resumeGames"), theme.MediaPlayIcon(), func() { t.onAction(cs.Name, apitype.ActionResume) })
+	} else {
+		k.PauseGames = widget.NewButtonWithIcon(lang.L("today.pauseGames"), theme.MediaPauseIcon(), func() { t.onAction(cs.Name, apitype.ActionPauseGames) })
+	}
+	seen := lang.L("today.companionMissing")
+	if !cs.CompanionSeen.IsZero() {
+		seen = lang.L("today.companionSeen", map[string]any{"When": i18n.When(cs.CompanionSeen, t.c.now())})
+	}
+	if cs.Active {
+		seen = lang.L("today.atPC") + " · " + seen
+	}
+	extra := widget.NewLabel(seen)
+	extra.Importance = widget.LowImportance
+	card := widget.NewCard("", "", container.NewVBox(
+		container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), name),
+		k.State, k.Reason, k.Screen, k.Games, extra,
+		container.NewGridWithColumns(4, k.Plus15, k.Plus1h, k.LockNow, k.PauseGames),
+	))
+	k.content = card
+	return k
+}
+
+// leftCaption is "45 min left of 2 h" or "no time today".
+func leftCaption(used, limit, left int64) string {
+	if limit == 0 && used == 0 {
+		return lang.L("today.none")
+	}
+	if left <= 0 {
+		return lang.L("today.spent", map[string]any{"Limit": i18n.Seconds(limit)})
+	}
+	return lang.L("today.leftOf", map[string]any{"Left": i18n.Seconds(left), "Limit": i18n.Seconds(limit)})
+}
+
+func (t *Today) onGrant(child string, sec int64) {
+	t.c.call(func(ctx context.Context) error {
+		return t.c.b.Grant(ctx, apitype.GrantRequest{Child: child, Kind: apitype.KindScreen, AddSec: sec})
+	}, func(err error) {
+		if err != nil {
+			t.c.showError(err)
+			return
+		}
+		t.Refresh()
+	})
+}
+
+func (t *Today) onAction(child, action string) {
+	t.c.call(func(ctx context.Context) error {
+		return t.c.b.Action(ctx, apitype.ActionRequest{Child: child, Action: action})
+	}, func(err error) {
+		if err != nil {
+			t.c.showError(err)
+			return
+		}
+		t.Refresh()
+	})
+}
+
+var _ = fmt.Sprint

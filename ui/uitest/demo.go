@@ -1,0 +1,101 @@
+package uitest
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/rules"
+)
+
+// DemoPIN and DemoCode are the demo's PIN and parent code.
+const (
+	DemoPIN  = "123456"
+	DemoCode = "246810"
+)
+
+// Demo is an agent with two children and a month of made-up usage, as of
+// now, for `kidtime-app --demo` and the screenshots. The caller is a parent
+// who has typed the PIN; set Role to child (and ChildName) for the companion.
+func Demo(now time.Time) *Fake {
+	f := New()
+	f.Now = func() time.Time { return now }
+	f.PIN, f.Code, f.Role = DemoPIN, DemoCode, apitype.RoleParent
+	f.Kids = []rules.Child{
+		{Name: "An", BirthYear: now.Year() - 12, Accounts: []string{"an"}, Profile: rules.Profile{Preset: "auto"}},
+		{Name: "Bình", BirthYear: now.Year() - 8, Accounts: []string{"binh"}, Profile: rules.Profile{Preset: "auto"}},
+	}
+	f.ChildName = "An"
+	rng := rand.New(rand.NewPCG(7, 11))
+	apps := map[string][]apitype.AppUsage{
+		"An": {
+			{Name: "minecraft", Path: "/opt/minecraft/minecraft-launcher", Category: "game"},
+			{Name: "roblox", Path: "/opt/roblox/roblox", Category: "game"},
+			{Name: "firefox", Path: "/usr/bin/firefox", Category: "other"},
+			{Name: "gcompris-qt", Path: "/usr/games/gcompris-qt", Category: "education", Rule: "always"},
+			{Name: "libreoffice", Path: "/usr/bin/libreoffice", Category: "education"},
+		},
+		"Bình": {
+			{Name: "supertux2", Path: "/usr/games/supertux2", Category: "game"},
+			{Name: "tuxpaint", Path: "/usr/bin/tuxpaint", Category: "education"},
+			{Name: "firefox", Path: "/usr/bin/firefox", Category: "other"},
+		},
+	}
+	for child, list := range apps {
+		f.Daily[child] = map[string][2]int64{}
+		f.PerApp[child] = map[string]map[string][2]int64{}
+		for d := 0; d < 30; d++ {
+			day := now.AddDate(0, 0, -d).Format(time.DateOnly)
+			f.PerApp[child][day] = map[string][2]int64{}
+			var screen, games int64
+			for _, a := range list {
+				sec := int64(rng.IntN(40)+5) * 60
+				if a.Category == "game" {
+					sec = int64(rng.IntN(35)) * 60
+					games += sec
+					f.PerApp[child][day][a.Name] = [2]int64{sec, sec}
+				} else {
+					f.PerApp[child][day][a.Name] = [2]int64{sec, 0}
+				}
+				screen += sec
+			}
+			f.Daily[child][day] = [2]int64{screen, games}
+		}
+		for i := range list {
+			for d := 0; d < 7; d++ {
+				list[i].UsedSec += f.PerApp[child][now.AddDate(0, 0, -d).Format(time.DateOnly)][list[i].Name][0]
+			}
+		}
+		f.AppsUsed[child] = list
+	}
+	f.Statuses["An"] = &apitype.ChildStatus{
+		Name: "An", Accounts: []string{"an"}, Age: 12, State: apitype.StateWarn,
+		Reason: "screen.budget", ReasonKey: "reason.screen.budget", Active: true,
+		ScreenUsedSec: 105 * 60, ScreenLeftSec: 15 * 60, ScreenLimitSec: 2 * 3600,
+		GamesUsedSec: 50 * 60, GamesLeftSec: 10 * 60, GamesLimitSec: 3600,
+		Foreground: "minecraft", CompanionSeen: now.Add(-3 * time.Second),
+	}
+	f.Statuses["Bình"] = &apitype.ChildStatus{
+		Name: "Bình", Accounts: []string{"binh"}, Age: 8, State: apitype.StateBlocked,
+		Reason: "hours.outside", ReasonKey: "reason.hours.outside",
+		ScreenUsedSec: 80 * 60, ScreenLeftSec: 0, ScreenLimitSec: 2 * 3600,
+		GamesUsedSec: 35 * 60, GamesLeftSec: 25 * 60, GamesLimitSec: 3600,
+		BackAt: time.Date(now.Year(), now.Month(), now.Day()+1, 6, 0, 0, 0, now.Location()), CompanionSeen: now.Add(-40 * time.Minute),
+	}
+	f.Reqs = []apitype.Request{
+		{ID: 1, Child: "An", Kind: apitype.KindGames, AddSec: 1800, Reason: "Con đang xây nhà với bạn, cho con thêm 30 phút nhé!", Status: "pending", Created: now.Add(-4 * time.Minute)},
+		{ID: 2, Child: "Bình", Kind: apitype.KindScreen, AddSec: 900, Reason: "", Status: "approved", GrantedSec: 900, AnsweredBy: "parent", Created: now.Add(-26 * time.Hour), Answered: now.Add(-25 * time.Hour)},
+	}
+	ev := func(ago time.Duration, child, kind string, tamper bool, detail map[string]any) {
+		f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: now.Add(-ago), Child: child, Kind: kind, Tamper: tamper, Detail: detail})
+	}
+	ev(2*time.Minute, "An", "warning", false, map[string]any{"leftSec": float64(900)})
+	ev(50*time.Minute, "Bình", "locked", false, nil)
+	ev(3*time.Hour, "An", "app-closed", false, map[string]any{"app": "roblox"})
+	ev(5*time.Hour, "", "clock-jump", true, map[string]any{"jump": "-2h"})
+	ev(26*time.Hour, "Bình", "grant", false, map[string]any{"addSec": float64(900)})
+	ev(30*time.Hour, "An", "pin-wrong", true, nil)
+	ev(50*time.Hour, "", "agent-started", false, nil)
+	ev(52*time.Hour, "An", "companion-missing", true, nil)
+	return f
+}
