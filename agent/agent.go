@@ -298,11 +298,15 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// loop ticks until ctx ends.
+// loop ticks until ctx ends: every Tick, and also at the moment the
+// rules said a decision changes next (a warning threshold, the end of a
+// budget or of the grace), so limits land on time rather than up to a tick
+// late.
 func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error {
-	tick := time.NewTicker(a.cfg.Tick)
-	defer tick.Stop()
-	lastFlush, lastScan, lastBackup := a.now(), a.now(), time.Time{}
+	timer := time.NewTimer(a.cfg.Tick)
+	defer timer.Stop()
+	// The first daily backup runs 10 minutes after start, not during start-up.
+	lastFlush, lastScan, lastBackup := a.now(), a.now(), a.now().Add(-24*time.Hour+10*time.Minute)
 	for {
 		select {
 		case <-ctx.Done():
@@ -312,7 +316,7 @@ func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error 
 				return fmt.Errorf("api: %w", err)
 			}
 			return nil
-		case <-tick.C:
+		case <-timer.C:
 		}
 		now := a.now()
 		if poll || now.Sub(lastScan) >= a.cfg.ReconcileEvery {
@@ -330,7 +334,25 @@ func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error 
 			lastBackup = now
 			go a.maintain(ctx, now)
 		}
+		timer.Reset(a.nextWake(a.now()))
 	}
+}
+
+// nextWake is how long to sleep: a tick, or less when a decision changes
+// sooner (never less than 20 ms, so a decision due now cannot spin).
+func (a *Agent) nextWake(now time.Time) time.Duration {
+	wait := a.cfg.Tick
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, cs := range a.children {
+		if !cs.active || cs.dec.Next.IsZero() {
+			continue
+		}
+		if d := cs.dec.Next.Sub(now); d < wait {
+			wait = d
+		}
+	}
+	return max(wait, 20*time.Millisecond)
 }
 
 // flush writes usage and the clock mark.

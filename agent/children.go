@@ -124,7 +124,9 @@ func (a *Agent) reload(ctx context.Context) error {
 // or name (found in PATH), so that a copy under another name is known
 // before the original ever runs.
 func (a *Agent) rememberRuleApps(cs *childState) {
-	type hasher interface{ Hash(path string) (string, error) }
+	type hasher interface {
+		Hash(path string) (string, error)
+	}
 	h, ok := a.deps.Hasher.(hasher)
 	if !ok {
 		return

@@ -124,6 +124,7 @@ func screenshots(dir string) error {
 		kid.Role = apitype.RoleChild
 		comp := companion.New(a, kid, nil)
 		comp.SetClock(clock)
+		comp.Sync = true
 		if err := comp.Start(ctx); err != nil {
 			return err
 		}

@@ -71,6 +71,8 @@ type Companion struct {
 	// KeepAbove, when set, is called with the countdown window once it is
 	// shown, to keep it above fullscreen windows (see keepabove*.go).
 	KeepAbove func(w fyne.Window) error
+	// Sync runs the ask and grant calls on the caller's goroutine (tests).
+	Sync bool
 
 	mu       sync.Mutex
 	st       apitype.ChildStatus
@@ -323,11 +325,11 @@ func (c *Companion) Tick(ctx context.Context) {
 	st, err := c.b.Heartbeat(ctx, hb)
 	if err != nil {
 		slog.Warn("heartbeat", "err", err)
-		fyne.Do(func() { c.notice.SetText(lang.L("companion.noAgent")) })
+		c.onUI(func() { c.notice.SetText(lang.L("companion.noAgent")) })
 		return
 	}
 	answer := c.pollAsk(ctx)
-	fyne.Do(func() {
+	c.onUI(func() {
 		if c.notice.Text == lang.L("companion.noAgent") {
 			c.notice.SetText("")
 		}
@@ -336,6 +338,15 @@ func (c *Companion) Tick(ctx context.Context) {
 			c.notice.SetText(answer)
 		}
 	})
+}
+
+// onUI runs f on the Fyne thread (directly with Sync).
+func (c *Companion) onUI(f func()) {
+	if c.Sync {
+		f()
+		return
+	}
+	fyne.Do(f)
 }
 
 func (c *Companion) heartbeat(ctx context.Context) apitype.Heartbeat {

@@ -35,6 +35,7 @@ func start(t *testing.T, f *uitest.Fake) *companion.Companion {
 	}
 	c := companion.New(test.NewTempApp(t), f, probe{})
 	c.SetClock(func() time.Time { return now })
+	c.Sync = true
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

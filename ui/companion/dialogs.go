@@ -97,22 +97,40 @@ func (c *Companion) sendAsk(f *AskForm) {
 		Reason: strings.TrimSpace(f.Reason.Text),
 	}
 	f.Send.Disable()
-	go func() {
+	var r apitype.Request
+	var err error
+	c.background(func(ctx context.Context) {
+		r, err = c.b.Ask(ctx, req)
+	}, func() {
+		f.Send.Enable()
+		if err != nil {
+			c.notice.SetText(lang.L("ask.failed"))
+			return
+		}
+		c.mu.Lock()
+		c.askID, c.asked = r.ID, req
+		c.mu.Unlock()
+		f.dlg.Hide()
+		c.notice.SetText(lang.L("ask.waiting", map[string]any{"Amount": i18n.Seconds(req.AddSec)}))
+	})
+}
+
+// background runs work off the Fyne thread and then done on it; with Sync
+// set (tests, screenshots) both run on the caller's goroutine.
+func (c *Companion) background(work func(ctx context.Context), done func()) {
+	run := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		r, err := c.b.Ask(ctx, req)
-		fyne.Do(func() {
-			f.Send.Enable()
-			if err != nil {
-				c.notice.SetText(lang.L("ask.failed"))
-				return
-			}
-			c.mu.Lock()
-			c.askID, c.asked = r.ID, req
-			c.mu.Unlock()
-			f.dlg.Hide()
-			c.notice.SetText(lang.L("ask.waiting", map[string]any{"Amount": i18n.Seconds(req.AddSec)}))
-		})
+		work(ctx)
+	}
+	if c.Sync {
+		run()
+		done()
+		return
+	}
+	go func() {
+		run()
+		fyne.Do(done)
 	}()
 }
 
@@ -204,29 +222,26 @@ func (c *Companion) grant(f *CodeForm) {
 		req.Code = secret
 	}
 	f.Grant.Disable()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		err := c.b.Grant(ctx, req)
-		var hb apitype.ChildStatus
-		var hbErr error
+	var err, hbErr error
+	var hb apitype.ChildStatus
+	c.background(func(ctx context.Context) {
+		err = c.b.Grant(ctx, req)
 		if err == nil {
 			hb, hbErr = c.b.Heartbeat(ctx, c.heartbeat(ctx))
 		}
-		fyne.Do(func() {
-			f.Grant.Enable()
-			if err != nil {
-				f.Error.SetText(grantError(err))
-				f.Secret.SetText("")
-				return
-			}
-			f.dlg.Hide()
-			c.notice.SetText(lang.L("code.granted", map[string]any{"Amount": i18n.Seconds(req.AddSec)}))
-			if hbErr == nil {
-				c.apply(hb, c.now())
-			}
-		})
-	}()
+	}, func() {
+		f.Grant.Enable()
+		if err != nil {
+			f.Error.SetText(grantError(err))
+			f.Secret.SetText("")
+			return
+		}
+		f.dlg.Hide()
+		c.notice.SetText(lang.L("code.granted", map[string]any{"Amount": i18n.Seconds(req.AddSec)}))
+		if hbErr == nil {
+			c.apply(hb, c.now())
+		}
+	})
 }
 
 // grantError says why a grant failed: a wrong code or PIN, or a wait after

@@ -1,0 +1,586 @@
+//go:build e2e && linux
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+)
+
+// env is what every test shares: the binaries, the accounts.
+var env struct {
+	dir      string // world-readable folder of binaries and sockets
+	kidtimed string
+	kidtime  string
+	game     string // a "game": a copy of sleep
+	users    map[string]account
+}
+
+type account struct {
+	name     string
+	uid, gid uint32
+}
+
+var userNames = []string{"kte2e-an", "kte2e-binh", "kte2e-chi", "kte2e-dad"}
+
+func TestMain(m *testing.M) {
+	if os.Geteuid() != 0 {
+		fmt.Println("e2e: skipped: needs root (it creates Linux users)")
+		os.Exit(0)
+	}
+	code, err := setup(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e setup:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func setup(m *testing.M) (int, error) {
+	dir, err := os.MkdirTemp("", "kidtime-e2e-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return 0, err
+	}
+	env.dir = dir
+	root, err := moduleRoot()
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range []string{"kidtimed", "kidtime"} {
+		out := filepath.Join(dir, c)
+		cmd := exec.Command("go", "build", "-o", out, "./cmd/"+c)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("build %s: %v\n%s", c, err, b)
+		}
+	}
+	env.kidtimed, env.kidtime = filepath.Join(dir, "kidtimed"), filepath.Join(dir, "kidtime")
+	env.game = filepath.Join(dir, "kt-game")
+	if err := copyFile("/bin/sleep", env.game); err != nil {
+		return 0, err
+	}
+	env.users = map[string]account{}
+	for _, n := range userNames {
+		_ = exec.Command("userdel", "-r", n).Run()
+		if b, err := exec.Command("useradd", "-M", "-s", "/bin/sh", n).CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("useradd %s: %v: %s", n, err, b)
+		}
+		u, err := user.Lookup(n)
+		if err != nil {
+			return 0, err
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		env.users[n] = account{n, uint32(uid), uint32(gid)}
+	}
+	defer func() {
+		for _, n := range userNames {
+			_ = exec.Command("pkill", "-KILL", "-u", n).Run()
+			_ = exec.Command("userdel", n).Run()
+		}
+	}()
+	return m.Run(), nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o755)
+}
+
+// daemon is one running kidtimed.
+type daemon struct {
+	t      *testing.T
+	data   string
+	socket string
+	cmd    *exec.Cmd
+	log    *bytes.Buffer
+}
+
+func startDaemon(t *testing.T, data string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, data: data, socket: filepath.Join(env.dir, "s-"+filepath.Base(data)+".sock"), log: &bytes.Buffer{}}
+	d.start()
+	t.Cleanup(func() {
+		d.stop()
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.log.String())
+		}
+	})
+	return d
+}
+
+func (d *daemon) start() {
+	d.t.Helper()
+	d.cmd = exec.Command(env.kidtimed, "run", "--data-dir", d.data, "--socket", d.socket, "--log-level", "debug")
+	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	if err := d.cmd.Start(); err != nil {
+		d.t.Fatalf("start kidtimed: %v", err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, _, code := d.cli(nil, "status"); code == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.t.Fatalf("kidtimed did not answer within 15 s; log:\n%s", d.log.String())
+}
+
+func (d *daemon) stop() {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+	}
+	d.cmd = nil
+}
+
+// kill9 kills the daemon the hard way.
+func (d *daemon) kill9() {
+	_ = d.cmd.Process.Kill()
+	_ = d.cmd.Wait()
+	d.cmd = nil
+}
+
+// cli runs kidtime as root (as) or as an account; it returns stdout,
+// stderr and the exit status.
+func (d *daemon) cli(as *account, args ...string) (string, string, int) {
+	return d.cliIn(as, "", args...)
+}
+
+func (d *daemon) cliIn(as *account, stdin string, args ...string) (string, string, int) {
+	cmd := exec.Command(env.kidtime, append([]string{"--socket", d.socket}, args...)...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C", "HOME=" + env.dir}
+	if as != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: as.uid, Gid: as.gid}}
+		rt := filepath.Join(env.dir, "rt-"+as.name)
+		_ = os.MkdirAll(rt, 0o700)
+		_ = os.Chown(rt, int(as.uid), int(as.gid))
+		cmd.Env = append(cmd.Env, "XDG_RUNTIME_DIR="+rt)
+	}
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		code = -1
+	}
+	return out.String(), errb.String(), code
+}
+
+// must runs the CLI as root and fails the test on a non-zero exit.
+func (d *daemon) must(args ...string) string {
+	d.t.Helper()
+	out, errs, code := d.cli(nil, args...)
+	if code != 0 {
+		d.t.Fatalf("kidtime %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+func (d *daemon) policy(p string) {
+	d.t.Helper()
+	f := filepath.Join(d.t.TempDir(), "policy.json")
+	if err := os.WriteFile(f, []byte(p), 0o600); err != nil {
+		d.t.Fatal(err)
+	}
+	d.must("policy", "import", f)
+}
+
+func (d *daemon) events(kind string) []apitype.Event {
+	d.t.Helper()
+	out := d.must("--json", "events", "--since", "1h")
+	var evs []apitype.Event
+	if err := json.Unmarshal([]byte(out), &evs); err != nil {
+		d.t.Fatalf("events JSON: %v\n%s", err, out)
+	}
+	if kind == "" {
+		return evs
+	}
+	var sel []apitype.Event
+	for _, e := range evs {
+		if e.Kind == kind {
+			sel = append(sel, e)
+		}
+	}
+	return sel
+}
+
+// waitEvents polls until an event of kind exists (events are written
+// right after the action they record).
+func (d *daemon) waitEvents(kind string, timeout time.Duration) []apitype.Event {
+	d.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		evs := d.events(kind)
+		if len(evs) > 0 || time.Now().After(deadline) {
+			return evs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (d *daemon) status() apitype.Status {
+	d.t.Helper()
+	var st apitype.Status
+	if err := json.Unmarshal([]byte(d.must("--json", "status")), &st); err != nil {
+		d.t.Fatal(err)
+	}
+	return st
+}
+
+func (d *daemon) child(name string) apitype.ChildStatus {
+	d.t.Helper()
+	for _, c := range d.status().Children {
+		if c.Name == name {
+			return c
+		}
+	}
+	d.t.Fatalf("no child %s in status", name)
+	return apitype.ChildStatus{}
+}
+
+// runAs starts a program as an account.
+func runAs(t *testing.T, as account, name string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	if as.uid != 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: as.uid, Gid: as.gid}}
+	}
+	p := &proc{cmd: cmd, done: make(chan struct{}), started: time.Now()}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s as %s: %v", name, as.name, err)
+	}
+	go func() {
+		_ = cmd.Wait()
+		p.ended = time.Now()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+type proc struct {
+	cmd            *exec.Cmd
+	done           chan struct{}
+	started, ended time.Time
+}
+
+func (p *proc) exitedWithin(d time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func (p *proc) alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+func hhmm(t time.Time) string { return t.Format("15:04") }
+
+// Test 1 and 6: a game is warned, closed when the game budget is spent,
+// a relaunch and a renamed copy are killed at once, and usage reports the
+// game's seconds within 2 s of the truth.
+func TestGameBudget(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	an := env.users["kte2e-an"]
+	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"],
+		"screen":{"daily":"1h"},"games":{"daily":"8s"},"allowed":{"daily":["00:00-24:00"]},
+		"warnings":["5s"],"grace":"2s",
+		"apps":[{"match":{"name":"kt-game"},"category":"game"}]}]}`, time.Now().Year()-11, an.name))
+
+	game := runAs(t, an, env.game, "300")
+	if !game.exitedWithin(20 * time.Second) {
+		t.Fatal("the game still runs 20 s after starting with an 8 s budget and 2 s of grace")
+	}
+	ranFor := game.ended.Sub(game.started)
+	t.Logf("game ran %v (budget 8 s + grace 2 s)", ranFor.Round(time.Millisecond))
+	if ranFor < 9*time.Second {
+		t.Errorf("the game was closed after %v, before its budget and grace (10 s)", ranFor)
+	}
+	if ranFor > 13*time.Second {
+		t.Errorf("the game was closed %v after the budget ran out (want within 1 s + a tick)", ranFor-10*time.Second)
+	}
+	warns := d.events("warning")
+	if len(warns) == 0 {
+		t.Error("no warning event before the game was closed")
+	}
+	closed := d.waitEvents("app_closed", 5*time.Second)
+	if len(closed) == 0 {
+		t.Fatal("no app_closed event")
+	}
+
+	// A relaunch is killed on its exec event.
+	for i, bin := range []string{env.game, renamedCopy(t, env.game, "homework")} {
+		p := runAs(t, an, bin, "300")
+		if !p.exitedWithin(2 * time.Second) {
+			t.Fatalf("launch %d (%s) was not killed", i, filepath.Base(bin))
+		}
+		took := p.ended.Sub(p.started)
+		t.Logf("exec→dead for %s: %v", filepath.Base(bin), took.Round(time.Microsecond))
+		if took > 100*time.Millisecond {
+			t.Errorf("%s lived %v after exec; want within 100 ms", filepath.Base(bin), took)
+		}
+	}
+
+	// Usage reports the game's seconds within 2 s of the truth.
+	var u apitype.Usage
+	if err := json.Unmarshal([]byte(d.must("--json", "usage", "An", "--by", "app")), &u); err != nil {
+		t.Fatal(err)
+	}
+	var games int64
+	for _, r := range u.Rows {
+		games += r.GamesSec
+	}
+	diff := time.Duration(games)*time.Second - ranFor
+	t.Logf("usage says %d s of games; the game ran %v (diff %v)", games, ranFor.Round(time.Millisecond), diff)
+	if diff > 2*time.Second || diff < -2*time.Second {
+		t.Errorf("usage says %d s of game time; the game ran %v", games, ranFor)
+	}
+}
+
+func renamedCopy(t *testing.T, src, name string) string {
+	t.Helper()
+	dst := filepath.Join(env.dir, name)
+	if err := copyFile(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(dst) })
+	return dst
+}
+
+// Test 2: screen time runs out; without logind the child is logged out (all
+// their processes gone) and the parent's and root's processes live on.
+func TestScreenTimeLogsOut(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	binh, dad := env.users["kte2e-binh"], env.users["kte2e-dad"]
+	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"Binh","birthYear":%d,"accounts":["%s"],
+		"screen":{"daily":"5s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["3s"],"grace":"2s"}]}`,
+		time.Now().Year()-9, binh.name))
+	kid1 := runAs(t, binh, "/bin/sleep", "300")
+	kid2 := runAs(t, binh, "/bin/sh", "-c", "trap '' TERM; sleep 300")
+	parent := runAs(t, dad, "/bin/sleep", "300")
+	rootp := runAs(t, account{name: "root"}, "/bin/sleep", "300")
+	if !kid1.exitedWithin(20*time.Second) || !kid2.exitedWithin(10*time.Second) {
+		t.Fatal("the child's processes still run 20 s after 5 s of screen time")
+	}
+	t.Logf("logged out after %v (budget 5 s + grace 2 s)", kid1.ended.Sub(kid1.started).Round(time.Millisecond))
+	if !parent.alive() || !rootp.alive() {
+		t.Fatal("a parent's or root's process was killed")
+	}
+	if len(d.waitEvents("logout", 5*time.Second)) == 0 {
+		t.Error("no logout event")
+	}
+	if len(d.events("warning")) == 0 {
+		t.Error("no warning before the logout")
+	}
+	// Logging in again with no time left is met at once.
+	again := runAs(t, binh, "/bin/sleep", "300")
+	if !again.exitedWithin(2 * time.Second) {
+		t.Fatal("a new process of the child survived with no time left")
+	}
+	if st := d.child("Binh"); st.State != apitype.StateBlocked || st.ScreenLeftSec != 0 {
+		t.Errorf("status: state %s, %d s left; want blocked, 0", st.State, st.ScreenLeftSec)
+	}
+}
+
+// Test 3: outside the allowed hours the child's new processes are stopped
+// at once.
+func TestOutsideAllowedHours(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	chi := env.users["kte2e-chi"]
+	now := time.Now()
+	if now.Hour() >= 22 || now.Hour() < 1 {
+		t.Skip("the window arithmetic below needs the local time between 01:00 and 22:00")
+	}
+	window := hhmm(now.Add(90*time.Minute)) + "-" + hhmm(now.Add(120*time.Minute))
+	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"Chi","birthYear":%d,"accounts":["%s"],
+		"allowed":{"daily":["%s"]},"grace":"0s"}]}`, now.Year()-12, chi.name, window))
+	time.Sleep(1500 * time.Millisecond) // a tick evaluates the new rules
+	p := runAs(t, chi, "/bin/sleep", "300")
+	if !p.exitedWithin(2 * time.Second) {
+		t.Fatal("a process started outside the allowed hours was not stopped")
+	}
+	t.Logf("exec→dead outside allowed hours: %v", p.ended.Sub(p.started).Round(time.Microsecond))
+	if st := d.child("Chi"); st.Reason != "hours.outside" {
+		t.Errorf("reason %q, want hours.outside", st.Reason)
+	}
+}
+
+// Test 4: kill -9 of the daemon; restarted, today's usage continues from
+// the store and the gap is an event.
+func TestKill9KeepsUsage(t *testing.T) {
+	data := t.TempDir()
+	d := startDaemon(t, data)
+	an := env.users["kte2e-an"]
+	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"],
+		"screen":{"daily":"1h"},"allowed":{"daily":["00:00-24:00"]}}]}`, time.Now().Year()-11, an.name))
+	runAs(t, an, "/bin/sleep", "300")
+	time.Sleep(5 * time.Second)
+	before := d.child("An").ScreenUsedSec
+	time.Sleep(2500 * time.Millisecond) // past a flush
+	d.kill9()
+	killedAt := time.Now()
+	d.start()
+	after := d.child("An").ScreenUsedSec
+	t.Logf("screen time %d s before kill -9, %d s after restart (%v later)", before, after, time.Since(killedAt).Round(time.Millisecond))
+	if after < before+1 {
+		t.Errorf("usage went from %d s to %d s across kill -9: lost more than the flush window", before, after)
+	}
+	if len(d.events("agent_restart")) == 0 {
+		t.Error("no agent_restart event after kill -9")
+	}
+	time.Sleep(3 * time.Second)
+	if later := d.child("An").ScreenUsedSec; later <= after {
+		t.Errorf("usage did not continue after the restart: %d then %d", after, later)
+	}
+}
+
+// Test 5: a child's connection cannot read another child's data, change
+// rules, or approve its own request; wrong PINs are slowed and logged.
+func TestChildCannotCheat(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	an, binh, dad := env.users["kte2e-an"], env.users["kte2e-binh"], env.users["kte2e-dad"]
+	y := time.Now().Year()
+	d.policy(fmt.Sprintf(`{"version":1,"children":[
+		{"name":"An","birthYear":%d,"accounts":["%s"],"allowed":{"daily":["00:00-24:00"]}},
+		{"name":"Binh","birthYear":%d,"accounts":["%s"],"allowed":{"daily":["00:00-24:00"]}}]}`, y-11, an.name, y-9, binh.name))
+	d.cliIn(nil, "246810\n", "setup", "--pin-stdin")
+
+	out, _, code := d.cli(&an, "--json", "status")
+	if code != 0 {
+		t.Fatalf("a child's status: exit %d", code)
+	}
+	var st apitype.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Role != apitype.RoleChild || len(st.Children) != 1 || st.Children[0].Name != "An" {
+		t.Errorf("a child's status shows role %s and %d children; want child and only themself", st.Role, len(st.Children))
+	}
+	if !slices.ContainsFunc(st.Help, func(c apitype.Contact) bool { return c.Number == "111" }) {
+		t.Error("a child's status does not show the 111 hotline")
+	}
+	cases := []struct {
+		sentence string
+		args     []string
+		want     int
+	}{
+		{"a child cannot read another child's usage", []string{"usage", "Binh"}, 3},
+		{"a child cannot read another child's rules", []string{"rules", "show", "Binh"}, 3},
+		{"a child cannot change their own limits", []string{"limit", "An", "--screen", "5h"}, 3},
+		{"a child cannot grant themself time", []string{"grant", "An", "1h"}, 3},
+		{"a child cannot list events", []string{"events"}, 3},
+		{"a child can read their own usage", []string{"usage"}, 0},
+		{"a child can ask for time", []string{"ask", "30m", "--reason", "homework"}, 0},
+	}
+	for _, c := range cases {
+		if _, errs, code := d.cli(&an, c.args...); code != c.want {
+			t.Errorf("%s: exit %d, want %d (%s)", c.sentence, code, c.want, strings.TrimSpace(errs))
+		}
+	}
+	var reqs []apitype.Request
+	out, _, _ = d.cli(&an, "--json", "requests")
+	if err := json.Unmarshal([]byte(out), &reqs); err != nil || len(reqs) != 1 {
+		t.Fatalf("the child's requests: %v %s", err, out)
+	}
+	id := strconv.FormatInt(reqs[0].ID, 10)
+	if _, _, code := d.cli(&an, "approve", id); code != 3 {
+		t.Errorf("a child approved their own request: exit %d", code)
+	}
+	if _, _, code := d.cli(&binh, "requests"); code != 0 {
+		t.Errorf("another child's requests: exit %d", code)
+	}
+	out, _, _ = d.cli(&binh, "--json", "requests")
+	if strings.Contains(out, "homework") {
+		t.Error("a child sees another child's request")
+	}
+
+	// Wrong PINs from the parent's (non-admin) account: slowed and logged.
+	var codes []int
+	var slowed bool
+	for range 5 {
+		_, errs, code := d.cliIn(&dad, "111111\n", "--json", "login", "--pin-stdin")
+		codes = append(codes, code)
+		if strings.Contains(errs, "rate_limited") {
+			slowed = true
+		}
+	}
+	t.Logf("wrong PIN exits: %v", codes)
+	if slices.Contains(codes, 0) {
+		t.Fatal("a wrong PIN logged in")
+	}
+	if !slowed {
+		t.Error("five wrong PINs were not slowed down")
+	}
+	if n := len(d.events("pin_failed")); n < 3 {
+		t.Errorf("%d pin_failed events, want at least 3", n)
+	}
+	// The right PIN still works once the wait is over, and the parent can approve.
+	time.Sleep(5 * time.Second)
+	if _, errs, code := d.cliIn(&dad, "246810\n", "login", "--pin-stdin"); code != 0 {
+		t.Fatalf("the right PIN after the wait: exit %d %s", code, errs)
+	}
+	if _, errs, code := d.cli(&dad, "approve", id, "15m"); code != 0 {
+		t.Fatalf("the parent's approve: exit %d %s", code, errs)
+	}
+	if c := d.child("An"); c.ScreenLimitSec != 2*3600+15*60 {
+		t.Errorf("after approving 15 min the limit is %d s, want %d", c.ScreenLimitSec, 2*3600+15*60)
+	}
+	_ = io.Discard
+	_ = context.Background
+}
