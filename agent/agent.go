@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -229,6 +230,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
 	a.acct = monitor.NewAccountant(usageSink{st}, a.apps)
 	a.acct.MaxStep = 3 * a.cfg.Tick
+	// Start the accountant's clock now, so the first tick counts from here.
+	_ = a.acct.Tick(ctx, now, dayOf(now), nil)
 	a.enf = enforce.New(a.deps.Actions, recorder{a}, a.log, a.now)
 
 	if a.cfg.PolicyFile != "" {
@@ -307,6 +310,7 @@ func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error 
 	defer timer.Stop()
 	// The first daily backup runs 10 minutes after start, not during start-up.
 	lastFlush, lastScan, lastBackup := a.now(), a.now(), a.now().Add(-24*time.Hour+10*time.Minute)
+	lastAccounts := a.now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -324,6 +328,10 @@ func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error 
 			if _, err := a.reconcile(ctx); err != nil {
 				a.log.Warn("agent: process scan failed", "err", err)
 			}
+		}
+		if now.Sub(lastAccounts) >= 30*time.Second {
+			lastAccounts = now
+			a.checkNewAccounts(ctx)
 		}
 		a.tick(ctx, now)
 		if now.Sub(lastFlush) >= a.cfg.FlushEvery {
@@ -459,4 +467,33 @@ func (c *appCache) AppID(ctx context.Context, app monitor.App) (int64, error) {
 	c.id[key] = got.ID
 	c.mu.Unlock()
 	return got.ID, nil
+}
+
+// checkNewAccounts reloads when the default profile should hold an account
+// that appeared since (useradd while the agent runs).
+func (a *Agent) checkNewAccounts(ctx context.Context) {
+	a.mu.Lock()
+	hasDefault := a.global.DefaultProfile != nil
+	known := map[string]bool{}
+	for _, cs := range a.children {
+		for _, acc := range cs.rec.Accounts {
+			known[strings.ToLower(acc)] = true
+		}
+	}
+	a.mu.Unlock()
+	if !hasDefault {
+		return
+	}
+	accs, err := a.deps.Users.List()
+	if err != nil {
+		return
+	}
+	for _, acc := range accs {
+		if !acc.Admin && !known[strings.ToLower(acc.Name)] {
+			if err := a.reload(ctx); err != nil {
+				a.log.Error("agent: reload for a new account failed", "err", err)
+			}
+			return
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,10 +35,15 @@ type childState struct {
 	usage     rules.Usage
 	gamesOff  bool // games paused by a parent for this day
 
+	// byDefault: an OS account no child claimed, held to the default
+	// profile (a new account made to escape the rules lands here).
+	byDefault bool
+
 	hb         heartbeat
 	present    bool
 	active     bool
-	missingDay string // day the "companion missing" event was given
+	missingDay string    // day the "companion missing" event was given
+	gapFor     time.Time // the heartbeat whose silence was reported
 }
 
 type heartbeat struct {
@@ -69,12 +75,23 @@ func (a *Agent) reload(ctx context.Context) error {
 		}
 	}
 	now := a.now()
+	if global.DefaultProfile != nil {
+		added, err := a.adoptUnclaimed(ctx, recs, global, now)
+		if err != nil {
+			a.log.Error("agent: default profile: adding new accounts failed", "err", err)
+		}
+		recs = append(recs, added...)
+	}
+	byDefault := a.defaultAccounts(ctx)
 	children := map[string]*childState{}
 	byUID := map[uint32]*childState{}
 	var uids []uint32
 	for _, r := range recs {
 		cs := &childState{rec: r, spec: rules.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts}}
-		if pv, err := a.st.Policy(ctx, r.Name); err == nil {
+		if byDefault[r.Name] && global.DefaultProfile != nil {
+			cs.spec.Profile = *global.DefaultProfile
+			cs.byDefault = true
+		} else if pv, err := a.st.Policy(ctx, r.Name); err == nil {
 			var spec rules.Child
 			if err := json.Unmarshal(pv.JSON, &spec); err != nil {
 				a.log.Error("agent: stored policy unreadable; using the age preset", "child", r.Name, "err", err)
@@ -102,7 +119,7 @@ func (a *Agent) reload(ctx context.Context) error {
 		}
 		a.mu.Lock()
 		if old, ok := a.children[r.Name]; ok {
-			cs.hb, cs.warned, cs.day, cs.gamesOff, cs.missingDay = old.hb, old.warned, old.day, old.gamesOff, old.missingDay
+			cs.hb, cs.warned, cs.day, cs.gamesOff, cs.missingDay, cs.gapFor = old.hb, old.warned, old.day, old.gamesOff, old.missingDay, old.gapFor
 		}
 		a.mu.Unlock()
 		children[r.Name] = cs
@@ -355,7 +372,27 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 	a.mu.Lock()
 	cs.present = len(procs) > 0 || hbAlive || len(logind) > 0
 	cs.active = p.Active
+	var tell []string
+	if len(procs) > 0 && !hbAlive {
+		if !hb.at.IsZero() && !cs.gapFor.Equal(hb.at) {
+			// The companion was there and went silent while the child's
+			// programs run on: killed, most likely.
+			cs.gapFor = hb.at
+			tell = append(tell, "heartbeat_gap")
+		}
+		if len(logind) == 0 && cs.missingDay != dayOf(now) {
+			cs.missingDay = dayOf(now)
+			tell = append(tell, "companion_missing")
+		}
+	}
 	a.mu.Unlock()
+	for _, kind := range tell {
+		detail := map[string]any{"processes": len(procs)}
+		if kind == "heartbeat_gap" {
+			detail["lastHeartbeat"] = hb.at
+		}
+		a.event(context.Background(), cs.rec.Name, kind, detail)
+	}
 	return p
 }
 
@@ -565,4 +602,76 @@ func (a *Agent) lockable(cs *childState, hb heartbeat, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// settingDefaultAccounts lists the accounts added under the default profile.
+const settingDefaultAccounts = "policy.default-accounts"
+
+func (a *Agent) defaultAccounts(ctx context.Context) map[string]bool {
+	out := map[string]bool{}
+	b, err := a.st.Setting(ctx, settingDefaultAccounts)
+	if err != nil {
+		return out
+	}
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		a.log.Error("agent: default-profile account list unreadable", "err", err)
+		return out
+	}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
+}
+
+func (a *Agent) setDefaultAccounts(ctx context.Context, m map[string]bool) error {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	b, _ := json.Marshal(names)
+	return a.st.SetSetting(ctx, settingDefaultAccounts, b)
+}
+
+// adoptUnclaimed adds every non-admin login account that no child claims
+// as a child record held to the default profile, and tells the parent.
+func (a *Agent) adoptUnclaimed(ctx context.Context, recs []store.Child, global rules.File, now time.Time) ([]store.Child, error) {
+	accs, err := a.deps.Users.List()
+	if err != nil {
+		return nil, err
+	}
+	claimed := map[string]bool{}
+	names := map[string]bool{}
+	for _, r := range recs {
+		names[strings.ToLower(r.Name)] = true
+		for _, acc := range r.Accounts {
+			claimed[strings.ToLower(acc)] = true
+		}
+	}
+	age := 17
+	if n, ok := strings.CutPrefix(global.DefaultProfile.Preset, "age:"); ok {
+		if v, err := strconv.Atoi(n); err == nil && v >= 0 && v <= 17 {
+			age = v
+		}
+	}
+	byDefault := a.defaultAccounts(ctx)
+	var added []store.Child
+	for _, acc := range accs {
+		if acc.Admin || claimed[strings.ToLower(acc.Name)] || names[strings.ToLower(acc.Name)] {
+			continue
+		}
+		rec, err := a.st.AddChild(ctx, store.Child{Name: acc.Name, BirthYear: now.Year() - age, Accounts: []string{acc.Name}})
+		if err != nil {
+			return added, fmt.Errorf("add account %s: %w", acc.Name, err)
+		}
+		byDefault[rec.Name] = true
+		if err := a.setDefaultAccounts(ctx, byDefault); err != nil {
+			return added, err
+		}
+		a.event(ctx, rec.Name, "new_account", map[string]any{"account": acc.Name, "uid": acc.UID, "profile": "default"})
+		a.log.Info("agent: a new account is held to the default profile", "account", acc.Name)
+		added = append(added, rec)
+	}
+	return added, nil
 }

@@ -138,6 +138,17 @@ func (a *Agent) childStatus(cs *childState, now time.Time) apitype.ChildStatus {
 	if dec.At.IsZero() {
 		st.State = apitype.StateOK
 	}
+	if dec.State == rules.StateOK {
+		// A warning about a running app (a game's last minutes) shows too.
+		for _, ad := range dec.Apps {
+			if ad.State == rules.StateWarn || ad.State == rules.StateGrace {
+				st.State, st.Reason, st.ReasonKey = ad.State.String(), string(ad.Reason), ad.Reason.MessageKey()
+				if ad.Class.Game() && ad.Left < dec.Games.Left {
+					st.GamesLeftSec = secs(ad.Left)
+				}
+			}
+		}
+	}
 	if cs.policyErr == nil {
 		wd := now.Weekday()
 		var gs, gg time.Duration
@@ -408,9 +419,15 @@ func (a *Agent) hAddChild(ctx context.Context, c *api.Caller, r *http.Request) (
 	if _, err := spec.Policy(now); err != nil {
 		return nil, api.BadRequest("preset", "%v", err)
 	}
-	rec, err := a.st.AddChild(ctx, store.Child{Name: spec.Name, BirthYear: spec.BirthYear, Accounts: spec.Accounts})
+	rec, adopted, err := a.claimDefault(ctx, spec)
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, err
+	}
+	if !adopted {
+		rec, err = a.st.AddChild(ctx, store.Child{Name: spec.Name, BirthYear: spec.BirthYear, Accounts: spec.Accounts})
+		if err != nil {
+			return nil, storeErr(err)
+		}
 	}
 	if err := a.savePolicy(ctx, spec, c.Peer.Username); err != nil {
 		return nil, err
@@ -533,6 +550,12 @@ func (a *Agent) hSetChildPolicy(ctx context.Context, c *api.Caller, r *http.Requ
 	if err := a.savePolicy(ctx, spec, c.Peer.Username); err != nil {
 		return nil, err
 	}
+	if def := a.defaultAccounts(ctx); def[rec.Name] {
+		delete(def, rec.Name)
+		if err := a.setDefaultAccounts(ctx, def); err != nil {
+			return nil, err
+		}
+	}
 	a.event(ctx, rec.Name, "policy_changed", map[string]any{"by": c.Peer.Username})
 	return nil, a.reload(ctx)
 }
@@ -593,6 +616,14 @@ func (a *Agent) importFile(ctx context.Context, f *rules.File, by string) error 
 		}
 	}
 	for _, ch := range f.Children {
+		if _, adopted, err := a.claimDefault(ctx, ch); err != nil {
+			return err
+		} else if adopted {
+			if err := a.savePolicy(ctx, ch, by); err != nil {
+				return err
+			}
+			continue
+		}
 		rec, err := a.st.Child(ctx, ch.Name)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -1153,4 +1184,28 @@ func (a *Agent) hSetSettings(ctx context.Context, c *api.Caller, r *http.Request
 	}
 	a.event(ctx, "", "settings_changed", map[string]any{"by": c.Peer.Username})
 	return a.options(ctx), nil
+}
+
+// claimDefault turns the default-profile record of an account into the
+// named child when a parent adds a child with that account, keeping the
+// account's history.
+func (a *Agent) claimDefault(ctx context.Context, spec rules.Child) (store.Child, bool, error) {
+	def := a.defaultAccounts(ctx)
+	for _, acc := range spec.Accounts {
+		rec, err := a.st.ChildByAccount(ctx, acc)
+		if err != nil || !def[rec.Name] {
+			continue
+		}
+		oldName := rec.Name
+		rec.Name, rec.BirthYear, rec.Accounts = spec.Name, spec.BirthYear, spec.Accounts
+		if err := a.st.UpdateChild(ctx, rec); err != nil {
+			return store.Child{}, false, storeErr(err)
+		}
+		delete(def, oldName)
+		if err := a.setDefaultAccounts(ctx, def); err != nil {
+			return store.Child{}, false, err
+		}
+		return rec, true, nil
+	}
+	return store.Child{}, false, nil
 }

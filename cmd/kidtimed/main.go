@@ -54,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return control(cmd, stdout, stderr)
 	case "notify":
 		return notify(rest, stderr)
+	case "demo-seed":
+		return demoSeed(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

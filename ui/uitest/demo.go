@@ -89,13 +89,14 @@ func Demo(now time.Time) *Fake {
 	ev := func(ago time.Duration, child, kind string, tamper bool, detail map[string]any) {
 		f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: now.Add(-ago), Child: child, Kind: kind, Tamper: tamper, Detail: detail})
 	}
-	ev(2*time.Minute, "An", "warning", false, map[string]any{"leftSec": float64(900)})
-	ev(50*time.Minute, "Bình", "locked", false, nil)
-	ev(3*time.Hour, "An", "app-closed", false, map[string]any{"app": "roblox"})
-	ev(5*time.Hour, "", "clock-jump", true, map[string]any{"jump": "-2h"})
-	ev(26*time.Hour, "Bình", "grant", false, map[string]any{"addSec": float64(900)})
-	ev(30*time.Hour, "An", "pin-wrong", true, nil)
-	ev(50*time.Hour, "", "agent-started", false, nil)
-	ev(52*time.Hour, "An", "companion-missing", true, nil)
+	// the event kinds and details of the real agent (agent/routes.go, enforce)
+	ev(2*time.Minute, "An", "warning", false, map[string]any{"leftSec": float64(900), "subject": "screen"})
+	ev(50*time.Minute, "Bình", "lock", false, map[string]any{"via": "companion", "reason": "hours.outside"})
+	ev(3*time.Hour, "An", "app_closed", false, map[string]any{"app": "roblox", "reason": "app.limit"})
+	ev(5*time.Hour, "", "clock_jump", true, map[string]any{"deltaSec": float64(-7200)})
+	ev(26*time.Hour, "Bình", "grant", false, map[string]any{"seconds": float64(900), "kind": "screen"})
+	ev(30*time.Hour, "An", "pin_failed", true, map[string]any{"failures": float64(3)})
+	ev(50*time.Hour, "", "agent_restart", true, map[string]any{"gapSec": float64(2460)})
+	ev(52*time.Hour, "An", "companion_missing", true, nil)
 	return f
 }

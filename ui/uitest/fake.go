@@ -159,7 +159,7 @@ func (f *Fake) Login(_ context.Context, pin string) (apitype.LoginResponse, erro
 	defer f.mu.Unlock()
 	f.call("Login")
 	if pin != f.PIN || f.PIN == "" {
-		f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: f.Now(), Kind: "pin-wrong", Tamper: true})
+		f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: f.Now(), Kind: "pin_failed", Tamper: true})
 		return apitype.LoginResponse{}, apiErr(403, apitype.CodeNotAllowed, "wrong PIN")
 	}
 	if f.Role != apitype.RoleAdmin {
@@ -303,7 +303,7 @@ func (f *Fake) Grant(_ context.Context, r apitype.GrantRequest) error {
 		return err
 	}
 	f.grant(r.Child, r.Kind, r.AddSec)
-	f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: f.Now(), Child: r.Child, Kind: "grant", Detail: map[string]any{"addSec": float64(r.AddSec), "kind": r.Kind}})
+	f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: f.Now(), Child: r.Child, Kind: "grant", Detail: map[string]any{"seconds": float64(r.AddSec), "kind": r.Kind}})
 	return nil
 }
 
@@ -344,7 +344,8 @@ func (f *Fake) Action(_ context.Context, r apitype.ActionRequest) error {
 	default:
 		return apiErr(400, apitype.CodeBadRequest, "unknown action")
 	}
-	f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: f.Now(), Child: r.Child, Kind: r.Action})
+	kind := map[string]string{apitype.ActionLock: "lock_now", apitype.ActionPauseGames: "games_paused", apitype.ActionResume: "games_resumed"}[r.Action]
+	f.Evs = append(f.Evs, apitype.Event{ID: int64(len(f.Evs) + 1), At: f.Now(), Child: r.Child, Kind: kind, Detail: map[string]any{"by": "parent"}})
 	return nil
 }
 

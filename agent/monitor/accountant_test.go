@@ -1,0 +1,309 @@
+package monitor_test
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/monitor"
+)
+
+// sink records the intervals written; fail makes the next writes fail.
+type sink struct {
+	mu   sync.Mutex
+	ivs  []monitor.Interval
+	fail int
+}
+
+func (s *sink) AddUsage(_ context.Context, iv monitor.Interval) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail > 0 {
+		s.fail--
+		return errors.New("database is locked")
+	}
+	s.ivs = append(s.ivs, iv)
+	return nil
+}
+
+func (s *sink) written() []monitor.Interval {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]monitor.Interval(nil), s.ivs...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind > out[j].Kind // screen before game
+		}
+		if out[i].AppID != out[j].AppID {
+			return out[i].AppID < out[j].AppID
+		}
+		return out[i].Start.Before(out[j].Start)
+	})
+	return out
+}
+
+// total sums what was written of a kind for a child (and app, when > 0).
+func (s *sink) total(child, kind string, app int64) time.Duration {
+	var d time.Duration
+	for _, iv := range s.written() {
+		if iv.Child == child && iv.Kind == kind && (app == 0 || iv.AppID == app) {
+			d += iv.End.Sub(iv.Start)
+		}
+	}
+	return d
+}
+
+// ids gives apps ids by key, in order of first sight (from 1).
+type ids struct {
+	mu sync.Mutex
+	m  map[string]int64
+}
+
+func (x *ids) AppID(_ context.Context, a monitor.App) (int64, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.m == nil {
+		x.m = map[string]int64{}
+	}
+	if id, ok := x.m[a.Key()]; ok {
+		return id, nil
+	}
+	x.m[a.Key()] = int64(len(x.m) + 1)
+	return x.m[a.Key()], nil
+}
+
+var (
+	t0      = time.Date(2025, 3, 1, 16, 0, 0, 0, time.UTC)
+	day1    = "2025-03-01"
+	tux     = monitor.App{Path: "/usr/games/supertux", SHA256: "tux", Category: "game"}
+	kart    = monitor.App{Path: "/usr/games/supertuxkart", SHA256: "kart", Category: "game"}
+	browser = monitor.App{Path: "/usr/bin/firefox", SHA256: "ff", Category: "browser"}
+)
+
+// run ticks every second from t0 for n seconds with the same presence.
+func run(t *testing.T, a *monitor.Accountant, from time.Time, n int, day string, ps ...monitor.Presence) time.Time {
+	t.Helper()
+	now := from
+	for i := 0; i <= n; i++ {
+		now = from.Add(time.Duration(i) * time.Second)
+		if err := a.Tick(context.Background(), now, day, ps); err != nil {
+			t.Fatalf("Tick: %v", err)
+		}
+	}
+	return now
+}
+
+func TestAccountantCounts(t *testing.T) {
+	fore := browser
+	cases := []struct {
+		sentence             string
+		p                    monitor.Presence
+		screen, games        time.Duration
+		perGameTux, perGameK time.Duration
+	}{
+		{"screen time counts while the child is active",
+			monitor.Presence{Child: "an", Session: "s1", Active: true}, 10 * time.Second, 0, 0, 0},
+		{"nothing counts while the child is away or locked, even with a game running",
+			monitor.Presence{Child: "an", Session: "s1", Active: false, Games: []monitor.App{tux}}, 0, 0, 0, 0},
+		{"a game counts as game time and as screen time",
+			monitor.Presence{Child: "an", Session: "s1", Active: true, Games: []monitor.App{tux}}, 10 * time.Second, 10 * time.Second, 10 * time.Second, 0},
+		{"two games at once count for each game but once for the day",
+			monitor.Presence{Child: "an", Session: "s1", Active: true, Games: []monitor.App{tux, kart}}, 10 * time.Second, 10 * time.Second, 10 * time.Second, 10 * time.Second},
+		{"two processes of one game count once",
+			monitor.Presence{Child: "an", Session: "s1", Active: true, Games: []monitor.App{tux, tux}}, 10 * time.Second, 10 * time.Second, 10 * time.Second, 0},
+		{"an app in front counts as its own screen time",
+			monitor.Presence{Child: "an", Session: "s1", Active: true, Fore: &fore}, 10 * time.Second, 0, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sentence, func(t *testing.T) {
+			ix := &ids{}
+			a := monitor.NewAccountant(&sink{}, ix)
+			run(t, a, t0, 10, day1, tc.p)
+			got := a.Totals("an", day1)
+			if got.Screen != tc.screen || got.Games != tc.games {
+				t.Errorf("screen %v games %v; want %v and %v", got.Screen, got.Games, tc.screen, tc.games)
+			}
+			tuxID, _ := ix.AppID(context.Background(), tux)
+			kartID, _ := ix.AppID(context.Background(), kart)
+			if got.PerGame[tuxID] != tc.perGameTux || got.PerGame[kartID] != tc.perGameK {
+				t.Errorf("per game: tux %v kart %v; want %v and %v", got.PerGame[tuxID], got.PerGame[kartID], tc.perGameTux, tc.perGameK)
+			}
+			if tc.p.Fore != nil {
+				id, _ := ix.AppID(context.Background(), *tc.p.Fore)
+				if got.PerApp[id] != tc.screen {
+					t.Errorf("the app in front has %v; want %v", got.PerApp[id], tc.screen)
+				}
+			}
+		})
+	}
+}
+
+func TestAccountantOnlyActiveChildCounts(t *testing.T) {
+	a := monitor.NewAccountant(&sink{}, &ids{})
+	run(t, a, t0, 5, day1,
+		monitor.Presence{Child: "an", Active: true},
+		monitor.Presence{Child: "binh", Active: false})
+	if got := a.Totals("an", day1).Screen; got != 5*time.Second {
+		t.Errorf("the active child has %v; want 5s", got)
+	}
+	if got := a.Totals("binh", day1).Screen; got != 0 {
+		t.Errorf("the absent child has %v; want 0", got)
+	}
+}
+
+func TestAccountantSteps(t *testing.T) {
+	p := monitor.Presence{Child: "an", Session: "s1", Active: true}
+	cases := []struct {
+		sentence string
+		second   time.Time
+		want     time.Duration
+	}{
+		{"a normal step counts in full", t0.Add(2 * time.Second), 2 * time.Second},
+		{"a long gap (suspend, a stalled agent) counts at most MaxStep", t0.Add(2 * time.Hour), 5 * time.Second},
+		{"time going backwards counts nothing", t0.Add(-time.Minute), 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sentence, func(t *testing.T) {
+			a := monitor.NewAccountant(&sink{}, &ids{})
+			ctx := context.Background()
+			if err := a.Tick(ctx, t0, day1, []monitor.Presence{p}); err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Totals("an", day1).Screen; got != 0 {
+				t.Fatalf("the first tick counted %v; it has nothing to measure from", got)
+			}
+			if err := a.Tick(ctx, tc.second, day1, []monitor.Presence{p}); err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Totals("an", day1).Screen; got != tc.want {
+				t.Errorf("counted %v; want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAccountantDayChange(t *testing.T) {
+	s := &sink{}
+	a := monitor.NewAccountant(s, &ids{})
+	p := monitor.Presence{Child: "an", Session: "s1", Active: true}
+	late := time.Date(2025, 3, 1, 23, 59, 50, 0, time.UTC)
+	end := run(t, a, late, 10, day1, p) // 23:59:50 → 00:00:00
+	run(t, a, end.Add(time.Second), 4, "2025-03-02", p)
+	if got := a.Totals("an", "2025-03-02").Screen; got != 5*time.Second {
+		t.Errorf("the new day has %v; want the 5 s counted since midnight", got)
+	}
+	if a.HasDay("an", day1) {
+		t.Error("the old day's totals are still the current ones")
+	}
+	if got := a.Totals("an", day1); got.Screen != 0 || got.Day != day1 {
+		t.Errorf("Totals of an old day = %+v; want zero for that day", got)
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	perDay := map[string]time.Duration{}
+	for _, iv := range s.written() {
+		perDay[iv.Day] += iv.End.Sub(iv.Start)
+	}
+	if perDay[day1] != 10*time.Second || perDay["2025-03-02"] != 5*time.Second {
+		t.Errorf("written per day: %v; want 10s on the 1st and 5s on the 2nd", perDay)
+	}
+}
+
+func TestAccountantFlush(t *testing.T) {
+	s := &sink{}
+	ix := &ids{}
+	a := monitor.NewAccountant(s, ix)
+	ctx := context.Background()
+	playing := monitor.Presence{Child: "an", Session: "s1", Active: true, Games: []monitor.App{tux}}
+	end := run(t, a, t0, 4, day1, playing)
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := s.written()
+	if len(first) != 2 {
+		t.Fatalf("first flush wrote %d intervals; want 2 merged ones (screen, game): %+v", len(first), first)
+	}
+	for _, iv := range first {
+		if !iv.Start.Equal(t0) || !iv.End.Equal(end) || iv.Day != day1 || iv.Session != "s1" {
+			t.Errorf("interval %+v; want one contiguous piece from %v to %v", iv, t0, end)
+		}
+	}
+	// The segments stay open: the next flush continues where this one ended.
+	end2 := run(t, a, end.Add(time.Second), 2, day1, playing)
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all := s.written()
+	if len(all) != 4 {
+		t.Fatalf("after the second flush %d intervals; want 4: %+v", len(all), all)
+	}
+	tuxID, _ := ix.AppID(ctx, tux)
+	if got := s.total("an", monitor.KindGame, tuxID); got != end2.Sub(t0) {
+		t.Errorf("game time written %v; want %v (no gap, no overlap)", got, end2.Sub(t0))
+	}
+	if got := s.total("an", monitor.KindScreen, 0); got != end2.Sub(t0) {
+		t.Errorf("screen time written %v; want %v", got, end2.Sub(t0))
+	}
+	// Nothing new: nothing written.
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.written()); n != 4 {
+		t.Errorf("an idle flush wrote %d more intervals", n-4)
+	}
+
+	// The game stops: its segment closes; screen time goes on.
+	run(t, a, end2.Add(time.Second), 2, day1, monitor.Presence{Child: "an", Session: "s1", Active: true})
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.total("an", monitor.KindGame, tuxID); got != end2.Sub(t0) {
+		t.Errorf("game time after it stopped: %v; want %v", got, end2.Sub(t0))
+	}
+	if got, want := s.total("an", monitor.KindScreen, 0), a.Totals("an", day1).Screen; got != want {
+		t.Errorf("screen time written %v; counted %v", got, want)
+	}
+}
+
+// A failed write is kept for the next flush: usage is lost only by a crash,
+// never by a transient store error (DESIGN.md §5).
+func TestAccountantFlushRetriesFailedWrites(t *testing.T) {
+	s := &sink{}
+	a := monitor.NewAccountant(s, &ids{})
+	ctx := context.Background()
+	run(t, a, t0, 4, day1, monitor.Presence{Child: "an", Active: true})
+	s.fail = 1
+	if err := a.Flush(ctx); err == nil {
+		t.Fatal("a failed write was not reported")
+	}
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.total("an", monitor.KindScreen, 0), a.Totals("an", day1).Screen; got != want {
+		t.Errorf("written %v of %v counted: a transient store error lost usage for good", got, want)
+	}
+}
+
+func TestAccountantSeed(t *testing.T) {
+	a := monitor.NewAccountant(&sink{}, &ids{})
+	seed := monitor.Totals{Day: day1, Screen: time.Hour, Games: 20 * time.Minute,
+		PerApp: map[int64]time.Duration{1: 20 * time.Minute}, PerGame: map[int64]time.Duration{1: 20 * time.Minute}}
+	a.Seed("an", seed)
+	seed.PerGame[1] = 0 // the accountant keeps its own copy
+	if !a.HasDay("an", day1) {
+		t.Fatal("a seeded day is not loaded")
+	}
+	run(t, a, t0, 3, day1, monitor.Presence{Child: "an", Active: true, Games: []monitor.App{tux}})
+	got := a.Totals("an", day1)
+	if got.Screen != time.Hour+3*time.Second || got.Games != 20*time.Minute+3*time.Second || got.PerGame[1] != 20*time.Minute+3*time.Second {
+		t.Errorf("totals after seed and 3 s of play: %+v; want them continued", got)
+	}
+	got.PerGame[1] = 0
+	if a.Totals("an", day1).PerGame[1] == 0 {
+		t.Error("Totals returned the accountant's own map")
+	}
+}

@@ -1,0 +1,330 @@
+package monitor_test
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/monitor"
+)
+
+// procTable is a small in-memory process table: it is the ProcessSource and
+// the Hasher (sum by executable path, SetHash to make copies share one).
+type procTable struct {
+	mu      sync.Mutex
+	procs   map[int]monitor.Proc
+	sums    map[string]string
+	readErr error // returned by ReadProc when set (not "gone")
+	hashErr error
+	reads   int
+}
+
+func newProcTable() *procTable {
+	return &procTable{procs: map[int]monitor.Proc{}, sums: map[string]string{}}
+}
+
+func (p *procTable) add(pr monitor.Proc) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pr.Start.IsZero() {
+		pr.Start = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC).Add(time.Duration(pr.PID) * time.Second)
+	}
+	p.procs[pr.PID] = pr
+}
+
+func (p *procTable) remove(pid int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.procs, pid)
+}
+
+func (p *procTable) ReadProc(pid int) (monitor.Proc, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reads++
+	if p.readErr != nil {
+		return monitor.Proc{}, p.readErr
+	}
+	pr, ok := p.procs[pid]
+	if !ok {
+		return monitor.Proc{}, fmt.Errorf("read %d: %w", pid, fs.ErrNotExist)
+	}
+	return pr, nil
+}
+
+func (p *procTable) ScanProcs() ([]monitor.Proc, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []monitor.Proc
+	for _, pr := range p.procs {
+		out = append(out, pr)
+	}
+	return out, nil
+}
+
+func (p *procTable) HashProc(pid int) (string, string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hashErr != nil {
+		return "", "", p.hashErr
+	}
+	pr, ok := p.procs[pid]
+	if !ok {
+		return "", "", fs.ErrNotExist
+	}
+	if s, ok := p.sums[pr.Exe]; ok {
+		return pr.Exe, s, nil
+	}
+	return pr.Exe, "sum:" + pr.Exe, nil
+}
+
+// byName classifies by executable base name, the way the catalog would.
+type byName map[string]monitor.App
+
+func (c byName) Classify(exe, name string, _ []string, _ string) monitor.App {
+	for n, a := range c {
+		if name == n || (len(exe) >= len(n) && exe[len(exe)-len(n):] == n) {
+			return a
+		}
+	}
+	return monitor.App{MinAge: -1}
+}
+
+const kid, other = uint32(5001), uint32(6001)
+
+func newTracker(tab *procTable, c monitor.Classifier) *monitor.Tracker {
+	tr := monitor.NewTracker(tab, tab, c, nil)
+	tr.Watch([]uint32{kid})
+	return tr
+}
+
+func TestTrackerExec(t *testing.T) {
+	classes := byName{"supertux": {Name: "SuperTux", Category: "game", MinAge: 0, Source: "catalog"}}
+	cases := []struct {
+		sentence string
+		proc     monitor.Proc
+		present  bool // the process is in the table when the event is handled
+		tracked  bool
+		category string
+		name     string
+	}{
+		{"a watched child's game is tracked and classified by the catalog",
+			monitor.Proc{PID: 10, UID: kid, Exe: "/usr/games/supertux", Name: "supertux"}, true, true, "game", "SuperTux"},
+		{"a watched child's unknown program is tracked under its base name",
+			monitor.Proc{PID: 11, UID: kid, Exe: "/usr/bin/xterm", Name: "xterm"}, true, true, "", "xterm"},
+		{"a process of a user nobody watches is ignored",
+			monitor.Proc{PID: 12, UID: other, Exe: "/usr/games/supertux", Name: "supertux"}, true, false, "", ""},
+		{"a process gone before it was read is no error and not tracked",
+			monitor.Proc{PID: 13, UID: kid, Exe: "/usr/bin/true"}, false, false, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sentence, func(t *testing.T) {
+			tab := newProcTable()
+			if tc.present {
+				tab.add(tc.proc)
+			}
+			tr := newTracker(tab, classes)
+			e, err := tr.Exec(tc.proc.PID)
+			if err != nil {
+				t.Fatalf("Exec: %v", err)
+			}
+			if (e != nil) != tc.tracked {
+				t.Fatalf("Exec returned entry %v; want tracked=%v", e, tc.tracked)
+			}
+			got, ok := tr.Get(tc.proc.PID)
+			if ok != tc.tracked {
+				t.Fatalf("Get found=%v; want %v", ok, tc.tracked)
+			}
+			if !tc.tracked {
+				if tr.Len() != 0 {
+					t.Errorf("tracker holds %d processes; want 0", tr.Len())
+				}
+				return
+			}
+			if got.App.Category != tc.category || got.App.Name != tc.name {
+				t.Errorf("app = %q (%q); want %q (%q)", got.App.Name, got.App.Category, tc.name, tc.category)
+			}
+			if got.App.Path != tc.proc.Exe || got.App.SHA256 != "sum:"+tc.proc.Exe {
+				t.Errorf("identity = %q %q; want the exe and its hash", got.App.Path, got.App.SHA256)
+			}
+			if n := len(tr.ByUID(kid)); n != 1 {
+				t.Errorf("ByUID(kid) has %d entries; want 1", n)
+			}
+		})
+	}
+}
+
+func TestTrackerExecReadError(t *testing.T) {
+	tab := newProcTable()
+	tab.add(monitor.Proc{PID: 20, UID: kid, Exe: "/usr/bin/a"})
+	tr := newTracker(tab, byName{})
+	tab.readErr = errors.New("permission denied")
+	if _, err := tr.Exec(20); err == nil {
+		t.Fatal("a read error other than 'gone' was swallowed")
+	}
+}
+
+func TestTrackerExitAndGone(t *testing.T) {
+	tab := newProcTable()
+	tab.add(monitor.Proc{PID: 30, UID: kid, Exe: "/usr/bin/a"})
+	tab.add(monitor.Proc{PID: 31, UID: kid, Exe: "/usr/bin/b"})
+	tr := newTracker(tab, byName{})
+	for _, pid := range []int{30, 31} {
+		if _, err := tr.Exec(pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr.Exit(30)
+	if _, ok := tr.Get(30); ok {
+		t.Error("an exited process is still tracked")
+	}
+	// An exec event for a pid that vanished meanwhile forgets the old entry.
+	tab.remove(31)
+	if e, err := tr.Exec(31); e != nil || err != nil {
+		t.Fatalf("Exec of a vanished pid = %v, %v; want nil, nil", e, err)
+	}
+	if tr.Len() != 0 {
+		t.Errorf("tracker holds %d processes; want 0", tr.Len())
+	}
+}
+
+func TestTrackerWatchDropsUnwatched(t *testing.T) {
+	tab := newProcTable()
+	tab.add(monitor.Proc{PID: 40, UID: kid, Exe: "/usr/bin/a"})
+	tr := newTracker(tab, byName{})
+	if _, err := tr.Exec(40); err != nil {
+		t.Fatal(err)
+	}
+	tr.Watch([]uint32{other})
+	if tr.Len() != 0 {
+		t.Error("a process of a user no longer watched is still tracked")
+	}
+}
+
+func TestTrackerReconcile(t *testing.T) {
+	tab := newProcTable()
+	tab.add(monitor.Proc{PID: 50, UID: kid, Exe: "/usr/bin/kept"})
+	tab.add(monitor.Proc{PID: 51, UID: kid, Exe: "/usr/bin/gone"})
+	tr := newTracker(tab, byName{})
+	added, err := tr.Reconcile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pids := entryPIDs(added); !slices.Equal(pids, []int{50, 51}) {
+		t.Fatalf("first reconcile added %v; want [50 51]", pids)
+	}
+
+	tab.remove(51)
+	tab.add(monitor.Proc{PID: 52, UID: kid, Exe: "/usr/bin/missed"})   // no exec event seen
+	tab.add(monitor.Proc{PID: 53, UID: other, Exe: "/usr/bin/notmine"}) // not watched
+	// pid 50 re-executed another program (same pid, new exe).
+	tab.add(monitor.Proc{PID: 50, UID: kid, Exe: "/usr/bin/replaced"})
+	added, err = tr.Reconcile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pids := entryPIDs(added); !slices.Equal(pids, []int{50, 52}) {
+		t.Errorf("second reconcile added %v; want [50 52] (the re-exec and the missed one)", pids)
+	}
+	if _, ok := tr.Get(51); ok {
+		t.Error("a vanished process survived the reconcile")
+	}
+	if _, ok := tr.Get(53); ok {
+		t.Error("an unwatched user's process was tracked")
+	}
+	if e, _ := tr.Get(50); e.App.Path != "/usr/bin/replaced" {
+		t.Errorf("pid 50 is %q; want the re-executed program", e.App.Path)
+	}
+
+	// Nothing changed: nothing added, nothing re-read.
+	before := tab.reads
+	added, err = tr.Reconcile()
+	if err != nil || len(added) != 0 {
+		t.Errorf("a quiet reconcile added %v (err %v); want nothing", entryPIDs(added), err)
+	}
+	if tab.reads != before {
+		t.Errorf("a quiet reconcile re-read %d processes; want 0", tab.reads-before)
+	}
+}
+
+func entryPIDs(es []*monitor.Entry) []int {
+	var out []int
+	for _, e := range es {
+		out = append(out, e.PID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestTrackerRenamedCopy(t *testing.T) {
+	tab := newProcTable()
+	const sum = "aaaa"
+	for _, p := range []string{"/usr/games/supertux", "/home/kid/homework", "/tmp/x/notes", "/opt/other/supertux"} {
+		tab.sums[p] = sum
+	}
+	tr := newTracker(tab, byName{"supertux": {Name: "SuperTux", Category: "game", MinAge: 6, Source: "catalog"}})
+	cases := []struct {
+		sentence string
+		pid      int
+		exe      string
+		canon    string
+	}{
+		{"the original keeps its own path and no canon", 60, "/usr/games/supertux", ""},
+		{"a renamed copy is the original for the rules", 61, "/home/kid/homework", "/usr/games/supertux"},
+		{"a copy of a copy still points at the first path", 62, "/tmp/x/notes", "/usr/games/supertux"},
+		{"a copy under the same base name needs no canon", 63, "/opt/other/supertux", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sentence, func(t *testing.T) {
+			tab.add(monitor.Proc{PID: tc.pid, UID: kid, Exe: tc.exe})
+			e, err := tr.Exec(tc.pid)
+			if err != nil || e == nil {
+				t.Fatalf("Exec = %v, %v", e, err)
+			}
+			if e.App.Canon != tc.canon {
+				t.Errorf("Canon = %q; want %q", e.App.Canon, tc.canon)
+			}
+			if e.App.Category != "game" || e.App.Name != "SuperTux" || e.App.MinAge != 6 {
+				t.Errorf("app = %+v; want the game SuperTux rated 6", e.App)
+			}
+			if e.App.Key() != sum {
+				t.Errorf("Key = %q; want the shared hash", e.App.Key())
+			}
+		})
+	}
+}
+
+func TestTrackerRemember(t *testing.T) {
+	tab := newProcTable()
+	tab.sums["/home/kid/renamed"] = "bbbb"
+	tr := newTracker(tab, byName{})
+	// The parent's rule names a game the child never ran under its own name.
+	tr.Remember(monitor.App{Path: "/usr/games/blocked", SHA256: "bbbb", Name: "blocked", Category: "game", MinAge: -1, Source: "policy"})
+	tr.Remember(monitor.App{Path: "/nohash", Category: "game"}) // ignored: no hash
+	tab.add(monitor.Proc{PID: 70, UID: kid, Exe: "/home/kid/renamed"})
+	e, err := tr.Exec(70)
+	if err != nil || e == nil {
+		t.Fatalf("Exec = %v, %v", e, err)
+	}
+	if e.App.Canon != "/usr/games/blocked" || e.App.Category != "game" || e.App.Source != "policy" {
+		t.Errorf("app = %+v; want the remembered game under its canonical path", e.App)
+	}
+}
+
+func TestTrackerHashFailure(t *testing.T) {
+	tab := newProcTable()
+	tab.hashErr = errors.New("exe unreadable")
+	tab.add(monitor.Proc{PID: 80, UID: kid, Exe: "/usr/bin/secret"})
+	tr := newTracker(tab, byName{})
+	e, err := tr.Exec(80)
+	if err != nil || e == nil {
+		t.Fatalf("Exec = %v, %v", e, err)
+	}
+	if e.App.SHA256 != "" || e.App.Path != "/usr/bin/secret" || e.App.Key() != "path:/usr/bin/secret" {
+		t.Errorf("app = %+v key %q; want identified by path", e.App, e.App.Key())
+	}
+}

@@ -1,0 +1,142 @@
+package console_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/console"
+	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/uitest/agenttest"
+)
+
+// TestAgainstRealAgent drives the console through the first run and a rule
+// change against a real kidtimed (built from cmd/kidtimed, on a socket in a
+// temporary folder), through *client.Client, and checks with a second client
+// that the agent really has the PIN, the child and the rule.
+func TestAgainstRealAgent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts kidtimed")
+	}
+	const account = "kt-ui-test"
+	agenttest.ChildAccount(t, account)
+	ag := agenttest.StartAgent(t)
+	ctx := context.Background()
+
+	test.NewTempApp(t)
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	w := test.NewWindow(nil)
+	w.Resize(fyne.NewSize(1000, 700))
+	t.Cleanup(w.Close)
+	b := ag.Client // the console's own client keeps the parent token
+	c := console.New(w, b, console.Options{Sync: true})
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.Screen != "firstrun" {
+		t.Fatalf("a fresh agent should open the first run, got %q", c.Screen)
+	}
+	fr := c.FirstRun
+	test.Type(fr.PIN, "246810")
+	test.Type(fr.PIN2, "246810")
+	test.Tap(fr.Next)
+	if fr.Step != 2 {
+		t.Fatalf("setting the PIN: step %d, error %q", fr.Step, fr.Error.Text)
+	}
+	if !slices.Contains(fr.Account.Options, account) {
+		t.Fatalf("the new standard account %q should be offered, got %q", account, fr.Account.Options)
+	}
+	if slices.Contains(fr.Account.Options, "root") {
+		t.Errorf("root must never be offered for a child: %q", fr.Account.Options)
+	}
+	year := time.Now().Year() - 10
+	test.Type(fr.Name, "Lan")
+	test.Type(fr.BirthYear, strconv.Itoa(year))
+	fr.Account.SetSelected(account)
+	test.Tap(fr.Next)
+	if fr.Step != 3 || len(fr.PresetRows) != 4 {
+		t.Fatalf("adding the child: step %d, error %q", fr.Step, fr.Error.Text)
+	}
+	test.Tap(fr.Next)
+	test.Tap(fr.Next)
+	if c.Screen != "main" {
+		t.Fatalf("done should open the console, got %q", c.Screen)
+	}
+
+	// what the agent now knows, seen by another caller
+	other := agenttest.NewClient(ag)
+	h, err := other.Health(ctx)
+	if err != nil || !h.Setup {
+		t.Fatalf("health after the first run: %+v, %v", h, err)
+	}
+	if _, err := other.Login(ctx, "246810"); err != nil {
+		t.Fatalf("the PIN set in the console should log in: %v", err)
+	}
+	kids, err := other.Children(ctx)
+	if err != nil || len(kids) != 1 || kids[0].Name != "Lan" || kids[0].BirthYear != year || !slices.Equal(kids[0].Accounts, []string{account}) {
+		t.Fatalf("children: %+v, %v", kids, err)
+	}
+	if cards := c.Main.Today.Cards; len(cards) != 1 {
+		t.Errorf("Today should show one card, got %d", len(cards))
+	}
+
+	// a rule edited in the Rules tab and saved
+	c.Main.Select(1)
+	r := c.Main.Rules
+	if r.Child.Selected != "Lan" || r.Days[0].Screen.Text != "2h" {
+		t.Fatalf("the editor should show Lan's preset: child %q, Monday %q, error %q", r.Child.Selected, r.Days[0].Screen.Text, r.Error.Text)
+	}
+	r.Days[2].Screen.SetText("")
+	test.Type(r.Days[2].Screen, "1h30m")
+	r.Days[5].Hours.SetText("08:00-12:00, 14:00-20:00")
+	test.Tap(r.Save)
+	if r.Error.Text != "" || r.Result.Text == "" {
+		t.Fatalf("save: error %q, result %q", r.Error.Text, r.Result.Text)
+	}
+	spec, err := other.ChildPolicy(ctx, "Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := spec.Policy(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Screen[time.Wednesday] != 90*time.Minute || p.Screen[time.Monday] != 2*time.Hour {
+		t.Errorf("the agent's policy: screen %v, want Wednesday 1h30m and Monday 2h", p.Screen)
+	}
+	if sat := p.Allowed[time.Saturday]; len(sat) != 2 || sat[1].String() != "14:00-20:00" {
+		t.Errorf("the agent's Saturday hours: %v", sat)
+	}
+
+	// a bad value is refused in the form and never reaches the agent
+	r.Days[0].Screen.SetText("25h")
+	test.Tap(r.Save)
+	if r.Error.Text == "" {
+		t.Error("25h a day should be refused")
+	}
+	if spec2, _ := other.ChildPolicy(ctx, "Lan"); spec2.Screen == nil || spec2.Screen.Days["mon"] != spec.Screen.Days["mon"] {
+		t.Errorf("a refused form must not change the agent's policy")
+	}
+
+	// a grant from Today reaches the agent
+	c.Main.Select(0)
+	st, err := other.Status(ctx)
+	if err != nil || len(st.Children) != 1 {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	before := st.Children[0].ScreenLimitSec
+	test.Tap(c.Main.Today.Cards[0].Plus15)
+	st, _ = other.Status(ctx)
+	if got := st.Children[0].ScreenLimitSec; got != before+15*60 {
+		t.Errorf("+15 min: the agent's limit went from %d to %d", before, got)
+	}
+	_ = apitype.KindScreen
+}
