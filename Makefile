@@ -13,7 +13,7 @@ DATA_DIR ?= $(CURDIR)/.kidtime-data
 SOCKET ?= $(DATA_DIR)/kidtimed.sock
 CROSS_CMDS := ./cmd/kidtimed ./cmd/kidtime
 
-.PHONY: all deps build run test test-unit test-e2e lint fmt-check vet staticcheck cross bench screenshots clean
+.PHONY: all deps build run test test-unit test-e2e lint fmt-check vet staticcheck cross bench screenshots clean package package-deb package-msi package-deps pkgtest
 
 all: build
 
@@ -75,6 +75,28 @@ test-e2e:
 ## bench: the benchmarks of DESIGN.md §10 (compare runs with benchstat)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(BUILD)/bench.txt
+
+## screenshots: every console screen and the companion, in Vietnamese and English, into build/screenshots/
+screenshots: deps
+	@bash installer/dev/screenshots.sh
+
+## package: the .deb (nfpm) and the Windows MSI (wixl) into build/pkg
+package: build
+	@bash installer/package.sh all
+
+package-deb: build
+	@bash installer/package.sh deb
+
+package-msi:
+	@bash installer/package.sh msi
+
+package-deps:
+	@command -v wixl >/dev/null && command -v lintian >/dev/null && command -v desktop-file-validate >/dev/null || apt-get install -y wixl msitools lintian desktop-file-utils
+
+## pkgtest: build the .deb and check it for real: contents, lintian, dpkg -i/-r/--purge (root; changes this machine)
+pkgtest: build
+	@if [ "$$(id -u)" != 0 ]; then echo "==> pkgtest: skipped (needs root: it installs the .deb)"; exit 0; fi; \
+	bash installer/pkgtest.sh
 
 clean:
 	rm -rf $(BUILD)

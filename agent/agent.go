@@ -430,7 +430,12 @@ func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
 	if iv.Kind == monitor.KindGame {
 		kind = store.KindGame
 	}
-	return s.st.AddUsage(ctx, store.Interval{Child: iv.Child, AppID: iv.AppID, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
+	err := s.st.AddUsage(ctx, store.Interval{Child: iv.Child, AppID: iv.AppID, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
+	var ve *store.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%w: %w", monitor.ErrRejected, err)
+	}
+	return err
 }
 
 // appCache maps apps to store ids.
@@ -451,9 +456,9 @@ func (c *appCache) AppID(ctx context.Context, app monitor.App) (int64, error) {
 		return id, nil
 	}
 	sum := app.SHA256
-	if sum == "" {
+	if !isHex64(sum) {
 		// No content hash (unreadable executable): identify by path.
-		sum = pathKey(app.Path)
+		sum = pathKey(app.Path + "\x00" + sum)
 	}
 	rating := ""
 	if app.MinAge >= 0 {
@@ -496,4 +501,16 @@ func (a *Agent) checkNewAccounts(ctx context.Context) {
 			return
 		}
 	}
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }

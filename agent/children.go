@@ -133,6 +133,7 @@ func (a *Agent) reload(ctx context.Context) error {
 			a.log.Error("agent: preparing the day failed", "child", cs.rec.Name, "err", err)
 		}
 		a.rememberRuleApps(cs)
+		a.refreshDecision(cs, now)
 	}
 	return nil
 }
@@ -302,7 +303,10 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 	day := dayOf(now)
 	var presence []monitor.Presence
 	for _, cs := range kids {
-		if cs.day != day {
+		a.mu.Lock()
+		stale := cs.day != day
+		a.mu.Unlock()
+		if stale {
 			if err := a.prepareDay(ctx, cs, now); err != nil {
 				a.log.Error("agent: new day failed", "child", cs.rec.Name, "err", err)
 			}
@@ -324,7 +328,7 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 	p := monitor.Presence{Child: cs.rec.Name}
 	a.mu.Lock()
 	hb := cs.hb
-	pol := cs.policy
+	pol, perr := cs.policy, cs.policyErr
 	a.mu.Unlock()
 	var procs []monitor.Entry
 	for _, uid := range cs.uids {
@@ -356,7 +360,7 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 			p.Fore = &app
 		}
 	}
-	if cs.policyErr == nil {
+	if perr == nil {
 		if p.Fore != nil {
 			if _, c := classOf(&pol, *p.Fore); c.Game() {
 				p.Games = []monitor.App{*p.Fore}
@@ -399,8 +403,11 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 // usageFor builds the rules' view of today for a child, with the given
 // processes running.
 func (a *Agent) usageFor(cs *childState, procs []monitor.Entry) rules.Usage {
-	t := a.acct.Totals(cs.rec.Name, cs.day)
-	u := rules.Usage{Screen: t.Screen, Games: t.Games, Warned: slices.Clone(cs.warned)}
+	a.mu.Lock()
+	day, warned := cs.day, slices.Clone(cs.warned)
+	a.mu.Unlock()
+	t := a.acct.Totals(cs.rec.Name, day)
+	u := rules.Usage{Screen: t.Screen, Games: t.Games, Warned: warned}
 	seen := map[string]bool{}
 	for _, e := range procs {
 		if seen[e.App.Key()] {
@@ -674,4 +681,24 @@ func (a *Agent) adoptUnclaimed(ctx context.Context, recs []store.Child, global r
 		added = append(added, rec)
 	}
 	return added, nil
+}
+
+// refreshDecision re-evaluates a child's rules without acting, so that
+// status answers are current right after a grant, a policy change or a
+// start (the next tick acts on it).
+func (a *Agent) refreshDecision(cs *childState, now time.Time) {
+	a.mu.Lock()
+	pol, perr := cs.policy, cs.policyErr
+	a.mu.Unlock()
+	if perr != nil {
+		return
+	}
+	var procs []monitor.Entry
+	for _, uid := range cs.uids {
+		procs = append(procs, a.tracker.ByUID(uid)...)
+	}
+	dec := rules.Evaluate(pol, a.usageFor(cs, procs), now)
+	a.mu.Lock()
+	cs.dec = dec
+	a.mu.Unlock()
 }

@@ -662,16 +662,24 @@ func (a *Agent) seedPolicy(ctx context.Context, path string) error {
 	if _, err := a.st.Setting(ctx, settingGlobal); err == nil {
 		return nil
 	}
+	// A preset that cannot be applied must not stop the agent (a restart
+	// loop would leave the PC unprotected): the agent runs on what it has
+	// and the parent is told.
+	fail := func(err error) error {
+		a.log.Error("agent: preset policy not applied", "file", path, "err", err)
+		a.event(ctx, "", "policy_rejected", map[string]any{"file": path, "error": err.Error()})
+		return nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("read preset policy: %w", err)
+		return fail(fmt.Errorf("read preset policy: %w", err))
 	}
 	f, err := rules.ParseFile(b)
 	if err != nil {
-		return fmt.Errorf("preset policy %s: %w", path, err)
+		return fail(fmt.Errorf("preset policy %s: %w", path, err))
 	}
 	if err := a.importFile(ctx, f, "installer"); err != nil {
-		return fmt.Errorf("import preset policy %s: %w", path, err)
+		return fail(fmt.Errorf("import preset policy %s: %w", path, err))
 	}
 	return nil
 }
@@ -754,10 +762,12 @@ func (a *Agent) refreshChild(ctx context.Context, name string) error {
 	if !ok {
 		return nil
 	}
-	if err := a.prepareDay(ctx, cs, a.now()); err != nil {
+	now := a.now()
+	if err := a.prepareDay(ctx, cs, now); err != nil {
 		return err
 	}
 	a.enf.Release(name)
+	a.refreshDecision(cs, now)
 	return nil
 }
 
@@ -935,7 +945,7 @@ func (a *Agent) hUsage(ctx context.Context, c *api.Caller, r *http.Request) (any
 var tamperKinds = map[string]bool{
 	"agent_restart": true, "clock_jump": true, "pin_failed": true, "code_failed": true,
 	"companion_missing": true, "heartbeat_gap": true, "close_failed": true, "lock_failed": true,
-	"restore": true, "new_account": true,
+	"restore": true, "new_account": true, "policy_rejected": true,
 }
 
 func (a *Agent) hEvents(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {

@@ -124,12 +124,13 @@ func (e *Enforcer) CloseApp(ctx context.Context, child string, pids []int, app, 
 func (e *Enforcer) KillNow(ctx context.Context, child string, pid int, app, reason string) error {
 	err := e.act.Terminate(ctx, pid, 0)
 	detail := map[string]any{"app": app, "pid": pid, "reason": reason, "onExec": true}
+	rctx := context.WithoutCancel(ctx)
 	if err != nil {
 		detail["error"] = err.Error()
-		e.rec.Record(ctx, child, "close_failed", detail)
+		e.rec.Record(rctx, child, "close_failed", detail)
 		return fmt.Errorf("kill %s (pid %d): %w", app, pid, err)
 	}
-	e.rec.Record(ctx, child, "app_closed", detail)
+	e.rec.Record(rctx, child, "app_closed", detail)
 	return nil
 }
 

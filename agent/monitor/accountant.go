@@ -101,13 +101,12 @@ type Accountant struct {
 	totals   map[string]*Totals
 	open     map[segKey]*segment
 	pending  []Interval
-	lastSeen map[segKey]time.Time
 }
 
 // NewAccountant builds an accountant.
 func NewAccountant(sink Sink, ids AppIDs) *Accountant {
 	return &Accountant{sink: sink, ids: ids, MaxStep: 5 * time.Second,
-		totals: map[string]*Totals{}, open: map[segKey]*segment{}, lastSeen: map[segKey]time.Time{}}
+		totals: map[string]*Totals{}, open: map[segKey]*segment{}}
 }
 
 // Seed sets a child's totals for a day (from the store, after a restart).
@@ -179,9 +178,13 @@ func (a *Accountant) Tick(ctx context.Context, now time.Time, day string, ps []P
 		a.extend(segKey{p.Child, p.Session, KindScreen, foreID}, start, now, day)
 		a.mu.Unlock()
 		counted := map[int64]bool{}
+		anyGame := false
 		for _, g := range p.Games {
+			anyGame = true
 			id, err := a.ids.AppID(ctx, g)
 			if err != nil {
+				// The day's game time still counts; only the per-game
+				// detail of this tick is lost.
 				errs = append(errs, err)
 				continue
 			}
@@ -195,7 +198,7 @@ func (a *Accountant) Tick(ctx context.Context, now time.Time, day string, ps []P
 			a.extend(segKey{p.Child, p.Session, KindGame, id}, start, now, day)
 			a.mu.Unlock()
 		}
-		if len(counted) > 0 {
+		if anyGame {
 			a.mu.Lock()
 			t.Games += step
 			a.mu.Unlock()
@@ -255,16 +258,25 @@ func (a *Accountant) Flush(ctx context.Context) error {
 		if !iv.End.After(iv.Start) {
 			continue
 		}
-		if err := a.sink.AddUsage(ctx, iv); err != nil {
-			if ctx.Err() != nil {
-				// Keep what was not written for the next flush.
-				a.mu.Lock()
-				a.pending = append(a.pending, out[i:]...)
-				a.mu.Unlock()
-				return fmt.Errorf("flush usage: %w", err)
-			}
-			errs = append(errs, fmt.Errorf("flush usage of %s: %w", iv.Child, err))
+		err := a.sink.AddUsage(ctx, iv)
+		if err == nil {
+			continue
 		}
+		if errors.Is(err, ErrRejected) {
+			// The store will never take this one: say so and go on.
+			errs = append(errs, fmt.Errorf("flush usage of %s: %w", iv.Child, err))
+			continue
+		}
+		// A transient failure (a busy database, a cancelled context):
+		// keep what was not written for the next flush.
+		a.mu.Lock()
+		a.pending = append(out[i:len(out):len(out)], a.pending...)
+		a.mu.Unlock()
+		return errors.Join(append(errs, fmt.Errorf("flush usage: %w", err))...)
 	}
 	return errors.Join(errs...)
 }
+
+// ErrRejected marks a Sink error for an interval the store will never
+// accept (bad data); Flush drops such an interval instead of retrying.
+var ErrRejected = errors.New("usage rejected")

@@ -307,3 +307,31 @@ func TestAccountantSeed(t *testing.T) {
 		t.Error("Totals returned the accountant's own map")
 	}
 }
+
+// failingIDs cannot register one app (the store is busy, the hash is odd).
+type failingIDs struct {
+	ids
+	bad string
+}
+
+func (x *failingIDs) AppID(ctx context.Context, a monitor.App) (int64, error) {
+	if a.Key() == x.bad {
+		return 0, errors.New("register app: database is locked")
+	}
+	return x.ids.AppID(ctx, a)
+}
+
+// A game that cannot be registered still counts as game time: the
+// accountant fails closed (DESIGN.md §7, the child is the adversary).
+func TestAccountantGameCountsWhenAppIDFails(t *testing.T) {
+	a := monitor.NewAccountant(&sink{}, &failingIDs{bad: tux.Key()})
+	p := []monitor.Presence{{Child: "an", Active: true, Games: []monitor.App{tux}}}
+	ctx := context.Background()
+	_ = a.Tick(ctx, t0, day1, p)
+	if err := a.Tick(ctx, t0.Add(time.Second), day1, p); err == nil {
+		t.Error("the failed registration was not reported")
+	}
+	if got := a.Totals("an", day1); got.Games != time.Second || got.Screen != time.Second {
+		t.Errorf("screen %v, games %v; want 1 s of each: a game escaped counting", got.Screen, got.Games)
+	}
+}

@@ -219,7 +219,7 @@ func TestTrackerReconcile(t *testing.T) {
 	}
 
 	tab.remove(51)
-	tab.add(monitor.Proc{PID: 52, UID: kid, Exe: "/usr/bin/missed"})   // no exec event seen
+	tab.add(monitor.Proc{PID: 52, UID: kid, Exe: "/usr/bin/missed"})    // no exec event seen
 	tab.add(monitor.Proc{PID: 53, UID: other, Exe: "/usr/bin/notmine"}) // not watched
 	// pid 50 re-executed another program (same pid, new exe).
 	tab.add(monitor.Proc{PID: 50, UID: kid, Exe: "/usr/bin/replaced"})

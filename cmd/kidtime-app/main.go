@@ -6,8 +6,10 @@
 //	kidtime-app companion [--socket PATH] [--lang vi|en] [--demo]
 //
 // --demo runs against an in-memory agent with made-up data. The hidden
-// --screenshot DIR renders every screen in both languages to DIR/{vi,en}/
-// with the software painter and exits.
+// --screenshot DIR [--socket PATH] [--pin PIN] renders every screen in both
+// languages to DIR/{vi,en}/ with the software painter and exits: the
+// console's PIN screen and tabs from the daemon at --socket when one is
+// given, the rest (first run, companion) from the demo agent.
 package main
 
 import (
@@ -51,11 +53,18 @@ func run(args []string) error {
 	language := fs.String("lang", "", "language: vi or en (default: the setting, then the system's)")
 	demo := fs.Bool("demo", false, "run against an in-memory agent with made-up data")
 	shots := fs.String("screenshot", "", "render every screen to `DIR`/{vi,en}/ and exit")
+	pin := fs.String("pin", os.Getenv("KIDTIME_PIN"), "with --screenshot: the PIN, when the caller is not an admin")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *shots != "" {
-		return screenshots(*shots)
+		// with --socket (or $KIDTIME_SOCKET) the console's screens show that
+		// daemon; with --demo, or neither, the in-memory demo agent
+		var real console.Backend
+		if *socket != "" && !*demo {
+			real = &client.Client{Socket: *socket}
+		}
+		return screenshots(*shots, real, *pin)
 	}
 	if err := i18n.Setup(*language); err != nil {
 		return err
@@ -122,6 +131,8 @@ func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {
 	}
 	c := companion.New(a, b, probe)
 	c.KeepAbove = companion.KeepAbove
+	c.ScreenLocked = companion.ScreenLocked
+	c.LockScreen = desktop.LockScreen
 	if err := c.Start(ctx); err != nil {
 		if errors.Is(err, companion.ErrNotChild) {
 			return nil // not a child's session: quit quietly

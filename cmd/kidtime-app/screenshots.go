@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/png"
 	"os"
@@ -22,13 +23,37 @@ import (
 
 // screenshots renders every console screen and the companion in both
 // languages with fyne's software painter and writes PNGs to dir/{vi,en}/.
-// It needs no display; installer/dev/screenshots.sh runs it.
-func screenshots(dir string) error {
+// installer/dev/screenshots.sh runs it.
+//
+// With real set, the console's PIN screen and tabs show that agent (a
+// daemon seeded with `kidtimed demo-seed`), as of the real time; the caller
+// must be an admin or pin the agent's PIN. The first-run screens need an
+// agent with no PIN and the companion's need a child's account, so those
+// always come from the in-memory demo agent (as does everything when real is
+// nil).
+func screenshots(dir string, real console.Backend, pin string) error {
 	a := test.NewApp()
 	a.Settings().SetTheme(theme.DefaultTheme())
 	now := time.Date(2026, 3, 21, 16, 45, 0, 0, time.Local) // a Saturday afternoon
 	clock := func() time.Time { return now }
 	ctx := context.Background()
+	if real != nil {
+		h, err := real.Health(ctx)
+		if err != nil {
+			return fmt.Errorf("screenshots: reach kidtimed: %w", err)
+		}
+		if !h.Setup {
+			return errors.New("screenshots: the agent has no PIN yet; set one first (kidtime setup)")
+		}
+		if h.Role != apitype.RoleAdmin && h.Role != apitype.RoleParent {
+			if pin == "" {
+				return fmt.Errorf("screenshots: the agent sees %s as %q; give the PIN (--pin or $KIDTIME_PIN)", h.User, h.Role)
+			}
+			if _, err := real.Login(ctx, pin); err != nil {
+				return fmt.Errorf("screenshots: log in with the PIN: %w", err)
+			}
+		}
+	}
 	for _, l := range i18n.Languages {
 		if err := i18n.Setup(l); err != nil {
 			return err
@@ -88,12 +113,16 @@ func screenshots(dir string) error {
 		// later runs
 		demo := uitest.Demo(now)
 		demo.Role = apitype.RoleOther
+		var b console.Backend = demo
+		opt := console.Options{Sync: true, Now: clock}
+		codePIN := uitest.DemoPIN
+		if real != nil {
+			b, opt.Now, codePIN = real, time.Now, pin
+		}
 		w = a.NewWindow("kidtime")
 		w.Resize(size)
-		c = console.New(w, demo, console.Options{Sync: true, Now: clock})
-		if err := c.Start(ctx); err != nil {
-			return err
-		}
+		c = console.New(w, b, opt)
+		c.ShowLogin() // what a parent who is not an admin sees first
 		if err := shot(w, "login"); err != nil {
 			return err
 		}
@@ -101,21 +130,29 @@ func screenshots(dir string) error {
 		c.ShowMain()
 		for i, name := range []string{"today", "rules", "activity", "requests", "events", "settings"} {
 			c.Main.Select(i)
+			if name == "rules" { // tall enough for the week and the game rules
+				w.Resize(tall(w))
+			}
 			if err := shot(w, name); err != nil {
 				return err
 			}
+			w.Resize(size)
 		}
 		c.Main.Select(1)
+		w.Resize(tall(w))
 		c.Main.Rules.Days[0].Screen.SetText("25h")
 		test.Tap(c.Main.Rules.Save)
 		if err := shot(w, "rules-refused"); err != nil {
 			return err
 		}
+		w.Resize(size)
 		c.Main.Select(5)
-		c.Main.Settings.CodePIN.SetText(uitest.DemoPIN)
-		test.Tap(c.Main.Settings.ShowCode)
-		if err := shot(w, "settings-code"); err != nil {
-			return err
+		if codePIN != "" { // a new parent code needs the PIN again
+			c.Main.Settings.CodePIN.SetText(codePIN)
+			test.Tap(c.Main.Settings.ShowCode)
+			if err := shot(w, "settings-code"); err != nil {
+				return err
+			}
 		}
 		w.Close()
 
@@ -171,4 +208,10 @@ func screenshots(dir string) error {
 		cw.Close()
 	}
 	return nil
+}
+
+// tall is a window size that shows the whole week and the game rules of the
+// rules editor, at least as wide as the content needs.
+func tall(w fyne.Window) fyne.Size {
+	return fyne.NewSize(max(1024, w.Content().MinSize().Width), 940)
 }

@@ -205,11 +205,11 @@ func seedDemo(ctx context.Context, path string, now time.Time, accAn, accBinh st
 	evs := []ev{
 		{29 * 24 * time.Hour, "", "agent_start", map[string]any{"version": "demo"}},
 		{9*24*time.Hour + 2*time.Hour, "", "agent_restart", map[string]any{"gapSec": int64(41 * 60), "clean": false}},
-		{6*24*time.Hour + 5*time.Hour, "An", "pin_failed", map[string]any{"user": accAn, "failures": 3, "nextWaitSec": 30}},
-		{3*24*time.Hour + 21*time.Hour, "", "clock_jump", map[string]any{"deltaSec": int64(-2 * 3600)}},
+		{35 * time.Minute, "An", "pin_failed", map[string]any{"user": accAn, "failures": 3, "nextWaitSec": 30}},
+		{2*time.Hour + 10*time.Minute, "", "clock_jump", map[string]any{"deltaSec": int64(-2 * 3600)}},
 		{2*24*time.Hour + 3*time.Hour, "An", "app_closed", map[string]any{"app": "Roblox", "reason": "app.limit"}},
 		{26 * time.Hour, "Bình", "lock", map[string]any{"via": "companion", "reason": "hours.outside"}},
-		{5 * time.Hour, "Bình", "games_paused", map[string]any{"by": "parent"}},
+		{4*24*time.Hour + 5*time.Hour, "Bình", "games_paused", map[string]any{"by": "parent"}},
 		{12 * time.Minute, "An", "warning", map[string]any{"subject": "screen", "reason": "screen.budget", "thresholdSec": 900, "leftSec": 900}},
 	}
 	tamper := 0

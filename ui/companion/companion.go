@@ -17,6 +17,7 @@ import (
 	"image/color"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,6 +74,15 @@ type Companion struct {
 	KeepAbove func(w fyne.Window) error
 	// Sync runs the ask and grant calls on the caller's goroutine (tests).
 	Sync bool
+	// ScreenLocked, when set, tells whether the session's screen is locked,
+	// for the heartbeat's Locked (ScreenLocked in this package reads the
+	// screen saver over D-Bus). Unset or failing, heartbeats say unlocked.
+	ScreenLocked func(ctx context.Context) (bool, error)
+	// LockScreen, when set, locks the session (desktop.LockScreen). The
+	// companion calls it when the agent says the child is blocked because
+	// screen time is spent or outside the allowed hours: without logind,
+	// that is how the agent's lock happens.
+	LockScreen func(ctx context.Context) error
 
 	mu       sync.Mutex
 	st       apitype.ChildStatus
@@ -91,6 +101,11 @@ type Companion struct {
 	lastAsk  *AskForm
 	lastCode *CodeForm
 	lastHelp fyne.Window
+
+	// the lock for the current block: when it was asked, and whether the
+	// screen was last seen locked (-1 unknown, 0 no, 1 yes)
+	lockedAt   time.Time
+	lockedSeen int
 
 	countdown     fyne.Window
 	countText     *canvas.Text
@@ -328,6 +343,7 @@ func (c *Companion) Tick(ctx context.Context) {
 		c.onUI(func() { c.notice.SetText(lang.L("companion.noAgent")) })
 		return
 	}
+	c.enforceLock(ctx, st, hb)
 	answer := c.pollAsk(ctx)
 	c.onUI(func() {
 		if c.notice.Text == lang.L("companion.noAgent") {
@@ -349,8 +365,60 @@ func (c *Companion) onUI(f func()) {
 	fyne.Do(f)
 }
 
+// RelockAfter is how long after asking for a lock the companion asks again
+// when it sees the screen unlocked while the child is still blocked.
+const RelockAfter = 30 * time.Second
+
+// LocksScreen reports whether a status means the session must be locked:
+// blocked because screen time is spent or outside the allowed hours (a spent
+// game budget or a blocked app only closes the app).
+func LocksScreen(st apitype.ChildStatus) bool {
+	return st.State == apitype.StateBlocked && (strings.HasPrefix(st.Reason, "screen.") || strings.HasPrefix(st.Reason, "hours."))
+}
+
+// enforceLock locks the session once when the agent says so, and again if
+// the screen is seen unlocked RelockAfter later while still blocked.
+func (c *Companion) enforceLock(ctx context.Context, st apitype.ChildStatus, hb apitype.Heartbeat) {
+	if c.LockScreen == nil {
+		return
+	}
+	now := c.now()
+	c.mu.Lock()
+	if !LocksScreen(st) {
+		c.lockedAt = time.Time{}
+		c.mu.Unlock()
+		return
+	}
+	due := c.lockedAt.IsZero() || (c.lockedSeen == 0 && now.Sub(c.lockedAt) >= RelockAfter)
+	if due {
+		c.lockedAt = now
+	}
+	c.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := c.LockScreen(ctx); err != nil {
+		slog.Warn("companion: lock the screen", "reason", st.Reason, "err", err)
+		return
+	}
+	slog.Info("companion: screen locked", "reason", st.Reason)
+}
+
 func (c *Companion) heartbeat(ctx context.Context) apitype.Heartbeat {
 	hb := apitype.Heartbeat{Session: os.Getenv("XDG_SESSION_ID"), Display: os.Getenv("DISPLAY")}
+	seen := -1
+	if c.ScreenLocked != nil {
+		if locked, err := c.ScreenLocked(ctx); err == nil {
+			hb.Locked = locked
+			seen = 0
+			if locked {
+				seen = 1
+			}
+		}
+	}
+	c.mu.Lock()
+	c.lockedSeen = seen
+	c.mu.Unlock()
 	if c.probe == nil {
 		return hb
 	}

@@ -229,3 +229,57 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestLocksTheScreenWhenBlocked(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	locks := 0
+	locked := false
+	c.LockScreen = func(context.Context) error { locks++; return nil }
+	c.ScreenLocked = func(context.Context) (bool, error) { return locked, nil }
+	clock := now
+	c.SetClock(func() time.Time { return clock })
+	ctx := context.Background()
+	st := f.Statuses["An"]
+
+	// warned, not blocked: no lock; the heartbeat says unlocked
+	c.Tick(ctx)
+	if locks != 0 || f.Beats[len(f.Beats)-1].Locked {
+		t.Fatalf("a warning must not lock: %d locks, beat %+v", locks, f.Beats[len(f.Beats)-1])
+	}
+	// games spent or an app blocked: only the app closes
+	st.State, st.Reason = apitype.StateBlocked, "games.spent"
+	c.Tick(ctx)
+	if locks != 0 {
+		t.Fatalf("games spent must not lock the session: %d locks", locks)
+	}
+	// screen time spent: one lock, however many heartbeats follow
+	st.Reason = "screen.spent"
+	c.Tick(ctx)
+	locked = true
+	for range 5 {
+		clock = clock.Add(companion.HeartbeatEvery)
+		c.Tick(ctx)
+	}
+	if locks != 1 {
+		t.Fatalf("screen time spent: %d locks, want 1", locks)
+	}
+	if !f.Beats[len(f.Beats)-1].Locked {
+		t.Errorf("the heartbeat should report the locked screen")
+	}
+	// the child unlocks while still blocked: locked again after a while
+	locked = false
+	clock = clock.Add(companion.RelockAfter)
+	c.Tick(ctx)
+	if locks != 2 {
+		t.Errorf("unlocked while blocked: %d locks, want 2", locks)
+	}
+	// time given back, then outside the allowed hours: a new lock
+	st.State, st.Reason = apitype.StateOK, ""
+	c.Tick(ctx)
+	st.State, st.Reason = apitype.StateBlocked, "hours.outside"
+	c.Tick(ctx)
+	if locks != 3 {
+		t.Errorf("outside the allowed hours: %d locks, want 3", locks)
+	}
+}

@@ -212,6 +212,8 @@ func CategoryName(c string) string {
 		return lang.L("category.education")
 	case "other":
 		return lang.L("category.other")
+	case "browser", "launcher", "emulator": // the agent's catalog's own
+		return lang.L("category." + c)
 	}
 	return lang.L("category.unknown")
 }

@@ -285,10 +285,11 @@ func TestEventsHighlightTamper(t *testing.T) {
 			t.Errorf("tamper filter shows %q", e.Kind)
 		}
 	}
-	if len(ev.Shown) != 3 {
-		t.Errorf("three tamper events in the demo, got %d", len(ev.Shown))
+	if len(ev.Shown) != 4 {
+		t.Errorf("four tamper events in the demo, got %d", len(ev.Shown))
 	}
-	if s := console.EventSentence(apitype.Event{Kind: "grant", Child: "An", Detail: map[string]any{"addSec": float64(900)}}); s != "An got 15 min more." {
+	// the agent's grant event says "seconds" (agent/store)
+	if s := console.EventSentence(apitype.Event{Kind: "grant", Child: "An", Detail: map[string]any{"seconds": float64(900), "kind": "screen"}}); s != "An got 15 min more." {
 		t.Errorf("grant sentence: %q", s)
 	}
 	if s := console.EventSentence(apitype.Event{Kind: "mystery", Child: "An", Detail: map[string]any{"x": 1}}); s != "mystery · An · x=1" {

@@ -107,11 +107,13 @@ func EventSentence(ev apitype.Event) string {
 	for k, v := range ev.Detail {
 		data[strings.ToUpper(k[:1])+k[1:]] = v
 	}
-	if sec, ok := ev.Detail["addSec"].(float64); ok {
-		data["Amount"] = i18n.Seconds(int64(sec))
-	}
-	if sec, ok := ev.Detail["addSec"].(int64); ok {
-		data["Amount"] = i18n.Seconds(sec)
+	for _, k := range []string{"seconds", "addSec"} { // grants: "seconds" from the agent
+		switch sec := ev.Detail[k].(type) {
+		case float64:
+			data["Amount"] = i18n.Seconds(int64(sec))
+		case int64:
+			data["Amount"] = i18n.Seconds(sec)
+		}
 	}
 	key := "event." + ev.Kind
 	s := lang.X(key, "", data)
@@ -136,9 +138,11 @@ func EventSentence(ev apitype.Event) string {
 // EventKinds are the kinds the console has sentences for; the translation
 // test checks each has "event.KIND" in both languages.
 var EventKinds = []string{
-	"warning", "grace", "app-closed", "locked", "lock", "pause-games", "resume-games", "logout", "grant", "request", "answer",
-	"pin-wrong", "pin-changed", "policy-changed", "agent-started", "agent-stopped",
-	"companion-missing", "clock-jump", "heartbeat-gap", "new-account", "erase", "code-new",
+	"agent_start", "agent_stop", "agent_restart", "answer", "app_closed", "close_failed", "clock_jump", "code_reset",
+	"code_failed", "companion_missing", "child_added", "child_removed", "child_erased", "erase", "games_paused",
+	"games_resumed", "grant", "heartbeat_gap", "lock", "lock_now", "lock_failed", "login", "logout", "new_account",
+	"pin_changed", "pin_failed", "policy_changed", "policy_imported", "request", "restore", "settings_changed", "setup",
+	"warning",
 }
 
 var _ = time.Second

@@ -204,22 +204,22 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	r.Error.SetText("")
 	r.Result.SetText("")
 	for i, d := range dayKeys {
-		r.Days[i].Screen.SetText(rules.FormatDuration(p.Screen[d.day]))
-		r.Days[i].Games.SetText(rules.FormatDuration(p.Games[d.day]))
+		r.Days[i].Screen.SetText(formatDur(p.Screen[d.day]))
+		r.Days[i].Games.SetText(formatDur(p.Games[d.day]))
 		r.Days[i].Hours.SetText(formatWindows(p.Allowed[d.day]))
 	}
-	r.WeekdaysScreen.SetText(rules.FormatDuration(p.Screen[time.Monday]))
-	r.WeekendScreen.SetText(rules.FormatDuration(p.Screen[time.Saturday]))
+	r.WeekdaysScreen.SetText(formatDur(p.Screen[time.Monday]))
+	r.WeekendScreen.SetText(formatDur(p.Screen[time.Saturday]))
 	r.WeekdaysHours.SetText(formatWindows(p.Allowed[time.Monday]))
 	r.WeekendHours.SetText(formatWindows(p.Allowed[time.Saturday]))
-	r.PerGame.SetText(rules.FormatDuration(p.PerGame))
+	r.PerGame.SetText(formatDur(p.PerGame))
 	r.MaxRating.SetSelected(p.MaxRating.String())
 	ws := make([]string, len(p.Warnings))
 	for i, w := range p.Warnings {
-		ws[i] = rules.FormatDuration(w)
+		ws[i] = formatDur(w)
 	}
 	r.Warnings.SetText(strings.Join(ws, ", "))
-	r.Grace.SetText(rules.FormatDuration(p.Grace))
+	r.Grace.SetText(formatDur(p.Grace))
 	r.OnLimit.SetSelectedIndex(int(p.OnLimit))
 
 	r.appsBox.RemoveAll()
@@ -233,7 +233,7 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 		rule, limit := currentAppRule(p.Apps, a)
 		row.Rule.SetSelectedIndex(indexOf(appRuleValues, rule))
 		if limit > 0 {
-			row.Limit.SetText(rules.FormatDuration(limit))
+			row.Limit.SetText(formatDur(limit))
 		}
 		row.Rule.OnChanged = func(string) { r.syncLimit(row) }
 		r.syncLimit(row)
@@ -245,6 +245,15 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	}
 	r.appsBox.Refresh()
 	r.loaded = true
+}
+
+// formatDur writes a duration as the form reads it, "unlimited" in the
+// parent's language.
+func formatDur(d time.Duration) string {
+	if d == rules.Unlimited {
+		return lang.L("rules.unlimited")
+	}
+	return rules.FormatDuration(d)
 }
 
 func (r *RulesEditor) syncLimit(row *AppRow) {

@@ -92,7 +92,11 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	k.Screen = widgets.NewTimeBar(lang.L("companion.screen"), widgets.ScreenColor)
 	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec))
 	k.Games = widgets.NewTimeBar(lang.L("companion.games"), widgets.GamesColor)
-	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec))
+	gamesCaption := leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec)
+	if cs.GamesPaused { // the agent then gives games no time left at all
+		gamesCaption = lang.L("today.gamesPaused", map[string]any{"Used": i18n.Seconds(cs.GamesUsedSec)})
+	}
+	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, gamesCaption)
 	k.Plus15 = widget.NewButtonWithIcon(lang.L("today.plus15"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 15*60) })
 	k.Plus1h = widget.NewButtonWithIcon(lang.L("today.plus1h"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 3600) })
 	k.LockNow = widget.NewButtonWithIcon(lang.L("today.lock"), theme.VisibilityOffIcon(), func() { t.onAction(cs.Name, apitype.ActionLock) })

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Build kidtime's packages into build/pkg/:
+#
+#   installer/package.sh deb   kidtime_VERSION_amd64.deb (nfpm), from build/{kidtimed,kidtime,kidtime-app}
+#   installer/package.sh msi   kidtime-MSIVERSION-x64.msi (wixl), kidtimed.exe + kidtime.exe cross-built
+#   installer/package.sh all   both
+#
+# Run from anywhere; it works in the repository that holds it. Environment:
+#   BUILD        the folder of `make build`'s binaries (default: build)
+#   VERSION      the .deb version (default: 0.1.0~gitN.SHA from git)
+#   MSI_VERSION  the MSI version, numeric (default: 0.1.N, N = commits)
+#   NFPM         the nfpm command (default: go run nfpm@NFPM_VERSION)
+# Missing Linux binaries are built (the Fyne app needs cgo: minutes when cold).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+
+GO=${GO:-go}
+BUILD=${BUILD:-build}
+OUT=$BUILD/pkg
+NFPM_VERSION=v2.48.0
+NFPM=${NFPM:-"$GO run github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"}
+
+count=$(git rev-list --count HEAD 2>/dev/null || echo 0)
+sha=$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
+VERSION=${VERSION:-0.1.0~git$count.$sha}
+MSI_VERSION=${MSI_VERSION:-0.1.$count}
+
+say() { echo "==> $*"; }
+
+deb() {
+	local arch stage
+	arch=$(dpkg --print-architecture 2>/dev/null || $GO env GOARCH)
+	stage=$OUT/stage-deb
+	rm -rf "$stage" && mkdir -p "$stage" "$OUT"
+	for b in kidtimed kidtime; do
+		[ -x "$BUILD/$b" ] || { say "building $b"; CGO_ENABLED=0 $GO build -trimpath -o "$BUILD/" "./cmd/$b"; }
+	done
+	[ -x "$BUILD/kidtime-app" ] || { say "building kidtime-app (cgo)"; $GO build -trimpath -o "$BUILD/" ./cmd/kidtime-app; }
+	for b in kidtimed kidtime kidtime-app; do
+		# Stripped copies: the build folder keeps its debuggable binaries.
+		install -m 0755 "$BUILD/$b" "$stage/$b"
+		strip --strip-unneeded "$stage/$b" 2>/dev/null || true
+	done
+	# Debian wants a changelog (changelog.gz: the version has no Debian
+	# revision, so this is a native package); one entry per build.
+	{
+		echo "kidtime ($VERSION) unstable; urgency=medium"
+		echo
+		echo "  * Built from commit $sha."
+		echo
+		echo " -- kidtime project <kidtime@users.noreply.github.com>  $(date -R)"
+	} | gzip -9n > "$stage/changelog.gz"
+	say "nfpm $NFPM_VERSION: kidtime $VERSION ($arch)"
+	# nfpm expands variables in a few fields only; the paths are filled in here.
+	sed -e "s|\${VERSION}|$VERSION|g" -e "s|\${ARCH}|$arch|g" \
+		-e "s|\${STAGE}|$repo/$stage|g" -e "s|\${SRC}|$repo/installer|g" \
+		installer/deb/nfpm.yaml > "$stage/nfpm.yaml"
+	$NFPM package --config "$stage/nfpm.yaml" --packager deb --target "$OUT/"
+	ls -l "$OUT"/kidtime_*"$arch".deb
+}
+
+msi() {
+	command -v wixl >/dev/null || { echo "wixl is missing: apt-get install -y wixl (Debian's msitools)" >&2; exit 1; }
+	local win=$OUT/windows-amd64
+	mkdir -p "$win"
+	say "GOOS=windows CGO_ENABLED=0: kidtimed.exe kidtime.exe"
+	for b in kidtimed kidtime; do
+		GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w" -o "$win/$b.exe" "./cmd/$b"
+	done
+	say "wixl: kidtime $MSI_VERSION (x64)"
+	wixl -a x64 -D Version="$MSI_VERSION" -D BinDir="$win" -o "$OUT/kidtime-$MSI_VERSION-x64.msi" installer/msi/kidtime.wxs
+	ls -l "$OUT/kidtime-$MSI_VERSION-x64.msi"
+}
+
+case "${1:-all}" in
+deb) deb ;;
+msi) msi ;;
+all) deb; msi ;;
+*) echo "usage: installer/package.sh deb|msi|all" >&2; exit 2 ;;
+esac
