@@ -96,11 +96,11 @@ type Accountant struct {
 	ids     AppIDs
 	MaxStep time.Duration
 
-	mu       sync.Mutex
-	last     time.Time
-	totals   map[string]*Totals
-	open     map[segKey]*segment
-	pending  []Interval
+	mu      sync.Mutex
+	last    time.Time
+	totals  map[string]*Totals
+	open    map[segKey]*segment
+	pending []Interval
 }
 
 // NewAccountant builds an accountant.
