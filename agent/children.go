@@ -39,11 +39,12 @@ type childState struct {
 	// profile (a new account made to escape the rules lands here).
 	byDefault bool
 
-	hb         heartbeat
-	present    bool
-	active     bool
-	missingDay string    // day the "companion missing" event was given
-	gapFor     time.Time // the heartbeat whose silence was reported
+	hb           heartbeat
+	lockNowUntil time.Time // a parent's "lock now" for the companion to carry out
+	present      bool
+	active       bool
+	missingDay   string    // day the "companion missing" event was given
+	gapFor       time.Time // the heartbeat whose silence was reported
 }
 
 type heartbeat struct {

@@ -134,6 +134,7 @@ func (a *Agent) childStatus(cs *childState, now time.Time) apitype.ChildStatus {
 		Active: cs.active, ScreenUsedSec: secs(t.Screen), GamesUsedSec: secs(t.Games),
 		ScreenLeftSec: secs(dec.Screen.Left), GamesLeftSec: secs(dec.Games.Left),
 		GamesPaused: cs.gamesOff, CompanionSeen: cs.hb.at,
+		LockRequested: now.Before(cs.lockNowUntil),
 	}
 	if dec.At.IsZero() {
 		st.State = apitype.StateOK
@@ -1096,7 +1097,8 @@ func (a *Agent) hAction(ctx context.Context, c *api.Caller, r *http.Request) (an
 		a.mu.Unlock()
 		return nil, a.refreshChild(ctx, cs.rec.Name)
 	case apitype.ActionLock:
-		a.event(ctx, cs.rec.Name, "lock_now", map[string]any{"by": c.Peer.Username})
+		// A one-time lock: the child may unlock with their own password
+		// (limits, not this, keep them off when time is up).
 		var ids []string
 		if a.sessions != nil {
 			if ss, err := a.sessions.Sessions(ctx); err == nil {
@@ -1107,10 +1109,26 @@ func (a *Agent) hAction(ctx context.Context, c *api.Caller, r *http.Request) (an
 				}
 			}
 		}
+		now := a.now()
 		a.mu.Lock()
-		hbAlive := !cs.hb.at.IsZero() && a.now().Sub(cs.hb.at) <= a.cfg.HeartbeatTimeout
+		hbAlive := !cs.hb.at.IsZero() && now.Sub(cs.hb.at) <= a.cfg.HeartbeatTimeout
 		a.mu.Unlock()
-		a.enf.StopSession(ctx, enforceTarget(cs, ids, hbAlive, "parent"))
+		via := ""
+		for _, id := range ids {
+			if err := a.deps.Actions.LockSession(ctx, id); err == nil {
+				via = "logind"
+			}
+		}
+		if via == "" && hbAlive {
+			a.mu.Lock()
+			cs.lockNowUntil = now.Add(20 * time.Second)
+			a.mu.Unlock()
+			via = "companion"
+		}
+		if via == "" {
+			return nil, api.Conflict("%s's session cannot be locked from here: no login manager (logind) and no companion app is running in it", cs.rec.Name)
+		}
+		a.event(ctx, cs.rec.Name, "lock_now", map[string]any{"by": c.Peer.Username, "via": via})
 		return nil, nil
 	}
 	return nil, api.BadRequest("action", "%q is not lock, pause-games or resume-games", req.Action)

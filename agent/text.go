@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kidtime/kidtime/agent/enforce"
 	"github.com/kidtime/kidtime/assets"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -51,9 +50,4 @@ func warningText(lang string, w rules.Warning) (title, body string) {
 		body = assets.T(lang, "warn.screen", left)
 	}
 	return title, body + " " + assets.T(lang, "warn.help")
-}
-
-func enforceTarget(cs *childState, sessions []string, companion bool, reason string) enforce.Target {
-	return enforce.Target{Child: cs.rec.Name, UIDs: cs.uids, Sessions: sessions, Companion: companion,
-		Active: cs.active || cs.present, Logout: cs.policy.OnLimit == rules.ActionLogout, Reason: reason}
 }

@@ -133,6 +133,9 @@ type ChildStatus struct {
 	NextChange time.Time `json:"nextChange,omitzero"`
 	// BackAt is when time comes back when blocked (the next allowed window or midnight).
 	BackAt time.Time `json:"backAt,omitzero"`
+	// LockRequested asks the child's companion to lock the screen now (a
+	// parent's "lock now" where no login manager can lock it).
+	LockRequested bool `json:"lockRequested,omitempty"`
 	// GamesPaused is set when a parent paused games for today.
 	GamesPaused bool `json:"gamesPaused,omitempty"`
 	// Foreground is the app in front, when the companion reports it.

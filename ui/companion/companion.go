@@ -373,6 +373,9 @@ const RelockAfter = 30 * time.Second
 // blocked because screen time is spent or outside the allowed hours (a spent
 // game budget or a blocked app only closes the app).
 func LocksScreen(st apitype.ChildStatus) bool {
+	if st.LockRequested {
+		return true // a parent's "lock now"
+	}
 	return st.State == apitype.StateBlocked && (strings.HasPrefix(st.Reason, "screen.") || strings.HasPrefix(st.Reason, "hours."))
 }
 
