@@ -325,7 +325,7 @@ func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error 
 		now := a.now()
 		if poll || now.Sub(lastScan) >= a.cfg.ReconcileEvery {
 			lastScan = now
-			if _, err := a.reconcile(ctx); err != nil {
+			if _, err := a.reconcileWith(ctx, !poll); err != nil {
 				a.log.Warn("agent: process scan failed", "err", err)
 			}
 		}

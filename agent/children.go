@@ -29,6 +29,8 @@ type childState struct {
 
 	policy    rules.Policy
 	policyErr error
+	polGen    uint64    // changes with policy, so views are rebuilt
+	view      *procView // cached meaning of the running processes
 	day       string
 	warned    []string
 	dec       rules.Decision
@@ -134,6 +136,18 @@ func (a *Agent) reload(ctx context.Context) error {
 			a.log.Error("agent: preparing the day failed", "child", cs.rec.Name, "err", err)
 		}
 		a.rememberRuleApps(cs)
+	}
+	// Processes of newly watched accounts count from now, not from the
+	// next periodic scan (policies are resolved first: a process is judged
+	// only against a policy).
+	if added, err := a.tracker.Check(); err != nil {
+		a.log.Warn("agent: scan after reload failed", "err", err)
+	} else {
+		for _, e := range added {
+			a.onNewProcess(ctx, e)
+		}
+	}
+	for _, cs := range children {
 		a.refreshDecision(cs, now)
 	}
 	return nil
@@ -222,6 +236,7 @@ func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) e
 	}
 	a.mu.Lock()
 	cs.policy, cs.policyErr, cs.day, cs.warned, cs.gamesOff = p, perr, day, warned, gamesOff
+	cs.polGen++
 	a.mu.Unlock()
 	return nil
 }
@@ -331,10 +346,8 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 	hb := cs.hb
 	pol, perr := cs.policy, cs.policyErr
 	a.mu.Unlock()
-	var procs []monitor.Entry
-	for _, uid := range cs.uids {
-		procs = append(procs, a.tracker.ByUID(uid)...)
-	}
+	v := a.view(cs)
+	procs := v.procs
 	hbAlive := !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout
 	var logind []Session
 	for _, s := range sessions {
@@ -367,11 +380,7 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 				p.Games = []monitor.App{*p.Fore}
 			}
 		} else {
-			for _, e := range procs {
-				if _, c := classOf(&pol, e.App); c.Game() {
-					p.Games = append(p.Games, e.App)
-				}
-			}
+			p.Games = v.games
 		}
 	}
 	a.mu.Lock()
@@ -401,25 +410,67 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 	return p
 }
 
-// usageFor builds the rules' view of today for a child, with the given
-// processes running.
-func (a *Agent) usageFor(cs *childState, procs []monitor.Entry) rules.Usage {
+// procView is what a child's running processes mean under their policy,
+// rebuilt only when the processes or the policy change, so that a tick
+// with hundreds of processes costs next to nothing.
+type procView struct {
+	ver    uint64
+	polGen uint64
+	procs  []monitor.Entry
+	games  []monitor.App // running games (counted when nothing is known in front)
+	apps   []viewApp     // running apps, one per identity
+}
+
+type viewApp struct {
+	app rules.App
+	id  int64 // store id (0 when it could not be registered)
+}
+
+// view returns the child's current procView.
+func (a *Agent) view(cs *childState) *procView {
+	ver := a.tracker.Version()
+	a.mu.Lock()
+	v, pol, gen := cs.view, cs.policy, cs.polGen
+	a.mu.Unlock()
+	if v != nil && v.ver == ver && v.polGen == gen {
+		return v
+	}
+	v = &procView{ver: ver, polGen: gen}
+	for _, uid := range cs.uids {
+		v.procs = append(v.procs, a.tracker.ByUID(uid)...)
+	}
+	seen := map[string]bool{}
+	for _, e := range v.procs {
+		if seen[e.App.Key()] {
+			continue
+		}
+		seen[e.App.Key()] = true
+		ra, class := classOf(&pol, e.App)
+		if class.Game() {
+			v.games = append(v.games, e.App)
+		}
+		id, err := a.apps.AppID(context.Background(), e.App)
+		if err != nil {
+			a.log.Debug("agent: app not registered", "app", e.App.Name, "err", err)
+		}
+		v.apps = append(v.apps, viewApp{app: ra, id: id})
+	}
+	a.mu.Lock()
+	cs.view = v
+	a.mu.Unlock()
+	return v
+}
+
+// usageOf builds the rules' view of today for a child with these apps
+// running.
+func (a *Agent) usageOf(cs *childState, apps []viewApp) rules.Usage {
 	a.mu.Lock()
 	day, warned := cs.day, slices.Clone(cs.warned)
 	a.mu.Unlock()
 	t := a.acct.Totals(cs.rec.Name, day)
 	u := rules.Usage{Screen: t.Screen, Games: t.Games, Warned: warned}
-	seen := map[string]bool{}
-	for _, e := range procs {
-		if seen[e.App.Key()] {
-			continue
-		}
-		seen[e.App.Key()] = true
-		var used time.Duration
-		if id, err := a.apps.AppID(context.Background(), e.App); err == nil {
-			used = t.PerApp[id]
-		}
-		u.Apps = append(u.Apps, rules.AppUsage{App: toRulesApp(e.App), Used: used, Running: true})
+	for _, x := range apps {
+		u.Apps = append(u.Apps, rules.AppUsage{App: x.app, Used: t.PerApp[x.id], Running: true})
 	}
 	return u
 }
@@ -432,11 +483,9 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []Session, 
 	if perr != nil {
 		return
 	}
-	var procs []monitor.Entry
-	for _, uid := range cs.uids {
-		procs = append(procs, a.tracker.ByUID(uid)...)
-	}
-	u := a.usageFor(cs, procs)
+	v := a.view(cs)
+	procs := v.procs
+	u := a.usageOf(cs, v.apps)
 	dec := rules.Evaluate(pol, u, now)
 	a.mu.Lock()
 	cs.dec, cs.usage = dec, u
@@ -513,8 +562,16 @@ func (a *Agent) warn(ctx context.Context, cs *childState, w rules.Warning) {
 
 // reconcile rescans the process table and enforces on processes that
 // appeared without an exec event.
-func (a *Agent) reconcile(ctx context.Context) (int, error) {
-	added, err := a.tracker.Reconcile()
+func (a *Agent) reconcile(ctx context.Context) (int, error) { return a.reconcileWith(ctx, false) }
+
+// reconcileWith rescans: cheaply (owners only) while exec events flow,
+// fully otherwise.
+func (a *Agent) reconcileWith(ctx context.Context, cheap bool) (int, error) {
+	scan := a.tracker.Reconcile
+	if cheap {
+		scan = a.tracker.Check
+	}
+	added, err := scan()
 	if err != nil {
 		return 0, err
 	}
@@ -560,7 +617,9 @@ func (a *Agent) watchLoop(ctx context.Context, events <-chan ProcEvent) {
 func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 	a.mu.Lock()
 	cs, ok := a.byUID[e.UID]
-	if !ok || cs.policyErr != nil {
+	if !ok || cs.policyErr != nil || cs.day == "" {
+		// Not a child's, or their policy is not resolved yet: never judge
+		// a process against an empty policy (which allows nothing).
 		a.mu.Unlock()
 		return
 	}
@@ -573,7 +632,9 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, "session.stopped")
 		return
 	}
-	u := a.usageFor(cs, []monitor.Entry{*e})
+	ra := toRulesApp(e.App)
+	id, _ := a.apps.AppID(ctx, e.App)
+	u := a.usageOf(cs, []viewApp{{app: ra, id: id}})
 	dec := rules.Evaluate(pol, u, now)
 	if dec.Lock && !a.lockable(cs, hb, now) {
 		// No session to lock and no companion to lock it: the child may
@@ -694,11 +755,7 @@ func (a *Agent) refreshDecision(cs *childState, now time.Time) {
 	if perr != nil {
 		return
 	}
-	var procs []monitor.Entry
-	for _, uid := range cs.uids {
-		procs = append(procs, a.tracker.ByUID(uid)...)
-	}
-	dec := rules.Evaluate(pol, a.usageFor(cs, procs), now)
+	dec := rules.Evaluate(pol, a.usageOf(cs, a.view(cs).apps), now)
 	a.mu.Lock()
 	cs.dec = dec
 	a.mu.Unlock()

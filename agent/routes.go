@@ -59,6 +59,7 @@ func (a *Agent) routes() []api.Route {
 		{Pattern: "POST " + apitype.RouteRequests, Role: C, Handle: a.hAsk},
 		{Pattern: "POST " + apitype.RouteAnswer + "{id}/answer", Role: P, Handle: a.hAnswer},
 		{Pattern: "GET " + apitype.RouteUsage, Role: C, Handle: a.hUsage},
+		{Pattern: "GET " + apitype.RouteSessions, Role: C, Handle: a.hSessions},
 		{Pattern: "GET " + apitype.RouteEvents, Role: P, Handle: a.hEvents},
 		{Pattern: "GET " + apitype.RouteApps, Role: P, Handle: a.hApps},
 		{Pattern: "GET " + apitype.RouteCode, Role: P, Handle: a.hCode},

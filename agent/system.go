@@ -36,6 +36,9 @@ func SystemDeps(log *slog.Logger) (Deps, error) {
 		Hasher:     hasherAdapter{hasher},
 		Classifier: classifier{cl},
 		Watch: func(ctx context.Context) (<-chan ProcEvent, error) {
+			if os.Getenv("KIDTIMED_POLL") != "" {
+				return nil, fmt.Errorf("process events turned off by KIDTIMED_POLL: %w", errors.ErrUnsupported)
+			}
 			in, err := platform.WatchProcs(ctx)
 			if err != nil {
 				return nil, err
@@ -88,6 +91,8 @@ func (procSource) ReadProc(pid int) (monitor.Proc, error) {
 	p, err := platform.ReadProc(pid)
 	return toProc(p), err
 }
+
+func (procSource) ScanOwners() (map[int]uint32, error) { return platform.ScanOwners() }
 
 func (procSource) ScanProcs() ([]monitor.Proc, error) {
 	ps, err := platform.ScanProcs()

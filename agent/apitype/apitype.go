@@ -316,3 +316,28 @@ type Account struct {
 	Admin bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
 	Child string `json:"child,omitempty"` // the child who claims it, if any
 }
+
+// Sessions route.
+const (
+	RouteSessions = "/v1/sessions" // GET child(own)/parent ?child=&from=&to= -> Sessions
+)
+
+// Sessions answers RouteSessions: the child's stretches of screen use over
+// the days from..to (inclusive), sorted by start.
+type Sessions struct {
+	Child    string       `json:"child"`
+	From     string       `json:"from"`
+	To       string       `json:"to"`
+	Sessions []SessionRow `json:"sessions"`
+}
+
+// SessionRow is one session: screen intervals less than a few minutes apart,
+// joined. LateNight is set when some of it fell between 21:00 and 06:00.
+type SessionRow struct {
+	Day       string    `json:"day"` // the day it started
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	ScreenSec int64     `json:"screenSec"` // screen time inside it, the gaps left out
+	GamesSec  int64     `json:"gamesSec"`
+	LateNight bool      `json:"lateNight,omitempty"`
+}

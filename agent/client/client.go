@@ -359,3 +359,18 @@ func (c *Client) SetSettings(ctx context.Context, s apitype.Settings) (apitype.S
 	err := c.do(ctx, http.MethodPut, apitype.RouteSettings, nil, s, &out)
 	return out, err
 }
+
+// Sessions lists a child's sessions of screen use between two days
+// (inclusive); "" for from and to means the agent's defaults (the last 7
+// days up to today).
+func (c *Client) Sessions(ctx context.Context, child, from, to string) (apitype.Sessions, error) {
+	var out apitype.Sessions
+	q := url.Values{}
+	for k, v := range map[string]string{"child": child, "from": from, "to": to} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	err := c.do(ctx, http.MethodGet, apitype.RouteSessions, q, nil, &out)
+	return out, err
+}

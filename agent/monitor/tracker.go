@@ -84,6 +84,7 @@ type Tracker struct {
 
 	mu      sync.Mutex
 	procs   map[int]*Entry
+	version uint64
 	watched map[uint32]bool
 	known   map[string]App // by hash: the first useful classification seen
 }
@@ -110,6 +111,7 @@ func (t *Tracker) Watch(uids []uint32) {
 			delete(t.procs, pid)
 		}
 	}
+	t.version++
 }
 
 // Exec handles an exec event: the process is read, identified and
@@ -134,6 +136,7 @@ func (t *Tracker) Exec(pid int) (*Entry, error) {
 	e := &Entry{Proc: p, App: t.identify(p)}
 	t.mu.Lock()
 	t.procs[pid] = e
+	t.version++
 	t.mu.Unlock()
 	return e, nil
 }
@@ -141,7 +144,10 @@ func (t *Tracker) Exec(pid int) (*Entry, error) {
 // Exit forgets a process.
 func (t *Tracker) Exit(pid int) {
 	t.mu.Lock()
-	delete(t.procs, pid)
+	if _, ok := t.procs[pid]; ok {
+		delete(t.procs, pid)
+		t.version++
+	}
 	t.mu.Unlock()
 }
 
@@ -208,6 +214,61 @@ func (t *Tracker) Remember(a App) {
 	t.mu.Unlock()
 }
 
+// OwnerScanner lists processes with their owners cheaply (one stat each).
+type OwnerScanner interface {
+	ScanOwners() (map[int]uint32, error)
+}
+
+// Version changes whenever the tracked processes change, so callers can
+// cache what they derive from them.
+func (t *Tracker) Version() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.version
+}
+
+// Check is the cheap reconciliation that runs while exec events flow: when
+// the source can list owners, only processes of watched users that the
+// events missed are read, and vanished ones removed; otherwise it is
+// Reconcile.
+func (t *Tracker) Check() ([]*Entry, error) {
+	os, ok := t.src.(OwnerScanner)
+	if !ok {
+		return t.Reconcile()
+	}
+	owners, err := os.ScanOwners()
+	if err != nil {
+		return nil, fmt.Errorf("scan process owners: %w", err)
+	}
+	var added []*Entry
+	for pid, uid := range owners {
+		t.mu.Lock()
+		_, had := t.procs[pid]
+		watched := t.watched[uid]
+		t.mu.Unlock()
+		if had || !watched {
+			continue
+		}
+		e, err := t.Exec(pid)
+		if err != nil {
+			t.log.Debug("monitor: check read failed", "pid", pid, "err", err)
+			continue
+		}
+		if e != nil {
+			added = append(added, e)
+		}
+	}
+	t.mu.Lock()
+	for pid := range t.procs {
+		if _, ok := owners[pid]; !ok {
+			delete(t.procs, pid)
+			t.version++
+		}
+	}
+	t.mu.Unlock()
+	return added, nil
+}
+
 // Reconcile rescans the process table: new processes of watched users are
 // added (and returned, so the caller can enforce on them), vanished ones
 // removed.
@@ -243,6 +304,7 @@ func (t *Tracker) Reconcile() ([]*Entry, error) {
 	for pid := range t.procs {
 		if !seen[pid] {
 			delete(t.procs, pid)
+			t.version++
 		}
 	}
 	t.mu.Unlock()

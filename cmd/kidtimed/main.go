@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -168,6 +169,16 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if p := os.Getenv("KIDTIMED_CPUPROFILE"); p != "" {
+		// For measuring the agent's idle cost (make bench-idle): a CPU
+		// profile written at exit.
+		stopProfile, err := startCPUProfile(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "kidtimed: %v\n", err)
+			return 1
+		}
+		defer stopProfile()
+	}
 	deps, err := agent.SystemDeps(log)
 	if err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
@@ -264,4 +275,16 @@ func notify(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

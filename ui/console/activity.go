@@ -2,8 +2,10 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -20,7 +22,8 @@ import (
 )
 
 // Activity shows the last 7 or 30 days as a bar chart (screen with games
-// inside), one day's per-app and per-category breakdown, and exports CSV.
+// inside), one day's per-app and per-category breakdown, the longest
+// sessions and the late-night ones, and exports CSV.
 type Activity struct {
 	c       *Console
 	Child   *widget.Select
@@ -31,6 +34,15 @@ type Activity struct {
 	Cats    *fyne.Container
 	Export  *widget.Button
 	Info    *widget.Label
+	// Longest lists the period's longest sessions, Late its late-night
+	// ones (both one *widget.Label per session, late ones highlighted);
+	// LateInfo says how many late-night sessions there were.
+	Longest  *fyne.Container
+	Late     *fyne.Container
+	LateInfo *widget.Label
+	// Top are the sessions in Longest, longest first; LateShown those in
+	// Late, newest first.
+	Top, LateShown []apitype.SessionRow
 
 	// Days is the report on show, oldest first, one row per day.
 	Days    []apitype.UsageRow
@@ -39,7 +51,8 @@ type Activity struct {
 
 func newActivity(c *Console) *Activity {
 	a := &Activity{c: c, DayInfo: widget.NewLabel(""), Info: widget.NewLabel(""),
-		Apps: container.NewVBox(), Cats: container.NewVBox()}
+		Apps: container.NewVBox(), Cats: container.NewVBox(),
+		Longest: container.NewVBox(), Late: container.NewVBox(), LateInfo: widget.NewLabel("")}
 	a.Child = widget.NewSelect(nil, func(string) { a.load() })
 	a.Period = widget.NewRadioGroup([]string{lang.L("activity.days7"), lang.L("activity.days30")}, func(string) { a.load() })
 	a.Period.Horizontal = true
@@ -56,10 +69,13 @@ func newActivity(c *Console) *Activity {
 	breakdown := container.NewGridWithColumns(2,
 		container.NewPadded(container.NewVBox(heading(lang.L("activity.byApp")), a.Apps)),
 		container.NewPadded(container.NewVBox(heading(lang.L("activity.byCategory")), a.Cats)))
+	sessions := container.NewGridWithColumns(2,
+		container.NewPadded(container.NewVBox(heading(lang.L("activity.longest")), a.Longest)),
+		container.NewPadded(container.NewVBox(heading(lang.L("activity.late")), a.LateInfo, a.Late)))
 	a.content = container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewVBox(
 		container.NewGridWrap(fyne.NewSize(640, 220), a.Chart), legend,
 		widget.NewLabel(lang.L("activity.tapDay")),
-		a.DayInfo, breakdown)))
+		a.DayInfo, breakdown, sessions)))
 	return a
 }
 
@@ -131,6 +147,102 @@ func (a *Activity) load() {
 		a.Chart.SetDays(days)
 		a.onDay(len(days) - 1)
 	})
+	a.loadSessions(child, from.Format(time.DateOnly), to.Format(time.DateOnly))
+}
+
+// How many sessions each list shows.
+const (
+	longestShown = 5
+	lateShown    = 10
+)
+
+// loadSessions fills the longest and the late-night sessions of the period.
+func (a *Activity) loadSessions(child, from, to string) {
+	var ss apitype.Sessions
+	a.c.call(func(ctx context.Context) (err error) {
+		ss, err = a.c.b.Sessions(ctx, child, from, to)
+		return err
+	}, func(err error) {
+		a.Longest.RemoveAll()
+		a.Late.RemoveAll()
+		a.Top, a.LateShown = nil, nil
+		defer a.Longest.Refresh()
+		defer a.Late.Refresh()
+		if err != nil {
+			a.LateInfo.SetText("")
+			a.Longest.Add(widget.NewLabel(ErrorText(err)))
+			return
+		}
+		a.Top = LongestSessions(ss.Sessions, longestShown)
+		if len(a.Top) == 0 {
+			a.Longest.Add(widget.NewLabel(lang.L("activity.noSessions")))
+		}
+		for _, s := range a.Top {
+			a.Longest.Add(sessionLabel(s))
+		}
+		late := LateSessions(ss.Sessions)
+		if len(late) == 0 {
+			a.LateInfo.SetText(lang.L("activity.noLate"))
+			return
+		}
+		a.LateInfo.SetText(lang.L("activity.lateCount", map[string]any{"N": len(late)}))
+		a.LateShown = late[:min(len(late), lateShown)]
+		for _, s := range a.LateShown {
+			a.Late.Add(sessionLabel(s))
+		}
+		if n := len(late) - len(a.LateShown); n > 0 {
+			a.Late.Add(widget.NewLabel(lang.L("activity.moreLate", map[string]any{"N": n})))
+		}
+	})
+}
+
+// LongestSessions returns the n longest sessions (start to end), longest
+// first; of two as long, the earlier first.
+func LongestSessions(ss []apitype.SessionRow, n int) []apitype.SessionRow {
+	out := slices.Clone(ss)
+	slices.SortStableFunc(out, func(a, b apitype.SessionRow) int {
+		return cmp.Or(cmp.Compare(b.End.Sub(b.Start), a.End.Sub(a.Start)), a.Start.Compare(b.Start))
+	})
+	return out[:min(len(out), max(n, 0))]
+}
+
+// LateSessions returns the late-night sessions, newest first.
+func LateSessions(ss []apitype.SessionRow) []apitype.SessionRow {
+	var out []apitype.SessionRow
+	for _, s := range ss {
+		if s.LateNight {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b apitype.SessionRow) int { return b.Start.Compare(a.Start) })
+	return out
+}
+
+// SessionText is one session for the parent: its day, from–to in local
+// time, how long, the games in it, and "late at night" when it was.
+func SessionText(s apitype.SessionRow) string {
+	d, _ := time.ParseInLocation(time.DateOnly, s.Day, time.Local)
+	args := map[string]any{"Date": i18n.Date(d), "From": i18n.Clock(s.Start.Local()), "To": i18n.Clock(s.End.Local()),
+		"Length": i18n.Duration(s.End.Sub(s.Start)), "Games": i18n.Seconds(s.GamesSec)}
+	text := lang.L("activity.session", args)
+	if s.GamesSec >= 60 {
+		text = lang.L("activity.sessionGames", args)
+	}
+	if s.LateNight {
+		text += " · " + lang.L("activity.lateTag")
+	}
+	return text
+}
+
+// sessionLabel shows a session; a late-night one stands out.
+func sessionLabel(s apitype.SessionRow) *widget.Label {
+	l := widget.NewLabel(SessionText(s))
+	l.Wrapping = fyne.TextWrapWord
+	if s.LateNight {
+		l.Importance = widget.WarningImportance
+		l.TextStyle.Bold = true
+	}
+	return l
 }
 
 // FillDays gives one row per day from..to (inclusive), zero where the

@@ -43,6 +43,7 @@ type Backend interface {
 	Requests(ctx context.Context, status string) ([]apitype.Request, error)
 	Answer(ctx context.Context, id int64, a apitype.AnswerRequest) (apitype.Request, error)
 	Usage(ctx context.Context, child, from, to, by string) (apitype.Usage, error)
+	Sessions(ctx context.Context, child, from, to string) (apitype.Sessions, error)
 	Events(ctx context.Context, since time.Time, child string) ([]apitype.Event, error)
 	Apps(ctx context.Context, child string, days int) ([]apitype.AppUsage, error)
 	NewCode(ctx context.Context) (apitype.CodeSetup, error)

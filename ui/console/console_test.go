@@ -2,6 +2,10 @@ package console_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/rules"
@@ -21,7 +26,7 @@ import (
 var now = time.Date(2026, 3, 21, 16, 45, 0, 0, time.Local) // a Saturday
 
 // open starts a console on a fake agent in a test window, in English.
-func open(t *testing.T, f *uitest.Fake) *console.Console {
+func open(t *testing.T, f console.Backend) *console.Console {
 	t.Helper()
 	test.NewTempApp(t)
 	if err := i18n.Setup("en"); err != nil {
@@ -252,8 +257,11 @@ func TestTodayQuickActions(t *testing.T) {
 		t.Fatalf("two children, %d cards", len(today.Cards))
 	}
 	an := today.Cards[0]
-	if !strings.Contains(an.State.Text, "10 min") { // games end first
-		t.Errorf("An's card says the time left: %q", an.State.Text)
+	if an.State.Text != "An has only 10 min of game time left today." { // games end first
+		t.Errorf("An's card says, to the parent, the time left: %q", an.State.Text)
+	}
+	if an.Reason.Text != "Counting down today's screen time." {
+		t.Errorf("An's card gives the rule in force in the parent's words: %q", an.Reason.Text)
 	}
 	test.Tap(an.Plus15)
 	if f.Statuses["An"].ScreenLimitSec != 2*3600+15*60 {
@@ -267,7 +275,7 @@ func TestTodayQuickActions(t *testing.T) {
 	if f.Called("Action:lock") != 1 {
 		t.Error("lock now")
 	}
-	if !strings.Contains(today.Cards[1].State.Text, "tomorrow at 06:00") || !strings.Contains(today.Cards[1].Screen.Caption, "used up") {
+	if today.Cards[1].State.Text != "Bình cannot use the computer now; time comes back tomorrow at 06:00." || !strings.Contains(today.Cards[1].Screen.Caption, "used up") {
 		t.Errorf("Bình's card says when time comes back: %q", today.Cards[1].State.Text)
 	}
 }
@@ -415,6 +423,266 @@ func TestCheckPIN(t *testing.T) {
 	for _, tc := range cases {
 		if got := console.CheckPIN(tc.pin, tc.again) == ""; got != tc.ok {
 			t.Errorf("%s: ok = %v", tc.sentence, got)
+		}
+	}
+}
+
+// toChild finds words that speak to the child (the companion's voice):
+// "your", "Enjoy"; "con" (the Vietnamese "you" for a child).
+var toChild = map[string]*regexp.Regexp{
+	"en": regexp.MustCompile(`(?i)\byours?\b|\benjoy\b`),
+	"vi": regexp.MustCompile(`(?i)(^|\s)con(\s|[.,!]|$)`),
+}
+
+// The Today cards speak to the parent about the child, never to the child.
+func TestTodaySentencesAreAboutTheChild(t *testing.T) {
+	tomorrow6 := time.Date(now.Year(), now.Month(), now.Day()+1, 6, 0, 0, 0, now.Location())
+	cases := []struct {
+		sentence string
+		st       apitype.ChildStatus
+		en, vi   string // the state sentence
+		enReason string
+		viReason string
+	}{
+		{"time left is said with the child's name",
+			apitype.ChildStatus{Name: "An", State: apitype.StateOK, Reason: "screen.budget", ScreenLeftSec: 2*3600 + 60, ScreenLimitSec: 3 * 3600},
+			"An has 2 h 1 min of screen time left today.", "An còn 2 giờ 1 phút dùng máy hôm nay.",
+			"Counting down today's screen time.", "Đang tính vào thời gian dùng máy hôm nay."},
+		{"a day without a limit says so",
+			apitype.ChildStatus{Name: "An", State: apitype.StateOK, Reason: "none", ScreenLeftSec: -1, GamesLeftSec: -1},
+			"An has no screen time limit today.", "Hôm nay An không bị giới hạn thời gian dùng máy.",
+			"No limit today.", "Hôm nay không có giới hạn."},
+		{"a warning names the budget that ends first: games",
+			apitype.ChildStatus{Name: "An", State: apitype.StateWarn, Reason: "games.budget", ScreenLeftSec: 900, GamesUsedSec: 3000, GamesLeftSec: 600, GamesLimitSec: 3600},
+			"An has only 10 min of game time left today.", "An chỉ còn 10 phút chơi trò chơi hôm nay.",
+			"Counting down today's game time.", "Đang tính vào thời gian chơi trò chơi hôm nay."},
+		{"a warning about screen time",
+			apitype.ChildStatus{Name: "Bình", State: apitype.StateWarn, Reason: "hours.end", ScreenLeftSec: 300},
+			"Bình has only 5 min of screen time left today.", "Bình chỉ còn 5 phút dùng máy hôm nay.",
+			"Screen time ends with the allowed hours.", "Thời gian dùng máy kết thúc cùng khung giờ được phép."},
+		{"a warning about an app's own limit does not claim screen time is ending",
+			apitype.ChildStatus{Name: "An", State: apitype.StateWarn, Reason: "app.limit", ScreenLeftSec: 3600},
+			"Time is almost over for An.", "Thời gian của An sắp hết.",
+			"The app in use is near its own daily limit.", "Ứng dụng đang dùng sắp hết thời gian riêng trong ngày."},
+		{"the grace period",
+			apitype.ChildStatus{Name: "An", State: apitype.StateGrace, Reason: "screen.spent"},
+			"Time is up for An: a last moment to save before it stops.", "An đã hết giờ, đang có chút thời gian để lưu lại trước khi dừng.",
+			"Today's screen time is used up.", "Đã dùng hết thời gian dùng máy hôm nay."},
+		{"blocked, with when time comes back",
+			apitype.ChildStatus{Name: "Bình", State: apitype.StateBlocked, Reason: "hours.outside", BackAt: tomorrow6},
+			"Bình cannot use the computer now; time comes back tomorrow at 06:00.", "Bình hiện không được dùng máy; thời gian trở lại vào ngày mai lúc 06:00.",
+			"Outside the allowed hours.", "Đang ngoài khung giờ được phép."},
+		{"blocked by an app rated above the child's age",
+			apitype.ChildStatus{Name: "An", State: apitype.StateBlocked, Reason: "app.rating"},
+			"An cannot use the computer now.", "An hiện không được dùng máy.",
+			"An opened an app rated above their age.", "An đã mở một ứng dụng không hợp với độ tuổi."},
+		{"a reason the console does not know falls back on the state",
+			apitype.ChildStatus{Name: "An", State: apitype.StateBlocked, Reason: "mystery"},
+			"An cannot use the computer now.", "An hiện không được dùng máy.",
+			"The rules say it is time to rest.", "Theo quy định, bây giờ là giờ nghỉ."},
+	}
+	test.NewTempApp(t)
+	for _, l := range []string{"en", "vi"} {
+		if err := i18n.Setup(l); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range cases {
+			state, reason := tc.en, tc.enReason
+			if l == "vi" {
+				state, reason = tc.vi, tc.viReason
+			}
+			got := console.StateSentence(tc.st, now)
+			if got != state {
+				t.Errorf("%s (%s): state %q, want %q", tc.sentence, l, got, state)
+			}
+			if toChild[l].MatchString(got) {
+				t.Errorf("%s (%s): the state talks to the child: %q", tc.sentence, l, got)
+			}
+			if got := console.ReasonSentence(tc.st); got != reason {
+				t.Errorf("%s (%s): reason %q, want %q", tc.sentence, l, got, reason)
+			}
+		}
+	}
+}
+
+// Every reason the rules can give has its own sentence for the parent, in
+// both languages, and none is the companion's sentence to the child.
+func TestEveryReasonHasAParentSentence(t *testing.T) {
+	test.NewTempApp(t)
+	for _, l := range []string{"en", "vi"} {
+		if err := i18n.Setup(l); err != nil {
+			t.Fatal(err)
+		}
+		fallback := console.ReasonSentence(apitype.ChildStatus{Name: "An", State: apitype.StateWarn, Reason: "mystery"})
+		for _, r := range rules.Reasons() {
+			st := apitype.ChildStatus{Name: "An", State: apitype.StateWarn, Reason: string(r), ReasonKey: r.MessageKey()}
+			if r == rules.ReasonNone { // "no limit" only holds while time is left
+				st.State = apitype.StateOK
+			}
+			got := console.ReasonSentence(st)
+			if got == fallback || got == "" || strings.HasPrefix(got, "today.") {
+				t.Errorf("%s: reason %q has no sentence of its own: %q", l, r, got)
+			}
+			if toChild[l].MatchString(got) {
+				t.Errorf("%s: reason %q talks to the child: %q", l, r, got)
+			}
+		}
+	}
+}
+
+// failingSessions is the demo agent without the sessions route (an older
+// agent): the rest of the Activity screen must still work.
+type failingSessions struct{ *uitest.Fake }
+
+func (failingSessions) Sessions(context.Context, string, string, string) (apitype.Sessions, error) {
+	return apitype.Sessions{}, errors.New("no such route")
+}
+
+func labels(t *testing.T, box *fyne.Container) []*widget.Label {
+	t.Helper()
+	var out []*widget.Label
+	for _, o := range box.Objects {
+		l, ok := o.(*widget.Label)
+		if !ok {
+			t.Fatalf("a session row is a %T, not a label", o)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func TestActivitySessions(t *testing.T) {
+	f := uitest.Demo(now)
+	c := open(t, f)
+	a := c.Main.Activity
+	check := func(what string, wantLate int) {
+		t.Helper()
+		from := a.Days[0].Key
+		if len(a.Top) != 5 {
+			t.Fatalf("%s: the 5 longest sessions are shown, got %d", what, len(a.Top))
+		}
+		for i, s := range a.Top {
+			if s.Day < from {
+				t.Errorf("%s: session of %s is before the period (from %s)", what, s.Day, from)
+			}
+			if i > 0 && s.End.Sub(s.Start) > a.Top[i-1].End.Sub(a.Top[i-1].Start) {
+				t.Errorf("%s: session %d is longer than the one before it", what, i)
+			}
+		}
+		for i, l := range labels(t, a.Longest) {
+			late := a.Top[i].LateNight
+			if (l.Importance == widget.WarningImportance) != late || strings.Contains(l.Text, "late at night") != late {
+				t.Errorf("%s: longest %q: highlighted %v, but late-night is %v", what, l.Text, l.Importance == widget.WarningImportance, late)
+			}
+		}
+		if len(a.LateShown) != wantLate {
+			t.Errorf("%s: %d late-night sessions shown, want %d", what, len(a.LateShown), wantLate)
+		}
+		for i, l := range labels(t, a.Late) {
+			if l.Importance != widget.WarningImportance || !a.LateShown[i].LateNight {
+				t.Errorf("%s: late-night row %q is not highlighted", what, l.Text)
+			}
+			if i > 0 && a.LateShown[i].Start.After(a.LateShown[i-1].Start) {
+				t.Errorf("%s: late-night sessions are not newest first", what)
+			}
+		}
+		if want := fmt.Sprintf("%d session(s) went on late at night.", wantLate); a.LateInfo.Text != want {
+			t.Errorf("%s: late-night summary %q, want %q", what, a.LateInfo.Text, want)
+		}
+	}
+	check("An, 7 days", 2) // up late every fifth day: yesterday and 6 days ago
+	a.Period.SetSelected(lang.L("activity.days30"))
+	check("An, 30 days", 6)
+	a.Child.SetSelected("Bình")
+	check("Bình, 30 days", 1)
+	if f.Called("Sessions") != 3 {
+		t.Errorf("one sessions call per report, got %d", f.Called("Sessions"))
+	}
+
+	// a child with no sessions at all
+	f.Sess["Bình"] = nil
+	a.Refresh()
+	if len(a.Top) != 0 || a.Longest.Objects[0].(*widget.Label).Text != "No sessions in these days." || a.LateInfo.Text != "No use late at night in these days." {
+		t.Errorf("no sessions: %d shown, %q", len(a.Top), a.LateInfo.Text)
+	}
+}
+
+func TestActivityWithoutSessionsRoute(t *testing.T) {
+	f := uitest.Demo(now)
+	c := open(t, failingSessions{f})
+	a := c.Main.Activity
+	if len(a.Days) != 7 || len(a.Apps.Objects) == 0 {
+		t.Errorf("the chart and the breakdown still load: %d days, %d apps", len(a.Days), len(a.Apps.Objects))
+	}
+	if len(a.Top) != 0 || len(a.Longest.Objects) != 1 || !strings.Contains(a.Longest.Objects[0].(*widget.Label).Text, "no such route") {
+		t.Errorf("the sessions' error is said where they would be: %d rows", len(a.Longest.Objects))
+	}
+}
+
+func TestLongestSessions(t *testing.T) {
+	at := func(day, h, m int) time.Time { return time.Date(2026, 3, day, h, m, 0, 0, time.Local) }
+	s := func(day, h, m, minutes int) apitype.SessionRow {
+		return apitype.SessionRow{Day: at(day, 0, 0).Format(time.DateOnly), Start: at(day, h, m), End: at(day, h, m).Add(time.Duration(minutes) * time.Minute)}
+	}
+	cases := []struct {
+		sentence string
+		in       []apitype.SessionRow
+		n        int
+		want     []apitype.SessionRow
+	}{
+		{"the longest come first", []apitype.SessionRow{s(1, 9, 0, 10), s(2, 9, 0, 90), s(3, 9, 0, 30)}, 2, []apitype.SessionRow{s(2, 9, 0, 90), s(3, 9, 0, 30)}},
+		{"of two as long, the earlier comes first", []apitype.SessionRow{s(5, 9, 0, 30), s(4, 9, 0, 30)}, 5, []apitype.SessionRow{s(4, 9, 0, 30), s(5, 9, 0, 30)}},
+		{"fewer sessions than asked gives them all", []apitype.SessionRow{s(1, 9, 0, 10)}, 5, []apitype.SessionRow{s(1, 9, 0, 10)}},
+		{"asking for none gives none", []apitype.SessionRow{s(1, 9, 0, 10)}, 0, []apitype.SessionRow{}},
+	}
+	for _, tc := range cases {
+		in := slices.Clone(tc.in)
+		got := console.LongestSessions(in, tc.n)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %d sessions, want %d", tc.sentence, len(got), len(tc.want))
+			continue
+		}
+		for i := range got {
+			if !got[i].Start.Equal(tc.want[i].Start) || !got[i].End.Equal(tc.want[i].End) {
+				t.Errorf("%s: #%d is %v–%v, want %v–%v", tc.sentence, i, got[i].Start, got[i].End, tc.want[i].Start, tc.want[i].End)
+			}
+		}
+		if !slices.Equal(in, tc.in) {
+			t.Errorf("%s: the caller's slice was reordered", tc.sentence)
+		}
+	}
+}
+
+func TestSessionText(t *testing.T) {
+	start := time.Date(2026, 3, 20, 23, 30, 0, 0, time.Local)
+	cases := []struct {
+		sentence string
+		s        apitype.SessionRow
+		en, vi   string
+	}{
+		{"a plain session: day, from–to, how long",
+			apitype.SessionRow{Day: "2026-03-20", Start: start.Add(-8 * time.Hour), End: start.Add(-8*time.Hour + 75*time.Minute), ScreenSec: 4500},
+			"Mar 20, 2026, 15:30–16:45: 1 h 15 min", "20/03/2026, từ 15:30 đến 16:45: 1 giờ 15 phút"},
+		{"games in it are said",
+			apitype.SessionRow{Day: "2026-03-20", Start: start.Add(-8 * time.Hour), End: start.Add(-7 * time.Hour), ScreenSec: 3600, GamesSec: 2400},
+			"Mar 20, 2026, 15:30–16:30: 1 h, 40 min of it games", "20/03/2026, từ 15:30 đến 16:30: 1 giờ, trong đó 40 phút chơi trò chơi"},
+		{"a late session past midnight keeps its day and says it was late",
+			apitype.SessionRow{Day: "2026-03-20", Start: start, End: start.Add(50 * time.Minute), ScreenSec: 3000, LateNight: true},
+			"Mar 20, 2026, 23:30–00:20: 50 min · late at night", "20/03/2026, từ 23:30 đến 00:20: 50 phút · dùng máy khuya"},
+	}
+	test.NewTempApp(t)
+	for _, l := range []string{"en", "vi"} {
+		if err := i18n.Setup(l); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range cases {
+			want := tc.en
+			if l == "vi" {
+				want = tc.vi
+			}
+			if got := console.SessionText(tc.s); got != want {
+				t.Errorf("%s (%s): %q, want %q", tc.sentence, l, got, want)
+			}
 		}
 	}
 }

@@ -138,5 +138,11 @@ func TestAgainstRealAgent(t *testing.T) {
 	if got := st.Children[0].ScreenLimitSec; got != before+15*60 {
 		t.Errorf("+15 min: the agent's limit went from %d to %d", before, got)
 	}
+	// the Activity tab reads the sessions from the agent (none yet: the
+	// account never logged in)
+	c.Main.Select(2)
+	if a := c.Main.Activity; a.LateInfo.Text != "No use late at night in these days." || len(a.Top) != 0 {
+		t.Errorf("activity against the agent: late %q, %d sessions, rows %d", a.LateInfo.Text, len(a.Top), len(a.Longest.Objects))
+	}
 	_ = apitype.KindScreen
 }

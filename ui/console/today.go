@@ -2,7 +2,8 @@ package console
 
 import (
 	"context"
-	"fmt"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -12,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kidtime/kidtime/agent/apitype"
-	"github.com/kidtime/kidtime/ui/companion"
 	"github.com/kidtime/kidtime/ui/i18n"
 	"github.com/kidtime/kidtime/ui/widgets"
 )
@@ -84,10 +84,10 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	name := widget.NewLabelWithStyle(lang.L("today.childAge", map[string]any{"Name": cs.Name, "Age": cs.Age}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	dot := canvas.NewCircle(widgets.StateColor(cs.State))
 	dot.Resize(fyne.NewSize(14, 14))
-	k.State = widget.NewLabel(companion.StateSentence(cs, t.c.now()))
+	k.State = widget.NewLabel(StateSentence(cs, t.c.now()))
 	k.State.TextStyle.Bold = true
 	k.State.Wrapping = fyne.TextWrapWord
-	k.Reason = widget.NewLabel(companion.ReasonSentence(cs))
+	k.Reason = widget.NewLabel(ReasonSentence(cs))
 	k.Reason.Wrapping = fyne.TextWrapWord
 	k.Screen = widgets.NewTimeBar(lang.L("companion.screen"), widgets.ScreenColor)
 	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec))
@@ -158,4 +158,94 @@ func (t *Today) onAction(child, action string) {
 	})
 }
 
-var _ = fmt.Sprint
+// StateSentence says, for the parent, where a child's day stands: time left,
+// time nearly over, or no time now and when it comes back. (The companion
+// has its own sentences, spoken to the child.)
+func StateSentence(cs apitype.ChildStatus, now time.Time) string {
+	name := map[string]any{"Name": cs.Name}
+	with := func(k string, v any) map[string]any { return map[string]any{"Name": cs.Name, k: v} }
+	switch cs.State {
+	case apitype.StateWarn:
+		left, games := soonest(cs)
+		if !games && (cs.ScreenLeftSec < 0 || strings.HasPrefix(cs.Reason, "app.")) {
+			// an app's own limit, or no budget at all: the bars do not say
+			return lang.L("today.state.warnSoon", name)
+		}
+		if games {
+			return lang.L("today.state.warnGames", with("Left", i18n.Seconds(left)))
+		}
+		return lang.L("today.state.warn", with("Left", i18n.Seconds(left)))
+	case apitype.StateGrace:
+		return lang.L("today.state.grace", name)
+	case apitype.StateBlocked:
+		if !cs.BackAt.IsZero() {
+			return lang.L("today.state.blockedUntil", with("When", i18n.When(cs.BackAt, now)))
+		}
+		return lang.L("today.state.blocked", name)
+	}
+	if cs.ScreenLeftSec < 0 {
+		return lang.L("today.state.unlimited", name)
+	}
+	return lang.L("today.state.ok", with("Left", i18n.Seconds(cs.ScreenLeftSec)))
+}
+
+// soonest is the time left on whichever budget ends first, and whether it
+// is the games': games count only when they have a budget and were played
+// today.
+func soonest(cs apitype.ChildStatus) (left int64, games bool) {
+	left = cs.ScreenLeftSec
+	if cs.GamesLimitSec > 0 && cs.GamesUsedSec > 0 && cs.GamesLeftSec >= 0 && (left < 0 || cs.GamesLeftSec < left) {
+		return cs.GamesLeftSec, true
+	}
+	return max(left, 0), false
+}
+
+// ReasonSentence is the rule in force, in words for the parent.
+func ReasonSentence(cs apitype.ChildStatus) string {
+	name := map[string]any{"Name": cs.Name}
+	switch cs.Reason {
+	case "", "none":
+		if cs.State == apitype.StateOK {
+			return lang.L("today.reason.none")
+		}
+	case "screen.budget":
+		return lang.L("today.reason.screen.budget")
+	case "screen.spent":
+		return lang.L("today.reason.screen.spent")
+	case "screen.none":
+		return lang.L("today.reason.screen.none")
+	case "hours.end":
+		return lang.L("today.reason.hours.end")
+	case "hours.outside":
+		return lang.L("today.reason.hours.outside")
+	case "games.budget":
+		return lang.L("today.reason.games.budget")
+	case "games.spent":
+		return lang.L("today.reason.games.spent")
+	case "games.none":
+		return lang.L("today.reason.games.none")
+	case "games.per-game":
+		return lang.L("today.reason.games.per-game")
+	case "games.per-game-spent":
+		return lang.L("today.reason.games.per-game-spent")
+	case "app.limit":
+		return lang.L("today.reason.app.limit")
+	case "app.limit-spent":
+		return lang.L("today.reason.app.limit-spent")
+	case "app.blocked":
+		return lang.L("today.reason.app.blocked", name)
+	case "app.rating":
+		return lang.L("today.reason.app.rating", name)
+	case "app.always":
+		return lang.L("today.reason.app.always")
+	case "parent.lock":
+		return lang.L("today.reason.parent.lock")
+	}
+	switch cs.State {
+	case apitype.StateBlocked:
+		return lang.L("today.reason.blocked")
+	case apitype.StateWarn, apitype.StateGrace:
+		return lang.L("today.reason.ending")
+	}
+	return lang.L("today.reason.ok")
+}

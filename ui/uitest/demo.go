@@ -98,5 +98,36 @@ func Demo(now time.Time) *Fake {
 	ev(30*time.Hour, "An", "pin_failed", true, map[string]any{"failures": float64(3)})
 	ev(50*time.Hour, "", "agent_restart", true, map[string]any{"gapSec": float64(2460)})
 	ev(52*time.Hour, "An", "companion_missing", true, nil)
+	demoSessions(f, now)
 	return f
+}
+
+// demoSessions makes a month of sessions: An plays in the afternoon and
+// evening and is up late every fifth day; Bình is up late once.
+func demoSessions(f *Fake, now time.Time) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	add := func(child string, day time.Time, h, m, minutes, gamesPct int, late bool) {
+		start := time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, now.Location())
+		end := start.Add(time.Duration(minutes) * time.Minute)
+		if end.After(now) {
+			return
+		}
+		sec := int64(minutes * 60)
+		f.Sess[child] = append(f.Sess[child], apitype.SessionRow{Day: day.Format(time.DateOnly),
+			Start: start, End: end, ScreenSec: sec, GamesSec: sec * int64(gamesPct) / 100, LateNight: late})
+	}
+	for d := 29; d >= 0; d-- {
+		day := now.AddDate(0, 0, -d)
+		add("An", day, 15, rng.IntN(60), 30+rng.IntN(120), 40, false)
+		add("An", day, 19, 30+rng.IntN(25), 20+rng.IntN(60), 60, false)
+		if d%5 == 1 {
+			add("An", day, 21, 10+rng.IntN(40), 25+rng.IntN(55), 80, true)
+		}
+		add("Bình", day, 16, rng.IntN(30), 20+rng.IntN(50), 30, false)
+		if d == 3 {
+			add("Bình", day, 20, 40, 40, 0, true)
+		} else {
+			add("Bình", day, 18, rng.IntN(30), 15+rng.IntN(30), 30, false)
+		}
+	}
 }

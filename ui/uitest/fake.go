@@ -38,6 +38,7 @@ type Fake struct {
 	AppsUsed map[string][]apitype.AppUsage
 	Daily    map[string]map[string][2]int64            // child → day → {screen, games} seconds
 	PerApp   map[string]map[string]map[string][2]int64 // child → day → app → {screen, games}
+	Sess     map[string][]apitype.SessionRow           // child → sessions of screen use, any order
 	Sett     apitype.Settings
 	Accts    []apitype.Account
 	Calls    []string
@@ -55,6 +56,7 @@ func New() *Fake {
 		AppsUsed: map[string][]apitype.AppUsage{},
 		Daily:    map[string]map[string][2]int64{},
 		PerApp:   map[string]map[string]map[string][2]int64{},
+		Sess:     map[string][]apitype.SessionRow{},
 		Sett:     apitype.Settings{DetailRetentionDays: 90, RollupRetentionDays: 730, Help: []apitype.Contact{{Name: "Tổng đài quốc gia bảo vệ trẻ em", Number: "111", Note: "miễn phí, 24/7"}}},
 		Accts: []apitype.Account{
 			{Name: "root", UID: 0, Admin: true}, {Name: "parent", UID: 1000, Admin: true},
@@ -449,6 +451,46 @@ func (f *Fake) Usage(_ context.Context, child, from, to, by string) (apitype.Usa
 	return u, nil
 }
 
+// Sessions implements the backend like the agent: a child sees only their
+// own; the days default to the last 7 up to today; sorted by start.
+func (f *Fake) Sessions(_ context.Context, child, from, to string) (apitype.Sessions, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.call("Sessions")
+	if f.Role == apitype.RoleChild {
+		if child != "" && child != f.ChildName {
+			return apitype.Sessions{}, apiErr(403, apitype.CodeNotAllowed, "a child may see only their own sessions")
+		}
+		child = f.ChildName
+	} else if err := f.needParent(); err != nil {
+		return apitype.Sessions{}, err
+	}
+	if _, err := f.kid(child); err != nil {
+		return apitype.Sessions{}, err
+	}
+	if to == "" {
+		to = f.Now().Format(time.DateOnly)
+	}
+	last, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		return apitype.Sessions{}, apiErr(400, apitype.CodeBadRequest, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", to))
+	}
+	if from == "" {
+		from = last.AddDate(0, 0, -6).Format(time.DateOnly)
+	}
+	if _, err := time.Parse(time.DateOnly, from); err != nil || from > to {
+		return apitype.Sessions{}, apiErr(400, apitype.CodeBadRequest, fmt.Sprintf("bad days %q..%q", from, to))
+	}
+	out := apitype.Sessions{Child: child, From: from, To: to, Sessions: []apitype.SessionRow{}}
+	for _, s := range f.Sess[child] {
+		if s.Day >= from && s.Day <= to {
+			out.Sessions = append(out.Sessions, s)
+		}
+	}
+	sort.Slice(out.Sessions, func(i, j int) bool { return out.Sessions[i].Start.Before(out.Sessions[j].Start) })
+	return out, nil
+}
+
 // Events implements the backend.
 func (f *Fake) Events(_ context.Context, since time.Time, child string) ([]apitype.Event, error) {
 	f.mu.Lock()
@@ -501,6 +543,7 @@ func (f *Fake) Erase(_ context.Context, child string) error {
 	f.call("Erase")
 	delete(f.Daily, child)
 	delete(f.PerApp, child)
+	delete(f.Sess, child)
 	return nil
 }
 
