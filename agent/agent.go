@@ -219,6 +219,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("mark running: %w", err)
 	}
 
+	a.applyRetention(a.options(ctx))
 	a.tokens = auth.NewSessions(a.now, 15*time.Minute, 12*time.Hour)
 	a.limiter = auth.NewLimiter(a.now)
 	if b, err := st.Setting(ctx, settingLimiter); err == nil {

@@ -1193,6 +1193,7 @@ func (a *Agent) hSetSettings(ctx context.Context, c *api.Caller, r *http.Request
 	if err := a.st.SetSetting(ctx, settingOptions, b); err != nil {
 		return nil, err
 	}
+	a.applyRetention(s)
 	if help != nil {
 		f := a.currentFile()
 		f.Help = nil
@@ -1237,4 +1238,10 @@ func (a *Agent) claimDefault(ctx context.Context, spec rules.Child) (store.Child
 		return rec, true, nil
 	}
 	return store.Child{}, false, nil
+}
+
+// applyRetention hands the parent's retention setting to the store.
+func (a *Agent) applyRetention(s apitype.Settings) {
+	day := 24 * time.Hour
+	a.st.SetRetention(time.Duration(s.DetailRetentionDays)*day, time.Duration(s.RollupRetentionDays)*day)
 }

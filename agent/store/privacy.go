@@ -292,8 +292,8 @@ const pruneBatch = 500
 // that. It works in small transactions so writers are never held up long,
 // then returns freed pages to the file system.
 func (s *Store) Prune(ctx context.Context, now time.Time) error {
-	detailCut := toMs(now.Add(-s.detail))
-	longCut := now.Add(-s.rollups)
+	detailCut := toMs(now.Add(-time.Duration(s.detail.Load())))
+	longCut := now.Add(-time.Duration(s.rollups.Load()))
 	dayCut := longCut.Format(time.DateOnly)
 	steps := []struct {
 		what, query string

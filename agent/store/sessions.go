@@ -55,7 +55,7 @@ func (s *Store) SessionsIn(ctx context.Context, child, from, to string, gap time
 	if loc == nil {
 		loc = time.Local
 	}
-	cut := toMs(s.now().Add(-s.detail))
+	cut := toMs(s.now().Add(-time.Duration(s.detail.Load())))
 	var screen, games []span
 	err := s.read(ctx, "sessions", func(tx *sql.Tx) error {
 		cid, err := childID(ctx, tx, child)

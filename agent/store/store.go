@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -69,13 +70,25 @@ type Option func(*Store)
 // follow the rollup retention. A zero or negative value keeps the default.
 func WithRetention(detail, rollups time.Duration) Option {
 	return func(s *Store) {
-		if detail > 0 {
-			s.detail = detail
-		}
-		if rollups > 0 {
-			s.rollups = rollups
-		}
+		s.SetRetention(detail, rollups)
 	}
+}
+
+// SetRetention changes how long Prune keeps detail intervals and daily
+// rollups (a parent's setting); zero or negative values keep the current
+// one. Safe while the store is in use.
+func (s *Store) SetRetention(detail, rollups time.Duration) {
+	if detail > 0 {
+		s.detail.Store(int64(detail))
+	}
+	if rollups > 0 {
+		s.rollups.Store(int64(rollups))
+	}
+}
+
+// Retention returns how long detail intervals and daily rollups are kept.
+func (s *Store) Retention() (detail, rollups time.Duration) {
+	return time.Duration(s.detail.Load()), time.Duration(s.rollups.Load())
 }
 
 // WithLogger sets the logger (default slog.Default()).
@@ -125,8 +138,8 @@ type Store struct {
 	r       *sql.DB // read-only pool
 	log     *slog.Logger
 	now     func() time.Time
-	detail  time.Duration
-	rollups time.Duration
+	detail  atomic.Int64 // time.Duration; changed by SetRetention while Prune may run
+	rollups atomic.Int64
 	gap     time.Duration
 	keep    int
 
@@ -144,11 +157,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		path:    path,
 		log:     slog.Default(),
 		now:     time.Now,
-		detail:  DefaultDetailRetention,
-		rollups: DefaultRollupRetention,
 		gap:     DefaultMergeGap,
 		keep:    DefaultBackupsKept,
 	}
+	s.SetRetention(DefaultDetailRetention, DefaultRollupRetention)
 	for _, o := range opts {
 		o(s)
 	}

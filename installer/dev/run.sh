@@ -13,7 +13,14 @@ else
 	echo "run: starting kidtimed (data: $data, socket: $socket, log: $log)"
 	"$build/kidtimed" run --data-dir "$data" --socket "$socket" >>"$log" 2>&1 &
 	daemon=$!
-	trap 'echo "run: stopping kidtimed"; kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null || true' EXIT INT TERM
+	stop() {
+		trap - EXIT
+		echo "run: stopping kidtimed"
+		kill "$daemon" 2>/dev/null
+		wait "$daemon" 2>/dev/null || true
+	}
+	trap stop EXIT
+	trap 'exit 130' INT TERM
 	for _ in $(seq 1 100); do
 		if KIDTIME_SOCKET="$socket" "$build/kidtime" status >/dev/null 2>&1; then break; fi
 		if ! kill -0 "$daemon" 2>/dev/null; then echo "run: kidtimed exited; its log:"; tail -20 "$log"; exit 1; fi
