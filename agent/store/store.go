@@ -154,11 +154,11 @@ type Store struct {
 // "restore" event records what happened.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s := &Store{
-		path:    path,
-		log:     slog.Default(),
-		now:     time.Now,
-		gap:     DefaultMergeGap,
-		keep:    DefaultBackupsKept,
+		path: path,
+		log:  slog.Default(),
+		now:  time.Now,
+		gap:  DefaultMergeGap,
+		keep: DefaultBackupsKept,
 	}
 	s.SetRetention(DefaultDetailRetention, DefaultRollupRetention)
 	for _, o := range opts {

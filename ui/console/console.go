@@ -73,11 +73,13 @@ type Console struct {
 	b   Backend
 	opt Options
 
-	// Screen is the name of the screen on show: "firstrun", "login" or "main".
+	// Screen is the name of the screen on show: "firstrun", "login",
+	// "main" or "addchild".
 	Screen   string
 	FirstRun *FirstRun
 	Login    *Login
 	Main     *Main
+	AddChild *AddChild
 }
 
 // New builds a console in w; Start decides which screen to show.
@@ -173,6 +175,14 @@ func (c *Console) ShowFirstRun() {
 	c.Screen = "firstrun"
 	c.FirstRun = newFirstRun(c)
 	c.w.SetContent(c.FirstRun.content)
+}
+
+// ShowAddChild shows the steps that add another child; they end on Today
+// with the new child's card (or, cancelled, on the tabs as they were).
+func (c *Console) ShowAddChild() {
+	c.Screen = "addchild"
+	c.AddChild = newAddChild(c)
+	c.w.SetContent(c.AddChild.content)
 }
 
 // ShowMain shows the tabs.

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/rules"
 	"github.com/kidtime/kidtime/ui/i18n"
 )
@@ -25,15 +23,13 @@ type FirstRun struct {
 	// Step is 1 (PIN), 2 (child), 3 (preset) or 4 (summary).
 	Step int
 
-	PIN, PIN2                *widget.Entry
-	Name, BirthYear          *widget.Entry
-	Account                  *widget.Select
-	Next                     *widget.Button
-	Error                    *widget.Label
-	PresetRows, SummaryLines []string
+	PIN, PIN2    *widget.Entry
+	Next         *widget.Button
+	Error        *widget.Label
+	SummaryLines []string
+	// ChildSteps are steps 2 and 3, shared with "Add a child".
+	*ChildSteps
 
-	child   apitype.Child
-	policy  rules.Policy
 	body    *fyne.Container
 	heading *widget.Label
 	content fyne.CanvasObject
@@ -43,6 +39,7 @@ func newFirstRun(c *Console) *FirstRun {
 	f := &FirstRun{c: c, body: container.NewVBox(), Error: widget.NewLabel("")}
 	f.Error.Importance = widget.DangerImportance
 	f.Error.Wrapping = fyne.TextWrapWord
+	f.ChildSteps = newChildSteps(c, f.Error)
 	f.heading = heading("")
 	f.Next = widget.NewButtonWithIcon(lang.L("common.next"), theme.NavigateNextIcon(), f.onNext)
 	f.Next.Importance = widget.HighImportance
@@ -81,35 +78,8 @@ func (f *FirstRun) showPIN() {
 }
 
 func (f *FirstRun) showChild() {
-	f.Name, f.BirthYear = widget.NewEntry(), widget.NewEntry()
-	f.BirthYear.SetPlaceHolder(strconv.Itoa(f.c.now().Year() - 10))
-	f.Account = widget.NewSelect(nil, nil)
-	f.Account.PlaceHolder = lang.L("firstrun.pickAccount")
-	f.set(2, lang.L("firstrun.childTitle"),
-		wrap(lang.L("firstrun.childIntro")),
-		widget.NewForm(
-			widget.NewFormItem(lang.L("firstrun.name"), f.Name),
-			widget.NewFormItem(lang.L("firstrun.birthYear"), f.BirthYear),
-			widget.NewFormItem(lang.L("firstrun.account"), f.Account)))
-	var accounts []apitype.Account
-	f.c.call(func(ctx context.Context) (err error) {
-		accounts, err = f.c.b.Accounts(ctx)
-		return err
-	}, func(err error) {
-		if err != nil {
-			f.Error.SetText(ErrorText(err))
-			return
-		}
-		var names []string
-		for _, a := range accounts {
-			if !a.Admin && a.Child == "" {
-				names = append(names, a.Name)
-			}
-		}
-		f.Account.SetOptions(names)
-		if len(names) == 0 {
-			f.Error.SetText(lang.L("firstrun.noAccounts"))
-		}
+	f.ChildSteps.showChild(func(objs ...fyne.CanvasObject) {
+		f.set(2, lang.L("firstrun.childTitle"), objs...)
 	})
 }
 
@@ -164,26 +134,7 @@ func gamesText(p rules.Policy) string {
 }
 
 func (f *FirstRun) showPreset() {
-	p, b := f.policy, band(f.child.Age)
-	rows := []struct{ what, value, why string }{
-		{lang.L("firstrun.screen"), budgetText(p.Screen[time.Monday]), lang.L("why.screen." + b)},
-		{lang.L("firstrun.games"), gamesText(p), lang.L("why.games." + b)},
-		{lang.L("firstrun.hours"), hoursText(p.Allowed[time.Monday]), lang.L("why.hours." + b)},
-		{lang.L("firstrun.rating"), p.MaxRating.String(), lang.L("why.rating." + b)},
-	}
-	objs := []fyne.CanvasObject{wrap(lang.L("firstrun.presetIntro", map[string]any{"Name": f.child.Name, "Age": f.child.Age}))}
-	f.PresetRows = nil
-	for _, r := range rows {
-		f.PresetRows = append(f.PresetRows, r.what+": "+r.value+" — "+r.why)
-		why := wrap(r.why)
-		why.TextStyle.Italic = true
-		objs = append(objs, widget.NewCard("", "", container.NewVBox(
-			container.NewHBox(widget.NewLabelWithStyle(r.what, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-				widget.NewLabelWithStyle(r.value, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
-			why)))
-	}
-	objs = append(objs, wrap(lang.L("firstrun.presetLater")))
-	f.set(3, lang.L("firstrun.presetTitle"), objs...)
+	f.set(3, lang.L("firstrun.presetTitle"), f.presetObjects()...)
 }
 
 func (f *FirstRun) showSummary() {
@@ -227,48 +178,10 @@ func (f *FirstRun) onNext() {
 			f.showChild()
 		})
 	case 2:
-		f.addChild()
+		f.add(f.showPreset)
 	case 3:
 		f.showSummary()
 	case 4:
 		f.c.ShowMain()
 	}
-}
-
-func (f *FirstRun) addChild() {
-	name := strings.TrimSpace(f.Name.Text)
-	year, err := strconv.Atoi(strings.TrimSpace(f.BirthYear.Text))
-	now := f.c.now().Year()
-	switch {
-	case name == "":
-		f.Error.SetText(lang.L("firstrun.needName"))
-		return
-	case err != nil || year > now || year < now-17:
-		f.Error.SetText(lang.L("firstrun.badYear", map[string]any{"From": now - 17, "To": now}))
-		return
-	case f.Account.Selected == "":
-		f.Error.SetText(lang.L("firstrun.needAccount"))
-		return
-	}
-	req := apitype.AddChildRequest{Name: name, BirthYear: year, Accounts: []string{f.Account.Selected}, Preset: "auto"}
-	var child apitype.Child
-	var p rules.Policy
-	f.c.call(func(ctx context.Context) (err error) {
-		if child, err = f.c.b.AddChild(ctx, req); err != nil {
-			return err
-		}
-		spec, err := f.c.b.ChildPolicy(ctx, child.Name)
-		if err != nil {
-			return err
-		}
-		p, err = spec.Policy(f.c.now())
-		return err
-	}, func(err error) {
-		if err != nil {
-			f.Error.SetText(ErrorText(err))
-			return
-		}
-		f.child, f.policy = child, p
-		f.showPreset()
-	})
 }

@@ -19,7 +19,9 @@ import (
 // TestAgainstRealAgent drives the console through the first run and a rule
 // change against a real kidtimed (built from cmd/kidtimed, on a socket in a
 // temporary folder), through *client.Client, and checks with a second client
-// that the agent really has the PIN, the child and the rule.
+// that the agent really has the PIN, the child and the rule; then checks that
+// "Add a child" does not offer the claimed account and that removing the
+// child in Settings removes it from the agent.
 func TestAgainstRealAgent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts kidtimed")
@@ -145,4 +147,28 @@ func TestAgainstRealAgent(t *testing.T) {
 		t.Errorf("activity against the agent: late %q, %d sessions, rows %d", a.LateInfo.Text, len(a.Top), len(a.Longest.Objects))
 	}
 	_ = apitype.KindScreen
+
+	// "Add a child" on Today: the account Lan claims is no longer offered
+	c.Main.Select(0)
+	test.Tap(c.Main.Today.AddChild)
+	if c.Screen != "addchild" || slices.Contains(c.AddChild.Account.Options, account) || slices.Contains(c.AddChild.Account.Options, "root") {
+		t.Errorf("add a child: screen %q, accounts offered %q (not %q, never root)", c.Screen, c.AddChild.Account.Options, account)
+	}
+	test.Tap(c.AddChild.Cancel)
+
+	// removing Lan in Settings, once confirmed, removes the child from the agent
+	c.Main.Select(5)
+	s := c.Main.Settings
+	s.Child.SetSelected("Lan")
+	test.Tap(s.Erase)
+	if s.RemoveConfirm == nil {
+		t.Fatal("removing a child should ask first")
+	}
+	s.RemoveConfirm.Confirm()
+	if kids, err := other.Children(ctx); err != nil || len(kids) != 0 {
+		t.Errorf("after the removal the agent still has children: %+v, %v", kids, err)
+	}
+	if len(c.Main.Today.Cards) != 0 {
+		t.Errorf("Today still shows %d cards", len(c.Main.Today.Cards))
+	}
 }

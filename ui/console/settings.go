@@ -43,7 +43,10 @@ type Settings struct {
 
 	Child  *widget.Select
 	Export *widget.Button
-	Erase  *widget.Button
+	// Erase removes the child and erases all their data, once the parent
+	// confirms in RemoveConfirm, which names the child.
+	Erase         *widget.Button
+	RemoveConfirm *dialog.ConfirmDialog
 
 	current apitype.Settings
 	content fyne.CanvasObject
@@ -99,7 +102,7 @@ func newSettings(c *Console) *Settings {
 		widget.NewCard(lang.L("settings.general"), "", container.NewVBox(general, s.SettingsError, s.Save)),
 		widget.NewCard(lang.L("settings.pin"), "", container.NewVBox(pinForm, s.ChangePIN, s.PINResult)),
 		widget.NewCard(lang.L("settings.code"), "", container.NewVBox(s.CodeInfo, container.NewBorder(nil, nil, nil, s.ShowCode, s.CodePIN), s.QR)),
-		widget.NewCard(lang.L("settings.data"), lang.L("settings.dataIntro"), container.NewVBox(s.Child, container.NewGridWithColumns(2, s.Export, s.Erase))),
+		widget.NewCard(lang.L("settings.data"), lang.L("settings.dataIntro"), container.NewVBox(s.Child, container.NewHBox(s.Export, s.Erase))),
 	))
 	return s
 }
@@ -294,23 +297,35 @@ func (s *Settings) onExport() {
 	})
 }
 
+// onErase asks, naming the child, and then has the agent remove the child
+// and everything kept about them. Every tab is rebuilt without the child.
 func (s *Settings) onErase() {
 	child := s.Child.Selected
 	if child == "" {
 		return
 	}
-	dialog.ShowConfirm(lang.L("settings.erase"), lang.L("settings.eraseConfirm", map[string]any{"Child": child}), func(ok bool) {
-		if !ok {
+	named := map[string]any{"Child": child}
+	s.RemoveConfirm = dialog.NewConfirm(lang.L("settings.removeTitle", named), lang.L("settings.eraseConfirm", named), func(ok bool) {
+		if ok {
+			s.remove(child)
+		}
+	}, s.c.w)
+	s.RemoveConfirm.SetConfirmText(lang.L("settings.removeYes"))
+	s.RemoveConfirm.SetDismissText(lang.L("common.cancel"))
+	s.RemoveConfirm.SetConfirmImportance(widget.DangerImportance)
+	s.RemoveConfirm.Show()
+}
+
+func (s *Settings) remove(child string) {
+	s.c.call(func(ctx context.Context) error { return s.c.b.Erase(ctx, child) }, func(err error) {
+		if err != nil {
+			s.c.showError(err)
 			return
 		}
-		s.c.call(func(ctx context.Context) error { return s.c.b.Erase(ctx, child) }, func(err error) {
-			if err != nil {
-				s.c.showError(err)
-				return
-			}
-			dialog.ShowInformation(lang.L("settings.erase"), lang.L("settings.erased", map[string]any{"Child": child}), s.c.w)
-		})
-	}, s.c.w)
+		s.c.ShowMain()
+		s.c.Main.Select(5)
+		dialog.ShowInformation(lang.L("settings.removed"), lang.L("settings.erased", map[string]any{"Child": child}), s.c.w)
+	})
 }
 
 // saveFile asks where to save data and writes it there.

@@ -19,11 +19,14 @@ import (
 
 // Today shows one card per child with the day so far and quick actions.
 type Today struct {
-	c       *Console
-	Cards   []*ChildCard
-	pending *widget.Label
-	list    *fyne.Container
-	content fyne.CanvasObject
+	c     *Console
+	Cards []*ChildCard
+	// AddChild, at the top, and AddFirstChild, on an empty Today, open the
+	// steps that add a child.
+	AddChild, AddFirstChild *widget.Button
+	pending                 *widget.Label
+	list                    *fyne.Container
+	content                 fyne.CanvasObject
 }
 
 // ChildCard is one child's card.
@@ -39,8 +42,11 @@ type ChildCard struct {
 func newToday(c *Console) *Today {
 	t := &Today{c: c, list: container.NewVBox(), pending: widget.NewLabel("")}
 	t.pending.Importance = widget.HighImportance
+	t.AddChild = widget.NewButtonWithIcon(lang.L("today.addChild"), theme.ContentAddIcon(), c.ShowAddChild)
+	t.AddFirstChild = widget.NewButtonWithIcon(lang.L("today.addChild"), theme.ContentAddIcon(), c.ShowAddChild)
+	t.AddFirstChild.Importance = widget.HighImportance
 	t.content = container.NewBorder(
-		container.NewVBox(title(lang.L("today.title")), t.pending), nil, nil, nil,
+		container.NewVBox(container.NewBorder(nil, nil, nil, container.NewCenter(t.AddChild), title(lang.L("today.title"))), t.pending), nil, nil, nil,
 		container.NewVScroll(t.list))
 	return t
 }
@@ -69,7 +75,9 @@ func (t *Today) show(st apitype.Status) {
 		t.pending.SetText("")
 	}
 	if len(st.Children) == 0 {
-		t.list.Add(widget.NewLabel(lang.L("today.noChildren")))
+		t.list.Add(widget.NewCard("", "", container.NewVBox(
+			wrap(lang.L("today.noChildren")),
+			container.NewHBox(t.AddFirstChild))))
 	}
 	for _, cs := range st.Children {
 		card := t.card(cs)

@@ -224,9 +224,24 @@ func (f *Fake) AddChild(_ context.Context, r apitype.AddChildRequest) (apitype.C
 	if err := f.needParent(); err != nil {
 		return apitype.Child{}, err
 	}
+	r.Name = strings.TrimSpace(r.Name)
+	if r.Name == "" {
+		return apitype.Child{}, apiErr(400, apitype.CodeBadRequest, "name: the child's name is missing")
+	}
+	if age := rules.AgeIn(r.BirthYear, f.Now()); r.BirthYear == 0 || age < 0 || age > 17 {
+		return apitype.Child{}, apiErr(400, apitype.CodeBadRequest, fmt.Sprintf("birthYear: %d gives an age of %d; kidtime is for children of 0 to 17", r.BirthYear, age))
+	}
+	if err := f.checkAccounts(r.Accounts); err != nil {
+		return apitype.Child{}, err
+	}
 	for _, k := range f.Kids {
 		if strings.EqualFold(k.Name, r.Name) {
-			return apitype.Child{}, apiErr(409, apitype.CodeConflict, "a child with that name exists")
+			return apitype.Child{}, apiErr(409, apitype.CodeConflict, fmt.Sprintf("a child named %q already exists", k.Name))
+		}
+		for _, a := range r.Accounts {
+			if k.Claims(a) {
+				return apitype.Child{}, apiErr(409, apitype.CodeConflict, fmt.Sprintf("account %q already belongs to %q", a, k.Name))
+			}
 		}
 	}
 	k := rules.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts}
@@ -236,6 +251,30 @@ func (f *Fake) AddChild(_ context.Context, r apitype.AddChildRequest) (apitype.C
 	}
 	f.Kids = append(f.Kids, k)
 	return apitype.Child{Name: k.Name, BirthYear: k.BirthYear, Accounts: k.Accounts, Age: rules.AgeIn(k.BirthYear, f.Now())}, nil
+}
+
+// checkAccounts refuses, like the agent, unknown and administrator accounts
+// for a child.
+func (f *Fake) checkAccounts(accounts []string) error {
+	if len(accounts) == 0 {
+		return apiErr(400, apitype.CodeBadRequest, "accounts: a child needs at least one OS account")
+	}
+	for i, acc := range accounts {
+		found := false
+		for _, a := range f.Accts {
+			if a.Name != acc {
+				continue
+			}
+			found = true
+			if a.Admin {
+				return apiErr(400, apitype.CodeBadRequest, fmt.Sprintf("accounts[%d]: %q is an administrator account; a child needs a standard account", i, acc))
+			}
+		}
+		if !found {
+			return apiErr(400, apitype.CodeBadRequest, fmt.Sprintf("accounts[%d]: no OS account %q on this computer", i, acc))
+		}
+	}
+	return nil
 }
 
 func (f *Fake) kid(name string) (int, error) {
@@ -536,14 +575,39 @@ func (f *Fake) Export(_ context.Context, child string) ([]byte, error) {
 	return json.Marshal(map[string]any{"child": child, "daily": f.Daily[child]})
 }
 
-// Erase implements the backend.
+// Erase implements the backend like the agent: it removes the child and
+// everything kept about them, which frees their accounts.
 func (f *Fake) Erase(_ context.Context, child string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.call("Erase")
+	if err := f.needParent(); err != nil {
+		return err
+	}
+	i, err := f.kid(child)
+	if err != nil {
+		return err
+	}
+	f.Kids = append(f.Kids[:i], f.Kids[i+1:]...)
+	delete(f.Statuses, child)
+	delete(f.AppsUsed, child)
 	delete(f.Daily, child)
 	delete(f.PerApp, child)
 	delete(f.Sess, child)
+	reqs := f.Reqs[:0]
+	for _, r := range f.Reqs {
+		if r.Child != child {
+			reqs = append(reqs, r)
+		}
+	}
+	f.Reqs = reqs
+	evs := f.Evs[:0]
+	for _, e := range f.Evs {
+		if e.Child != child {
+			evs = append(evs, e)
+		}
+	}
+	f.Evs = append(evs, apitype.Event{ID: int64(len(evs) + 1), At: f.Now(), Kind: "child_removed", Detail: map[string]any{"child": child, "by": f.User}})
 	return nil
 }
 
