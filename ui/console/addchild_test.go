@@ -1,0 +1,235 @@
+package console_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/ui/console"
+	"github.com/kidtime/kidtime/ui/uitest"
+)
+
+// firstRun goes through the first run on f with An on the account "an".
+func firstRun(t *testing.T, f *uitest.Fake) *console.Console {
+	t.Helper()
+	c := open(t, f)
+	fr := c.FirstRun
+	test.Type(fr.PIN, "246810")
+	test.Type(fr.PIN2, "246810")
+	test.Tap(fr.Next)
+	test.Type(fr.Name, "An")
+	test.Type(fr.BirthYear, strconv.Itoa(now.Year()-12))
+	fr.Account.SetSelected("an")
+	test.Tap(fr.Next) // the preset
+	test.Tap(fr.Next) // the summary
+	test.Tap(fr.Next)
+	if c.Screen != "main" || len(c.Main.Today.Cards) != 1 {
+		t.Fatalf("the first run should end on Today with one card: screen %q, error %q", c.Screen, fr.Error.Text)
+	}
+	return c
+}
+
+func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
+	f := uitest.New()
+	f.Now = func() time.Time { return now }
+	f.Accts = append(f.Accts, apitype.Account{Name: "admin2", UID: 1004, Admin: true})
+	c := firstRun(t, f)
+	today := c.Main.Today
+	if today.AddChild.Hidden || today.AddChild.Text != "Add a child" {
+		t.Fatalf("Today should offer “Add a child”, got %q (hidden %v)", today.AddChild.Text, today.AddChild.Hidden)
+	}
+
+	// cancelled before anything is typed: back on the tabs, nothing added
+	test.Tap(today.AddChild)
+	if c.Screen != "addchild" {
+		t.Fatalf("the button should open the child step, screen %q", c.Screen)
+	}
+	test.Tap(c.AddChild.Cancel)
+	if c.Screen != "main" || f.Called("AddChild") != 1 {
+		t.Fatalf("cancel: screen %q, AddChild calls %d", c.Screen, f.Called("AddChild"))
+	}
+
+	test.Tap(c.Main.Today.AddChild)
+	a := c.AddChild
+	if a.Step != 1 || a.Error.Text != "" {
+		t.Fatalf("step %d, error %q", a.Step, a.Error.Text)
+	}
+	// only standard accounts that no child claims: not "an" (An's), not the admins
+	if got := strings.Join(a.Account.Options, ","); got != "binh,guest" {
+		t.Errorf("accounts offered = %q, want binh,guest", got)
+	}
+
+	// nothing reaches the agent until the form reads
+	a.Account.SetSelected("binh")
+	test.Tap(a.Next)
+	if a.Step != 1 || a.Error.Text != lang.L("firstrun.needName") {
+		t.Errorf("no name: step %d, error %q", a.Step, a.Error.Text)
+	}
+	test.Type(a.Name, "Bình")
+	for _, year := range []string{"1990", strconv.Itoa(now.Year() + 1), "soon"} {
+		a.BirthYear.SetText(year)
+		test.Tap(a.Next)
+		if a.Step != 1 || !strings.Contains(a.Error.Text, strconv.Itoa(now.Year()-17)) || !strings.Contains(a.Error.Text, strconv.Itoa(now.Year())) {
+			t.Errorf("birth year %q: step %d, error %q, want the range", year, a.Step, a.Error.Text)
+		}
+	}
+	if n := f.Called("AddChild"); n != 1 {
+		t.Fatalf("a refused form reached the agent: %d AddChild calls", n)
+	}
+
+	// the agent's refusal is shown in the form, in words
+	a.Name.SetText("an")
+	a.BirthYear.SetText(strconv.Itoa(now.Year() - 8))
+	test.Tap(a.Next)
+	if a.Step != 1 || !strings.Contains(a.Error.Text, "already exists") {
+		t.Errorf("a name already taken: step %d, error %q", a.Step, a.Error.Text)
+	}
+
+	a.Name.SetText("Bình")
+	test.Tap(a.Next)
+	if a.Step != 2 || a.Error.Text != "" {
+		t.Fatalf("a valid child should show the preset: step %d, error %q", a.Step, a.Error.Text)
+	}
+	if !a.Cancel.Hidden {
+		t.Error("once the child is added there is nothing left to cancel")
+	}
+	preset := strings.Join(a.PresetRows, "\n")
+	if len(a.PresetRows) != 4 || !strings.Contains(preset, " — ") {
+		t.Errorf("the preset should show each number with its why:\n%s", preset)
+	}
+	test.Tap(a.Next)
+	if c.Screen != "main" || c.Main.Tabs.SelectedIndex() != 0 {
+		t.Fatalf("done should show Today: screen %q, tab %d", c.Screen, c.Main.Tabs.SelectedIndex())
+	}
+	var names []string
+	for _, k := range c.Main.Today.Cards {
+		names = append(names, k.Status.Name)
+	}
+	if !slices.Equal(names, []string{"An", "Bình"}) {
+		t.Errorf("cards on Today = %q, want An and Bình", names)
+	}
+	if got := c.Main.Rules.Child.Options; !slices.Contains(got, "Bình") {
+		t.Errorf("the Rules tab should know the new child: %q", got)
+	}
+	if k := f.Kids[1]; k.Name != "Bình" || k.BirthYear != now.Year()-8 || !slices.Equal(k.Accounts, []string{"binh"}) || k.Preset != "auto" {
+		t.Errorf("the agent's new child: %+v", k)
+	}
+
+	// a third child: the accounts now claimed are no longer offered
+	test.Tap(c.Main.Today.AddChild)
+	if got := strings.Join(c.AddChild.Account.Options, ","); got != "guest" {
+		t.Errorf("accounts offered for a third child = %q, want guest", got)
+	}
+}
+
+func TestAddChildFromAnEmptyToday(t *testing.T) {
+	f := uitest.New()
+	f.Now = func() time.Time { return now }
+	f.PIN, f.Role = "246810", apitype.RoleParent
+	c := open(t, f)
+	today := c.Main.Today
+	if len(today.Cards) != 0 || !visible(today.AddFirstChild) {
+		t.Fatalf("an empty Today should offer to add a child: %d cards", len(today.Cards))
+	}
+	test.Tap(today.AddFirstChild)
+	if c.Screen != "addchild" || strings.Join(c.AddChild.Account.Options, ",") != "an,binh,guest" {
+		t.Fatalf("screen %q, accounts %q", c.Screen, c.AddChild.Account.Options)
+	}
+
+	// no free account: the parent is told what to do
+	f.Accts = f.Accts[:2] // root and parent, both admins
+	test.Tap(c.AddChild.Cancel)
+	test.Tap(c.Main.Today.AddFirstChild)
+	if a := c.AddChild; len(a.Account.Options) != 0 || a.Error.Text != lang.L("firstrun.noAccounts") {
+		t.Errorf("no free account: options %q, error %q", a.Account.Options, a.Error.Text)
+	}
+}
+
+// visible reports whether o is laid out on its window's canvas.
+func visible(o fyne.CanvasObject) bool {
+	for _, w := range fyne.CurrentApp().Driver().AllWindows() {
+		for _, x := range test.LaidOutObjects(w.Content()) {
+			if x == o {
+				return o.Visible()
+			}
+		}
+	}
+	return false
+}
+
+// overlayTexts are the texts of the dialog on top of w.
+func overlayTexts(w fyne.Window) string {
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	var out []string
+	for _, o := range test.LaidOutObjects(top) {
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *canvas.Text:
+			out = append(out, x.Text)
+		case *widget.RichText:
+			out = append(out, x.String())
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestRemoveChildIsConfirmed(t *testing.T) {
+	f := uitest.Demo(now)
+	c := open(t, f)
+	c.Main.Select(5)
+	s := c.Main.Settings
+	if s.Erase.Text != "Remove a child and erase all their data" {
+		t.Errorf("the button should say the child goes too, got %q", s.Erase.Text)
+	}
+	s.Child.SetSelected("Bình")
+
+	// asked first, naming the child; "Cancel" changes nothing
+	test.Tap(s.Erase)
+	if s.RemoveConfirm == nil {
+		t.Fatal("removing a child should ask first")
+	}
+	if said := overlayTexts(c.Window()); !strings.Contains(said, "Remove Bình?") || !strings.Contains(said, "Remove Bình from kidtime") {
+		t.Errorf("the confirmation should name the child:\n%s", said)
+	}
+	if f.Called("Erase") != 0 {
+		t.Fatal("erased before the parent confirmed")
+	}
+	s.RemoveConfirm.Dismiss()
+	if f.Called("Erase") != 0 || len(f.Kids) != 2 {
+		t.Fatalf("cancelled: Erase calls %d, children %d", f.Called("Erase"), len(f.Kids))
+	}
+
+	test.Tap(s.Erase)
+	s.RemoveConfirm.Confirm()
+	if f.Called("Erase") != 1 || len(f.Kids) != 1 || f.Kids[0].Name != "An" {
+		t.Fatalf("confirmed: Erase calls %d, children %+v", f.Called("Erase"), f.Kids)
+	}
+	if said := overlayTexts(c.Window()); !strings.Contains(said, "Bình was removed") {
+		t.Errorf("the parent is told the child was removed:\n%s", said)
+	}
+	m := c.Main
+	if m.Tabs.SelectedIndex() != 5 || !slices.Equal(m.Settings.Child.Options, []string{"An"}) {
+		t.Errorf("back in Settings without the child: tab %d, children %q", m.Tabs.SelectedIndex(), m.Settings.Child.Options)
+	}
+	if len(m.Today.Cards) != 1 || m.Today.Cards[0].Status.Name != "An" || slices.Contains(m.Rules.Child.Options, "Bình") {
+		t.Errorf("every tab forgets the child: %d cards, rules %q", len(m.Today.Cards), m.Rules.Child.Options)
+	}
+	// the child's account is free again for a new child
+	test.Tap(m.Today.AddChild)
+	if !slices.Contains(c.AddChild.Account.Options, "binh") {
+		t.Errorf("the removed child's account should be offered again: %q", c.AddChild.Account.Options)
+	}
+}
