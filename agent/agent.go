@@ -154,7 +154,11 @@ type Agent struct {
 	byUID    map[uint32]*childState
 	global   rules.File // defaultProfile and help (children live in the store)
 	lastCode int64      // last accepted parent-code counter (no replay)
-	ready    chan struct{}
+	authMu   sync.Mutex // one PIN or code check at a time
+	// lastSessions are the login sessions seen at the last tick.
+	lastSessions []Session
+	reloadMu     sync.Mutex // one reload or day refresh at a time
+	ready        chan struct{}
 }
 
 // New builds an agent; nothing runs until Run.

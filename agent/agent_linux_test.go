@@ -62,6 +62,17 @@ func helper(cmd, socket string) int {
 		out, err = c.Status(ctx)
 	case "children":
 		out, err = c.Children(ctx)
+	case "lying-heartbeat":
+		// A child's program claiming the screen is locked and idle.
+		out, err = c.Heartbeat(ctx, apitype.Heartbeat{Locked: true, IdleSec: 100000})
+	case "login":
+		out, err = c.Login(ctx, "246810")
+	case "grant-big":
+		// A child's program using an observed parent code for 12 hours.
+		out, err = c.Grant(ctx, apitype.GrantRequest{Kind: apitype.KindScreen, AddSec: 12 * 3600, Code: "123456"}), nil
+		if e, ok := out.(error); ok {
+			out, err = nil, e
+		}
 	default:
 		err = fmt.Errorf("unknown helper command %q", cmd)
 	}
@@ -912,5 +923,60 @@ func TestAgentActionsWhileTicking(t *testing.T) {
 	if st := childStatus(t, c, "An"); st.ScreenLimitSec != limit+40 || st.GamesPaused {
 		t.Errorf("after 40 grants of 1 s and a last resume: limit %d s (was %d), games paused %v; want %d, not paused",
 			st.ScreenLimitSec, limit, st.GamesPaused, limit+40)
+	}
+}
+
+// A heartbeat comes from the child's own session and may lie: it can make
+// enforcement stricter, never looser.
+func TestAgentForgedHeartbeatDoesNotStopTime(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	if err := c.SetPolicy(ctxT(t), policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+		"screen":{"daily":"1h"},"allowed":{"daily":["00:00-24:00"]}}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
+	}
+	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
+	if !eventually(10*time.Second, func() bool { return childStatus(t, c, "An").ScreenUsedSec >= 1 }) {
+		t.Fatal("screen time does not count while the child has a process")
+	}
+	before := childStatus(t, c, "An").ScreenUsedSec
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		var st apitype.ChildStatus
+		if e := w.asChild("lying-heartbeat", &st); e != nil {
+			t.Fatalf("heartbeat refused: %v", e)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	after := childStatus(t, c, "An").ScreenUsedSec
+	if after < before+2 {
+		t.Errorf("screen time went from %d s to %d s in 3 s of heartbeats saying locked and idle: a child's heartbeat stopped the count", before, after)
+	}
+}
+
+func TestAgentChildSessionLimits(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	cases := []struct {
+		sentence string
+		cmd      string
+		code     string
+		field    string
+	}{
+		{"a child's account cannot hold a parent token, even with the right PIN", "login", apitype.CodeNotAllowed, ""},
+		{"a grant on the spot is capped at an hour, whatever the code", "grant-big", apitype.CodeBadRequest, "addSec"},
+	}
+	for _, tc := range cases {
+		var out any
+		e := w.asChild(tc.cmd, &out)
+		if e == nil {
+			t.Errorf("%s: accepted", tc.sentence)
+			continue
+		}
+		if e.Code != tc.code || e.Field != tc.field {
+			t.Errorf("%s: got %s (field %q), want %s (field %q)", tc.sentence, e.Code, e.Field, tc.code, tc.field)
+		}
 	}
 }

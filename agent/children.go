@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -65,6 +66,8 @@ func pathKey(path string) string {
 
 // reload reads children and policies from the store.
 func (a *Agent) reload(ctx context.Context) error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
 	recs, err := a.st.Children(ctx)
 	if err != nil {
 		return err
@@ -122,9 +125,16 @@ func (a *Agent) reload(ctx context.Context) error {
 		}
 		a.mu.Lock()
 		if old, ok := a.children[r.Name]; ok {
-			cs.hb, cs.warned, cs.day, cs.gamesOff, cs.missingDay, cs.gapFor = old.hb, old.warned, old.day, old.gamesOff, old.missingDay, old.gapFor
+			cs.hb, cs.warned, cs.day, cs.gamesOff = old.hb, slices.Clone(old.warned), old.day, old.gamesOff
+			cs.missingDay, cs.gapFor, cs.lockNowUntil = old.missingDay, old.gapFor, old.lockNowUntil
+			cs.policy, cs.policyErr, cs.polGen, cs.dec, cs.active, cs.present = old.policy, old.policyErr, old.polGen, old.dec, old.active, old.present
 		}
 		a.mu.Unlock()
+		// Resolve the policy before the state is published: nothing may
+		// ever judge a child against an unresolved (empty) policy.
+		if err := a.prepareDay(ctx, cs, now); err != nil {
+			a.log.Error("agent: preparing the day failed", "child", cs.rec.Name, "err", err)
+		}
 		children[r.Name] = cs
 	}
 	a.mu.Lock()
@@ -132,9 +142,6 @@ func (a *Agent) reload(ctx context.Context) error {
 	a.mu.Unlock()
 	a.tracker.Watch(uids)
 	for _, cs := range children {
-		if err := a.prepareDay(ctx, cs, now); err != nil {
-			a.log.Error("agent: preparing the day failed", "child", cs.rec.Name, "err", err)
-		}
 		a.rememberRuleApps(cs)
 	}
 	// Processes of newly watched accounts count from now, not from the
@@ -210,17 +217,30 @@ func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) e
 		return fmt.Errorf("today's usage: %w", err)
 	}
 	if !a.acct.HasDay(cs.rec.Name, day) {
-		a.acct.Seed(cs.rec.Name, monitor.Totals{Day: day, Screen: today.Screen, Games: today.Games, PerApp: today.PerApp, PerGame: today.PerGame})
+		// In memory a game's per-app time is its game time (counted whether
+		// or not it is in front); the store keeps that as PerGame.
+		perApp := maps.Clone(today.PerApp)
+		if perApp == nil {
+			perApp = map[int64]time.Duration{}
+		}
+		maps.Copy(perApp, today.PerGame)
+		a.acct.Seed(cs.rec.Name, monitor.Totals{Day: day, Screen: today.Screen, Games: today.Games, PerApp: perApp, PerGame: today.PerGame})
 	}
 	p, perr := cs.spec.Policy(now)
-	warned := []string(nil)
-	gamesOff := false
+	if perr != nil {
+		// Fail closed: a policy that cannot be resolved gives way to the
+		// age preset, and the parent is told.
+		age := min(max(rules.AgeIn(cs.rec.BirthYear, now), 0), 17)
+		a.log.Error("agent: a child's policy cannot be applied; the age preset applies", "child", cs.rec.Name, "err", perr)
+		a.event(ctx, cs.rec.Name, "policy_rejected", map[string]any{"error": perr.Error(), "fallback": fmt.Sprintf("age:%d", age)})
+		p, perr = rules.Preset(age), nil
+		p.Age = age
+	}
 	a.mu.Lock()
 	sameDay := cs.day == day
-	if sameDay {
-		warned, gamesOff = cs.warned, cs.gamesOff
-	}
+	gamesOff := cs.gamesOff
 	a.mu.Unlock()
+	var warned []string
 	if !sameDay {
 		warned, gamesOff, err = a.dayMarks(ctx, cs.rec.Name, now)
 		if err != nil {
@@ -228,14 +248,16 @@ func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) e
 		}
 		a.enf.Release(cs.rec.Name)
 	}
-	if perr == nil {
-		p.Grants = []rules.Grant{{Day: rules.DateOf(now), Screen: today.GrantedScreen, Games: today.GrantedGames}}
-		if gamesOff {
-			p.Games[now.Weekday()] = 0
-		}
+	p.Grants = []rules.Grant{{Day: rules.DateOf(now), Screen: today.GrantedScreen, Games: today.GrantedGames}}
+	if gamesOff {
+		p.Games[now.Weekday()] = 0
 	}
 	a.mu.Lock()
-	cs.policy, cs.policyErr, cs.day, cs.warned, cs.gamesOff = p, perr, day, warned, gamesOff
+	cs.policy, cs.policyErr, cs.day, cs.gamesOff = p, perr, day, gamesOff
+	if !sameDay {
+		// Same day: keep the warnings given meanwhile by the tick.
+		cs.warned = warned
+	}
 	cs.polGen++
 	a.mu.Unlock()
 	return nil
@@ -310,6 +332,9 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 		sessions = s
 	}
 	a.mu.Lock()
+	a.lastSessions = sessions // for the exec path, which must not wait on D-Bus
+	a.mu.Unlock()
+	a.mu.Lock()
 	kids := make([]*childState, 0, len(a.children))
 	for _, cs := range a.children {
 		kids = append(kids, cs)
@@ -344,7 +369,7 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 	p := monitor.Presence{Child: cs.rec.Name}
 	a.mu.Lock()
 	hb := cs.hb
-	pol, perr := cs.policy, cs.policyErr
+	perr := cs.policyErr
 	a.mu.Unlock()
 	v := a.view(cs)
 	procs := v.procs
@@ -355,10 +380,9 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 			logind = append(logind, s)
 		}
 	}
+	// What the OS says decides; the companion's heartbeat can only make it
+	// stricter (it runs as the child, who may forge it), never looser.
 	switch {
-	case hbAlive:
-		p.Session = hb.session
-		p.Active = !hb.locked && (hb.idle < a.cfg.IdleThreshold || hb.fullscreen)
 	case len(logind) > 0:
 		for _, s := range logind {
 			if s.Active && !s.Locked && !s.Idle {
@@ -366,7 +390,12 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 			}
 		}
 	default:
+		// No login manager: a child with programs running is at the PC
+		// (fail closed).
 		p.Active = len(procs) > 0
+	}
+	if hbAlive && !hb.locked && (hb.idle < a.cfg.IdleThreshold || hb.fullscreen) {
+		p.Active = true
 	}
 	if hbAlive && hb.forePID > 0 {
 		if e, ok := a.tracker.Get(hb.forePID); ok && slices.Contains(cs.uids, e.UID) {
@@ -375,13 +404,9 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 		}
 	}
 	if perr == nil {
-		if p.Fore != nil {
-			if _, c := classOf(&pol, *p.Fore); c.Game() {
-				p.Games = []monitor.App{*p.Fore}
-			}
-		} else {
-			p.Games = v.games
-		}
+		// Every running game counts, in front or not: the foreground comes
+		// from the child's own heartbeat, so it may not lower the count.
+		p.Games = v.games
 	}
 	a.mu.Lock()
 	cs.present = len(procs) > 0 || hbAlive || len(logind) > 0
@@ -517,10 +542,9 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []Session, 
 		}
 	}
 	hbAlive := !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout
-	active := pres.Active || (!hbAlive && len(ids) == 0 && len(procs) > 0)
-	if hbAlive && hb.locked {
-		active = false
-	}
+	// Whether the lock worked is judged on what the OS says (logind, or
+	// the child's processes where there is none), never on the heartbeat.
+	active := pres.Active || (len(ids) == 0 && len(procs) > 0)
 	a.enf.StopSession(ctx, enforce.Target{
 		Child: cs.rec.Name, UIDs: cs.uids, Sessions: ids, Companion: hbAlive,
 		Active: active, Logout: dec.Action == rules.ActionLogout, Reason: string(dec.Reason),
@@ -658,13 +682,9 @@ func (a *Agent) lockable(cs *childState, hb heartbeat, now time.Time) bool {
 	if !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout {
 		return true
 	}
-	if a.sessions == nil {
-		return false
-	}
-	ss, err := a.sessions.Sessions(context.Background())
-	if err != nil {
-		return false
-	}
+	a.mu.Lock()
+	ss := a.lastSessions
+	a.mu.Unlock()
 	for _, s := range ss {
 		if slices.Contains(cs.uids, s.UID) {
 			return true
@@ -727,10 +747,16 @@ func (a *Agent) adoptUnclaimed(ctx context.Context, recs []store.Child, global r
 	byDefault := a.defaultAccounts(ctx)
 	var added []store.Child
 	for _, acc := range accs {
-		if acc.Admin || claimed[strings.ToLower(acc.Name)] || names[strings.ToLower(acc.Name)] {
+		if acc.Admin || claimed[strings.ToLower(acc.Name)] {
 			continue
 		}
-		rec, err := a.st.AddChild(ctx, store.Child{Name: acc.Name, BirthYear: now.Year() - age, Accounts: []string{acc.Name}})
+		name := acc.Name
+		if names[strings.ToLower(name)] {
+			// A child already has this name: the account must not escape
+			// the default profile because of it.
+			name = acc.Name + " (account)"
+		}
+		rec, err := a.st.AddChild(ctx, store.Child{Name: name, BirthYear: now.Year() - age, Accounts: []string{acc.Name}})
 		if err != nil {
 			return added, fmt.Errorf("add account %s: %w", acc.Name, err)
 		}

@@ -45,6 +45,7 @@ func (a *Agent) routes() []api.Route {
 		{Pattern: "GET " + apitype.RouteStatus, Role: O, Handle: a.hStatus},
 		{Pattern: "POST " + apitype.RouteSetup, Role: A, Handle: a.hSetup},
 		{Pattern: "POST " + apitype.RouteLogin, Role: O, Handle: a.hLogin},
+		{Pattern: "DELETE " + apitype.RouteLogin, Role: O, Handle: a.hLogout},
 		{Pattern: "POST " + apitype.RoutePIN, Role: P, Handle: a.hChangePIN},
 		{Pattern: "GET " + apitype.RouteAccounts, Role: P, Handle: a.hAccounts},
 		{Pattern: "GET " + apitype.RouteChildren, Role: P, Handle: a.hChildren},
@@ -279,7 +280,11 @@ func (a *Agent) newTOTP(ctx context.Context) (secret, url string, err error) {
 
 // checkPIN checks a PIN with the rate limiter, logging failures.
 func (a *Agent) checkPIN(ctx context.Context, c *api.Caller, pin, child string) error {
-	key := "uid:" + strconv.FormatUint(uint64(c.Peer.UID), 10)
+	// One check at a time: guesses sent in parallel wait their turn behind
+	// the limiter (and argon2's memory is needed once, not per request).
+	a.authMu.Lock()
+	defer a.authMu.Unlock()
+	key := limiterKey(c)
 	if wait, ok := a.limiter.Allow(key); !ok {
 		return api.RateLimited(wait, "too many wrong PINs; try again in %s", wait.Round(time.Second))
 	}
@@ -319,6 +324,10 @@ func (a *Agent) hLogin(ctx context.Context, c *api.Caller, r *http.Request) (any
 	}
 	if req.PIN == "" {
 		return nil, api.BadRequest("pin", "the PIN is missing")
+	}
+	if c.Role == apitype.RoleChild {
+		// A token kept in a child's account would be the child's to use.
+		return nil, api.Forbidden("parents log in from their own account; on a child's session, give time with the parent code or the PIN in the companion")
 	}
 	if err := a.checkPIN(ctx, c, req.PIN, c.Child); err != nil {
 		return nil, err
@@ -706,6 +715,10 @@ func apiKind(k store.Kind) string {
 
 const maxGrant = 12 * time.Hour
 
+// maxGrantOnSpot caps a grant made in the child's session with the parent
+// code or the PIN.
+const maxGrantOnSpot = time.Hour
+
 func (a *Agent) hGrant(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
 	var req apitype.GrantRequest
 	if err := api.Decode(r, &req); err != nil {
@@ -726,6 +739,11 @@ func (a *Agent) hGrant(ctx context.Context, c *api.Caller, r *http.Request) (any
 		}
 		if !strings.EqualFold(child, c.Child) {
 			return nil, api.Forbidden("a child's session can grant time only to that child")
+		}
+		if time.Duration(req.AddSec)*time.Second > maxGrantOnSpot {
+			// What the child's session asks for is not what the parent
+			// read on the phone: on the spot, at most an hour.
+			return nil, api.BadRequest("addSec", "on the child's computer a parent can give at most %d minutes at a time", int64(maxGrantOnSpot/time.Minute))
 		}
 		switch {
 		case req.Code != "":
@@ -758,6 +776,8 @@ func (a *Agent) hGrant(ctx context.Context, c *api.Caller, r *http.Request) (any
 
 // refreshChild re-resolves a child's day after a grant or pause.
 func (a *Agent) refreshChild(ctx context.Context, name string) error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
 	a.mu.Lock()
 	cs, ok := a.children[name]
 	a.mu.Unlock()
@@ -773,8 +793,16 @@ func (a *Agent) refreshChild(ctx context.Context, name string) error {
 	return nil
 }
 
+// limiterKey: one budget of guesses per OS account, shared by the PIN and
+// the parent code.
+func limiterKey(c *api.Caller) string {
+	return "uid:" + strconv.FormatUint(uint64(c.Peer.UID), 10)
+}
+
 func (a *Agent) checkCode(ctx context.Context, c *api.Caller, code string) error {
-	key := "code:" + strconv.FormatUint(uint64(c.Peer.UID), 10)
+	a.authMu.Lock()
+	defer a.authMu.Unlock()
+	key := limiterKey(c)
 	if wait, ok := a.limiter.Allow(key); !ok {
 		return api.RateLimited(wait, "too many wrong codes; try again in %s", wait.Round(time.Second))
 	}
@@ -917,6 +945,9 @@ func (a *Agent) hUsage(ctx context.Context, c *api.Caller, r *http.Request) (any
 	if from > to {
 		return nil, api.BadRequest("from", "%s is after %s", from, to)
 	}
+	if err := checkSpan(from, to); err != nil {
+		return nil, err
+	}
 	by := q.Get("by")
 	if by == "" {
 		by = "day"
@@ -1003,7 +1034,11 @@ func (a *Agent) hApps(ctx context.Context, _ *api.Caller, r *http.Request) (any,
 		byName[ap.Name] = ap
 	}
 	a.mu.Lock()
-	pol := a.children[spec.Name].policy
+	cs, ok := a.children[spec.Name]
+	var pol rules.Policy
+	if ok {
+		pol = cs.policy
+	}
 	a.mu.Unlock()
 	out := []apitype.AppUsage{}
 	for _, row := range rows {
@@ -1244,4 +1279,23 @@ func (a *Agent) claimDefault(ctx context.Context, spec rules.Child) (store.Child
 func (a *Agent) applyRetention(s apitype.Settings) {
 	day := 24 * time.Hour
 	a.st.SetRetention(time.Duration(s.DetailRetentionDays)*day, time.Duration(s.RollupRetentionDays)*day)
+}
+
+// hLogout revokes the caller's parent token.
+func (a *Agent) hLogout(_ context.Context, c *api.Caller, _ *http.Request) (any, error) {
+	if c.Token != "" {
+		a.tokens.Revoke(c.Token)
+	}
+	return nil, nil
+}
+
+// checkSpan refuses reports over more than about a year (a request is work
+// the daemon does; nobody needs more at once).
+func checkSpan(from, to string) error {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 == nil && err2 == nil && t.Sub(f) > 366*24*time.Hour {
+		return api.BadRequest("from", "%s to %s is more than 366 days; ask for a year at most", from, to)
+	}
+	return nil
 }

@@ -46,6 +46,9 @@ func (a *Agent) hSessions(ctx context.Context, c *api.Caller, r *http.Request) (
 	if from > to {
 		return nil, api.BadRequest("from", "%s is after %s", from, to)
 	}
+	if err := checkSpan(from, to); err != nil {
+		return nil, err
+	}
 	rec, err := a.st.Child(ctx, child)
 	if err != nil {
 		return nil, storeErr(err)

@@ -30,7 +30,7 @@ const (
 	RouteHealth    = "/v1/health"    // GET  other  -> Health
 	RouteStatus    = "/v1/status"    // GET  other  -> Status (children visible to the caller)
 	RouteSetup     = "/v1/setup"     // POST admin  SetupRequest -> LoginResponse (first PIN only)
-	RouteLogin     = "/v1/login"     // POST other  LoginRequest -> LoginResponse
+	RouteLogin     = "/v1/login"     // POST other (not a child) LoginRequest -> LoginResponse ; DELETE: revoke the caller's token
 	RoutePIN       = "/v1/pin"       // POST parent ChangePINRequest -> OK
 	RouteChildren  = "/v1/children"  // GET parent -> []Child ; POST parent AddChildRequest -> Child
 	RouteChild     = "/v1/children/" // + NAME: DELETE parent ; + NAME/policy: GET child(own)/parent, PUT parent (rules.ChildSpec JSON)

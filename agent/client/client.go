@@ -191,6 +191,13 @@ func (c *Client) Login(ctx context.Context, pin string) (apitype.LoginResponse, 
 	return r, nil
 }
 
+// Logout revokes the parent token on the daemon and forgets it.
+func (c *Client) Logout(ctx context.Context) error {
+	err := c.do(ctx, http.MethodDelete, apitype.RouteLogin, nil, nil, nil)
+	c.setToken("")
+	return err
+}
+
 // ChangePIN replaces the PIN.
 func (c *Client) ChangePIN(ctx context.Context, old, new string) error {
 	return c.do(ctx, http.MethodPost, apitype.RoutePIN, nil, apitype.ChangePINRequest{Old: old, New: new}, nil)

@@ -618,3 +618,38 @@ func TestDefaultProfileHoldsOtherAccounts(t *testing.T) {
 	}
 	t.Logf("default profile: logged out after %v", p.ended.Sub(p.started).Round(time.Millisecond))
 }
+
+// Guesses sent in parallel wait their turn: the limiter lets only the free
+// tries reach the PIN check, the rest are told to wait.
+func TestParallelPINGuessesAreLimited(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	d.cliIn(nil, "246810\n", "setup", "--pin-stdin")
+	dad := env.users["kte2e-dad"]
+	type result struct {
+		code int
+		err  string
+	}
+	results := make(chan result, 12)
+	for range 12 {
+		go func() {
+			_, errs, code := d.cliIn(&dad, "111111\n", "--json", "login", "--pin-stdin")
+			results <- result{code, errs}
+		}()
+	}
+	var wrong, limited int
+	for range 12 {
+		r := <-results
+		switch {
+		case strings.Contains(r.err, "rate_limited"):
+			limited++
+		case strings.Contains(r.err, "not_allowed"):
+			wrong++
+		default:
+			t.Errorf("unexpected answer: exit %d %s", r.code, r.err)
+		}
+	}
+	t.Logf("12 parallel wrong PINs: %d checked, %d told to wait", wrong, limited)
+	if wrong > 4 {
+		t.Errorf("%d of 12 parallel guesses reached the PIN check; the limiter allows 3 free tries", wrong)
+	}
+}

@@ -182,16 +182,16 @@ func (e *Enforcer) StopSession(ctx context.Context, t Target) {
 				e.logout(ctx, t, l, "lock failed")
 				return
 			}
-			l.via = "logind"
+			e.set(l, "logind", time.Time{})
 			e.rec.Record(ctx, t.Child, "lock", map[string]any{"via": "logind", "sessions": t.Sessions, "reason": t.Reason})
 		case t.Companion:
-			l.via = "companion"
+			e.set(l, "companion", time.Time{})
 			e.rec.Record(ctx, t.Child, "lock", map[string]any{"via": "companion", "reason": t.Reason})
 		case t.Active:
 			// Nothing can lock this session: the next step of the ladder.
 			e.logout(ctx, t, l, "no way to lock")
 		default:
-			l.via = "idle"
+			e.set(l, "idle", time.Time{})
 			e.rec.Record(ctx, t.Child, "lock", map[string]any{"via": "none needed", "reason": t.Reason})
 		}
 		return
@@ -199,19 +199,31 @@ func (e *Enforcer) StopSession(ctx context.Context, t Target) {
 	if !t.Active {
 		return
 	}
+	e.mu.Lock()
+	lockedAt, loggedOutAt, via := l.lockedAt, l.loggedOutAt, l.via
+	e.mu.Unlock()
 	switch {
-	case l.loggedOutAt.IsZero() && now.Sub(l.lockedAt) >= e.Escalate:
-		e.log.Warn("enforce: session still in use after lock; logging out", "child", t.Child, "after", now.Sub(l.lockedAt))
+	case loggedOutAt.IsZero() && now.Sub(lockedAt) >= e.Escalate:
+		e.log.Warn("enforce: session still in use after lock; logging out", "child", t.Child, "after", now.Sub(lockedAt))
 		e.logout(ctx, t, l, "still in use after lock")
-	case !l.loggedOutAt.IsZero() && (l.via == "killed" || now.Sub(l.loggedOutAt) >= e.Escalate):
+	case !loggedOutAt.IsZero() && (via == "killed" || now.Sub(loggedOutAt) >= e.Escalate):
 		// Processes came back (a new login): stop them again.
 		e.killAll(ctx, t, "relogin")
 	}
 }
 
+// set changes a ladder under the lock (Blocked reads it from the exec path).
+func (e *Enforcer) set(l *ladder, via string, loggedOutAt time.Time) {
+	e.mu.Lock()
+	l.via = via
+	if !loggedOutAt.IsZero() {
+		l.loggedOutAt = loggedOutAt
+	}
+	e.mu.Unlock()
+}
+
 func (e *Enforcer) logout(ctx context.Context, t Target, l *ladder, why string) {
-	l.loggedOutAt = e.now()
-	l.via = "killed"
+	e.set(l, "killed", e.now())
 	var errs []error
 	for _, id := range t.Sessions {
 		if err := e.act.TerminateSession(ctx, id); err != nil {

@@ -156,6 +156,14 @@ func (a *Accountant) Tick(ctx context.Context, now time.Time, day string, ps []P
 		return nil
 	}
 	start := now.Add(-step)
+	if dayStart, err := time.ParseInLocation(time.DateOnly, day, now.Location()); err == nil && start.Before(dayStart) {
+		// The step crosses into the day being counted: what came before
+		// belongs to the closed day before; only this day's part counts.
+		start, step = dayStart, now.Sub(dayStart)
+		if step <= 0 {
+			return nil
+		}
+	}
 	var errs []error
 	for _, p := range ps {
 		if !p.Active {

@@ -164,9 +164,16 @@ func (k *cli) setup(ctx context.Context, args []string, first bool) error {
 	})
 }
 
-func (k *cli) logout(args []string) error {
+func (k *cli) logout(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return badUsage("logout takes no arguments")
+	}
+	if k.c.Token != "" {
+		// Revoke it on the daemon too; a daemon that is down cannot accept
+		// it either, so go on and forget it.
+		if err := k.c.Logout(ctx); err != nil {
+			fmt.Fprintf(k.stderr, "kidtime: %v\n", err)
+		}
 	}
 	if p := tokenPath(); p != "" {
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
@@ -561,6 +568,11 @@ func (k *cli) requests(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return badUsage("requests takes no arguments")
 	}
+	switch *status {
+	case "", "pending", "approved", "denied":
+	default:
+		return badUsage("--status %q: want pending, approved or denied", *status)
+	}
 	rs, err := k.c.Requests(ctx, *status)
 	if err != nil {
 		return err
@@ -641,6 +653,8 @@ func (k *cli) usage(ctx context.Context, args []string) error {
 			child = st.Children[0].Name
 		} else if len(st.Children) == 1 {
 			child = st.Children[0].Name
+		} else if len(st.Children) == 0 {
+			return fmt.Errorf("no children yet: add one with kidtime child add")
 		} else {
 			return badUsage("usage needs a NAME (there are %d children)", len(st.Children))
 		}
@@ -719,9 +733,6 @@ func (k *cli) policy(ctx context.Context, args []string) error {
 		}
 		f, err := rules.ParseFile(b)
 		if err != nil {
-			if k.json {
-				writeJSON(k.stdout, map[string]any{"ok": false, "error": err.Error()})
-			}
 			return fmt.Errorf("%s: %w", args[1], err)
 		}
 		now := k.now()

@@ -89,6 +89,10 @@ func (k *cli) exit(err error) int {
 	var ae *client.APIError
 	switch {
 	case errors.As(err, &ue):
+		if k.json {
+			writeJSON(k.stderr, apitype.Error{Error: ue.msg, Code: codeBadUsage})
+			return exitUsage
+		}
 		fmt.Fprintf(k.stderr, "kidtime: %s\n(see kidtime --help)\n", ue.msg)
 		return exitUsage
 	case errors.As(err, &ae):
@@ -111,9 +115,19 @@ func (k *cli) exit(err error) int {
 		}
 		return exitError
 	}
+	if k.json {
+		writeJSON(k.stderr, apitype.Error{Error: err.Error(), Code: codeError})
+		return exitError
+	}
 	fmt.Fprintf(k.stderr, "kidtime: %v\n", err)
 	return exitError
 }
+
+// Error codes of failures that never reached the daemon (with --json).
+const (
+	codeBadUsage = "bad_usage" // the command line (exit 2)
+	codeError    = "error"     // a local failure: no daemon, an unreadable or invalid file (exit 1)
+)
 
 func (k *cli) dispatch(ctx context.Context, args []string) error {
 	cmd, rest := args[0], args[1:]
@@ -128,7 +142,7 @@ func (k *cli) dispatch(ctx context.Context, args []string) error {
 	case "login":
 		return k.setup(ctx, rest, false)
 	case "logout":
-		return k.logout(rest)
+		return k.logout(ctx, rest)
 	case "child":
 		return k.child(ctx, rest)
 	case "rules":
