@@ -74,6 +74,7 @@ test-e2e:
 
 ## bench: the benchmarks of DESIGN.md §10 (compare runs with benchstat)
 bench:
+	@mkdir -p $(BUILD)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(BUILD)/bench.txt
 
 ## screenshots: every console screen and the companion, in Vietnamese and English, into build/screenshots/

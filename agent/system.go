@@ -1,18 +1,14 @@
 package agent
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/catalog"
@@ -68,12 +64,7 @@ func SystemDeps(log *slog.Logger) (Deps, error) {
 			return out, nil
 		},
 		Sessions: func(ctx context.Context) (SessionSource, error) {
-			l, err := platform.ConnectLogind(ctx)
-			if err != nil {
-				return nil, err
-			}
-			host.set(l)
-			return logindSource{l}, nil
+			return openSessions(ctx, host)
 		},
 		Actions: actions{host: host},
 		Users:   systemUsers{},
@@ -115,38 +106,6 @@ func (c classifier) Classify(exe, name string, cmdline []string, sha string) mon
 	return monitor.App{Name: info.Name, Category: string(info.Category), MinAge: info.MinAge, Source: info.Source}
 }
 
-type logindSource struct{ l *platform.Logind }
-
-func (s logindSource) Sessions(ctx context.Context) ([]Session, error) {
-	ss, err := s.l.Sessions(ctx)
-	out := make([]Session, 0, len(ss))
-	for _, x := range ss {
-		if x.Class != "" && x.Class != "user" {
-			continue
-		}
-		out = append(out, Session{ID: x.ID, UID: x.UID, Active: x.Active, Locked: x.Locked, Idle: x.Idle})
-	}
-	return out, err
-}
-
-// logindHolder keeps the logind connection once the agent made it.
-type logindHolder struct {
-	mu sync.Mutex
-	l  *platform.Logind
-}
-
-func (h *logindHolder) set(l *platform.Logind) {
-	h.mu.Lock()
-	h.l = l
-	h.mu.Unlock()
-}
-
-func (h *logindHolder) host() platform.Host {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return platform.Host{Logind: h.l}
-}
-
 type actions struct{ host *logindHolder }
 
 func (a actions) Terminate(ctx context.Context, pid int, grace time.Duration) error {
@@ -155,57 +114,10 @@ func (a actions) Terminate(ctx context.Context, pid int, grace time.Duration) er
 func (a actions) KillUser(ctx context.Context, uid uint32, grace time.Duration) (int, error) {
 	return platform.KillUser(ctx, uid, grace)
 }
-func (a actions) LockSession(ctx context.Context, id string) error {
-	return a.host.host().LockSession(ctx, id)
-}
-func (a actions) TerminateSession(ctx context.Context, id string) error {
-	return a.host.host().TerminateSession(ctx, id)
-}
 
 type systemUsers struct{}
 
-func (systemUsers) Lookup(name string) (uint32, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return 0, fmt.Errorf("look up account %q: %w", name, err)
-	}
-	n, err := strconv.ParseUint(u.Uid, 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("account %q has uid %q: %w", name, u.Uid, errors.ErrUnsupported)
-	}
-	return uint32(n), nil
-}
-
 func (systemUsers) IsAdmin(uid uint32) (bool, error) { return platform.UserIsAdmin(uid) }
-
-// List reads the local accounts people log in with (uid 1000–59999 on
-// Linux, plus root), from /etc/passwd.
-func (systemUsers) List() ([]Account, error) {
-	f, err := os.Open("/etc/passwd")
-	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	defer f.Close()
-	var out []Account
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		parts := strings.Split(sc.Text(), ":")
-		if len(parts) < 7 {
-			continue
-		}
-		uid, err := strconv.ParseUint(parts[2], 10, 32)
-		if err != nil || (uid < 1000 || uid >= 60000) {
-			continue
-		}
-		if strings.HasSuffix(parts[6], "nologin") || strings.HasSuffix(parts[6], "/false") {
-			continue
-		}
-		admin, _ := platform.UserIsAdmin(uint32(uid))
-		out = append(out, Account{Name: parts[0], UID: uint32(uid), Admin: admin})
-	}
-	slices.SortFunc(out, func(a, b Account) int { return strings.Compare(a.Name, b.Name) })
-	return out, sc.Err()
-}
 
 // notifyAsUser shows a desktop notification in a user's session by running
 // this program's "notify" command as that user, on their session bus.

@@ -176,7 +176,13 @@ func (e *Enforcer) StopSession(ctx context.Context, t Target) {
 					errs = append(errs, err)
 				}
 			}
-			if err := errors.Join(errs...); err != nil {
+			if err := errors.Join(errs...); err != nil && t.Companion && allUnsupported(errs) {
+				// The OS cannot lock from here (a Windows service cannot
+				// lock another session): the companion in it does.
+				e.set(l, "companion", time.Time{})
+				e.rec.Record(ctx, t.Child, "lock", map[string]any{"via": "companion", "reason": t.Reason})
+				return
+			} else if err != nil {
 				e.log.Warn("enforce: lock failed; logging out", "child", t.Child, "err", err)
 				e.rec.Record(ctx, t.Child, "lock_failed", map[string]any{"error": err.Error()})
 				e.logout(ctx, t, l, "lock failed")
@@ -256,4 +262,13 @@ func (e *Enforcer) killUIDs(ctx context.Context, t Target) int {
 		}
 	}
 	return total
+}
+
+func allUnsupported(errs []error) bool {
+	for _, err := range errs {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return false
+		}
+	}
+	return len(errs) > 0
 }

@@ -6,8 +6,12 @@
 // On Linux the process table is kept current from netlink proc-connector
 // events ([WatchProcs]) and reconciled by a cheap /proc scan ([ScanProcs]);
 // sessions come from systemd-logind over the system D-Bus ([ConnectLogind]).
-// On other systems the process table comes from gopsutil and the caller polls:
-// [WatchProcs] returns an error wrapping [errors.ErrUnsupported]. Everything
+// On Windows the process table comes from a Toolhelp snapshot plus each
+// process's token (owners as [SIDToUID] of their SID), sessions from the
+// Terminal Services API ([WTSSessions]) and accounts from NetUserEnum and the
+// profile list ([ListAccounts]); on other systems from gopsutil. There the
+// caller polls: [WatchProcs] returns an error wrapping
+// [errors.ErrUnsupported]. Everything
 // that cannot work on a system says so with such an error rather than
 // pretending.
 //

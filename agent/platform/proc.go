@@ -14,10 +14,13 @@ type Process struct {
 	// /proc/PID (the effective uid), except that a process that looks
 	// root-owned is given its real uid, so a child's process running a
 	// setuid-root program or made non-dumpable still counts as the child's.
-	// On Windows it is 0; see User.
+	// On Windows it is SIDToUID of the SID of the process token's user (0
+	// when the token cannot be read: protected processes, which run as
+	// SYSTEM).
 	UID uint32
-	// User is the account name where the system identifies owners by name
-	// (Windows); empty on Linux, where callers map UID themselves.
+	// User is the owner's account name where the system names it cheaply
+	// (Windows: bare for a local account, DOMAIN\name otherwise); empty on
+	// Linux, where callers map UID themselves.
 	User string
 	// Exe is the path of the executable ("" when unreadable: kernel
 	// threads, zombies, or no permission). When the file was deleted or

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package platform
 
@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"runtime"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/process"
@@ -30,7 +29,7 @@ func ScanProcs() ([]Process, error) {
 	out := make([]Process, 0, len(pids))
 	for _, pid := range pids {
 		if pid <= 0 {
-			continue // Windows' System Idle Process
+			continue
 		}
 		p, err := readGopsutil(ctx, int(pid), false)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -70,11 +69,7 @@ func readGopsutil(ctx context.Context, pid int, cmdline bool) (Process, error) {
 	if v, err := gp.CreateTimeWithContext(ctx); err == nil {
 		p.Start = time.UnixMilli(v)
 	}
-	if runtime.GOOS == "windows" {
-		if v, err := gp.UsernameWithContext(ctx); err == nil {
-			p.User = v
-		}
-	} else if v, err := gp.UidsWithContext(ctx); err == nil && len(v) > 0 {
+	if v, err := gp.UidsWithContext(ctx); err == nil && len(v) > 0 {
 		p.UID = v[0]
 	}
 	if cmdline {

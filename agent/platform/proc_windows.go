@@ -1,0 +1,142 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+	"unsafe"
+
+	"github.com/shirou/gopsutil/v4/process"
+	"golang.org/x/sys/windows"
+)
+
+// stillActive is STILL_ACTIVE, the exit code of a running process.
+const stillActive = 259
+
+// ReadProc reads one process: pid, parent and base name from a Toolhelp
+// snapshot; full executable path, start time and owner from the process
+// itself; command line through gopsutil (it reads the process's PEB). When
+// the process does not exist the error wraps os.ErrNotExist.
+func ReadProc(pid int) (Process, error) {
+	if pid <= 0 {
+		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
+	}
+	var found *windows.ProcessEntry32
+	err := eachProcessEntry(func(e *windows.ProcessEntry32) bool {
+		if int(e.ProcessID) == pid {
+			c := *e
+			found = &c
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, err)
+	}
+	if found == nil {
+		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
+	}
+	p := fromEntry(found)
+	if gone := fillProcess(&p); gone {
+		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
+	}
+	if gp, err := process.NewProcessWithContext(context.Background(), int32(pid)); err == nil {
+		if v, err := gp.CmdlineSlice(); err == nil {
+			p.Cmdline = v
+		}
+	}
+	return p, nil
+}
+
+// ScanProcs lists every process from one Toolhelp snapshot, each with its
+// executable path, start time and owner (no command line). Processes that
+// exit during the scan are left out; those this process may not open (as
+// LocalSystem, only protected ones, which run as SYSTEM) keep UID 0 and an
+// empty Exe.
+func ScanProcs() ([]Process, error) {
+	var out []Process
+	err := eachProcessEntry(func(e *windows.ProcessEntry32) bool {
+		if e.ProcessID == 0 {
+			return true // System Idle Process
+		}
+		p := fromEntry(e)
+		if gone := fillProcess(&p); !gone {
+			out = append(out, p)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("platform: scan processes: %w", err)
+	}
+	return out, nil
+}
+
+// eachProcessEntry calls f for each process of a Toolhelp snapshot until f
+// returns false.
+func eachProcessEntry(f func(*windows.ProcessEntry32) bool) error {
+	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPPROCESS, 0)
+	if err != nil {
+		return fmt.Errorf("CreateToolhelp32Snapshot: %w", err)
+	}
+	defer windows.CloseHandle(snap)
+	var e windows.ProcessEntry32
+	e.Size = uint32(unsafe.Sizeof(e))
+	err = windows.Process32First(snap, &e)
+	for err == nil {
+		if !f(&e) {
+			return nil
+		}
+		err = windows.Process32Next(snap, &e)
+	}
+	if errors.Is(err, windows.ERROR_NO_MORE_FILES) {
+		return nil
+	}
+	return fmt.Errorf("Process32Next: %w", err)
+}
+
+func fromEntry(e *windows.ProcessEntry32) Process {
+	return Process{PID: int(e.ProcessID), PPID: int(e.ParentProcessID), Name: windows.UTF16ToString(e.ExeFile[:])}
+}
+
+// fillProcess adds what only the process itself tells: executable path,
+// start time, owner (UID from the token's user SID, User its account name).
+// Every field is best effort; gone reports a process that has exited.
+func fillProcess(p *Process) (gone bool) {
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(p.PID))
+	if err != nil {
+		// ERROR_INVALID_PARAMETER: no such process (any more).
+		return errors.Is(err, windows.ERROR_INVALID_PARAMETER)
+	}
+	defer windows.CloseHandle(h)
+	if code := uint32(0); windows.GetExitCodeProcess(h, &code) == nil && code != stillActive {
+		return true // exited; something still holds a handle to it
+	}
+	p.Exe = processImage(h)
+	var c, x, k, u windows.Filetime
+	if err := windows.GetProcessTimes(h, &c, &x, &k, &u); err == nil {
+		p.Start = time.Unix(0, c.Nanoseconds())
+	}
+	if sid, err := processSID(h); err == nil {
+		p.UID = rememberSID(sid)
+		p.User = sidName(sid)
+	}
+	return false
+}
+
+// processImage returns the full Win32 path of a process's executable, or "".
+func processImage(h windows.Handle) string {
+	for _, size := range []int{windows.MAX_PATH, windows.MAX_LONG_PATH} {
+		buf := make([]uint16, size)
+		n := uint32(len(buf))
+		err := windows.QueryFullProcessImageName(h, 0, &buf[0], &n)
+		if err == nil {
+			return windows.UTF16ToString(buf[:n])
+		}
+		if !errors.Is(err, windows.ERROR_INSUFFICIENT_BUFFER) {
+			return ""
+		}
+	}
+	return ""
+}
