@@ -157,6 +157,7 @@ type Agent struct {
 	authMu   sync.Mutex // one PIN or code check at a time
 	// lastSessions are the login sessions seen at the last tick.
 	lastSessions []Session
+	lastMark     time.Time  // when the clock mark was last written (loop goroutine only)
 	reloadMu     sync.Mutex // one reload or day refresh at a time
 	ready        chan struct{}
 }
@@ -368,14 +369,29 @@ func (a *Agent) nextWake(now time.Time) time.Duration {
 	return max(wait, 20*time.Millisecond)
 }
 
-// flush writes usage and the clock mark.
+// flush writes usage, and the clock mark every markEvery (an idle agent
+// then writes almost nothing).
 func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
 	}
+	now := a.now()
+	if now.Sub(a.lastMark) < markEvery {
+		return
+	}
+	a.writeMark(ctx, now)
+}
+
+// markEvery is how often the trusted clock's reading is persisted: the
+// restart gap and a clock set back are judged to within this.
+const markEvery = 10 * time.Second
+
+func (a *Agent) writeMark(ctx context.Context, now time.Time) {
 	if err := a.st.SetSetting(ctx, settingClockMark, clock.MarshalMark(a.clk.Mark())); err != nil {
 		a.log.Error("agent: writing clock mark failed", "err", err)
+		return
 	}
+	a.lastMark = now
 }
 
 func (a *Agent) maintain(ctx context.Context, now time.Time) {
@@ -391,6 +407,7 @@ func (a *Agent) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	a.flush(ctx)
+	a.writeMark(ctx, a.now())
 	a.event(ctx, "", "agent_stop", nil)
 	if err := a.st.SetSetting(ctx, settingRunning, []byte("0")); err != nil {
 		a.log.Error("agent: clearing running mark failed", "err", err)
