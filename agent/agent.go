@@ -50,6 +50,9 @@ type Config struct {
 	IdleThreshold time.Duration
 	// HeartbeatTimeout: a companion silent for longer is missing (20 s).
 	HeartbeatTimeout time.Duration
+	// CompanionGrace: a child at the PC this long with no companion at
+	// all is reported (2 min; the companion starts with the desktop).
+	CompanionGrace time.Duration
 	// Location is the local time zone for days (time.Local).
 	Location *time.Location
 }
@@ -69,6 +72,9 @@ func (c *Config) defaults() {
 	}
 	if c.HeartbeatTimeout <= 0 {
 		c.HeartbeatTimeout = 20 * time.Second
+	}
+	if c.CompanionGrace <= 0 {
+		c.CompanionGrace = 2 * time.Minute
 	}
 	if c.Location == nil {
 		c.Location = time.Local

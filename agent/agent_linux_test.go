@@ -260,7 +260,7 @@ func (w *world) startWith(deps agent.Deps) (c *client.Client, stop func()) {
 	}
 	a := agent.New(agent.Config{DataDir: w.data, Socket: w.socket, Logger: log,
 		Tick: 50 * time.Millisecond, FlushEvery: 200 * time.Millisecond, ReconcileEvery: time.Second,
-		HeartbeatTimeout: 5 * time.Second}, deps)
+		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second}, deps)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -978,5 +978,22 @@ func TestAgentChildSessionLimits(t *testing.T) {
 		if e.Code != tc.code || e.Field != tc.field {
 			t.Errorf("%s: got %s (field %q), want %s (field %q)", tc.sentence, e.Code, e.Field, tc.code, tc.field)
 		}
+	}
+}
+
+// A child at the PC with no companion at all (autostart disabled, or it
+// never started) is a tamper signal for the parent, once a day.
+func TestAgentCompanionMissing(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
+	if !eventually(10*time.Second, func() bool { return len(eventsOf(t, c, "companion_missing")) > 0 }) {
+		t.Fatal("no companion_missing event for a child at the PC with no companion")
+	}
+	time.Sleep(1500 * time.Millisecond)
+	evs := eventsOf(t, c, "companion_missing")
+	if len(evs) != 1 || !evs[0].Tamper {
+		t.Errorf("%d companion_missing events (tamper %v); want one, marked tamper", len(evs), len(evs) > 0 && evs[0].Tamper)
 	}
 }

@@ -48,6 +48,9 @@ type childState struct {
 	active       bool
 	missingDay   string    // day the "companion missing" event was given
 	gapFor       time.Time // the heartbeat whose silence was reported
+	// noCompanionSince: the child has been at the PC with no companion
+	// heartbeat since then.
+	noCompanionSince time.Time
 }
 
 type heartbeat struct {
@@ -126,7 +129,7 @@ func (a *Agent) reload(ctx context.Context) error {
 		a.mu.Lock()
 		if old, ok := a.children[r.Name]; ok {
 			cs.hb, cs.warned, cs.day, cs.gamesOff = old.hb, slices.Clone(old.warned), old.day, old.gamesOff
-			cs.missingDay, cs.gapFor, cs.lockNowUntil = old.missingDay, old.gapFor, old.lockNowUntil
+			cs.missingDay, cs.gapFor, cs.lockNowUntil, cs.noCompanionSince = old.missingDay, old.gapFor, old.lockNowUntil, old.noCompanionSince
 			cs.policy, cs.policyErr, cs.polGen, cs.dec, cs.active, cs.present = old.policy, old.policyErr, old.polGen, old.dec, old.active, old.present
 		}
 		a.mu.Unlock()
@@ -419,10 +422,18 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 			cs.gapFor = hb.at
 			tell = append(tell, "heartbeat_gap")
 		}
-		if len(logind) == 0 && cs.missingDay != dayOf(now) {
+		// The child uses the PC and no companion has spoken for two
+		// minutes (disabled autostart, killed before the agent started):
+		// the parent is told, once a day.
+		if cs.noCompanionSince.IsZero() {
+			cs.noCompanionSince = now
+		}
+		if now.Sub(cs.noCompanionSince) >= a.cfg.CompanionGrace && cs.missingDay != dayOf(now) {
 			cs.missingDay = dayOf(now)
 			tell = append(tell, "companion_missing")
 		}
+	} else {
+		cs.noCompanionSince = time.Time{}
 	}
 	a.mu.Unlock()
 	for _, kind := range tell {
@@ -569,7 +580,12 @@ func (a *Agent) warn(ctx context.Context, cs *childState, w rules.Warning) {
 	a.mu.Unlock()
 	a.event(ctx, cs.rec.Name, "warning", map[string]any{"key": w.Key, "subject": w.Subject, "reason": string(w.Reason),
 		"thresholdSec": int64(w.Threshold / time.Second), "leftSec": int64(w.Left / time.Second)})
-	if a.deps.Notify == nil {
+	a.mu.Lock()
+	companion := !cs.hb.at.IsZero() && a.now().Sub(cs.hb.at) <= a.cfg.HeartbeatTimeout
+	a.mu.Unlock()
+	if a.deps.Notify == nil || companion {
+		// A live companion shows the warning itself (one notification, not
+		// two); without it the agent notifies in the child's session.
 		return
 	}
 	title, body := warningText(a.lang(), w)

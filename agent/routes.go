@@ -217,7 +217,8 @@ func backAt(p rules.Policy, now time.Time) time.Time {
 
 func (a *Agent) hStatus(ctx context.Context, c *api.Caller, _ *http.Request) (any, error) {
 	now := a.now()
-	s := apitype.Status{Now: now, Day: dayOf(now), Role: c.Role, User: c.Peer.Username, Setup: a.pinSet(ctx), Help: a.helpContacts(), Children: []apitype.ChildStatus{}}
+	s := apitype.Status{Now: now, Day: dayOf(now), Role: c.Role, User: c.Peer.Username, Setup: a.pinSet(ctx), Help: a.helpContacts(), Children: []apitype.ChildStatus{},
+		SchoolKey: a.schoolKeyID(ctx)}
 	a.mu.Lock()
 	kids := make([]*childState, 0, len(a.children))
 	for _, cs := range a.children {
@@ -415,6 +416,9 @@ func (a *Agent) hAddChild(ctx context.Context, c *api.Caller, r *http.Request) (
 	if err := api.Decode(r, &req); err != nil {
 		return nil, err
 	}
+	if err := a.schoolGuard(ctx, c, "add child", req.Name); err != nil {
+		return nil, err
+	}
 	now := a.now()
 	spec := rules.Child{Name: strings.TrimSpace(req.Name), BirthYear: req.BirthYear, Accounts: req.Accounts}
 	spec.Preset = req.Preset
@@ -525,6 +529,9 @@ func (a *Agent) hSetChildPolicy(ctx context.Context, c *api.Caller, r *http.Requ
 	if !ok {
 		return nil, api.NotFound("no child named %q", name)
 	}
+	if err := a.schoolGuard(ctx, c, "child policy", old.Name); err != nil {
+		return nil, err
+	}
 	spec, err := decodeChildSpec(r)
 	if err != nil {
 		return nil, err
@@ -595,16 +602,32 @@ func (a *Agent) hPolicy(context.Context, *api.Caller, *http.Request) (any, error
 	return json.RawMessage(b), nil
 }
 
+// hSetPolicy imports a policy file, plain or signed (agent/signed.go):
+// while a school key is trusted, only a policy that key signed (or, for an
+// administrator with ?rekey=1, a new key) replaces the one in force.
 func (a *Agent) hSetPolicy(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
+	rekey, err := rekeyParam(r)
+	if err != nil {
+		return nil, err
+	}
 	var raw json.RawMessage
 	if err := api.Decode(r, &raw); err != nil {
 		return nil, err
 	}
-	f, err := rules.ParseFile(raw)
+	importMu.Lock()
+	defer importMu.Unlock()
+	body, sig, err := a.openPolicy(ctx, c, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkSigned(ctx, c, sig, rekey); err != nil {
+		return nil, err
+	}
+	f, err := rules.ParseFile(body)
 	if err != nil {
 		return nil, api.BadRequest(fieldOf(err, ""), "%v", err)
 	}
-	if err := a.importFile(ctx, f, c.Peer.Username); err != nil {
+	if err := a.importFile(ctx, f, c.Peer.Username, sig); err != nil {
 		return nil, err
 	}
 	return nil, nil
@@ -613,7 +636,9 @@ func (a *Agent) hSetPolicy(ctx context.Context, c *api.Caller, r *http.Request) 
 // importFile applies a whole policy file: every child in it is added or
 // updated (children not in the file are kept), the default profile and
 // help contacts replaced. Everything is checked before anything is written.
-func (a *Agent) importFile(ctx context.Context, f *rules.File, by string) error {
+// A signed file's key becomes the trusted school key (the caller checked
+// that it may).
+func (a *Agent) importFile(ctx context.Context, f *rules.File, by string, sig *rules.Signed) error {
 	now := a.now()
 	for i, ch := range f.Children {
 		if err := a.checkAccounts(fmt.Sprintf("children[%d].accounts", i), ch.Accounts); err != nil {
@@ -665,6 +690,11 @@ func (a *Agent) importFile(ctx context.Context, f *rules.File, by string) error 
 		a.log.Debug("agent: global policy version not kept", "err", err)
 	}
 	a.event(ctx, "", "policy_imported", map[string]any{"by": by, "children": len(f.Children)})
+	if sig != nil {
+		if err := a.recordSigned(ctx, sig, by); err != nil {
+			return err
+		}
+	}
 	return a.reload(ctx)
 }
 
@@ -685,11 +715,22 @@ func (a *Agent) seedPolicy(ctx context.Context, path string) error {
 	if err != nil {
 		return fail(fmt.Errorf("read preset policy: %w", err))
 	}
+	// A signed preset makes its key the school key: trust on first install.
+	s, signed, err := rules.OpenSignedPolicy(b)
+	if err != nil {
+		return fail(fmt.Errorf("preset policy %s: %w", path, err))
+	}
+	var sig *rules.Signed
+	if signed {
+		b, sig = s.Policy, &s
+	}
 	f, err := rules.ParseFile(b)
 	if err != nil {
 		return fail(fmt.Errorf("preset policy %s: %w", path, err))
 	}
-	if err := a.importFile(ctx, f, "installer"); err != nil {
+	importMu.Lock()
+	defer importMu.Unlock()
+	if err := a.importFile(ctx, f, "installer", sig); err != nil {
 		return fail(fmt.Errorf("import preset policy %s: %w", path, err))
 	}
 	return nil
@@ -978,7 +1019,7 @@ func (a *Agent) hUsage(ctx context.Context, c *api.Caller, r *http.Request) (any
 var tamperKinds = map[string]bool{
 	"agent_restart": true, "clock_jump": true, "pin_failed": true, "code_failed": true,
 	"companion_missing": true, "heartbeat_gap": true, "close_failed": true, "lock_failed": true,
-	"restore": true, "new_account": true, "policy_rejected": true,
+	"restore": true, "new_account": true, "policy_rejected": true, "policy_refused": true,
 }
 
 func (a *Agent) hEvents(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {

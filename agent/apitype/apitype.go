@@ -95,6 +95,9 @@ type Status struct {
 	Help     []Contact     `json:"help"` // always includes the national hotline 111
 	// Pending is the number of requests waiting for an answer (parents only).
 	Pending int `json:"pending"`
+	// SchoolKey is the ID of the school key this computer's policy must be
+	// signed with (rules.KeyID), "" when it follows no school key.
+	SchoolKey string `json:"schoolKey"`
 }
 
 // Contact is a help line shown to children; never blocked.

@@ -653,3 +653,83 @@ func TestParallelPINGuessesAreLimited(t *testing.T) {
 		t.Errorf("%d of 12 parallel guesses reached the PIN check; the limiter allows 3 free tries", wrong)
 	}
 }
+
+// A school signs its policy with the CLI; the installer's --policy is the
+// signed file: the daemon trusts its key at the first start, status shows
+// the key, and an unsigned policy cannot replace it (exit 3).
+func TestSignedSchoolPolicy(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "school")
+	d := &daemon{t: t, data: t.TempDir(), socket: filepath.Join(env.dir, "s-signed.sock"), log: &bytes.Buffer{}}
+	out := d.must("--json", "policy", "keygen", "--out", key)
+	var kg struct {
+		KeyID string `json:"keyId"`
+	}
+	if err := json.Unmarshal([]byte(out), &kg); err != nil || kg.KeyID == "" {
+		t.Fatalf("keygen: %v\n%s", err, out)
+	}
+	an := env.users["kte2e-an"]
+	plain := filepath.Join(dir, "school.json")
+	body := fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":[%q],"screen":{"daily":"1h"}}]}`, time.Now().Year()-11, an.name)
+	if err := os.WriteFile(plain, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signed := filepath.Join(dir, "school.signed.json")
+	d.must("policy", "sign", plain, "--key", key+".key", "--out", signed)
+	if out := d.must("--json", "policy", "check", signed); !strings.Contains(out, kg.KeyID) {
+		t.Fatalf("policy check of the signed file does not name key %s:\n%s", kg.KeyID, out)
+	}
+
+	// The installer's --policy FILE (kidtimed install passes it to run).
+	d.cmd = exec.Command(env.kidtimed, "run", "--data-dir", d.data, "--socket", d.socket, "--log-level", "debug", "--policy", signed)
+	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("start kidtimed: %v", err)
+	}
+	t.Cleanup(func() {
+		d.stop()
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.log.String())
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, _, code := d.cli(nil, "status"); code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kidtimed did not answer within 15 s; log:\n%s", d.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	st := d.status()
+	if st.SchoolKey != kg.KeyID {
+		t.Fatalf("status schoolKey %q; want the school's key %s", st.SchoolKey, kg.KeyID)
+	}
+	if c := d.child("An"); c.ScreenLimitSec != 3600 {
+		t.Errorf("An's screen limit %d s; want 3600 from the signed policy", c.ScreenLimitSec)
+	}
+	if out, _, _ := d.cli(nil, "status"); !strings.Contains(out, kg.KeyID) {
+		t.Errorf("kidtime status does not name the school key:\n%s", out)
+	}
+
+	// An unsigned policy, even from root: not allowed.
+	loose := filepath.Join(dir, "loose.json")
+	if err := os.WriteFile(loose, []byte(strings.Replace(body, `"1h"`, `"8h"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := d.cli(nil, "policy", "import", loose)
+	if code != 3 || !strings.Contains(errs, kg.KeyID) {
+		t.Errorf("kidtime policy import of an unsigned file: exit %d %q; want 3 naming key %s", code, errs, kg.KeyID)
+	}
+	if c := d.child("An"); c.ScreenLimitSec != 3600 {
+		t.Errorf("An's screen limit %d s after the refused import; want 3600", c.ScreenLimitSec)
+	}
+	if evs := d.events("policy_refused"); len(evs) != 1 || !evs[0].Tamper {
+		t.Errorf("policy_refused events %+v; want one tamper event", evs)
+	}
+	if evs := d.events("policy_signed"); len(evs) != 1 || evs[0].Detail["keyId"] != kg.KeyID {
+		t.Errorf("policy_signed events %+v; want one for key %s", evs, kg.KeyID)
+	}
+}

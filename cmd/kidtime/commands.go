@@ -2,12 +2,17 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +22,8 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/client"
+	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/assets"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -110,6 +117,9 @@ func (k *cli) status(ctx context.Context, args []string) error {
 		}
 		if st.Pending > 0 {
 			fmt.Fprintln(w, k.t("status.pending", st.Pending))
+		}
+		if st.SchoolKey != "" {
+			fmt.Fprintln(w, k.t("status.schoolkey", st.SchoolKey))
 		}
 		for _, h := range st.Help {
 			fmt.Fprintf(w, "%s: %s\n", h.Name, h.Number)
@@ -720,46 +730,91 @@ func (k *cli) events(ctx context.Context, args []string) error {
 
 func (k *cli) policy(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return badUsage("policy needs check, import or export")
+		return badUsage("policy needs check, import, export, keygen or sign")
 	}
 	switch args[0] {
 	case "check":
-		if err := want("policy check", args[1:], 1, "a FILE"); err != nil {
-			return err
-		}
-		b, err := readInput(args[1])
+		fs := flag.NewFlagSet("policy check", flag.ContinueOnError)
+		pubPath := fs.String("key", "", "")
+		pos, err := parse(fs, args[1:])
 		if err != nil {
 			return err
 		}
-		f, err := rules.ParseFile(b)
+		if err := want("policy check", pos, 1, "a FILE"); err != nil {
+			return err
+		}
+		b, err := readInput(pos[0])
 		if err != nil {
-			return fmt.Errorf("%s: %w", args[1], err)
+			return err
+		}
+		f, sig, err := openPolicyFile(pos[0], b)
+		if err != nil {
+			return err
 		}
 		now := k.now()
 		for _, c := range f.Children {
 			if _, err := c.Policy(now); err != nil {
-				return fmt.Errorf("%s: %w", args[1], err)
+				return fmt.Errorf("%s: %w", pos[0], err)
 			}
 		}
-		return k.out(map[string]any{"ok": true, "children": len(f.Children), "defaultProfile": f.DefaultProfile != nil}, func(w io.Writer) {
-			fmt.Fprintln(w, k.t("policy.ok", args[1], len(f.Children)))
+		if *pubPath != "" {
+			pub, err := readKeyFile(*pubPath, rules.ParsePublicKey)
+			if err != nil {
+				return err
+			}
+			switch {
+			case sig == nil:
+				return fmt.Errorf("%s is not signed; --key %s wants a policy signed by key %s", pos[0], *pubPath, rules.KeyID(pub))
+			case !sig.Key.Equal(pub):
+				return fmt.Errorf("%s is signed by key %s, not by key %s (%s)", pos[0], sig.KeyID(), rules.KeyID(pub), *pubPath)
+			}
+		}
+		res := map[string]any{"ok": true, "children": len(f.Children), "defaultProfile": f.DefaultProfile != nil}
+		if sig != nil {
+			res["signedBy"], res["signedAt"] = sig.KeyID(), sig.SignedAt
+		}
+		return k.out(res, func(w io.Writer) {
+			fmt.Fprintln(w, k.t("policy.ok", pos[0], len(f.Children)))
+			if sig != nil {
+				fmt.Fprintln(w, k.t("policy.signedby", sig.KeyID(), sig.SignedAt.Local().Format("2006-01-02 15:04")))
+			}
 		})
 	case "import":
-		if err := want("policy import", args[1:], 1, "a FILE"); err != nil {
-			return err
-		}
-		b, err := readInput(args[1])
+		fs := flag.NewFlagSet("policy import", flag.ContinueOnError)
+		rekey := fs.Bool("rekey", false, "")
+		pos, err := parse(fs, args[1:])
 		if err != nil {
 			return err
 		}
-		f, err := rules.ParseFile(b)
-		if err != nil {
-			return fmt.Errorf("%s: %w", args[1], err)
-		}
-		if err := k.c.SetPolicy(ctx, *f); err != nil {
+		if err := want("policy import", pos, 1, "a FILE"); err != nil {
 			return err
 		}
-		return k.out(apitype.OK{OK: true}, func(w io.Writer) { fmt.Fprintln(w, k.t("policy.imported", len(f.Children))) })
+		b, err := readInput(pos[0])
+		if err != nil {
+			return err
+		}
+		f, sig, err := openPolicyFile(pos[0], b)
+		if err != nil {
+			return err
+		}
+		if sig == nil {
+			if *rekey {
+				return badUsage("policy import --rekey needs a policy signed with the new key (kidtime policy sign)")
+			}
+			if err := k.c.SetPolicy(ctx, *f); err != nil {
+				return err
+			}
+			return k.out(apitype.OK{OK: true}, func(w io.Writer) { fmt.Fprintln(w, k.t("policy.imported", len(f.Children))) })
+		}
+		// A signed policy goes as it is: the daemon checks the signature
+		// over the exact bytes.
+		if err := k.putPolicy(ctx, b, *rekey); err != nil {
+			return err
+		}
+		return k.out(map[string]any{"ok": true, "signedBy": sig.KeyID()}, func(w io.Writer) {
+			fmt.Fprintln(w, k.t("policy.imported", len(f.Children)))
+			fmt.Fprintln(w, k.t("policy.importedsigned", sig.KeyID()))
+		})
 	case "export":
 		if len(args) > 1 {
 			return badUsage("policy export takes no arguments")
@@ -774,8 +829,191 @@ func (k *cli) policy(ctx context.Context, args []string) error {
 		}
 		_, err = k.stdout.Write(b)
 		return err
+	case "keygen":
+		return k.keygen(args[1:])
+	case "sign":
+		return k.sign(args[1:])
 	}
 	return badUsage("unknown policy command %q", args[0])
+}
+
+// openPolicyFile reads a policy file, plain or signed; a signed one is
+// verified (against the key it names: whether that key is the school's
+// is for the daemon, or check --key, to say).
+func openPolicyFile(path string, b []byte) (*rules.File, *rules.Signed, error) {
+	s, signed, err := rules.OpenSignedPolicy(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var sig *rules.Signed
+	if signed {
+		b, sig = s.Policy, &s
+	}
+	f, err := rules.ParseFile(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, sig, nil
+}
+
+func readKeyFile[K any](path string, parse func([]byte) (K, error)) (K, error) {
+	var zero K
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return zero, fmt.Errorf("read key %s: %w", path, err)
+	}
+	key, err := parse(b)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", path, err)
+	}
+	return key, nil
+}
+
+// keygen writes a new school key pair: PREFIX.key (private, 0600) and
+// PREFIX.pub. It never overwrites a key.
+func (k *cli) keygen(args []string) error {
+	fs := flag.NewFlagSet("policy keygen", flag.ContinueOnError)
+	prefix := fs.String("out", "", "")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *prefix == "" {
+		return badUsage("policy keygen needs --out PREFIX (writes PREFIX.key and PREFIX.pub)")
+	}
+	keyPath, pubPath := *prefix+".key", *prefix+".pub"
+	for _, p := range []string{keyPath, pubPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("%s exists; policy keygen never overwrites a key (choose another --out)", p)
+		}
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return fmt.Errorf("generate key: %w", err)
+	}
+	if err := writeNew(keyPath, rules.MarshalPrivateKey(priv), 0o600); err != nil {
+		return err
+	}
+	if err := writeNew(pubPath, rules.MarshalPublicKey(pub), 0o644); err != nil {
+		_ = os.Remove(keyPath)
+		return err
+	}
+	id := rules.KeyID(pub)
+	return k.out(map[string]any{"ok": true, "keyId": id, "key": keyPath, "pub": pubPath}, func(w io.Writer) {
+		fmt.Fprintln(w, k.t("policy.keygen", id, keyPath, pubPath))
+	})
+}
+
+// writeNew creates a file that must not exist yet.
+func writeNew(path string, b []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// sign wraps a policy file in a signed envelope, to stdout or --out.
+func (k *cli) sign(args []string) error {
+	fs := flag.NewFlagSet("policy sign", flag.ContinueOnError)
+	keyPath := fs.String("key", "", "")
+	outPath := fs.String("out", "", "")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := want("policy sign", pos, 1, "a FILE"); err != nil {
+		return err
+	}
+	if *keyPath == "" {
+		return badUsage("policy sign needs --key PREFIX.key")
+	}
+	b, err := readInput(pos[0])
+	if err != nil {
+		return err
+	}
+	f, sig, err := openPolicyFile(pos[0], b)
+	if err != nil {
+		return err
+	}
+	if sig != nil {
+		return fmt.Errorf("%s is already signed (by key %s); sign the policy file itself", pos[0], sig.KeyID())
+	}
+	now := k.now()
+	for _, c := range f.Children {
+		if _, err := c.Policy(now); err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+	}
+	priv, err := readKeyFile(*keyPath, rules.ParsePrivateKey)
+	if err != nil {
+		return err
+	}
+	env, err := rules.Sign(b, priv, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	if *outPath == "" || *outPath == "-" {
+		_, err := k.stdout.Write(env)
+		return err
+	}
+	if err := os.WriteFile(*outPath, env, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *outPath, err)
+	}
+	id := rules.KeyID(priv.Public().(ed25519.PublicKey))
+	return k.out(map[string]any{"ok": true, "signedBy": id, "out": *outPath}, func(w io.Writer) {
+		fmt.Fprintln(w, k.t("policy.signed", *outPath, id))
+	})
+}
+
+// putPolicy sends a signed policy to the daemon byte for byte (the typed
+// client re-encodes a rules.File, which would break the signature), with
+// ?rekey=1 when asked.
+func (k *cli) putPolicy(ctx context.Context, body []byte, rekey bool) error {
+	socket := k.c.Socket
+	if socket == "" {
+		socket = ipc.DefaultPath()
+	}
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return ipc.Dial(ctx, socket) },
+	}}
+	defer hc.CloseIdleConnections()
+	u := "http://kidtimed.local" + apitype.RoutePolicy
+	if rekey {
+		u += "?rekey=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if k.c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+k.c.Token)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("kidtimed at %s: %w", socket, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("read answer of PUT %s: %w", apitype.RoutePolicy, err)
+	}
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	var e apitype.Error
+	if err := json.Unmarshal(data, &e); err != nil || e.Error == "" {
+		e = apitype.Error{Error: fmt.Sprintf("PUT %s: %s", apitype.RoutePolicy, resp.Status), Code: apitype.CodeInternal}
+	}
+	return &client.APIError{Status: resp.StatusCode, Message: e.Error, Field: e.Field, Code: e.Code, RetryAfterSec: e.RetryAfterSec}
 }
 
 func (k *cli) code(ctx context.Context, args []string) error {

@@ -195,7 +195,10 @@ usage: kidtime [--socket PATH] [--json] COMMAND
   approve ID [DUR] | deny ID
   usage [NAME] [--from DATE] [--to DATE] [--by day|app|category] [--csv]
   events [--since DUR|TIME] [--child NAME]
-  policy check FILE | policy import FILE | policy export
+  policy check FILE [--key PREFIX.pub] | policy import FILE [--rekey] | policy export
+  policy keygen --out PREFIX              a school's signing key: PREFIX.key (secret) and PREFIX.pub
+  policy sign FILE --key PREFIX.key [--out FILE]
+                                          a signed policy: only that key's policies replace it
   code                                    the current parent code
 
 Exit status: 0 ok, 1 error, 2 bad usage, 3 not allowed.

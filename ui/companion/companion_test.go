@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/desktop"
@@ -173,6 +174,53 @@ func TestParentCode(t *testing.T) {
 	test.Tap(form.Grant)
 	waitFor(t, func() bool { return f.Statuses["An"].ScreenLimitSec == 7200+3600 })
 	waitFor(t, func() bool { return strings.Contains(c.Notice(), "1 h added") })
+	if form.Secret.Text != "" {
+		t.Errorf("the code stays in the form after the grant: %q", form.Secret.Text)
+	}
+}
+
+func TestParentCodeOnlyNoPIN(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	test.Tap(c.CodeButton())
+	form := c.LastCode()
+	// the form has no PIN choice: only the entry, amounts and kinds
+	for _, o := range test.LaidOutObjects(c.Window().Canvas().Overlays().Top()) {
+		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, "PIN") && !strings.Contains(l.Text, "Never") {
+			t.Errorf("the companion offers the PIN: %q", l.Text)
+		}
+		if r, ok := o.(*widget.RadioGroup); ok {
+			for _, opt := range r.Options {
+				if strings.Contains(opt, "PIN") {
+					t.Errorf("the companion offers the PIN: %q", opt)
+				}
+			}
+		}
+	}
+	// something that is not 6 digits is refused before it is sent
+	test.Type(form.Secret, "parent-pin-42")
+	test.Tap(form.Grant)
+	if form.Error.Text != lang.L("code.sixDigits") || f.Called("Grant") != 0 {
+		t.Fatalf("a non-code: %q, %d grants", form.Error.Text, f.Called("Grant"))
+	}
+	if form.Secret.Text != "" {
+		t.Errorf("a refused entry stays typed: %q", form.Secret.Text)
+	}
+	// a 6-digit PIN goes out as a code, never as a PIN, and does not work
+	test.Type(form.Secret, uitest.DemoPIN)
+	test.Tap(form.Grant)
+	if form.Error.Text != lang.L("code.wrong") || f.Statuses["An"].ScreenLimitSec != 7200 {
+		t.Fatalf("the PIN gives nothing: %q", form.Error.Text)
+	}
+	// closing the dialog forgets what was typed
+	test.Type(form.Secret, "24681")
+	form.Close()
+	if form.Secret.Text != "" {
+		t.Errorf("the code stays after closing: %q", form.Secret.Text)
+	}
+	if code, ok := companion.ParentCode(" 246 810 "); !ok || code != "246810" {
+		t.Errorf("ParentCode with spaces: %q %v", code, ok)
+	}
 }
 
 func TestHelpIsAlwaysThere(t *testing.T) {

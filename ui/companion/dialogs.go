@@ -167,9 +167,12 @@ func (c *Companion) pollAsk(ctx context.Context) string {
 	return ""
 }
 
-// CodeForm is the parent's "grant on the spot" form.
+// CodeForm is the parent's "grant on the spot" form. It takes only the
+// 6-digit parent code from the parent's authenticator app, never the PIN:
+// the companion runs as the child, so whatever is typed here could be read
+// by a program in the child's session. A code is only good for a short
+// while; the PIN is not.
 type CodeForm struct {
-	With   *widget.RadioGroup
 	Secret *widget.Entry
 	Amount *widget.RadioGroup
 	Kind   *widget.RadioGroup
@@ -183,14 +186,12 @@ func (c *Companion) LastCode() *CodeForm { return c.lastCode }
 
 func (c *Companion) onParentCode() {
 	f := &CodeForm{
-		With:   widget.NewRadioGroup([]string{lang.L("code.withCode"), lang.L("code.withPIN")}, nil),
 		Secret: widget.NewPasswordEntry(),
 		Amount: widget.NewRadioGroup(amountLabels(), nil),
 		Kind:   widget.NewRadioGroup(kindLabels(), nil),
 		Error:  widget.NewLabel(""),
 	}
-	f.With.Horizontal, f.With.Required = true, true
-	f.With.SetSelected(lang.L("code.withCode"))
+	f.Secret.SetPlaceHolder(lang.L("code.hint"))
 	f.Amount.Horizontal, f.Amount.Required = true, true
 	f.Amount.SetSelected(amountLabels()[0])
 	f.Kind.Horizontal, f.Kind.Required = true, true
@@ -199,28 +200,49 @@ func (c *Companion) onParentCode() {
 	f.Error.Wrapping = fyne.TextWrapWord
 	f.Grant = widget.NewButtonWithIcon(lang.L("code.grant"), theme.ConfirmIcon(), func() { c.grant(f) })
 	f.Grant.Importance = widget.HighImportance
-	body := container.NewVBox(
-		widget.NewLabel(lang.L("code.intro")),
-		f.With, f.Secret, f.Amount, f.Kind, f.Error, f.Grant,
-	)
+	intro := widget.NewLabel(lang.L("code.intro"))
+	intro.Wrapping = fyne.TextWrapWord
+	body := container.NewVBox(intro, f.Secret, f.Amount, f.Kind, f.Error, f.Grant)
 	f.dlg = dialog.NewCustom(lang.L("code.title"), lang.L("common.close"), body, c.win)
+	// the code leaves memory with the dialog, however it closes
+	f.dlg.SetOnClosed(f.clear)
 	c.lastCode = f
 	f.dlg.Show()
 }
 
+// clear forgets the typed code.
+func (f *CodeForm) clear() { f.Secret.SetText("") }
+
+// ParentCode cleans up a typed parent code: the 6 digits of an
+// authenticator app, spaces allowed between them. ok is false for anything
+// else (a PIN included).
+func ParentCode(s string) (code string, ok bool) {
+	code = strings.Join(strings.Fields(s), "")
+	if len(code) != 6 {
+		return "", false
+	}
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	return code, true
+}
+
 func (c *Companion) grant(f *CodeForm) {
-	secret := strings.TrimSpace(f.Secret.Text)
-	if secret == "" {
+	typed := strings.TrimSpace(f.Secret.Text)
+	if typed == "" {
 		f.Error.SetText(lang.L("code.empty"))
 		return
 	}
-	st := c.Status()
-	req := apitype.GrantRequest{Child: st.Name, Kind: kindOf(f.Kind.Selected), AddSec: int64(amountOf(f.Amount.Selected) / time.Second)}
-	if f.With.Selected == lang.L("code.withPIN") {
-		req.PIN = secret
-	} else {
-		req.Code = secret
+	code, ok := ParentCode(typed)
+	if !ok {
+		f.Error.SetText(lang.L("code.sixDigits"))
+		f.clear()
+		return
 	}
+	st := c.Status()
+	req := apitype.GrantRequest{Child: st.Name, Kind: kindOf(f.Kind.Selected), AddSec: int64(amountOf(f.Amount.Selected) / time.Second), Code: code}
 	f.Grant.Disable()
 	var err, hbErr error
 	var hb apitype.ChildStatus
@@ -231,9 +253,9 @@ func (c *Companion) grant(f *CodeForm) {
 		}
 	}, func() {
 		f.Grant.Enable()
+		f.clear()
 		if err != nil {
 			f.Error.SetText(grantError(err))
-			f.Secret.SetText("")
 			return
 		}
 		f.dlg.Hide()
@@ -244,7 +266,7 @@ func (c *Companion) grant(f *CodeForm) {
 	})
 }
 
-// grantError says why a grant failed: a wrong code or PIN, or a wait after
+// grantError says why a grant failed: a wrong code, or a wait after
 // too many tries.
 func grantError(err error) string {
 	code, wait, _, ok := apiError(err)

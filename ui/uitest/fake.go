@@ -327,14 +327,18 @@ func (f *Fake) SetChildPolicy(_ context.Context, name string, spec rules.Child) 
 	return nil
 }
 
-// Grant implements the backend: a parent, or a child with the parent code
-// or the PIN.
+// Grant implements the backend: a parent, or a child with the parent code.
+// Like the agent, it refuses a PIN from a child's session: a PIN typed
+// there could be read by the child's programs.
 func (f *Fake) Grant(_ context.Context, r apitype.GrantRequest) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.call("Grant")
 	if f.Role == apitype.RoleChild {
-		if !(r.Code != "" && r.Code == f.Code) && !(r.PIN != "" && r.PIN == f.PIN) {
+		if r.PIN != "" {
+			return apiErr(403, apitype.CodeNotAllowed, "a child's session may not send the PIN; use the parent code")
+		}
+		if r.Code == "" || r.Code != f.Code {
 			return apiErr(403, apitype.CodeNotAllowed, "wrong parent code")
 		}
 	} else if err := f.needParent(); err != nil {
