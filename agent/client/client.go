@@ -106,7 +106,11 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var body io.Reader
-	if in != nil {
+	switch v := in.(type) {
+	case nil:
+	case rawBody:
+		body = bytes.NewReader(v) // sent byte for byte
+	default:
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("encode %s %s: %w", method, path, err)
@@ -252,6 +256,21 @@ func (c *Client) Policy(ctx context.Context) (rules.File, error) {
 func (c *Client) SetPolicy(ctx context.Context, f rules.File) error {
 	return c.do(ctx, http.MethodPut, apitype.RoutePolicy, nil, f, nil)
 }
+
+// SetPolicyFile sends a policy file as it is, plain or signed (a signed
+// school policy must reach the daemon with its signature, which SetPolicy's
+// re-encoding would lose); rekey asks to trust the key of a new signed
+// policy (administrators only).
+func (c *Client) SetPolicyFile(ctx context.Context, data []byte, rekey bool) error {
+	q := url.Values{}
+	if rekey {
+		q.Set("rekey", "1")
+	}
+	return c.do(ctx, http.MethodPut, apitype.RoutePolicy, q, rawBody(data), nil)
+}
+
+// rawBody is a request body sent exactly as given.
+type rawBody []byte
 
 // Grant gives a child more time today.
 func (c *Client) Grant(ctx context.Context, r apitype.GrantRequest) error {

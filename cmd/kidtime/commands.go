@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -11,8 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,8 +19,6 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
-	"github.com/kidtime/kidtime/agent/client"
-	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/assets"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -973,47 +968,10 @@ func (k *cli) sign(args []string) error {
 	})
 }
 
-// putPolicy sends a signed policy to the daemon byte for byte (the typed
-// client re-encodes a rules.File, which would break the signature), with
-// ?rekey=1 when asked.
+// putPolicy sends a policy file byte for byte (a signed one keeps its
+// signature), with ?rekey=1 when asked.
 func (k *cli) putPolicy(ctx context.Context, body []byte, rekey bool) error {
-	socket := k.c.Socket
-	if socket == "" {
-		socket = ipc.DefaultPath()
-	}
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return ipc.Dial(ctx, socket) },
-	}}
-	defer hc.CloseIdleConnections()
-	u := "http://kidtimed.local" + apitype.RoutePolicy
-	if rekey {
-		u += "?rekey=1"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if k.c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+k.c.Token)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("kidtimed at %s: %w", socket, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("read answer of PUT %s: %w", apitype.RoutePolicy, err)
-	}
-	if resp.StatusCode/100 == 2 {
-		return nil
-	}
-	var e apitype.Error
-	if err := json.Unmarshal(data, &e); err != nil || e.Error == "" {
-		e = apitype.Error{Error: fmt.Sprintf("PUT %s: %s", apitype.RoutePolicy, resp.Status), Code: apitype.CodeInternal}
-	}
-	return &client.APIError{Status: resp.StatusCode, Message: e.Error, Field: e.Field, Code: e.Code, RetryAfterSec: e.RetryAfterSec}
+	return k.c.SetPolicyFile(ctx, body, rekey)
 }
 
 func (k *cli) code(ctx context.Context, args []string) error {
