@@ -67,6 +67,8 @@ func helper(cmd, socket string) int {
 		out, err = c.Heartbeat(ctx, apitype.Heartbeat{Locked: true, IdleSec: 100000})
 	case "login":
 		out, err = c.Login(ctx, "246810")
+	case "grant-pin":
+		err = c.Grant(ctx, apitype.GrantRequest{Kind: apitype.KindScreen, AddSec: 900, PIN: "246810"})
 	case "grant-big":
 		// A child's program using an observed parent code for 12 hours.
 		out, err = c.Grant(ctx, apitype.GrantRequest{Kind: apitype.KindScreen, AddSec: 12 * 3600, Code: "123456"}), nil
@@ -995,5 +997,19 @@ func TestAgentCompanionMissing(t *testing.T) {
 	evs := eventsOf(t, c, "companion_missing")
 	if len(evs) != 1 || !evs[0].Tamper {
 		t.Errorf("%d companion_missing events (tamper %v); want one, marked tamper", len(evs), len(evs) > 0 && evs[0].Tamper)
+	}
+}
+
+func TestAgentPINNeverAcceptedFromAChildSession(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	var out any
+	e := w.asChild("grant-pin", &out)
+	if e == nil || e.Code != apitype.CodeNotAllowed {
+		t.Fatalf("a grant with the right PIN from the child's session: %v; want not_allowed", e)
+	}
+	if len(eventsOf(t, c, "pin_in_child_session")) != 1 {
+		t.Error("no pin_in_child_session event for the parent")
 	}
 }

@@ -793,12 +793,12 @@ func (a *Agent) hGrant(ctx context.Context, c *api.Caller, r *http.Request) (any
 			}
 			by = "parent code"
 		case req.PIN != "":
-			if err := a.checkPIN(ctx, c, req.PIN, c.Child); err != nil {
-				return nil, err
-			}
-			by = "parent PIN"
+			// Whatever is typed in a child's session is the child's to
+			// read (DESIGN §7): the PIN is never accepted from there.
+			a.event(ctx, c.Child, "pin_in_child_session", map[string]any{"user": c.Peer.Username})
+			return nil, api.Forbidden("the PIN is never typed on a child's computer; use the parent code from your authenticator app")
 		default:
-			return nil, api.Forbidden("granting time needs a parent: the parent code or the PIN")
+			return nil, api.Forbidden("granting time needs a parent: the parent code from the authenticator app")
 		}
 	}
 	if _, ok := a.childSpec(child); !ok {
@@ -1019,7 +1019,7 @@ func (a *Agent) hUsage(ctx context.Context, c *api.Caller, r *http.Request) (any
 var tamperKinds = map[string]bool{
 	"agent_restart": true, "clock_jump": true, "pin_failed": true, "code_failed": true,
 	"companion_missing": true, "heartbeat_gap": true, "close_failed": true, "lock_failed": true,
-	"restore": true, "new_account": true, "policy_rejected": true, "policy_refused": true,
+	"restore": true, "new_account": true, "policy_rejected": true, "pin_in_child_session": true, "policy_refused": true,
 }
 
 func (a *Agent) hEvents(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {
