@@ -73,6 +73,11 @@ func run(args []string) error {
 	defer stop()
 
 	a := app.NewWithID("org.kidtime.app")
+	// SIGTERM (the session ending) or Ctrl-C: quit the app, not only the loops
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
 	if mode == "companion" {
 		var b companion.Backend = &client.Client{Socket: *socket}
 		if *demo {
@@ -133,15 +138,28 @@ func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {
 	c.KeepAbove = companion.KeepAbove
 	c.ScreenLocked = companion.ScreenLocked
 	c.LockScreen = desktop.LockScreen
-	if err := c.Start(ctx); err != nil {
-		if errors.Is(err, companion.ErrNotChild) {
-			return nil // not a child's session: quit quietly
-		}
-		return err
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go c.Run(ctx)
+	switch err := c.Start(ctx); {
+	case errors.Is(err, companion.ErrNotChild):
+		return nil // not a child's session: quit quietly
+	case err != nil:
+		// the agent does not answer (yet: the session may start before
+		// kidtimed): show help and the reason, and keep asking
+		slog.Warn("companion: the agent does not answer; trying again", "every", companion.RetryEvery, "err", err)
+		c.ShowWaiting()
+		go func() {
+			switch err := c.WaitStart(ctx); {
+			case err == nil:
+				c.Run(ctx)
+			case errors.Is(err, companion.ErrNotChild):
+				fyne.Do(a.Quit)
+			}
+		}()
+	default:
+		go c.Run(ctx)
+	}
+	c.SetupTray()
 	c.Window().ShowAndRun()
 	return nil
 }

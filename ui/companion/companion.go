@@ -55,9 +55,6 @@ type Probe interface {
 // account: the companion then quits quietly.
 var ErrNotChild = errors.New("this account belongs to no child")
 
-// Warnings are the thresholds at which the companion notifies (DESIGN.md §6).
-var Warnings = []time.Duration{15 * time.Minute, 5 * time.Minute, time.Minute}
-
 // HeartbeatEvery is how often the companion reports to the agent.
 const HeartbeatEvery = 5 * time.Second
 
@@ -84,13 +81,18 @@ type Companion struct {
 	// that is how the agent's lock happens.
 	LockScreen func(ctx context.Context) error
 
-	mu       sync.Mutex
-	st       apitype.ChildStatus
-	seen     time.Time // when st was received
-	help     []apitype.Contact
-	notified map[string]bool // kind+threshold+day already notified
-	askID    int64
-	asked    apitype.AskRequest
+	ready bool // the window shows the child's status (Start succeeded)
+
+	mu   sync.Mutex
+	st   apitype.ChildStatus
+	seen time.Time // when st was received
+	help []apitype.Contact
+	// the state and NextChange of the previous status, to see a warning
+	// threshold crossed; sent are the notifications given (tests)
+	prevState string
+	prevNext  time.Time
+	sent      []*fyne.Notification
+	asks      map[int64]apitype.AskRequest // the asks sent and not yet answered
 
 	// widgets, kept for updates and tests
 	name, screenBig, gamesBig *canvas.Text
@@ -111,11 +113,16 @@ type Companion struct {
 	countText     *canvas.Text
 	countLabel    *widget.Label
 	countAboveErr error
+	// countShown: the countdown window is shown; countAboveTries: KeepAbove
+	// calls left since it last appeared
+	countShown      bool
+	countAboveTries int
+	countAboveCalls int
 }
 
 // New makes a companion; call Start to check the caller and build the window.
 func New(a fyne.App, b Backend, p Probe) *Companion {
-	return &Companion{app: a, b: b, probe: p, now: time.Now, notified: map[string]bool{}}
+	return &Companion{app: a, b: b, probe: p, now: time.Now}
 }
 
 // Window is the companion's main window (nil before Start).
@@ -125,20 +132,87 @@ func (c *Companion) Window() fyne.Window { return c.win }
 // returns ErrNotChild; otherwise it builds the window (not yet shown) with
 // the first status.
 func (c *Companion) Start(ctx context.Context) error {
+	st, err := c.status(ctx)
+	if err != nil {
+		return err
+	}
+	c.setup(st)
+	return nil
+}
+
+func (c *Companion) status(ctx context.Context) (apitype.Status, error) {
 	st, err := c.b.Status(ctx)
 	if err != nil {
-		return fmt.Errorf("ask the agent for the status: %w", err)
+		return st, fmt.Errorf("ask the agent for the status: %w", err)
 	}
 	if st.Role != apitype.RoleChild || len(st.Children) == 0 {
-		return ErrNotChild
+		return st, ErrNotChild
 	}
+	return st, nil
+}
+
+// setup fills the window (made if needed) with the child's status.
+func (c *Companion) setup(st apitype.Status) {
 	c.help = st.Help
-	c.win = c.app.NewWindow(lang.L("companion.title"))
+	c.window()
 	c.win.SetContent(c.build())
+	c.ready = true
+	c.apply(st.Children[0], c.now())
+}
+
+func (c *Companion) window() {
+	if c.win != nil {
+		return
+	}
+	c.win = c.app.NewWindow(lang.L("companion.title"))
 	c.win.Resize(fyne.NewSize(420, 360))
 	c.win.SetCloseIntercept(func() { c.win.Hide() }) // closing hides; the session keeps it
-	c.apply(st.Children[0], c.now())
-	return nil
+}
+
+// RetryEvery is how often the companion asks again when the agent did not
+// answer at start.
+var RetryEvery = 5 * time.Second
+
+// ShowWaiting fills the window (not yet shown) for when the agent does not
+// answer at start: the sentence that the service does not answer yet, and
+// help (hotline 111), which is never out of reach. WaitStart replaces it.
+func (c *Companion) ShowWaiting() {
+	c.window()
+	msg := widget.NewLabel(lang.L("companion.waitAgent"))
+	msg.Wrapping = fyne.TextWrapWord
+	msg.TextStyle.Bold = true
+	c.win.SetContent(container.NewBorder(container.NewPadded(msg), nil, nil, nil, HelpContent(c.help)))
+}
+
+// WaitStart asks the agent every RetryEvery until it answers, then shows
+// the child's window as Start does. It returns ErrNotChild when the agent
+// says the account is no child's, or ctx's error when ctx ends first.
+func (c *Companion) WaitStart(ctx context.Context) error {
+	t := time.NewTicker(RetryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		st, err := c.status(ctx)
+		if errors.Is(err, ErrNotChild) {
+			return err
+		}
+		if err != nil {
+			slog.Info("companion: the agent does not answer yet", "err", err)
+			continue
+		}
+		done := make(chan struct{})
+		fyne.Do(func() { c.setup(st); close(done) })
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return nil
+	}
 }
 
 func bigText(size float32, col color.Color) *canvas.Text {
@@ -208,10 +282,8 @@ func (c *Companion) apply(st apitype.ChildStatus, now time.Time) {
 	}
 	c.gamesBig.Refresh()
 	c.screenBar.Color = colorFor(st.State, widgets.ScreenColor)
-	c.screenBar.Set(st.ScreenUsedSec, st.ScreenLimitSec, lang.L("companion.usedOf", map[string]any{
-		"Used": i18n.Seconds(st.ScreenUsedSec), "Limit": i18n.Seconds(st.ScreenLimitSec)}))
-	c.gamesBar.Set(st.GamesUsedSec, st.GamesLimitSec, lang.L("companion.usedOf", map[string]any{
-		"Used": i18n.Seconds(st.GamesUsedSec), "Limit": i18n.Seconds(st.GamesLimitSec)}))
+	c.screenBar.Set(st.ScreenUsedSec, st.ScreenLimitSec, usedOf(st.ScreenUsedSec, st.ScreenLimitSec))
+	c.gamesBar.Set(st.GamesUsedSec, st.GamesLimitSec, usedOf(st.GamesUsedSec, st.GamesLimitSec))
 	c.state.SetText(StateSentence(st, now))
 	c.reason.SetText(ReasonSentence(st))
 	if st.State == apitype.StateGrace {
@@ -223,12 +295,27 @@ func (c *Companion) apply(st apitype.ChildStatus, now time.Time) {
 	c.updateCountdown(now)
 }
 
-// leftText is the time left in large type; at zero it says it is break time.
+// Unlimited is the value of a *LeftSec or *LimitSec that means "no limit".
+const Unlimited = -1
+
+// leftText is the time left in large type; at zero it says it is break
+// time, and with no limit it says so.
 func leftText(sec int64) string {
-	if sec <= 0 {
+	if sec < 0 {
+		return lang.L("companion.noLimit")
+	}
+	if sec == 0 {
 		return lang.L("companion.rest")
 	}
 	return i18n.Seconds(sec)
+}
+
+// usedOf is the bar's caption: "45 min of 2 h", or "45 min, no limit".
+func usedOf(used, limit int64) string {
+	if limit < 0 {
+		return lang.L("companion.usedNoLimit", map[string]any{"Used": i18n.Seconds(used)})
+	}
+	return lang.L("companion.usedOf", map[string]any{"Used": i18n.Seconds(used), "Limit": i18n.Seconds(limit)})
 }
 
 func colorFor(state string, normal color.Color) color.Color {
@@ -242,7 +329,11 @@ func colorFor(state string, normal color.Color) color.Color {
 func StateSentence(st apitype.ChildStatus, now time.Time) string {
 	switch st.State {
 	case apitype.StateWarn:
-		return lang.L("state.warn", map[string]any{"Left": i18n.Seconds(soonest(st))})
+		left, ok := soonest(st)
+		if !ok {
+			return lang.L("state.warnSoon")
+		}
+		return lang.L("state.warn", map[string]any{"Left": i18n.Seconds(left)})
 	case apitype.StateGrace:
 		return lang.L("state.grace")
 	case apitype.StateBlocked:
@@ -272,65 +363,83 @@ func ReasonSentence(st apitype.ChildStatus) string {
 	return lang.X(st.ReasonKey, fallback)
 }
 
-// soonest is the time left on whichever budget ends first: games count only
-// when games have a budget and have been played today.
-func soonest(st apitype.ChildStatus) int64 {
-	left := st.ScreenLeftSec
-	if st.GamesLimitSec > 0 && st.GamesUsedSec > 0 && st.GamesLeftSec < left {
+// soonest is the time left on whichever budget ends first, and whether any
+// budget applies at all (a -1 means no limit and never counts). Games count
+// when they have a daily budget and have been played today, or when the
+// agent's reason is about games (a game's own cap can run out while daily
+// game time is unlimited).
+func soonest(st apitype.ChildStatus) (left int64, ok bool) {
+	left = st.ScreenLeftSec
+	gamesCount := st.GamesLeftSec >= 0 && (st.GamesLimitSec > 0 && st.GamesUsedSec > 0 || strings.HasPrefix(st.Reason, "games."))
+	if gamesCount && (left < 0 || st.GamesLeftSec < left) {
 		left = st.GamesLeftSec
 	}
-	return left
+	if left < 0 {
+		return 0, false
+	}
+	return left, true
 }
 
 // leftNow estimates the time left now from the last status, counting down
-// between heartbeats while the child is active.
-func (c *Companion) leftNow(now time.Time) (time.Duration, apitype.ChildStatus) {
+// between heartbeats while the child is active. ok is false when no limit
+// applies (then there is nothing to count down).
+func (c *Companion) leftNow(now time.Time) (time.Duration, apitype.ChildStatus, bool) {
 	c.mu.Lock()
 	st, seen := c.st, c.seen
 	c.mu.Unlock()
-	left := time.Duration(soonest(st)) * time.Second
+	sec, ok := soonest(st)
+	left := time.Duration(sec) * time.Second
 	if st.State == apitype.StateGrace && !st.NextChange.IsZero() {
-		left = st.NextChange.Sub(now)
+		left, ok = st.NextChange.Sub(now), true
 	} else if st.Active || st.State == apitype.StateWarn {
 		left -= now.Sub(seen)
 	}
 	if left < 0 {
 		left = 0
 	}
-	return left, st
+	return left, st, ok
 }
 
-// warn sends one desktop notification per threshold crossed today.
+// warn sends a desktop notification when the agent's status crosses one of
+// the policy's warning thresholds: the state becomes warn, the next warning
+// the agent announced (NextChange) has passed while still warned, or the
+// grace period begins. The thresholds are the policy's, applied by the
+// agent; the companion has none of its own.
 func (c *Companion) warn(st apitype.ChildStatus, now time.Time) {
-	for _, k := range []struct {
-		kind        string
-		left, limit int64
-	}{
-		{apitype.KindScreen, st.ScreenLeftSec, st.ScreenLimitSec},
-		{apitype.KindGames, st.GamesLeftSec, st.GamesLimitSec},
-	} {
-		if k.limit == 0 || (k.kind == apitype.KindGames && st.GamesUsedSec == 0) {
-			continue
+	c.mu.Lock()
+	prevState, prevNext := c.prevState, c.prevNext
+	c.prevState, c.prevNext = st.State, st.NextChange
+	c.mu.Unlock()
+	var body string
+	switch st.State {
+	case apitype.StateWarn:
+		crossed := prevState != apitype.StateWarn ||
+			(!prevNext.IsZero() && !now.Before(prevNext) && !st.NextChange.Equal(prevNext))
+		if !crossed {
+			return
 		}
-		left := time.Duration(k.left) * time.Second
-		for _, w := range Warnings {
-			key := notifyKey(now, k.kind, w)
-			if left > w || c.notified[key] || left <= 0 {
-				continue
-			}
-			c.notified[key] = true
-			// one notification per crossing, the most urgent wins
-			for _, w2 := range Warnings {
-				if left <= w2 {
-					c.notified[notifyKey(now, k.kind, w2)] = true
-				}
-			}
-			c.app.SendNotification(fyne.NewNotification(
-				lang.L("notify.title."+k.kind),
-				lang.L("notify.body", map[string]any{"Left": i18n.Duration(left)})))
-			break
+		if left, ok := soonest(st); ok {
+			body = lang.L("notify.body", map[string]any{"Left": i18n.Seconds(left)})
+		} else {
+			body = lang.L("state.warnSoon")
 		}
+	case apitype.StateGrace:
+		if prevState == apitype.StateGrace {
+			return
+		}
+		body = lang.L("companion.saveGame")
+	default:
+		return
 	}
+	kind := apitype.KindScreen
+	if strings.HasPrefix(st.Reason, "games.") {
+		kind = apitype.KindGames
+	}
+	n := fyne.NewNotification(lang.L("notify.title."+kind), body)
+	c.mu.Lock()
+	c.sent = append(c.sent, n)
+	c.mu.Unlock()
+	c.app.SendNotification(n)
 }
 
 // Tick sends one heartbeat and shows the answer; the Run loop calls it every
@@ -392,7 +501,9 @@ func (c *Companion) enforceLock(ctx context.Context, st apitype.ChildStatus, hb 
 		c.mu.Unlock()
 		return
 	}
-	due := c.lockedAt.IsZero() || (c.lockedSeen == 0 && now.Sub(c.lockedAt) >= RelockAfter)
+	// again unless the screen is known to be locked: a session whose lock
+	// state cannot be read is locked again every RelockAfter
+	due := c.lockedAt.IsZero() || (c.lockedSeen != 1 && now.Sub(c.lockedAt) >= RelockAfter)
 	if due {
 		c.lockedAt = now
 	}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
@@ -17,6 +20,7 @@ import (
 	"github.com/kidtime/kidtime/ui/companion"
 	"github.com/kidtime/kidtime/ui/i18n"
 	"github.com/kidtime/kidtime/ui/uitest"
+	"github.com/kidtime/kidtime/ui/widgets"
 )
 
 var now = time.Date(2026, 3, 21, 16, 45, 0, 0, time.Local)
@@ -108,20 +112,134 @@ func TestCountdownInTheLastMinute(t *testing.T) {
 	}
 }
 
-func TestWarningsNotifyOncePerThreshold(t *testing.T) {
+func TestWarningsFollowTheAgentsThresholds(t *testing.T) {
 	f := child()
-	c := start(t, f)
 	st := f.Statuses["An"]
-	st.GamesUsedSec = 0 // only screen time counts here
-	st.ScreenLeftSec = 4 * 60
-	// the first tick crosses 15 and 5 minutes: one notification, the 5-minute one
-	test.AssertNotificationSent(t, nil, func() {}) // reset
-	c.Tick(context.Background())
-	if !c.Notified(apitype.KindScreen, 5*time.Minute, now) || !c.Notified(apitype.KindScreen, 15*time.Minute, now) {
-		t.Error("crossing 5 min marks 15 and 5 min as given")
+	st.State, st.ScreenLeftSec, st.GamesUsedSec = apitype.StateOK, 40*60, 0
+	c := start(t, f)
+	clock := now
+	c.SetClock(func() time.Time { return clock })
+	ctx := context.Background()
+	c.Tick(ctx)
+	if n := len(c.Notifications()); n != 0 {
+		t.Fatalf("ok: %d notifications", n)
 	}
-	if c.Notified(apitype.KindScreen, time.Minute, now) {
-		t.Error("the 1 min warning is not due at 4 min")
+	// the policy warns at 20 minutes (not one of 15/5/1): the agent says warn
+	st.State, st.ScreenLeftSec, st.NextChange = apitype.StateWarn, 20*60, clock.Add(10*time.Minute)
+	c.Tick(ctx)
+	if n := c.Notifications(); len(n) != 1 || !strings.Contains(n[0].Content, "20 min") {
+		t.Fatalf("the first threshold: %+v", n)
+	}
+	// still warned, the next threshold not reached: nothing new
+	clock = clock.Add(time.Minute)
+	st.ScreenLeftSec = 19 * 60
+	c.Tick(ctx)
+	// 15 and 5 minutes are not thresholds of this policy
+	clock = clock.Add(4 * time.Minute)
+	st.ScreenLeftSec = 15 * 60
+	c.Tick(ctx)
+	if n := len(c.Notifications()); n != 1 {
+		t.Fatalf("no threshold crossed: %d notifications", n)
+	}
+	// the agent's next warning (at 10 minutes) passes
+	clock = clock.Add(5 * time.Minute)
+	st.ScreenLeftSec, st.NextChange = 10*60, clock.Add(10*time.Minute)
+	c.Tick(ctx)
+	if n := c.Notifications(); len(n) != 2 || !strings.Contains(n[1].Content, "10 min") {
+		t.Fatalf("the second threshold: %+v", n)
+	}
+	// the grace period: save your game
+	st.State, st.ScreenLeftSec = apitype.StateGrace, 0
+	c.Tick(ctx)
+	c.Tick(ctx)
+	if n := c.Notifications(); len(n) != 3 || n[2].Content != lang.L("companion.saveGame") {
+		t.Fatalf("grace: %+v", n)
+	}
+}
+
+func TestUnlimitedDay(t *testing.T) {
+	f := child()
+	st := f.Statuses["An"]
+	*st = apitype.ChildStatus{Name: "An", State: apitype.StateOK, Reason: "screen.none", Active: true,
+		ScreenUsedSec: 3600, ScreenLeftSec: -1, ScreenLimitSec: -1,
+		GamesUsedSec: 1200, GamesLeftSec: -1, GamesLimitSec: -1}
+	c := start(t, f)
+	c.Tick(context.Background())
+	texts := map[string]int{}
+	for _, o := range test.LaidOutObjects(c.Window().Content()) {
+		switch o := o.(type) {
+		case *canvas.Text:
+			texts[o.Text]++
+		case *widgets.TimeBar:
+			if o.Fraction() != 0 || !strings.Contains(o.Caption, "no limit") {
+				t.Errorf("bar %q: fraction %v, caption %q", o.Title, o.Fraction(), o.Caption)
+			}
+		}
+	}
+	if texts["no limit"] != 2 || texts[lang.L("companion.rest")] != 0 {
+		t.Errorf("big numbers: %v", texts)
+	}
+	if c.Countdown() != "" || c.CountdownWindow() != nil {
+		t.Errorf("a countdown with no limit: %q", c.Countdown())
+	}
+	if got := companion.StateSentence(c.Status(), now); got != lang.L("state.ok") {
+		t.Errorf("state: %q", got)
+	}
+	// warned by an app's own limit on an unlimited day: still no 0:00
+	st.State, st.Reason = apitype.StateWarn, "app.limit"
+	c.Tick(context.Background())
+	if c.Countdown() != "" {
+		t.Errorf("unlimited, warned for an app: countdown %q", c.Countdown())
+	}
+	if got := companion.StateSentence(c.Status(), now); strings.Contains(got, "0 s") {
+		t.Errorf("unlimited, warned: %q", got)
+	}
+}
+
+func TestUnlimitedGamesWithAPerGameCap(t *testing.T) {
+	f := child()
+	st := f.Statuses["An"]
+	// 12–15 preset: unlimited daily games, but this game's own cap ends soon
+	*st = apitype.ChildStatus{Name: "An", State: apitype.StateWarn, Reason: "games.per-game", Active: true,
+		ScreenUsedSec: 3600, ScreenLeftSec: -1, ScreenLimitSec: -1,
+		GamesUsedSec: 3500, GamesLeftSec: 50, GamesLimitSec: -1}
+	c := start(t, f)
+	c.Tick(context.Background())
+	if got := c.Countdown(); got != "0:50" {
+		t.Errorf("the game's last minute: countdown %q", got)
+	}
+}
+
+func TestCountdownKeptAboveEachTimeItAppears(t *testing.T) {
+	f := child()
+	st := f.Statuses["An"]
+	c := start(t, f)
+	calls := 0
+	c.KeepAbove = func(fyne.Window) error {
+		calls++
+		if calls == 1 {
+			return errors.New("not mapped yet")
+		}
+		return nil
+	}
+	ctx := context.Background()
+	st.ScreenLeftSec, st.GamesLeftSec = 40, 600
+	c.Tick(ctx)
+	c.Tick(ctx)
+	c.Tick(ctx)
+	if calls != 2 {
+		t.Fatalf("first show: %d KeepAbove calls, want 2 (one retry after a failure)", calls)
+	}
+	// time given back: hidden; then the last minute again: above again
+	st.State, st.ScreenLeftSec = apitype.StateOK, 3600
+	c.Tick(ctx)
+	if c.Countdown() != "" {
+		t.Fatalf("hidden countdown still says %q", c.Countdown())
+	}
+	st.State, st.ScreenLeftSec = apitype.StateWarn, 30
+	c.Tick(ctx)
+	if calls != 3 {
+		t.Errorf("shown again: %d KeepAbove calls, want 3", calls)
 	}
 }
 
@@ -329,5 +447,134 @@ func TestLocksTheScreenWhenBlocked(t *testing.T) {
 	c.Tick(ctx)
 	if locks != 3 {
 		t.Errorf("outside the allowed hours: %d locks, want 3", locks)
+	}
+}
+
+// down is an agent that does not answer until it is up.
+type down struct {
+	*uitest.Fake
+	up atomic.Bool
+}
+
+func (d *down) Status(ctx context.Context) (apitype.Status, error) {
+	if !d.up.Load() {
+		return apitype.Status{}, errors.New("dial unix /run/kidtime/api.sock: connect: no such file or directory")
+	}
+	return d.Fake.Status(ctx)
+}
+
+func TestWaitsForTheAgent(t *testing.T) {
+	test.NewTempApp(t)
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	saved := companion.RetryEvery
+	companion.RetryEvery = 10 * time.Millisecond
+	t.Cleanup(func() { companion.RetryEvery = saved })
+	b := &down{Fake: child()}
+	c := companion.New(test.NewTempApp(t), b, probe{})
+	c.SetClock(func() time.Time { return now })
+	if err := c.Start(context.Background()); err == nil || errors.Is(err, companion.ErrNotChild) {
+		t.Fatalf("Start with no agent = %v", err)
+	}
+	c.ShowWaiting()
+	texts := func() map[string]bool {
+		out := map[string]bool{}
+		for _, o := range test.LaidOutObjects(c.Window().Content()) {
+			switch o := o.(type) {
+			case *canvas.Text:
+				out[o.Text] = true
+			case *widget.Label:
+				out[o.Text] = true
+			}
+		}
+		return out
+	}
+	if got := texts(); !got["111"] || !got[lang.L("companion.waitAgent")] {
+		t.Fatalf("the waiting window shows help and why: %v", got)
+	}
+	// the tray's items work before the agent answers
+	for _, it := range c.TrayMenu().Items {
+		it.Action()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	go func() { time.Sleep(50 * time.Millisecond); b.up.Store(true) }()
+	if err := c.WaitStart(ctx); err != nil {
+		t.Fatalf("WaitStart = %v", err)
+	}
+	if got := texts(); !got["Hi An!"] {
+		t.Errorf("the child's window after the agent answered: %v", got)
+	}
+	// the tray's "Ask for more time" opens the form now
+	c.TrayMenu().Items[1].Action()
+	if c.LastAsk() == nil {
+		t.Error("no ask form from the tray")
+	}
+}
+
+func TestRelocksWhenTheLockStateIsUnknown(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	locks := 0
+	c.LockScreen = func(context.Context) error { locks++; return nil }
+	c.ScreenLocked = func(context.Context) (bool, error) { return false, errors.New("no screen saver on D-Bus") }
+	clock := now
+	c.SetClock(func() time.Time { return clock })
+	st := f.Statuses["An"]
+	st.State, st.Reason = apitype.StateBlocked, "screen.spent"
+	c.Tick(context.Background())
+	clock = clock.Add(companion.RelockAfter)
+	c.Tick(context.Background())
+	if locks != 2 {
+		t.Errorf("lock state unknown, still blocked: %d locks, want 2", locks)
+	}
+}
+
+func TestEveryAskIsAnswered(t *testing.T) {
+	f := child()
+	c := start(t, f)
+	ask := func(reason string) apitype.Request {
+		t.Helper()
+		test.Tap(c.AskButton())
+		form := c.LastAsk()
+		form.Reason.SetText(reason)
+		test.Tap(form.Send)
+		return f.Reqs[len(f.Reqs)-1]
+	}
+	first := ask("the castle")
+	second := ask(strings.Repeat("Con xin thêm giờ để học tiếng Việt. ", 30)) // well over 500 bytes
+	if c.Pending() != 2 {
+		t.Fatalf("two asks wait: %d", c.Pending())
+	}
+	if len(second.Reason) > companion.MaxReason || !utf8.ValidString(second.Reason) {
+		t.Errorf("the reason sent has %d bytes (valid UTF-8 %v)", len(second.Reason), utf8.ValidString(second.Reason))
+	}
+	if got := c.LastAsk().Reason.Text; len(got) > companion.MaxReason || !utf8.ValidString(got) {
+		t.Errorf("the form keeps %d bytes", len(got))
+	}
+	answer := func(id int64, yes bool) {
+		f.Role = apitype.RoleParent
+		if _, err := f.Answer(context.Background(), id, apitype.AnswerRequest{Approve: yes}); err != nil {
+			t.Fatal(err)
+		}
+		f.Role = apitype.RoleChild
+	}
+	// the first ask is denied: the child hears it, also as a notification
+	answer(first.ID, false)
+	test.AssertNotificationSent(t, fyne.NewNotification(lang.L("ask.title"), lang.L("ask.denied")), func() {
+		c.Tick(context.Background())
+	})
+	if c.Notice() != lang.L("ask.denied") || c.Pending() != 1 {
+		t.Errorf("denied: %q, %d pending", c.Notice(), c.Pending())
+	}
+	// the second, sent later, is still followed
+	answer(second.ID, true)
+	c.Tick(context.Background())
+	if c.Notice() != "Yes! You got 15 min more." || c.Pending() != 0 {
+		t.Errorf("approved: %q, %d pending", c.Notice(), c.Pending())
+	}
+	if got := companion.LimitReason(strings.Repeat("ệ", 200)); len(got) != 498 || !utf8.ValidString(got) {
+		t.Errorf("LimitReason cuts between letters: %d bytes", len(got))
 	}
 }

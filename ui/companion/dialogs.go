@@ -2,10 +2,10 @@ package companion
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -75,6 +75,11 @@ func (c *Companion) onAsk() {
 	f.Kind.SetSelected(kindLabels()[0])
 	f.Reason.SetPlaceHolder(lang.L("ask.reasonHint"))
 	f.Reason.SetMinRowsVisible(2)
+	f.Reason.OnChanged = func(s string) {
+		if len(s) > MaxReason {
+			f.Reason.SetText(LimitReason(s))
+		}
+	}
 	f.Send = widget.NewButtonWithIcon(lang.L("ask.send"), theme.MailSendIcon(), func() {
 		c.sendAsk(f)
 	})
@@ -90,11 +95,27 @@ func (c *Companion) onAsk() {
 	f.dlg.Show()
 }
 
+// MaxReason is the longest reason the agent takes, in bytes of UTF-8 (a
+// Vietnamese letter with its marks takes two or three).
+const MaxReason = 500
+
+// LimitReason cuts s to at most MaxReason bytes, between two letters.
+func LimitReason(s string) string {
+	if len(s) <= MaxReason {
+		return s
+	}
+	cut := MaxReason
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
 func (c *Companion) sendAsk(f *AskForm) {
 	req := apitype.AskRequest{
 		Kind:   kindOf(f.Kind.Selected),
 		AddSec: int64(amountOf(f.Amount.Selected) / time.Second),
-		Reason: strings.TrimSpace(f.Reason.Text),
+		Reason: LimitReason(strings.TrimSpace(f.Reason.Text)),
 	}
 	f.Send.Disable()
 	var r apitype.Request
@@ -108,7 +129,10 @@ func (c *Companion) sendAsk(f *AskForm) {
 			return
 		}
 		c.mu.Lock()
-		c.askID, c.asked = r.ID, req
+		if c.asks == nil {
+			c.asks = map[int64]apitype.AskRequest{}
+		}
+		c.asks[r.ID] = req
 		c.mu.Unlock()
 		f.dlg.Hide()
 		c.notice.SetText(lang.L("ask.waiting", map[string]any{"Amount": i18n.Seconds(req.AddSec)}))
@@ -134,37 +158,50 @@ func (c *Companion) background(work func(ctx context.Context), done func()) {
 	}()
 }
 
-// pollAsk checks the pending ask and returns the sentence to show when it
-// has been answered ("" while it waits).
+// pollAsk checks the pending asks and returns the sentence to show for the
+// latest one answered ("" while they all wait). Every answer, yes or no, is
+// also a desktop notification.
 func (c *Companion) pollAsk(ctx context.Context) string {
 	c.mu.Lock()
-	id := c.askID
+	n := len(c.asks)
 	c.mu.Unlock()
-	if id == 0 {
+	if n == 0 {
 		return ""
 	}
 	rs, err := c.b.Requests(ctx, "")
 	if err != nil {
 		return ""
 	}
+	answer := ""
 	for _, r := range rs {
-		if r.ID != id || r.Status == "pending" {
+		c.mu.Lock()
+		_, mine := c.asks[r.ID]
+		if mine && r.Status != "pending" {
+			delete(c.asks, r.ID)
+		}
+		c.mu.Unlock()
+		if !mine || r.Status == "pending" {
 			continue
 		}
-		c.mu.Lock()
-		c.askID = 0
-		c.mu.Unlock()
 		if r.Status == "approved" {
 			got := r.GrantedSec
 			if got == 0 {
 				got = r.AddSec
 			}
-			c.app.SendNotification(fyne.NewNotification(lang.L("ask.title"), lang.L("ask.approved", map[string]any{"Amount": i18n.Seconds(got)})))
-			return lang.L("ask.approved", map[string]any{"Amount": i18n.Seconds(got)})
+			answer = lang.L("ask.approved", map[string]any{"Amount": i18n.Seconds(got)})
+		} else {
+			answer = lang.L("ask.denied")
 		}
-		return lang.L("ask.denied")
+		c.app.SendNotification(fyne.NewNotification(lang.L("ask.title"), answer))
 	}
-	return ""
+	return answer
+}
+
+// Pending is the number of asks sent and not yet answered (tests).
+func (c *Companion) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.asks)
 }
 
 // CodeForm is the parent's "grant on the spot" form. It takes only the
@@ -316,17 +353,22 @@ func HelpContent(contacts []apitype.Contact) fyne.CanvasObject {
 	return container.NewVScroll(container.NewPadded(box))
 }
 
+// KeepAboveTicks is how many countdown refreshes (one a second) after each
+// time the countdown window appears the companion asks the window manager
+// to keep it above: the first try can come before the window is mapped.
+const KeepAboveTicks = 3
+
 // updateCountdown shows, moves or hides the last-minute countdown window.
 func (c *Companion) updateCountdown(now time.Time) {
-	left, st := c.leftNow(now)
-	show := (st.State == apitype.StateWarn && left <= time.Minute) || st.State == apitype.StateGrace
+	left, st, ok := c.leftNow(now)
+	show := (st.State == apitype.StateWarn && ok && left <= time.Minute) || st.State == apitype.StateGrace
 	if !show {
-		if c.countdown != nil {
+		if c.countdown != nil && c.countShown {
 			c.countdown.Hide()
 		}
+		c.countShown = false
 		return
 	}
-	first := false
 	if c.countdown == nil {
 		c.countdown = c.app.NewWindow(lang.L("countdown.title"))
 		c.countText = bigText(64, widgets.WarnColor)
@@ -335,36 +377,53 @@ func (c *Companion) updateCountdown(now time.Time) {
 		c.countdown.SetContent(container.NewPadded(container.NewVBox(c.countLabel, c.countText)))
 		c.countdown.Resize(fyne.NewSize(300, 160))
 		c.countdown.SetCloseIntercept(func() {}) // it goes away by itself
-		first = true
 	}
-	c.countText.Text = i18n.Countdown(left)
+	c.countText.Text = ""
+	if ok {
+		c.countText.Text = i18n.Countdown(left)
+	}
 	c.countText.Refresh()
 	if st.State == apitype.StateGrace {
 		c.countLabel.SetText(lang.L("companion.saveGame"))
 	} else {
 		c.countLabel.SetText(lang.L("countdown.label"))
 	}
-	c.countdown.Show()
-	if first && c.KeepAbove != nil {
+	appeared := !c.countShown
+	if appeared {
+		// every hidden→shown change: a window manager forgets "above" when
+		// a window is unmapped
+		c.countShown = true
+		c.countAboveTries = KeepAboveTicks
+		c.countAboveErr = nil
+		c.countdown.Show()
+	}
+	if c.KeepAbove != nil && c.countAboveTries > 0 {
+		c.countAboveTries--
+		c.countAboveCalls++
 		c.countAboveErr = c.KeepAbove(c.countdown)
-		if c.countAboveErr != nil {
+		if c.countAboveErr == nil {
+			c.countAboveTries = 0
+		} else if c.countAboveTries == 0 {
 			slog.Info("countdown: cannot keep above, raising it instead", "err", c.countAboveErr)
 		}
 	}
 	// Without a window manager hint (or when it failed), bring the window
 	// forward every few seconds; fyne has no always-on-top API.
-	if first || (c.KeepAbove == nil || c.countAboveErr != nil) && now.Second()%5 == 0 {
+	if appeared || (c.KeepAbove == nil || c.countAboveErr != nil) && now.Second()%5 == 0 {
 		c.countdown.RequestFocus()
 	}
 }
 
 // Countdown is the countdown's text, "" while hidden (tests).
 func (c *Companion) Countdown() string {
-	if c.countdown == nil || c.countText == nil {
+	if c.countdown == nil || c.countText == nil || !c.countShown {
 		return ""
 	}
 	return c.countText.Text
 }
+
+// KeepAboveCalls is how many times the countdown asked to stay above (tests).
+func (c *Companion) KeepAboveCalls() int { return c.countAboveCalls }
 
 // Close closes the form's dialog.
 func (f *AskForm) Close() { f.dlg.Hide() }
@@ -390,16 +449,16 @@ func (c *Companion) CountdownWindow() fyne.Window { return c.countdown }
 // Notice is the message line under the time (answers, grace, errors).
 func (c *Companion) Notice() string { return c.notice.Text }
 
-// Notified reports whether the warning at threshold w for kind was given on
-// now's day.
-func (c *Companion) Notified(kind string, w time.Duration, now time.Time) bool {
+// Notifications are the warnings the companion has sent, oldest first
+// (tests).
+func (c *Companion) Notifications() []fyne.Notification {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.notified[notifyKey(now, kind, w)]
-}
-
-func notifyKey(now time.Time, kind string, w time.Duration) string {
-	return fmt.Sprintf("%s/%s/%d", now.Format("2006-01-02"), kind, w/time.Second)
+	out := make([]fyne.Notification, len(c.sent))
+	for i, n := range c.sent {
+		out[i] = *n
+	}
+	return out
 }
 
 // SetClock replaces the companion's clock (tests, screenshots).

@@ -47,6 +47,11 @@ type Activity struct {
 	// Days is the report on show, oldest first, one row per day.
 	Days    []apitype.UsageRow
 	content fyne.CanvasObject
+
+	// seq counts the loads (a child or a period picked) and daySeq the days
+	// picked: a reply to an older one is dropped, so a slow answer about
+	// another child never shows under this one's name
+	seq, daySeq int
 }
 
 func newActivity(c *Console) *Activity {
@@ -123,11 +128,16 @@ func (a *Activity) load() {
 	}
 	to := a.c.now()
 	from := to.AddDate(0, 0, -(a.days() - 1))
+	a.seq++
+	seq := a.seq
 	var u apitype.Usage
 	a.c.call(func(ctx context.Context) (err error) {
 		u, err = a.c.b.Usage(ctx, child, from.Format(time.DateOnly), to.Format(time.DateOnly), "day")
 		return err
 	}, func(err error) {
+		if seq != a.seq {
+			return // another child or period was picked since
+		}
 		if err != nil {
 			a.Info.SetText(ErrorText(err))
 			return
@@ -147,7 +157,7 @@ func (a *Activity) load() {
 		a.Chart.SetDays(days)
 		a.onDay(len(days) - 1)
 	})
-	a.loadSessions(child, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	a.loadSessions(seq, child, from.Format(time.DateOnly), to.Format(time.DateOnly))
 }
 
 // How many sessions each list shows.
@@ -157,12 +167,15 @@ const (
 )
 
 // loadSessions fills the longest and the late-night sessions of the period.
-func (a *Activity) loadSessions(child, from, to string) {
+func (a *Activity) loadSessions(seq int, child, from, to string) {
 	var ss apitype.Sessions
 	a.c.call(func(ctx context.Context) (err error) {
 		ss, err = a.c.b.Sessions(ctx, child, from, to)
 		return err
 	}, func(err error) {
+		if seq != a.seq {
+			return
+		}
 		a.Longest.RemoveAll()
 		a.Late.RemoveAll()
 		a.Top, a.LateShown = nil, nil
@@ -272,8 +285,10 @@ func (a *Activity) onDay(i int) {
 	if i < 0 || i >= len(a.Days) {
 		return
 	}
-	day := a.Days[i].Key
+	day, row := a.Days[i].Key, a.Days[i]
 	child := a.Child.Selected
+	a.daySeq++
+	seq, daySeq := a.seq, a.daySeq
 	var apps, cats apitype.Usage
 	a.c.call(func(ctx context.Context) (err error) {
 		if apps, err = a.c.b.Usage(ctx, child, day, day, "app"); err != nil {
@@ -282,13 +297,16 @@ func (a *Activity) onDay(i int) {
 		cats, err = a.c.b.Usage(ctx, child, day, day, "category")
 		return err
 	}, func(err error) {
+		if seq != a.seq || daySeq != a.daySeq {
+			return // another day, child or period was picked since
+		}
 		if err != nil {
 			a.Info.SetText(ErrorText(err))
 			return
 		}
 		d, _ := time.ParseInLocation(time.DateOnly, day, time.Local)
 		a.DayInfo.SetText(lang.L("activity.day", map[string]any{"Date": i18n.Date(d),
-			"Screen": i18n.Seconds(a.Days[i].ScreenSec), "Games": i18n.Seconds(a.Days[i].GamesSec)}))
+			"Screen": i18n.Seconds(row.ScreenSec), "Games": i18n.Seconds(row.GamesSec)}))
 		fillRows(a.Apps, apps.Rows, func(k string) string { return k })
 		fillRows(a.Cats, cats.Rows, CategoryName)
 	})

@@ -32,6 +32,7 @@ func newAddChild(c *Console) *AddChild {
 	a.ChildSteps = newChildSteps(c, a.Error)
 	a.heading = heading("")
 	a.Next = widget.NewButtonWithIcon(lang.L("common.next"), theme.NavigateNextIcon(), a.onNext)
+	a.ChildSteps.next = a.Next
 	a.Next.Importance = widget.HighImportance
 	a.Next.IconPlacement = widget.ButtonIconTrailingText
 	a.Cancel = widget.NewButtonWithIcon(lang.L("common.cancel"), theme.CancelIcon(), a.onCancel)

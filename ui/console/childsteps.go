@@ -31,6 +31,11 @@ type ChildSteps struct {
 	errs   *widget.Label // the flow's error line
 	child  apitype.Child
 	policy rules.Policy
+	// next is the flow's Next button, disabled while a call runs
+	next *widget.Button
+	// added is the child once AddChild succeeded: a retry (reading the
+	// rules back failed) must not add them again
+	added *apitype.Child
 }
 
 func newChildSteps(c *Console, errs *widget.Label) *ChildSteps {
@@ -99,11 +104,16 @@ func (s *ChildSteps) add(done func()) {
 	}
 	req := apitype.AddChildRequest{Name: name, BirthYear: year, Accounts: []string{s.Account.Selected}, Preset: "auto"}
 	var child apitype.Child
+	added := s.added
 	var p rules.Policy
+	s.busy(true)
 	s.c.call(func(ctx context.Context) (err error) {
-		if child, err = s.c.b.AddChild(ctx, req); err != nil {
+		if added != nil {
+			child = *added // added by an earlier try
+		} else if child, err = s.c.b.AddChild(ctx, req); err != nil {
 			return err
 		}
+		added = &child
 		spec, err := s.c.b.ChildPolicy(ctx, child.Name)
 		if err != nil {
 			return err
@@ -111,6 +121,8 @@ func (s *ChildSteps) add(done func()) {
 		p, err = spec.Policy(s.c.now())
 		return err
 	}, func(err error) {
+		s.busy(false)
+		s.added = added
 		if err != nil {
 			s.errs.SetText(ErrorText(err))
 			return
@@ -118,6 +130,19 @@ func (s *ChildSteps) add(done func()) {
 		s.child, s.policy = child, p
 		done()
 	})
+}
+
+// busy disables the flow's Next button while a call runs (a second tap
+// would send it again).
+func (s *ChildSteps) busy(on bool) {
+	if s.next == nil {
+		return
+	}
+	if on {
+		s.next.Disable()
+	} else {
+		s.next.Enable()
+	}
 }
 
 // presetObjects are the preset step: the child's suggested rules, each with

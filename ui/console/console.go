@@ -65,6 +65,9 @@ type Options struct {
 	// OnLanguage is called after the parent picked another language, with
 	// the new choice ("" = the system's); the app rebuilds the window.
 	OnLanguage func(choice string)
+	// After runs f on the Fyne thread once d has passed; nil means a timer
+	// (tests replace it to move time by hand).
+	After func(d time.Duration, f func())
 }
 
 // Console is the parents' window.
@@ -86,6 +89,11 @@ type Console struct {
 func New(w fyne.Window, b Backend, opt Options) *Console {
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.After == nil {
+		opt.After = func(d time.Duration, f func()) {
+			time.AfterFunc(d, func() { fyne.Do(f) })
+		}
 	}
 	return &Console{w: w, b: b, opt: opt}
 }
@@ -115,8 +123,43 @@ func (c *Console) Start(ctx context.Context) error {
 }
 
 // call runs work against the backend and then, on the Fyne thread, done with
-// its error. Errors are logged; done decides what the parent sees.
+// its error. Errors are logged; done decides what the parent sees. When the
+// agent refuses a parent's call (not_allowed: the token expired or was
+// revoked) while the tabs show, the console goes back to the PIN screen
+// with a short message instead.
 func (c *Console) call(work func(ctx context.Context) error, done func(err error)) {
+	c.callWith(true, work, done)
+}
+
+// callPIN is call for work that checks a PIN itself (a wrong PIN is also
+// not_allowed): done always sees the error.
+func (c *Console) callPIN(work func(ctx context.Context) error, done func(err error)) {
+	c.callWith(false, work, done)
+}
+
+// expired reports whether err says the parent's token is no longer good.
+func expired(err error) bool {
+	code, _, _, ok := apiError(err)
+	return ok && code == apitype.CodeNotAllowed
+}
+
+func (c *Console) callWith(relogin bool, work func(ctx context.Context) error, done func(err error)) {
+	if relogin {
+		next := done
+		done = func(err error) {
+			if expired(err) {
+				switch c.Screen {
+				case "main", "addchild":
+					c.ShowLogin()
+					c.Login.Error.SetText(lang.L("login.expired"))
+					return
+				case "login":
+					return // another call of the tabs that were just left
+				}
+			}
+			next(err)
+		}
+	}
 	run := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -223,7 +266,12 @@ func newMain(c *Console) *Main {
 		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), m.Settings.content),
 	)
 	m.Tabs.SetTabLocation(container.TabLocationLeading)
-	m.Tabs.OnSelected = func(*container.TabItem) { m.refreshSelected() }
+	m.Tabs.OnSelected = func(*container.TabItem) {
+		if m.Tabs.SelectedIndex() != 5 {
+			m.Settings.ClearCode() // the parent code shows only while Settings does
+		}
+		m.refreshSelected()
+	}
 	m.content = m.Tabs
 	return m
 }

@@ -306,6 +306,12 @@ func TestEventsHighlightTamper(t *testing.T) {
 }
 
 func TestEventKindsAreTranslated(t *testing.T) {
+	for _, k := range []string{"policy_rejected", "policy_refused", "policy_signed", "heartbeat_gap", "companion_missing",
+		"new_account", "lock_failed", "close_failed", "code_failed", "pin_in_child_session"} {
+		if !slices.Contains(console.EventKinds, k) {
+			t.Errorf("the agent's event %s has no sentence", k)
+		}
+	}
 	for _, l := range []string{"en", "vi"} {
 		if err := i18n.Setup(l); err != nil {
 			t.Fatal(err)
@@ -684,5 +690,327 @@ func TestSessionText(t *testing.T) {
 				t.Errorf("%s (%s): %q, want %q", tc.sentence, l, got, want)
 			}
 		}
+	}
+}
+
+func TestTodayCardWithNoLimit(t *testing.T) {
+	f := uitest.Demo(now)
+	*f.Statuses["An"] = apitype.ChildStatus{Name: "An", Age: 12, State: apitype.StateOK, Reason: "screen.none", Active: true,
+		ScreenUsedSec: 3600, ScreenLeftSec: -1, ScreenLimitSec: -1,
+		GamesUsedSec: 1200, GamesLeftSec: -1, GamesLimitSec: -1}
+	c := open(t, f)
+	an := c.Main.Today.Cards[0]
+	for _, bar := range []struct {
+		name    string
+		caption string
+		frac    float32
+	}{{"screen", an.Screen.Caption, an.Screen.Fraction()}, {"games", an.Games.Caption, an.Games.Fraction()}} {
+		if !strings.Contains(bar.caption, "no limit") || strings.Contains(bar.caption, "used up") || bar.frac != 0 {
+			t.Errorf("%s bar with no limit: %q, %v filled", bar.name, bar.caption, bar.frac)
+		}
+	}
+	if an.State.Text != "An has no screen time limit today." {
+		t.Errorf("state: %q", an.State.Text)
+	}
+	// the 12–15 preset: a game's own cap ends while daily games are unlimited
+	*f.Statuses["An"] = apitype.ChildStatus{Name: "An", Age: 12, State: apitype.StateWarn, Reason: "games.per-game", Active: true,
+		ScreenUsedSec: 3600, ScreenLeftSec: -1, ScreenLimitSec: -1,
+		GamesUsedSec: 3500, GamesLeftSec: 50, GamesLimitSec: -1}
+	c.Main.Today.Refresh()
+	an = c.Main.Today.Cards[0]
+	if an.State.Text != "An has only 50 s of game time left today." {
+		t.Errorf("a game's last minute: %q", an.State.Text)
+	}
+	if !strings.Contains(an.Games.Caption, "50 s") || strings.Contains(an.Screen.Caption, "used up") {
+		t.Errorf("captions: %q / %q", an.Screen.Caption, an.Games.Caption)
+	}
+}
+
+func TestSaveKeepsAppRulesItDidNotChange(t *testing.T) {
+	f := uitest.Demo(now)
+	sum := strings.Repeat("ab", 32)
+	f.AppsUsed["An"][2].SHA256 = sum // firefox, as the agent hashed it
+	f.AppsUsed["An"][4].SHA256 = strings.Repeat("cd", 32)
+	f.Kids[0].Apps = []rules.AppRule{
+		{Match: rules.Match{SHA256: sum}, Rule: rules.RuleBlock},               // `kidtime block --sha256`
+		{Match: rules.Match{Name: "roblox"}, Rule: rules.RuleBlock},            // blocked by name, any path
+		{Match: rules.Match{Path: "/opt/other/app"}, Rule: rules.RuleAlways},   // an app not listed
+		{Match: rules.Match{Name: "minecraft"}, Category: rules.CategoryOther}, // re-categorised
+	}
+	want := slices.Clone(f.Kids[0].Apps)
+	c := open(t, f)
+	c.Main.Select(1)
+	r := c.Main.Rules
+	r.Days[0].Screen.SetText("90m") // an unrelated change
+	test.Tap(r.Save)
+	if r.Error.Text != "" || f.Saved != 1 {
+		t.Fatalf("save: error %q, saved %d", r.Error.Text, f.Saved)
+	}
+	spec, err := f.ChildPolicy(context.Background(), "An")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(spec.Apps) != fmt.Sprint(want) {
+		t.Errorf("app rules after an unrelated save:\n got %+v\nwant %+v", spec.Apps, want)
+	}
+	// a row the parent changes gets a rule by its hash; the others stay
+	r.Apps[4].Rule.SetSelected(lang.L("rules.app.block")) // libreoffice
+	test.Tap(r.Save)
+	if r.Error.Text != "" {
+		t.Fatalf("save: %q", r.Error.Text)
+	}
+	spec, _ = f.ChildPolicy(context.Background(), "An")
+	want = append(want, rules.AppRule{Match: rules.Match{SHA256: strings.Repeat("cd", 32)}, Rule: rules.RuleBlock})
+	if fmt.Sprint(spec.Apps) != fmt.Sprint(want) {
+		t.Errorf("app rules after blocking libreoffice:\n got %+v\nwant %+v", spec.Apps, want)
+	}
+}
+
+func TestExpiredTokenAsksThePINAgain(t *testing.T) {
+	f := uitest.Demo(now)
+	c := open(t, f)
+	f.ExpireToken()
+	test.Tap(c.Main.Today.Cards[0].Plus15)
+	if c.Screen != "login" || c.Login.Error.Text != lang.L("login.expired") {
+		t.Fatalf("an expired token: screen %q, message %q", c.Screen, c.Login.Error.Text)
+	}
+	if f.Statuses["An"].ScreenLimitSec != 2*3600 {
+		t.Error("nothing granted without a token")
+	}
+	// a wrong PIN on the PIN screen stays there with its own message
+	test.Type(c.Login.PIN, "000000")
+	test.Tap(c.Login.Submit)
+	if c.Screen != "login" || c.Login.Error.Text != lang.L("error.notAllowed") {
+		t.Fatalf("wrong PIN: screen %q, %q", c.Screen, c.Login.Error.Text)
+	}
+	test.Type(c.Login.PIN, uitest.DemoPIN)
+	test.Tap(c.Login.Submit)
+	if c.Screen != "main" {
+		t.Fatalf("after the PIN: %q", c.Screen)
+	}
+}
+
+func TestPINChangeLogsInAgain(t *testing.T) {
+	f := uitest.Demo(now)
+	c := open(t, f)
+	c.Main.Select(5)
+	s := c.Main.Settings
+	// a wrong old PIN is said on the spot, without leaving the tabs
+	s.OldPIN.SetText("999999")
+	s.NewPIN.SetText("13579135")
+	s.NewPIN2.SetText("13579135")
+	test.Tap(s.ChangePIN)
+	if c.Screen != "main" || s.PINResult.Text != lang.L("error.notAllowed") {
+		t.Fatalf("wrong old PIN: screen %q, %q", c.Screen, s.PINResult.Text)
+	}
+	s.OldPIN.SetText(uitest.DemoPIN)
+	s.NewPIN.SetText("13579135")
+	s.NewPIN2.SetText("13579135")
+	test.Tap(s.ChangePIN)
+	if f.PIN != "13579135" || s.PINResult.Text != lang.L("settings.pinChanged") {
+		t.Fatalf("PIN change: %q", s.PINResult.Text)
+	}
+	// the old token is gone, the console logged in with the new PIN: the
+	// next call works and the tabs stay
+	c.Main.Select(0)
+	test.Tap(c.Main.Today.Cards[0].Plus15)
+	if c.Screen != "main" || f.Statuses["An"].ScreenLimitSec != 2*3600+15*60 {
+		t.Errorf("after the PIN change: screen %q, limit %d", c.Screen, f.Statuses["An"].ScreenLimitSec)
+	}
+}
+
+func TestParentCodeLeavesTheScreen(t *testing.T) {
+	f := uitest.Demo(now)
+	test.NewTempApp(t)
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	var timers []func()
+	var waits []time.Duration
+	c := console.New(w, f, console.Options{Sync: true, Now: func() time.Time { return now },
+		After: func(d time.Duration, f func()) { waits, timers = append(waits, d), append(timers, f) }})
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.Main.Select(5)
+	s := c.Main.Settings
+	s.CodePIN.SetText(uitest.DemoPIN)
+	test.Tap(s.ShowCode)
+	if len(s.QR.Objects) != 1 {
+		t.Fatal("no QR code")
+	}
+	// leaving the tab takes it away
+	c.Main.Select(0)
+	if len(s.QR.Objects) != 0 {
+		t.Error("the QR code stays after leaving Settings")
+	}
+	// and so does the time: 60 s
+	c.Main.Select(5)
+	s.CodePIN.SetText(uitest.DemoPIN)
+	test.Tap(s.ShowCode)
+	if len(s.QR.Objects) != 1 || len(timers) != 2 || waits[1] != time.Minute {
+		t.Fatalf("QR %d, timers %v", len(s.QR.Objects), waits)
+	}
+	timers[0]() // the first code's timer leaves the second one alone
+	if len(s.QR.Objects) != 1 {
+		t.Fatal("an old timer took the new code away")
+	}
+	timers[1]()
+	if len(s.QR.Objects) != 0 {
+		t.Error("the QR code stays after a minute")
+	}
+}
+
+// hooked is the fake with hooks run inside some calls.
+type hooked struct {
+	*uitest.Fake
+	onChildPolicy func(name string) error
+	onUsage       func(child string)
+}
+
+func (h *hooked) ChildPolicy(ctx context.Context, name string) (rules.Child, error) {
+	if h.onChildPolicy != nil {
+		if err := h.onChildPolicy(name); err != nil {
+			return rules.Child{}, err
+		}
+	}
+	return h.Fake.ChildPolicy(ctx, name)
+}
+
+func (h *hooked) Usage(ctx context.Context, child, from, to, by string) (apitype.Usage, error) {
+	if h.onUsage != nil {
+		h.onUsage(child)
+	}
+	return h.Fake.Usage(ctx, child, from, to, by)
+}
+
+func TestAddChildIsNotAddedTwiceOnRetry(t *testing.T) {
+	f := uitest.New()
+	f.Now = func() time.Time { return now }
+	h := &hooked{Fake: f}
+	fail := true
+	h.onChildPolicy = func(string) error {
+		if fail {
+			fail = false
+			return errors.New("the agent restarted")
+		}
+		return nil
+	}
+	c := open(t, h)
+	fr := c.FirstRun
+	test.Type(fr.PIN, "246810")
+	test.Type(fr.PIN2, "246810")
+	test.Tap(fr.Next)
+	test.Type(fr.Name, "An")
+	test.Type(fr.BirthYear, strconv.Itoa(now.Year()-12))
+	fr.Account.SetSelected("an")
+	test.Tap(fr.Next) // added, but reading the rules back fails
+	if fr.Step != 2 || fr.Error.Text == "" || f.Called("AddChild") != 1 {
+		t.Fatalf("step %d, error %q, AddChild %d", fr.Step, fr.Error.Text, f.Called("AddChild"))
+	}
+	test.Tap(fr.Next) // the retry reads the rules of the child already added
+	if fr.Step != 3 || f.Called("AddChild") != 1 || len(f.Kids) != 1 {
+		t.Fatalf("retry: step %d, error %q, AddChild %d, kids %d", fr.Step, fr.Error.Text, f.Called("AddChild"), len(f.Kids))
+	}
+}
+
+func TestNextIsDisabledWhileTheCallRuns(t *testing.T) {
+	f := uitest.New()
+	f.Now = func() time.Time { return now }
+	var c *console.Console
+	disabled, inside := false, 0
+	h := &hooked{Fake: f, onChildPolicy: func(string) error {
+		// the call is running: Next is disabled, a second tap does nothing
+		inside++
+		disabled = c.FirstRun.Next.Disabled()
+		test.Tap(c.FirstRun.Next)
+		return nil
+	}}
+	c = open(t, h)
+	fr := c.FirstRun
+	test.Type(fr.PIN, "246810")
+	test.Type(fr.PIN2, "246810")
+	test.Tap(fr.Next)
+	test.Type(fr.Name, "An")
+	test.Type(fr.BirthYear, strconv.Itoa(now.Year()-12))
+	fr.Account.SetSelected("an")
+	test.Tap(fr.Next)
+	if !disabled || inside != 1 || f.Called("AddChild") != 1 {
+		t.Errorf("during the call: Next disabled %v, calls %d, AddChild %d", disabled, inside, f.Called("AddChild"))
+	}
+	if fr.Step != 3 || fr.Next.Disabled() {
+		t.Errorf("after the call: step %d, Next disabled %v", fr.Step, fr.Next.Disabled())
+	}
+}
+
+func TestStaleLoadsAreDropped(t *testing.T) {
+	f := uitest.Demo(now)
+	h := &hooked{Fake: f}
+	c := open(t, h)
+	// the Rules tab: An's reply arrives after Bình was picked
+	c.Main.Select(1)
+	r := c.Main.Rules
+	form := func() string {
+		var b strings.Builder
+		for _, d := range r.Days {
+			b.WriteString(d.Screen.Text + " " + d.Hours.Text + "; ")
+		}
+		return b.String()
+	}
+	r.Child.SetSelected("Bình")
+	wantB := form()
+	r.Child.SetSelected("An")
+	if form() == wantB {
+		t.Fatalf("An and Bình have the same Monday: %q", wantB)
+	}
+	switched := false
+	h.onChildPolicy = func(name string) error {
+		if name == "An" && !switched {
+			switched = true
+			r.Child.SetSelected("Bình") // loads Bình before An's reply lands
+		}
+		return nil
+	}
+	r.Child.SetSelected("")
+	r.Child.SetSelected("An")
+	if !switched || r.Child.Selected != "Bình" {
+		t.Fatalf("switched %v, selected %q", switched, r.Child.Selected)
+	}
+	if got := form(); got != wantB {
+		t.Errorf("Bình is selected but the form shows %q, Bình's Monday is %q", got, wantB)
+	}
+	test.Tap(r.Save)
+	spec, _ := f.ChildPolicy(context.Background(), "Bình")
+	if spec.Name != "Bình" || slices.Contains(spec.Accounts, "an") {
+		t.Errorf("Bình's rules saved from An's form: %+v", spec)
+	}
+
+	// the Activity tab: the same with usage
+	c.Main.Select(2)
+	a := c.Main.Activity
+	switched = false
+	h.onUsage = func(child string) {
+		if child == "An" && !switched {
+			switched = true
+			a.Child.SetSelected("Bình")
+		}
+	}
+	a.Child.SetSelected("An")
+	if !switched {
+		t.Fatal("no switch")
+	}
+	want, _ := f.Usage(context.Background(), "Bình", now.AddDate(0, 0, -6).Format(time.DateOnly), now.Format(time.DateOnly), "day")
+	var got int64
+	for _, d := range a.Days {
+		got += d.ScreenSec
+	}
+	var sum int64
+	for _, row := range want.Rows {
+		sum += row.ScreenSec
+	}
+	if got != sum {
+		t.Errorf("Activity shows %d s for Bình, Bình used %d s", got, sum)
 	}
 }

@@ -42,6 +42,7 @@ func newFirstRun(c *Console) *FirstRun {
 	f.ChildSteps = newChildSteps(c, f.Error)
 	f.heading = heading("")
 	f.Next = widget.NewButtonWithIcon(lang.L("common.next"), theme.NavigateNextIcon(), f.onNext)
+	f.ChildSteps.next = f.Next
 	f.Next.Importance = widget.HighImportance
 	f.Next.IconPlacement = widget.ButtonIconTrailingText
 	f.content = container.NewBorder(
@@ -167,10 +168,12 @@ func (f *FirstRun) onNext() {
 			return
 		}
 		pin := strings.TrimSpace(f.PIN.Text)
-		f.c.call(func(ctx context.Context) error {
+		f.Next.Disable() // a second tap would send the PIN again
+		f.c.callPIN(func(ctx context.Context) error {
 			_, err := f.c.b.Setup(ctx, pin)
 			return err
 		}, func(err error) {
+			f.Next.Enable()
 			if err != nil {
 				f.Error.SetText(ErrorText(err))
 				return

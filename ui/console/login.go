@@ -47,7 +47,7 @@ func (l *Login) onSubmit() {
 		return
 	}
 	l.Submit.Disable()
-	l.c.call(func(ctx context.Context) error {
+	l.c.callPIN(func(ctx context.Context) error {
 		_, err := l.c.b.Login(ctx, pin)
 		return err
 	}, func(err error) {

@@ -41,6 +41,38 @@ type AppRow struct {
 	App   apitype.AppUsage
 	Rule  *widget.Select
 	Limit *widget.Entry
+
+	// the choice and limit as loaded (from currentAppRule): a row left as
+	// it was keeps the policy's own rules untouched
+	rule, limit string
+}
+
+// choice is the row's rule as one of appRuleValues.
+func (row *AppRow) choice() string { return appRuleValues[max(row.Rule.SelectedIndex(), 0)] }
+
+// changed reports whether the parent changed the row since it was loaded.
+func (row *AppRow) changed() bool {
+	v := row.choice()
+	if v != row.rule {
+		return true
+	}
+	return v == "limit" && strings.TrimSpace(row.Limit.Text) != row.limit
+}
+
+func (row *AppRow) app() rules.App {
+	return rules.App{Name: row.App.Name, Path: row.App.Path, SHA256: row.App.SHA256}
+}
+
+// match is how a new rule names the row's app: by its content hash when
+// the agent knows it, else its path, else its name.
+func (row *AppRow) match() rules.Match {
+	switch {
+	case row.App.SHA256 != "":
+		return rules.Match{SHA256: row.App.SHA256}
+	case row.App.Path != "":
+		return rules.Match{Path: row.App.Path}
+	}
+	return rules.Match{Name: row.App.Name}
 }
 
 // RulesEditor edits one child's rules. Nothing is saved until every field
@@ -66,8 +98,11 @@ type RulesEditor struct {
 	Error  *widget.Label
 	Result *widget.Label
 
-	spec    ChildSpec
-	loaded  bool
+	spec   ChildSpec
+	loaded bool
+	// seq counts the loads: the reply to an older one (another child
+	// picked since) is dropped
+	seq     int
 	content fyne.CanvasObject
 }
 
@@ -175,6 +210,9 @@ func (r *RulesEditor) load() {
 	if name == "" {
 		return
 	}
+	r.seq++
+	seq := r.seq
+	r.loaded = false // no Save of one child's form over another's rules
 	var spec ChildSpec
 	var apps []apitype.AppUsage
 	r.c.call(func(ctx context.Context) (err error) {
@@ -184,6 +222,9 @@ func (r *RulesEditor) load() {
 		apps, err = r.c.b.Apps(ctx, name, 7)
 		return err
 	}, func(err error) {
+		if seq != r.seq || name != r.Child.Selected {
+			return // another child was picked since
+		}
 		if err != nil {
 			r.Error.SetText(ErrorText(err))
 			return
@@ -235,6 +276,7 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 		if limit > 0 {
 			row.Limit.SetText(formatDur(limit))
 		}
+		row.rule, row.limit = row.choice(), strings.TrimSpace(row.Limit.Text)
 		row.Rule.OnChanged = func(string) { r.syncLimit(row) }
 		r.syncLimit(row)
 		r.Apps = append(r.Apps, row)
@@ -380,29 +422,46 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 	return spec, nil
 }
 
-// appRules keeps the rules for apps not listed and replaces those listed.
+// appRules keeps the policy's app rules exactly as they are (same match by
+// hash, name or path) for every app the parent left as loaded, and for apps
+// not listed; it replaces the rules of the rows the parent changed. A rule
+// that also covers an unchanged row cannot be replaced without weakening
+// that row: the change is then refused with the reason.
 func (r *RulesEditor) appRules(old []rules.AppRule) ([]rules.AppRule, error) {
-	var out []rules.AppRule
-	for _, ar := range old {
-		listed := false
-		for _, row := range r.Apps {
-			if ar.Match.Matches(rules.App{Name: row.App.Name, Path: row.App.Path, SHA256: row.App.SHA256}) {
-				listed = true
-			}
-		}
-		if !listed {
-			out = append(out, ar)
+	var changed, same []*AppRow
+	for _, row := range r.Apps {
+		if row.changed() {
+			changed = append(changed, row)
+		} else {
+			same = append(same, row)
 		}
 	}
-	for _, row := range r.Apps {
-		v := appRuleValues[max(row.Rule.SelectedIndex(), 0)]
+	var out []rules.AppRule
+	for _, ar := range old {
+		var hit *AppRow
+		for _, row := range changed {
+			if ar.Match.Matches(row.app()) {
+				hit = row
+				break
+			}
+		}
+		if hit == nil {
+			out = append(out, ar)
+			continue
+		}
+		for _, row := range same {
+			if ar.Match.Matches(row.app()) {
+				return nil, &FieldProblem{Field: hit.App.Name, Value: appRuleOptions()[indexOf(appRuleValues, hit.choice())],
+					Reason: lang.L("rules.sharedRule", map[string]any{"Other": row.App.Name})}
+			}
+		}
+	}
+	for _, row := range changed {
+		v := row.choice()
 		if v == "" {
 			continue
 		}
-		ar := rules.AppRule{Match: rules.Match{Name: row.App.Name}}
-		if row.App.Path != "" {
-			ar.Match = rules.Match{Path: row.App.Path}
-		}
+		ar := rules.AppRule{Match: row.match()}
 		switch v {
 		case "block":
 			ar.Rule = rules.RuleBlock
@@ -492,8 +551,13 @@ func (r *RulesEditor) onSave() {
 		return
 	}
 	r.Error.SetText("")
-	name := r.Child.Selected
+	name, seq := r.Child.Selected, r.seq
+	r.Save.Disable() // one save at a time
 	r.c.call(func(ctx context.Context) error { return r.c.b.SetChildPolicy(ctx, name, spec) }, func(err error) {
+		r.Save.Enable()
+		if seq != r.seq {
+			return // another child's rules are on show now
+		}
 		if err != nil {
 			r.Error.SetText(ErrorText(err))
 			return

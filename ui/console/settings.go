@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -49,6 +50,7 @@ type Settings struct {
 	RemoveConfirm *dialog.ConfirmDialog
 
 	current apitype.Settings
+	codeGen int // counts the codes shown, so an old timer leaves a new one
 	content fyne.CanvasObject
 }
 
@@ -233,10 +235,25 @@ func (s *Settings) onChangePIN() {
 		return
 	}
 	old, next := s.OldPIN.Text, strings.TrimSpace(s.NewPIN.Text)
-	s.c.call(func(ctx context.Context) error { return s.c.b.ChangePIN(ctx, old, next) }, func(err error) {
+	changed := false
+	s.c.callPIN(func(ctx context.Context) error {
+		if err := s.c.b.ChangePIN(ctx, old, next); err != nil {
+			return err
+		}
+		changed = true
+		// the agent ends the tokens of the old PIN: log in with the new one
+		// before anything else is asked
+		_, err := s.c.b.Login(ctx, next)
+		return err
+	}, func(err error) {
 		s.OldPIN.SetText("")
 		s.NewPIN.SetText("")
 		s.NewPIN2.SetText("")
+		if err != nil && changed {
+			s.c.ShowLogin()
+			s.c.Login.Error.SetText(lang.L("settings.pinChangedLogin"))
+			return
+		}
 		if err != nil {
 			s.PINResult.SetText(ErrorText(err))
 			return
@@ -254,7 +271,7 @@ func (s *Settings) onNewCode() {
 		return
 	}
 	var setup apitype.CodeSetup
-	s.c.call(func(ctx context.Context) (err error) {
+	s.c.callPIN(func(ctx context.Context) (err error) {
 		if _, err = s.c.b.Login(ctx, pin); err != nil {
 			return err
 		}
@@ -276,7 +293,29 @@ func (s *Settings) onNewCode() {
 		secret.Selectable = true
 		s.QR.Objects = []fyne.CanvasObject{container.NewVBox(img, secret)}
 		s.QR.Refresh()
+		s.codeGen++
+		gen := s.codeGen
+		s.c.opt.After(CodeVisibleFor, func() {
+			if gen == s.codeGen {
+				s.ClearCode()
+			}
+		})
 	})
+}
+
+// CodeVisibleFor is how long the parent code's QR code and secret stay on
+// the screen (they also go when the parent leaves the Settings tab).
+const CodeVisibleFor = 60 * time.Second
+
+// ClearCode takes the parent code's QR code and secret off the screen.
+func (s *Settings) ClearCode() {
+	s.codeGen++
+	if len(s.QR.Objects) == 0 {
+		return
+	}
+	s.QR.Objects = nil
+	s.QR.Refresh()
+	s.CodeInfo.SetText(lang.L("settings.codeIntro"))
 }
 
 func (s *Settings) onExport() {

@@ -131,8 +131,15 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	return k
 }
 
-// leftCaption is "45 min left of 2 h" or "no time today".
+// leftCaption is "45 min left of 2 h", "no time today" or, when a value is
+// -1, "no limit".
 func leftCaption(used, limit, left int64) string {
+	if limit < 0 || left < 0 {
+		if left >= 0 { // a limit on something else (a game's own cap) applies
+			return lang.L("today.leftNoLimit", map[string]any{"Left": i18n.Seconds(left)})
+		}
+		return lang.L("today.noLimit", map[string]any{"Used": i18n.Seconds(used)})
+	}
 	if limit == 0 && used == 0 {
 		return lang.L("today.none")
 	}
@@ -198,11 +205,13 @@ func StateSentence(cs apitype.ChildStatus, now time.Time) string {
 }
 
 // soonest is the time left on whichever budget ends first, and whether it
-// is the games': games count only when they have a budget and were played
-// today.
+// is the games': games count when they have a budget and were played today,
+// or when the reason is about games (a game's own cap with unlimited daily
+// games). A -1 (no limit) never counts.
 func soonest(cs apitype.ChildStatus) (left int64, games bool) {
 	left = cs.ScreenLeftSec
-	if cs.GamesLimitSec > 0 && cs.GamesUsedSec > 0 && cs.GamesLeftSec >= 0 && (left < 0 || cs.GamesLeftSec < left) {
+	gamesCount := cs.GamesLeftSec >= 0 && (cs.GamesLimitSec > 0 && cs.GamesUsedSec > 0 || strings.HasPrefix(cs.Reason, "games."))
+	if gamesCount && (left < 0 || cs.GamesLeftSec < left) {
 		return cs.GamesLeftSec, true
 	}
 	return max(left, 0), false

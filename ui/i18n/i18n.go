@@ -134,12 +134,14 @@ func Countdown(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
-// Clock is a time of day, 24-hour, as both languages write it.
-func Clock(t time.Time) string { return t.Format("15:04") }
+// Clock is a time of day, 24-hour, as both languages write it, in local
+// time (the API sends times in any zone, UTC included).
+func Clock(t time.Time) string { return t.Local().Format("15:04") }
 
 // Date is a date in the language's order: 21/03/2026 in Vietnamese,
-// Mar 21, 2026 in English.
+// Mar 21, 2026 in English; the local day.
 func Date(t time.Time) string {
+	t = t.Local()
 	if Current() == "vi" {
 		return t.Format("02/01/2006")
 	}
@@ -154,8 +156,10 @@ func ShortDate(t time.Time) string {
 	return t.Format("1/2")
 }
 
-// When says when something happens: "15:30" today, "tomorrow 06:00" or a date.
+// When says when something happens: "15:30" today, "tomorrow 06:00" or a
+// date, all in local time.
 func When(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
 	y1, m1, d1 := t.Date()
 	y2, m2, d2 := now.Date()
 	if y1 == y2 && m1 == m2 && d1 == d2 {

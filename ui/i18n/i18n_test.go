@@ -155,7 +155,7 @@ func TestDuration(t *testing.T) {
 }
 
 func TestDatesFollowTheLanguage(t *testing.T) {
-	d := time.Date(2026, 3, 21, 6, 5, 0, 0, time.UTC)
+	d := time.Date(2026, 3, 21, 6, 5, 0, 0, time.Local)
 	cases := []struct {
 		sentence, lang, want string
 	}{
@@ -178,6 +178,31 @@ func TestDatesFollowTheLanguage(t *testing.T) {
 	}
 	if got := i18n.Countdown(65 * time.Second); got != "1:05" {
 		t.Errorf("a countdown reads m:ss: got %q", got)
+	}
+}
+
+func TestTimesAreShownInLocalTime(t *testing.T) {
+	saved := time.Local
+	time.Local = time.FixedZone("ICT", 7*3600) // Vietnam
+	t.Cleanup(func() { time.Local = saved })
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	// 23:30 UTC on the 21st is 06:30 on the 22nd in Hà Nội
+	back := time.Date(2026, 3, 21, 23, 30, 0, 0, time.UTC)
+	now := time.Date(2026, 3, 21, 16, 0, 0, 0, time.UTC) // 23:00 local, the 21st
+	if got := i18n.Clock(back); got != "06:30" {
+		t.Errorf("Clock of a UTC time = %q, want 06:30", got)
+	}
+	if got := i18n.Date(back); got != "Mar 22, 2026" {
+		t.Errorf("Date of a UTC time = %q, want the local day", got)
+	}
+	if got := i18n.When(back, now); got != "tomorrow at 06:30" {
+		t.Errorf("When of a UTC time = %q", got)
+	}
+	// the same instant seen from a UTC "now" is still tomorrow locally
+	if got := i18n.When(back, now.Local()); got != "tomorrow at 06:30" {
+		t.Errorf("When with a local now = %q", got)
 	}
 }
 

@@ -175,11 +175,29 @@ func (f *Fake) ChangePIN(_ context.Context, old, next string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.call("ChangePIN")
+	if err := f.needParent(); err != nil {
+		return err
+	}
 	if old != f.PIN {
 		return apiErr(403, apitype.CodeNotAllowed, "wrong PIN")
 	}
 	f.PIN = next
+	f.expire() // like the agent, a new PIN ends the tokens of the old one
 	return nil
+}
+
+// ExpireToken makes the parent's token expire: the next parent call is
+// refused with not_allowed until Login.
+func (f *Fake) ExpireToken() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.expire()
+}
+
+func (f *Fake) expire() {
+	if f.Role == apitype.RoleParent {
+		f.Role = apitype.RoleOther
+	}
 }
 
 // Accounts implements the backend, marking the accounts children claim.

@@ -36,7 +36,10 @@ func StateColor(state string) color.Color {
 
 // fraction is used/limit clamped to [0, 1]; 0 when there is no limit.
 func fraction(used, limit int64) float32 {
-	if limit <= 0 {
+	if limit < 0 {
+		return 0 // no limit: nothing to fill
+	}
+	if limit == 0 {
 		if used > 0 {
 			return 1
 		}
