@@ -107,3 +107,141 @@ func TestMSIServiceName(t *testing.T) {
 		}
 	}
 }
+
+// TestMSIDataDirOrder: the data folder is made trustworthy before anything
+// is put in it or runs from it. An existing %ProgramData%\kidtime that the
+// installer did not make (a student could create it first and plant a
+// kidtime.db or policy.json) is moved aside by MoveAsideDataDir, which must
+// come after InstallFiles and before LockDataDir, MarkDataDir (the marker,
+// written last), the policy check and copy, and StartServices.
+func TestMSIDataDirOrder(t *testing.T) {
+	b, err := os.ReadFile("../msi/kidtime.wxs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Actions []struct {
+			ID          string `xml:"Id,attr"`
+			Property    string `xml:"Property,attr"`
+			ExeCommand  string `xml:"ExeCommand,attr"`
+			Execute     string `xml:"Execute,attr"`
+			Impersonate string `xml:"Impersonate,attr"`
+			Return      string `xml:"Return,attr"`
+		} `xml:"Product>CustomAction"`
+		Sequence struct {
+			Items []struct {
+				XMLName   xml.Name
+				Action    string `xml:"Action,attr"`
+				After     string `xml:"After,attr"`
+				Before    string `xml:"Before,attr"`
+				Sequence  string `xml:"Sequence,attr"`
+				Condition string `xml:",chardata"`
+			} `xml:",any"`
+		} `xml:"Product>InstallExecuteSequence"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+
+	// The standard actions this file schedules after (MSI's defaults).
+	seq := map[string]int{"InstallFiles": 4000, "InstallServices": 5800, "StartServices": 5900}
+	after := map[string]string{}
+	cond := map[string]string{}
+	for _, it := range doc.Sequence.Items {
+		if it.XMLName.Local != "Custom" {
+			continue
+		}
+		cond[it.Action] = strings.TrimSpace(it.Condition)
+		switch {
+		case it.Sequence != "":
+			n := 0
+			for _, c := range it.Sequence {
+				n = n*10 + int(c-'0')
+			}
+			seq[it.Action] = n
+		case it.After != "":
+			after[it.Action] = it.After
+		default:
+			t.Errorf("custom action %s is scheduled neither by Sequence nor After", it.Action)
+		}
+	}
+	// wixl numbers an After= action right after its anchor; resolve the chains.
+	for len(after) > 0 {
+		progress := false
+		for a, anchor := range after {
+			if n, ok := seq[anchor]; ok {
+				seq[a] = n + 1
+				delete(after, a)
+				progress = true
+			}
+		}
+		if !progress {
+			t.Fatalf("InstallExecuteSequence: unresolvable After= chain: %v", after)
+		}
+	}
+	// Two After= the same anchor would get the same number: order unknown.
+	at := map[int]string{}
+	for a, n := range seq {
+		if o, dup := at[n]; dup {
+			t.Errorf("%s and %s both at sequence %d", a, o, n)
+		}
+		at[n] = a
+	}
+
+	order := []string{"InstallFiles", "MoveAsideDataDir", "LockDataDir", "MarkDataDir", "CheckPolicy", "CopyPolicy", "StartServices"}
+	for i := 1; i < len(order); i++ {
+		p, okp := seq[order[i-1]]
+		n, okn := seq[order[i]]
+		if !okp || !okn {
+			t.Fatalf("InstallExecuteSequence lacks %s or %s", order[i-1], order[i])
+		}
+		if p >= n {
+			t.Errorf("InstallExecuteSequence: %s (%d) must come before %s (%d)", order[i-1], p, order[i], n)
+		}
+	}
+	for _, a := range []string{"MoveAsideDataDir", "LockDataDir", "MarkDataDir"} {
+		if c := cond[a]; c != `NOT REMOVE~="ALL"` {
+			t.Errorf("%s runs under %q, want every install, upgrade and repair: NOT REMOVE~=\"ALL\"", a, c)
+		}
+	}
+
+	byID := map[string]int{}
+	for i, a := range doc.Actions {
+		byID[a.ID] = i
+	}
+	for _, id := range []string{"MoveAsideDataDir", "LockDataDir", "MarkDataDir"} {
+		i, ok := byID[id]
+		if !ok {
+			t.Fatalf("no CustomAction %s", id)
+		}
+		a := doc.Actions[i]
+		if a.Execute != "deferred" || a.Impersonate != "no" || a.Return != "check" || a.Property != "CMDEXE" {
+			t.Errorf("%s: want a deferred, non-impersonated (LocalSystem), checked cmd action; got Execute=%q Impersonate=%q Return=%q Property=%q", id, a.Execute, a.Impersonate, a.Return, a.Property)
+		}
+		if !strings.HasPrefix(a.ExeCommand, `/d /s /c "`) || !strings.HasSuffix(a.ExeCommand, `"`) {
+			t.Errorf("%s: want cmd /d /s /c \"...\", got %s", id, a.ExeCommand)
+		}
+	}
+	mv := doc.Actions[byID["MoveAsideDataDir"]].ExeCommand
+	for _, want := range []string{
+		".installed-by-kidtime",               // the marker
+		"O:(SY|BA)",                           // the owner, by SID
+		`ren "[DATADIR]" "kidtime.untrusted-`, // moved aside, never deleted
+		`mkdir "[DATADIR]"`,                   // then made anew
+	} {
+		if !strings.Contains(mv, want) {
+			t.Errorf("MoveAsideDataDir no longer contains %q: %s", want, mv)
+		}
+	}
+	for _, bad := range []string{"rmdir", "rd ", "del ", "Remove-Item"} {
+		if strings.Contains(mv, bad) {
+			t.Errorf("MoveAsideDataDir must never delete the folder it finds (%q): %s", bad, mv)
+		}
+	}
+	if strings.Contains(doc.Actions[byID["LockDataDir"]].ExeCommand, "mkdir") {
+		t.Error("LockDataDir must not make the folder: a name taken after MoveAsideDataDir would be locked and kept")
+	}
+	if !strings.Contains(doc.Actions[byID["MarkDataDir"]].ExeCommand, `[DATADIR]\.installed-by-kidtime`) {
+		t.Error("MarkDataDir does not write [DATADIR]\\.installed-by-kidtime")
+	}
+}
