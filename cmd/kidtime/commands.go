@@ -459,9 +459,9 @@ func (k *cli) app(ctx context.Context, args []string) error {
 		if err := want("app limit", rest, 3, "NAME APP DUR"); err != nil {
 			return err
 		}
-		d, err := rules.ParseDuration(rest[2])
+		d, err := durArg(rest[2])
 		if err != nil {
-			return badUsage("DUR %q: %v", rest[2], err)
+			return err
 		}
 		rule.Limit = rules.Duration(d)
 	default:
@@ -511,14 +511,11 @@ func (k *cli) grant(ctx context.Context, args []string) error {
 	if err := want("grant", pos, 2, "NAME DUR"); err != nil {
 		return err
 	}
-	d, err := rules.ParseDuration(pos[1])
+	d, err := durArg(pos[1])
 	if err != nil {
-		return badUsage("DUR %q: %v", pos[1], err)
+		return err
 	}
-	kind := apitype.KindScreen
-	if *games {
-		kind = apitype.KindGames
-	}
+	kind := kindArg(*games)
 	if err := k.c.Grant(ctx, apitype.GrantRequest{Child: pos[0], Kind: kind, AddSec: int64(d / time.Second), Code: *code}); err != nil {
 		return err
 	}
@@ -548,14 +545,11 @@ func (k *cli) ask(ctx context.Context, args []string) error {
 	if err := want("ask", pos, 1, "a DUR"); err != nil {
 		return err
 	}
-	d, err := rules.ParseDuration(pos[0])
+	d, err := durArg(pos[0])
 	if err != nil {
-		return badUsage("DUR %q: %v", pos[0], err)
+		return err
 	}
-	kind := apitype.KindScreen
-	if *games {
-		kind = apitype.KindGames
-	}
+	kind := kindArg(*games)
 	r, err := k.c.Ask(ctx, apitype.AskRequest{Kind: kind, AddSec: int64(d / time.Second), Reason: *reason})
 	if err != nil {
 		return err
@@ -609,9 +603,9 @@ func (k *cli) answer(ctx context.Context, approve bool, args []string) error {
 	}
 	var add int64
 	if len(args) == 2 {
-		d, err := rules.ParseDuration(args[1])
+		d, err := durArg(args[1])
 		if err != nil {
-			return badUsage("DUR %q: %v", args[1], err)
+			return err
 		}
 		add = int64(d / time.Second)
 	}
@@ -985,4 +979,21 @@ func (k *cli) code(ctx context.Context, args []string) error {
 	return k.out(c, func(w io.Writer) {
 		fmt.Fprintln(w, k.t("code.now", c.Code, c.ValidUntil.Local().Format("15:04:05")))
 	})
+}
+
+// durArg reads a DUR argument (90s, 45m, 1h30m); a bad one is bad usage.
+func durArg(s string) (time.Duration, error) {
+	d, err := rules.ParseDuration(s)
+	if err != nil {
+		return 0, badUsage("DUR %q: %v", s, err)
+	}
+	return d, nil
+}
+
+// kindArg is the kind of time a --games flag asks for.
+func kindArg(games bool) string {
+	if games {
+		return apitype.KindGames
+	}
+	return apitype.KindScreen
 }
