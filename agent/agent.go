@@ -239,6 +239,9 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		}
 	}
 	a.apps = newAppCache(st)
+	if err := a.apps.load(ctx); err != nil {
+		a.log.Warn("agent: known apps not loaded", "err", err)
+	}
 	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
 	a.acct = monitor.NewAccountant(usageSink{st}, a.apps)
 	a.acct.MaxStep = 3 * a.cfg.Tick
@@ -474,6 +477,28 @@ type appCache struct {
 }
 
 func newAppCache(st *store.Store) *appCache { return &appCache{st: st, id: map[string]int64{}} }
+
+// load fills the cache with the apps the store knows (by content hash).
+func (c *appCache) load(ctx context.Context) error {
+	apps, err := c.st.Apps(ctx)
+	if err != nil {
+		return fmt.Errorf("load apps: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ap := range apps {
+		c.id[ap.SHA256] = ap.ID
+	}
+	return nil
+}
+
+// cached returns an app's id without touching the store.
+func (c *appCache) cached(app monitor.App) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.id[app.Key()]
+	return id, ok
+}
 
 func (c *appCache) AppID(ctx context.Context, app monitor.App) (int64, error) {
 	key := app.Key()

@@ -673,7 +673,19 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		return
 	}
 	ra := toRulesApp(e.App)
-	id, _ := a.apps.AppID(ctx, e.App)
+	// The exec path never waits on the database (a backup may hold its
+	// writer): an app seen before has its id cached (the cache is filled
+	// from the store at start); a new one has no time today and is
+	// registered in the background.
+	id, known := a.apps.cached(e.App)
+	if !known {
+		app := e.App
+		go func() {
+			if _, err := a.apps.AppID(context.WithoutCancel(ctx), app); err != nil {
+				a.log.Debug("agent: app not registered", "app", app.Name, "err", err)
+			}
+		}()
+	}
 	u := a.usageOf(cs, []viewApp{{app: ra, id: id}})
 	dec := rules.Evaluate(pol, u, now)
 	if dec.Lock && !a.lockable(cs, hb, now) {

@@ -732,3 +732,31 @@ func TestSignedSchoolPolicy(t *testing.T) {
 		t.Errorf("policy_signed events %+v; want one for key %s", evs, kg.KeyID)
 	}
 }
+
+// A game whose own cap (Decree 147: per game per day) is spent stays closed
+// after the daemon restarts: a relaunch is killed at its exec, before any
+// tick, from the per-game time the store kept.
+func TestPerGameCapSurvivesRestart(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	an := env.users["kte2e-an"]
+	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"],
+		"screen":{"daily":"1h"},"games":{"daily":"1h","perGame":"4s"},"allowed":{"daily":["00:00-24:00"]},
+		"warnings":["2s"],"grace":"1s",
+		"apps":[{"match":{"name":"kt-game"},"category":"game"}]}]}`, time.Now().Year()-13, an.name))
+	game := runAs(t, an, env.game, "300")
+	if !game.exitedWithin(15 * time.Second) {
+		t.Fatal("the game still runs after its 4 s cap and 1 s of grace")
+	}
+	time.Sleep(2500 * time.Millisecond) // past a flush
+	d.stop()
+	d.start()
+	p := runAs(t, an, env.game, "300")
+	if !p.exitedWithin(2 * time.Second) {
+		t.Fatal("after a restart the game whose cap is spent was not closed")
+	}
+	took := p.ended.Sub(p.started)
+	t.Logf("after a restart, exec→dead for a game whose cap is spent: %v", took.Round(time.Microsecond))
+	if took > 100*time.Millisecond {
+		t.Errorf("the relaunch lived %v; want it killed at exec (within 100 ms)", took)
+	}
+}
