@@ -215,11 +215,27 @@ type Request struct {
 	Kind       string    `json:"kind"`
 	AddSec     int64     `json:"addSec"`
 	Reason     string    `json:"reason,omitempty"`
-	Status     string    `json:"status"` // pending | approved | denied
+	Status     string    `json:"status"` // StatusPending | StatusApproved | StatusDenied
 	GrantedSec int64     `json:"grantedSec,omitempty"`
 	AnsweredBy string    `json:"answeredBy,omitempty"`
 	Created    time.Time `json:"created"`
 	Answered   time.Time `json:"answered,omitzero"`
+}
+
+// Request statuses.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusDenied   = "denied"
+)
+
+// ValidStatus reports whether s is a request status ("" means any).
+func ValidStatus(s string) bool {
+	switch s {
+	case "", StatusPending, StatusApproved, StatusDenied:
+		return true
+	}
+	return false
 }
 
 // AnswerRequest approves (with AddSec, 0 = what was asked) or denies a request.

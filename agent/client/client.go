@@ -37,6 +37,9 @@ type Client struct {
 	Token string
 	// Timeout bounds each call; 0 means 30 s.
 	Timeout time.Duration
+	// Dial, when set, replaces ipc.Dial of Socket: tests hand the client an
+	// in-process listener's dialer (like tailscale's client/local Dial).
+	Dial func(ctx context.Context) (net.Conn, error)
 
 	once sync.Once
 	hc   *http.Client
@@ -61,8 +64,19 @@ func (e *APIError) Error() string {
 
 // IsCode reports whether err is an *APIError with the given apitype code.
 func IsCode(err error, code string) bool {
+	ae, ok := AsAPIError(err)
+	return ok && ae.Code == code
+}
+
+// AsAPIError returns the daemon's answer inside err, if err carries one: the
+// one place callers (CLI, console, companion) read an API error's code,
+// field, wait and sentence.
+func AsAPIError(err error) (*APIError, bool) {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.Code == code
+	if errors.As(err, &ae) {
+		return ae, true
+	}
+	return nil, false
 }
 
 func (c *Client) socket() string {
@@ -76,6 +90,9 @@ func (c *Client) http() *http.Client {
 	c.once.Do(func() {
 		c.hc = &http.Client{Transport: &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				if c.Dial != nil {
+					return c.Dial(ctx)
+				}
 				return ipc.Dial(ctx, c.socket())
 			},
 			MaxIdleConns:    2,
