@@ -179,7 +179,7 @@ func (n *notes) count() int {
 // world is one machine: the fake OS, its accounts, its clock, and a data
 // folder and socket that survive agent restarts.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	os     *fake.Platform
 	users  users
 	clock  *wallClock
@@ -188,9 +188,10 @@ type world struct {
 	dir    string // world-readable: the socket and the helper binary
 	socket string
 	kid    uint32
+	agent  *agent.Agent // the last one started
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	dir := worldDir(t)
 	w := &world{t: t, os: fake.New(), clock: &wallClock{}, notes: &notes{},
@@ -254,6 +255,10 @@ func (w *world) start() (c *client.Client, stop func()) {
 }
 
 func (w *world) startWith(deps agent.Deps) (c *client.Client, stop func()) {
+	return w.startWithTick(deps, 50*time.Millisecond)
+}
+
+func (w *world) startWithTick(deps agent.Deps, tick time.Duration) (c *client.Client, stop func()) {
 	t := w.t
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -261,8 +266,9 @@ func (w *world) startWith(deps agent.Deps) (c *client.Client, stop func()) {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	a := agent.New(agent.Config{DataDir: w.data, Socket: w.socket, Logger: log,
-		Tick: 50 * time.Millisecond, FlushEvery: 200 * time.Millisecond, ReconcileEvery: time.Second,
+		Tick: tick, FlushEvery: 200 * time.Millisecond, ReconcileEvery: time.Second,
 		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second}, deps)
+	w.agent = a
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -333,7 +339,7 @@ func stderrOf(err error) []byte {
 
 // freeUID is a uid no account uses: the kernel accepts it, the API sees a
 // caller with no name and no admin rights.
-func freeUID(t *testing.T) uint32 {
+func freeUID(t testing.TB) uint32 {
 	t.Helper()
 	for uid := 47000 + os.Getpid()%1000; uid < 60000; uid++ {
 		if _, err := user.LookupId(strconv.Itoa(uid)); err != nil {
@@ -345,7 +351,7 @@ func freeUID(t *testing.T) uint32 {
 }
 
 // worldDir is a temporary folder every user may enter.
-func worldDir(t *testing.T) string {
+func worldDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{dir, filepath.Dir(dir)} {
@@ -357,7 +363,7 @@ func worldDir(t *testing.T) string {
 }
 
 // helperBinary copies the test binary where any user may run it (once).
-func helperBinary(t *testing.T, dir string) string {
+func helperBinary(t testing.TB, dir string) string {
 	t.Helper()
 	dst := filepath.Join(dir, "agent.test")
 	if _, err := os.Stat(dst); err == nil {
@@ -379,13 +385,13 @@ func helperBinary(t *testing.T, dir string) string {
 
 // --- helpers on the API ---
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func childStatus(t *testing.T, c *client.Client, name string) apitype.ChildStatus {
+func childStatus(t testing.TB, c *client.Client, name string) apitype.ChildStatus {
 	t.Helper()
 	st, err := c.Status(ctxT(t))
 	if err != nil {
@@ -400,7 +406,7 @@ func childStatus(t *testing.T, c *client.Client, name string) apitype.ChildStatu
 	return apitype.ChildStatus{}
 }
 
-func eventsOf(t *testing.T, c *client.Client, kind string) []apitype.Event {
+func eventsOf(t testing.TB, c *client.Client, kind string) []apitype.Event {
 	t.Helper()
 	evs, err := c.Events(ctxT(t), time.Now().Add(-24*time.Hour), "")
 	if err != nil {
@@ -448,7 +454,7 @@ func sum(s string) string {
 	return hex.EncodeToString(b[:])
 }
 
-func policy(t *testing.T, body string) rules.File {
+func policy(t testing.TB, body string) rules.File {
 	t.Helper()
 	f, err := rules.ParseFile([]byte(body))
 	if err != nil {
@@ -458,7 +464,7 @@ func policy(t *testing.T, body string) rules.File {
 }
 
 // setUp sets the PIN and adds the child An (11) on the account "kid".
-func setUp(t *testing.T, c *client.Client) {
+func setUp(t testing.TB, c *client.Client) {
 	t.Helper()
 	ctx := ctxT(t)
 	h, err := c.Health(ctx)

@@ -148,7 +148,7 @@ func (w *world) asParent(reqs ...rawReq) []rawResp {
 // parentUID is the uid of an account that is neither the child's nor an
 // administrator: "nobody" (a parent's events and policy versions name
 // the account, so it must have a name).
-func parentUID(t *testing.T, kid uint32) uint32 {
+func parentUID(t testing.TB, kid uint32) uint32 {
 	t.Helper()
 	u, err := user.Lookup("nobody")
 	if err != nil {
