@@ -20,6 +20,7 @@ import (
 	"github.com/kidtime/kidtime/agent/auth"
 	"github.com/kidtime/kidtime/agent/clock"
 	"github.com/kidtime/kidtime/agent/enforce"
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/store"
@@ -94,7 +95,7 @@ type Deps struct {
 	Hasher     monitor.Hasher
 	Classifier monitor.Classifier
 	// Watch starts the process event stream; nil or an error means polling.
-	Watch func(ctx context.Context) (<-chan ProcEvent, error)
+	Watch func(ctx context.Context) (<-chan facts.ProcEvent, error)
 	// Sessions connects to logind; nil or an error means none.
 	Sessions func(ctx context.Context) (SessionSource, error)
 	Actions  enforce.Actions
@@ -104,25 +105,9 @@ type Deps struct {
 	Notify func(ctx context.Context, uid uint32, title, body string) error
 }
 
-// ProcEvent is a process event (exec/exit/overrun).
-type ProcEvent struct {
-	Exec, Exit, Overrun bool
-	PID                 int
-	Time                time.Time
-}
-
-// Session is an OS login session (logind).
-type Session struct {
-	ID     string
-	UID    uint32
-	Active bool
-	Locked bool
-	Idle   bool
-}
-
-// SessionSource lists and acts on login sessions.
+// SessionSource lists the login sessions.
 type SessionSource interface {
-	Sessions(ctx context.Context) ([]Session, error)
+	Sessions(ctx context.Context) ([]facts.Session, error)
 }
 
 // Users looks up OS accounts.
@@ -162,7 +147,7 @@ type Agent struct {
 	lastCode int64      // last accepted parent-code counter (no replay)
 	authMu   sync.Mutex // one PIN or code check at a time
 	// lastSessions are the login sessions seen at the last tick.
-	lastSessions []Session
+	lastSessions []facts.Session
 	lastMark     time.Time  // when the clock mark was last written (loop goroutine only)
 	reloadMu     sync.Mutex // one reload or day refresh at a time
 	ready        chan struct{}
@@ -243,10 +228,10 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		a.log.Warn("agent: known apps not loaded", "err", err)
 	}
 	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
-	a.acct = monitor.NewAccountant(usageSink{st}, a.apps)
+	a.acct = monitor.NewAccountant(usageSink{st, a.apps})
 	a.acct.MaxStep = 3 * a.cfg.Tick
 	// Start the accountant's clock now, so the first tick counts from here.
-	_ = a.acct.Tick(ctx, now, dayOf(now), nil)
+	a.acct.Tick(now, dayOf(now), nil)
 	a.enf = enforce.New(a.deps.Actions, recorder{a}, a.log, a.now)
 
 	if a.cfg.PolicyFile != "" {
@@ -289,7 +274,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		}
 	}()
 
-	var events <-chan ProcEvent
+	var events <-chan facts.ProcEvent
 	if a.deps.Watch != nil {
 		ch, err := a.deps.Watch(ctx)
 		if err != nil {
@@ -454,14 +439,27 @@ func (r recorder) Record(ctx context.Context, child, kind string, detail map[str
 	r.a.event(ctx, child, kind, detail)
 }
 
-type usageSink struct{ st *store.Store }
+// usageSink writes counted usage to the store, registering each app (by
+// its identity) the first time it is written: the accountant keys usage by
+// identity, so neither the exec path nor the tick path touches the store.
+type usageSink struct {
+	st   *store.Store
+	apps *appCache
+}
 
 func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
 	kind := store.KindScreen
 	if iv.Kind == monitor.KindGame {
 		kind = store.KindGame
 	}
-	err := s.st.AddUsage(ctx, store.Interval{Child: iv.Child, AppID: iv.AppID, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
+	var id int64
+	if iv.App.Key() != "" {
+		var err error
+		if id, err = s.apps.id(ctx, iv.App); err != nil {
+			return err
+		}
+	}
+	err := s.st.AddUsage(ctx, store.Interval{Child: iv.Child, AppID: id, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("%w: %w", monitor.ErrRejected, err)
@@ -469,16 +467,19 @@ func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
 	return err
 }
 
-// appCache maps apps to store ids.
+// appCache maps app identities (monitor.App.Key) to store ids and back.
 type appCache struct {
-	st *store.Store
-	mu sync.Mutex
-	id map[string]int64
+	st  *store.Store
+	mu  sync.Mutex
+	ids map[string]int64
+	key map[int64]string
 }
 
-func newAppCache(st *store.Store) *appCache { return &appCache{st: st, id: map[string]int64{}} }
+func newAppCache(st *store.Store) *appCache {
+	return &appCache{st: st, ids: map[string]int64{}, key: map[int64]string{}}
+}
 
-// load fills the cache with the apps the store knows (by content hash).
+// load fills the cache with the apps the store knows.
 func (c *appCache) load(ctx context.Context) error {
 	apps, err := c.st.Apps(ctx)
 	if err != nil {
@@ -487,42 +488,48 @@ func (c *appCache) load(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, ap := range apps {
-		c.id[ap.SHA256] = ap.ID
+		c.ids[ap.SHA256] = ap.ID
+		c.key[ap.ID] = ap.SHA256
 	}
 	return nil
 }
 
-// cached returns an app's id without touching the store.
-func (c *appCache) cached(app monitor.App) (int64, bool) {
+// keyed turns a day's per-app-id times from the store into per-identity ones.
+func (c *appCache) keyed(byID map[int64]time.Duration) map[string]time.Duration {
+	out := make(map[string]time.Duration, len(byID))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	id, ok := c.id[app.Key()]
-	return id, ok
+	for id, d := range byID {
+		if k, ok := c.key[id]; ok {
+			out[k] += d
+		}
+	}
+	return out
 }
 
-func (c *appCache) AppID(ctx context.Context, app monitor.App) (int64, error) {
+// id returns an app's store id, registering the app the first time.
+func (c *appCache) id(ctx context.Context, app monitor.App) (int64, error) {
 	key := app.Key()
 	c.mu.Lock()
-	id, ok := c.id[key]
+	id, ok := c.ids[key]
 	c.mu.Unlock()
 	if ok {
 		return id, nil
 	}
-	sum := app.SHA256
+	sum := key
 	if !isHex64(sum) {
-		// No content hash (unreadable executable): identify by path.
-		sum = pathKey(app.Path + "\x00" + sum)
+		sum = monitor.PathKey(key) // a made-up hash (tests): the store takes hex only
 	}
 	rating := ""
 	if app.MinAge >= 0 {
 		rating = fmt.Sprintf("%d+", app.MinAge)
 	}
-	got, err := c.st.UpsertApp(ctx, store.App{Path: app.Path, SHA256: sum, Name: app.Name, Category: app.Category, Rating: rating})
+	got, err := c.st.UpsertApp(ctx, store.App{Path: app.Path, SHA256: sum, Name: app.Name, Category: string(app.Category), Rating: rating})
 	if err != nil {
 		return 0, fmt.Errorf("register app %s: %w", app.Name, err)
 	}
 	c.mu.Lock()
-	c.id[key] = got.ID
+	c.ids[key], c.key[got.ID] = got.ID, key
 	c.mu.Unlock()
 	return got.ID, nil
 }

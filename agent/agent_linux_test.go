@@ -27,8 +27,8 @@ import (
 
 	"github.com/kidtime/kidtime/agent"
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/client"
-	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/platform/fake"
 	"github.com/kidtime/kidtime/rules"
@@ -91,33 +91,13 @@ func helper(cmd, socket string) int {
 	return 0
 }
 
-// --- the fake OS, adapted to the agent's interfaces ---
-
-type procs struct{ p *fake.Platform }
-
-func toProc(x platform.Process) monitor.Proc {
-	return monitor.Proc{PID: x.PID, PPID: x.PPID, UID: x.UID, Exe: x.Exe, Name: x.Name, Cmdline: x.Cmdline, Start: x.Start}
-}
-
-func (s procs) ReadProc(pid int) (monitor.Proc, error) {
-	x, err := s.p.ReadProc(pid)
-	return toProc(x), err
-}
-
-func (s procs) ScanProcs() ([]monitor.Proc, error) {
-	xs, err := s.p.ScanProcs()
-	var out []monitor.Proc
-	for _, x := range xs {
-		out = append(out, toProc(x))
-	}
-	return out, err
-}
+// --- the fake OS ---
 
 // nothingKnown is a catalog that knows no app: the parent's rules decide.
 type nothingKnown struct{}
 
-func (nothingKnown) Classify(string, string, []string, string) monitor.App {
-	return monitor.App{MinAge: -1}
+func (nothingKnown) Classify(catalog.ProcessFacts) catalog.Info {
+	return catalog.Info{MinAge: -1}
 }
 
 type users map[string]agent.Account
@@ -205,45 +185,20 @@ func newWorld(t testing.TB) *world {
 
 func (w *world) deps() agent.Deps {
 	return agent.Deps{
-		Procs:      procs{w.os},
+		Procs:      w.os,
 		Hasher:     w.os,
 		Classifier: nothingKnown{},
-		Watch: func(ctx context.Context) (<-chan agent.ProcEvent, error) {
-			in, err := w.os.WatchProcs(ctx)
-			if err != nil {
-				return nil, err
-			}
-			out := make(chan agent.ProcEvent, 1024)
-			go func() {
-				defer close(out)
-				for ev := range in {
-					out <- agent.ProcEvent{PID: ev.PID, Time: ev.Time,
-						Exec: ev.Kind == platform.Exec, Exit: ev.Kind == platform.Exit, Overrun: ev.Kind == platform.Overrun}
-				}
-			}()
-			return out, nil
-		},
-		Actions: w.os,
-		Users:   w.users,
-		Clock:   w.clock,
-		Notify:  w.notes.notify,
+		Watch:      w.os.WatchProcs,
+		Actions:    w.os,
+		Users:      w.users,
+		Clock:      w.clock,
+		Notify:     w.notes.notify,
 	}
-}
-
-type logind struct{ p *fake.Platform }
-
-func (l logind) Sessions(ctx context.Context) ([]agent.Session, error) {
-	ss, err := l.p.Sessions(ctx)
-	var out []agent.Session
-	for _, s := range ss {
-		out = append(out, agent.Session{ID: s.ID, UID: s.UID, Active: s.Active, Locked: s.Locked, Idle: s.Idle})
-	}
-	return out, err
 }
 
 // withLogind makes the fake's sessions the agent's logind.
 func withLogind(d agent.Deps, p *fake.Platform) agent.Deps {
-	d.Sessions = func(context.Context) (agent.SessionSource, error) { return logind{p}, nil }
+	d.Sessions = func(context.Context) (agent.SessionSource, error) { return p, nil }
 	return d
 }
 

@@ -2,8 +2,6 @@ package agent
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/enforce"
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
@@ -60,11 +60,6 @@ type heartbeat struct {
 	locked     bool
 	forePID    int
 	fullscreen bool
-}
-
-func pathKey(path string) string {
-	s := sha256.Sum256([]byte("path:" + path))
-	return hex.EncodeToString(s[:])
 }
 
 // reload reads children and policies from the store.
@@ -186,11 +181,7 @@ func (a *Agent) rememberRuleApps(cs *childState) {
 		if err != nil {
 			continue
 		}
-		cat := ""
-		if r.Category != rules.CategoryUnknown {
-			cat = r.Category.String()
-		}
-		a.tracker.Remember(monitor.App{Path: path, SHA256: sum, Name: appBase(path), Category: cat, MinAge: -1, Source: "policy"})
+		a.tracker.Remember(monitor.App{Path: path, SHA256: sum, Name: appBase(path), Category: catalog.FromRules(r.Category), MinAge: -1, Source: "policy"})
 	}
 }
 
@@ -222,12 +213,10 @@ func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) e
 	if !a.acct.HasDay(cs.rec.Name, day) {
 		// In memory a game's per-app time is its game time (counted whether
 		// or not it is in front); the store keeps that as PerGame.
-		perApp := maps.Clone(today.PerApp)
-		if perApp == nil {
-			perApp = map[int64]time.Duration{}
-		}
-		maps.Copy(perApp, today.PerGame)
-		a.acct.Seed(cs.rec.Name, monitor.Totals{Day: day, Screen: today.Screen, Games: today.Games, PerApp: perApp, PerGame: today.PerGame})
+		perApp := a.apps.keyed(today.PerApp)
+		perGame := a.apps.keyed(today.PerGame)
+		maps.Copy(perApp, perGame)
+		a.acct.Seed(cs.rec.Name, monitor.Totals{Day: day, Screen: today.Screen, Games: today.Games, PerApp: perApp, PerGame: perGame})
 	}
 	p, perr := cs.spec.Policy(now)
 	if perr != nil {
@@ -301,18 +290,9 @@ func toRulesApp(app monitor.App) rules.App {
 	if app.Canon != "" {
 		path = app.Canon
 	}
-	ra := rules.App{Name: appBase(path), Path: path, SHA256: app.SHA256}
+	ra := rules.App{Name: appBase(path), Path: path, SHA256: app.SHA256, Category: app.Category.Rules()}
 	if ra.Name == "" {
 		ra.Name = app.Name
-	}
-	switch app.Category {
-	case "game", "emulator":
-		ra.Category = rules.CategoryGame
-	case "education":
-		ra.Category = rules.CategoryEducation
-	case "":
-	default:
-		ra.Category = rules.CategoryOther
 	}
 	if app.MinAge > 0 {
 		ra.MinAge = app.MinAge
@@ -326,7 +306,7 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 		a.log.Warn("agent: clock jump", "jump", j.String())
 		a.event(ctx, "", "clock_jump", map[string]any{"wall": j.Wall, "trusted": j.Trusted, "deltaSec": int64(j.Delta / time.Second)})
 	}
-	var sessions []Session
+	var sessions []facts.Session
 	if a.sessions != nil {
 		s, err := a.sessions.Sessions(ctx)
 		if err != nil {
@@ -357,9 +337,7 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 		}
 		presence = append(presence, a.presence(cs, sessions, now))
 	}
-	if err := a.acct.Tick(ctx, now, day, presence); err != nil {
-		a.log.Warn("agent: accounting", "err", err)
-	}
+	a.acct.Tick(now, day, presence)
 	for i, cs := range kids {
 		a.decide(ctx, cs, sessions, presence[i], now)
 	}
@@ -368,7 +346,7 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 // presence works out whether a child is at the PC: the companion's
 // heartbeat is the best witness, then logind, then (failing closed) any
 // process of theirs.
-func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) monitor.Presence {
+func (a *Agent) presence(cs *childState, sessions []facts.Session, now time.Time) monitor.Presence {
 	p := monitor.Presence{Child: cs.rec.Name}
 	a.mu.Lock()
 	hb := cs.hb
@@ -377,9 +355,9 @@ func (a *Agent) presence(cs *childState, sessions []Session, now time.Time) moni
 	v := a.view(cs)
 	procs := v.procs
 	hbAlive := !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout
-	var logind []Session
+	var logind []facts.Session
 	for _, s := range sessions {
-		if slices.Contains(cs.uids, s.UID) {
+		if s.Person() && slices.Contains(cs.uids, s.UID) {
 			logind = append(logind, s)
 		}
 	}
@@ -459,7 +437,7 @@ type procView struct {
 
 type viewApp struct {
 	app rules.App
-	id  int64 // store id (0 when it could not be registered)
+	key string // identity (monitor.App.Key)
 }
 
 // view returns the child's current procView.
@@ -485,11 +463,7 @@ func (a *Agent) view(cs *childState) *procView {
 		if class.Game() {
 			v.games = append(v.games, e.App)
 		}
-		id, err := a.apps.AppID(context.Background(), e.App)
-		if err != nil {
-			a.log.Debug("agent: app not registered", "app", e.App.Name, "err", err)
-		}
-		v.apps = append(v.apps, viewApp{app: ra, id: id})
+		v.apps = append(v.apps, viewApp{app: ra, key: e.App.Key()})
 	}
 	a.mu.Lock()
 	cs.view = v
@@ -506,13 +480,13 @@ func (a *Agent) usageOf(cs *childState, apps []viewApp) rules.Usage {
 	t := a.acct.Totals(cs.rec.Name, day)
 	u := rules.Usage{Screen: t.Screen, Games: t.Games, Warned: warned}
 	for _, x := range apps {
-		u.Apps = append(u.Apps, rules.AppUsage{App: x.app, Used: t.PerApp[x.id], Running: true})
+		u.Apps = append(u.Apps, rules.AppUsage{App: x.app, Used: t.PerApp[x.key], Running: true})
 	}
 	return u
 }
 
 // decide evaluates the rules for a child and carries out the decision.
-func (a *Agent) decide(ctx context.Context, cs *childState, sessions []Session, pres monitor.Presence, now time.Time) {
+func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Session, pres monitor.Presence, now time.Time) {
 	a.mu.Lock()
 	pol, perr := cs.policy, cs.policyErr
 	a.mu.Unlock()
@@ -548,7 +522,7 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []Session, 
 	}
 	var ids []string
 	for _, s := range sessions {
-		if slices.Contains(cs.uids, s.UID) {
+		if s.Person() && slices.Contains(cs.uids, s.UID) {
 			ids = append(ids, s.ID)
 		}
 	}
@@ -623,7 +597,7 @@ func (a *Agent) reconcileWith(ctx context.Context, cheap bool) (int, error) {
 
 // watchLoop handles process events as they come: the fast path that kills
 // a blocked app within milliseconds of its exec.
-func (a *Agent) watchLoop(ctx context.Context, events <-chan ProcEvent) {
+func (a *Agent) watchLoop(ctx context.Context, events <-chan facts.ProcEvent) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -632,14 +606,14 @@ func (a *Agent) watchLoop(ctx context.Context, events <-chan ProcEvent) {
 			if !ok {
 				return
 			}
-			switch {
-			case ev.Overrun:
+			switch ev.Kind {
+			case facts.Overrun:
 				if _, err := a.reconcile(ctx); err != nil {
 					a.log.Warn("agent: rescan after lost events failed", "err", err)
 				}
-			case ev.Exit:
+			case facts.Exit:
 				a.tracker.Exit(ev.PID)
-			case ev.Exec:
+			case facts.Exec:
 				e, err := a.tracker.Exec(ev.PID)
 				if err != nil {
 					a.log.Debug("agent: exec not read", "pid", ev.PID, "err", err)
@@ -674,19 +648,8 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 	}
 	ra := toRulesApp(e.App)
 	// The exec path never waits on the database (a backup may hold its
-	// writer): an app seen before has its id cached (the cache is filled
-	// from the store at start); a new one has no time today and is
-	// registered in the background.
-	id, known := a.apps.cached(e.App)
-	if !known {
-		app := e.App
-		go func() {
-			if _, err := a.apps.AppID(context.WithoutCancel(ctx), app); err != nil {
-				a.log.Debug("agent: app not registered", "app", app.Name, "err", err)
-			}
-		}()
-	}
-	u := a.usageOf(cs, []viewApp{{app: ra, id: id}})
+	// writer): today's time is kept by identity in memory.
+	u := a.usageOf(cs, []viewApp{{app: ra, key: e.App.Key()}})
 	dec := rules.Evaluate(pol, u, now)
 	if dec.Lock && !a.lockable(cs, hb, now) {
 		// No session to lock and no companion to lock it: the child may
@@ -714,7 +677,7 @@ func (a *Agent) lockable(cs *childState, hb heartbeat, now time.Time) bool {
 	ss := a.lastSessions
 	a.mu.Unlock()
 	for _, s := range ss {
-		if slices.Contains(cs.uids, s.UID) {
+		if s.Person() && slices.Contains(cs.uids, s.UID) {
 			return true
 		}
 	}

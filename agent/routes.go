@@ -1180,7 +1180,7 @@ func (a *Agent) hAction(ctx context.Context, c *api.Caller, r *http.Request) (an
 		if a.sessions != nil {
 			if ss, err := a.sessions.Sessions(ctx); err == nil {
 				for _, s := range ss {
-					if slices.Contains(cs.uids, s.UID) {
+					if s.Person() && slices.Contains(cs.uids, s.UID) {
 						ids = append(ids, s.ID)
 					}
 				}

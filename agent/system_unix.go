@@ -18,42 +18,29 @@ import (
 )
 
 // openSessions connects to logind (the Sessions dependency of SystemDeps).
-func openSessions(ctx context.Context, host *logindHolder) (SessionSource, error) {
+func openSessions(ctx context.Context, host *sessionHost) (SessionSource, error) {
 	l, err := platform.ConnectLogind(ctx)
 	if err != nil {
 		return nil, err
 	}
 	host.set(l)
-	return logindSource{l}, nil
+	return l, nil
 }
 
-type logindSource struct{ l *platform.Logind }
-
-func (s logindSource) Sessions(ctx context.Context) ([]Session, error) {
-	ss, err := s.l.Sessions(ctx)
-	out := make([]Session, 0, len(ss))
-	for _, x := range ss {
-		if x.Class != "" && x.Class != "user" {
-			continue
-		}
-		out = append(out, Session{ID: x.ID, UID: x.UID, Active: x.Active, Locked: x.Locked, Idle: x.Idle})
-	}
-	return out, err
-}
-
-// logindHolder keeps the logind connection once the agent made it.
-type logindHolder struct {
+// sessionHost keeps the logind connection once the agent made it, for the
+// lock and logout actions.
+type sessionHost struct {
 	mu sync.Mutex
 	l  *platform.Logind
 }
 
-func (h *logindHolder) set(l *platform.Logind) {
+func (h *sessionHost) set(l *platform.Logind) {
 	h.mu.Lock()
 	h.l = l
 	h.mu.Unlock()
 }
 
-func (h *logindHolder) host() platform.Host {
+func (h *sessionHost) host() platform.Host {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return platform.Host{Logind: h.l}

@@ -7,28 +7,17 @@ import (
 	"github.com/kidtime/kidtime/agent/platform"
 )
 
-// logindHolder is, on Windows, the session actor: the Terminal Services API
+// sessionHost is, on Windows, the session actor: the Terminal Services API
 // (WTS), which needs no connection to keep.
-type logindHolder struct{ wts platform.WTSSessions }
+type sessionHost struct{ wts platform.WTSSessions }
 
 // openSessions checks that WTS answers and returns it as the session source
 // (the Sessions dependency of SystemDeps).
-func openSessions(ctx context.Context, host *logindHolder) (SessionSource, error) {
+func openSessions(ctx context.Context, host *sessionHost) (SessionSource, error) {
 	if _, err := host.wts.Sessions(ctx); err != nil {
 		return nil, err
 	}
-	return wtsSource{host.wts}, nil
-}
-
-type wtsSource struct{ w platform.WTSSessions }
-
-func (s wtsSource) Sessions(ctx context.Context) ([]Session, error) {
-	ss, err := s.w.Sessions(ctx)
-	out := make([]Session, 0, len(ss))
-	for _, x := range ss {
-		out = append(out, Session{ID: x.ID, UID: x.UID, Active: x.Active, Locked: x.Locked, Idle: x.Idle})
-	}
-	return out, err
+	return host.wts, nil
 }
 
 // LockSession fails with an error wrapping errors.ErrUnsupported: a service

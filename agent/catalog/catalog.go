@@ -33,6 +33,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kidtime/kidtime/assets"
+	"github.com/kidtime/kidtime/rules"
 )
 
 // Category is what kind of program an app is.
@@ -53,6 +54,34 @@ const (
 // games, and Android emulators, whose games the host cannot see. A launcher
 // (the Steam client itself) is not; the games it starts are.
 func (c Category) IsGame() bool { return c == Game || c == Emulator }
+
+// Rules is the category as the rules engine sees it: games and emulators are
+// games, education is education, any other known kind is other.
+func (c Category) Rules() rules.Category {
+	switch {
+	case c.IsGame():
+		return rules.CategoryGame
+	case c == Education:
+		return rules.CategoryEducation
+	case c == Unknown:
+		return rules.CategoryUnknown
+	}
+	return rules.CategoryOther
+}
+
+// FromRules is a parent's category (from a policy's app rule) as a catalog
+// category.
+func FromRules(c rules.Category) Category {
+	switch c {
+	case rules.CategoryGame:
+		return Game
+	case rules.CategoryEducation:
+		return Education
+	case rules.CategoryOther:
+		return Other
+	}
+	return Unknown
+}
 
 // valid reports whether c is one of the named categories.
 func (c Category) valid() bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 )
@@ -16,8 +17,10 @@ const (
 
 // Interval is a piece of usage to store.
 type Interval struct {
-	Child   string
-	AppID   int64 // 0: screen time with no known app in front
+	Child string
+	// App is the app the time was spent in (the zero App: screen time with
+	// nothing known in front). The store gives it an id when it is written.
+	App     App
 	Kind    string
 	Session string
 	Day     string
@@ -28,11 +31,6 @@ type Interval struct {
 // Sink stores usage (agent/store, merging contiguous intervals).
 type Sink interface {
 	AddUsage(ctx context.Context, iv Interval) error
-}
-
-// AppIDs maps an app to its store id, registering it the first time.
-type AppIDs interface {
-	AppID(ctx context.Context, a App) (int64, error)
 }
 
 // Presence is what the agent knows of one child at a tick.
@@ -51,39 +49,41 @@ type Presence struct {
 
 // Totals is one child's counted time today.
 type Totals struct {
-	Day     string
-	Screen  time.Duration
-	Games   time.Duration
-	PerApp  map[int64]time.Duration // per app id, of each app's own kind (game time for games)
-	PerGame map[int64]time.Duration
+	Day    string
+	Screen time.Duration
+	Games  time.Duration
+	// PerApp and PerGame are keyed by App.Key(). PerApp is each app's own
+	// kind of time (game time for games, time in front for the rest).
+	PerApp  map[string]time.Duration
+	PerGame map[string]time.Duration
 }
 
 func newTotals(day string) *Totals {
-	return &Totals{Day: day, PerApp: map[int64]time.Duration{}, PerGame: map[int64]time.Duration{}}
+	return &Totals{Day: day, PerApp: map[string]time.Duration{}, PerGame: map[string]time.Duration{}}
 }
 
 // Clone returns a deep copy.
 func (t *Totals) Clone() Totals {
 	c := *t
-	c.PerApp = make(map[int64]time.Duration, len(t.PerApp))
-	for k, v := range t.PerApp {
-		c.PerApp[k] = v
+	c.PerApp = maps.Clone(t.PerApp)
+	c.PerGame = maps.Clone(t.PerGame)
+	if c.PerApp == nil {
+		c.PerApp = map[string]time.Duration{}
 	}
-	c.PerGame = make(map[int64]time.Duration, len(t.PerGame))
-	for k, v := range t.PerGame {
-		c.PerGame[k] = v
+	if c.PerGame == nil {
+		c.PerGame = map[string]time.Duration{}
 	}
 	return c
 }
 
 type segKey struct {
-	child, session, kind string
-	app                  int64
+	child, session, kind, app string
 }
 
 type segment struct {
 	start, end time.Time
 	day        string
+	app        App
 }
 
 // Accountant counts screen and game time per child per day, from ticks of
@@ -93,7 +93,6 @@ type segment struct {
 // it every few seconds); a restart seeds today's totals back with Seed.
 type Accountant struct {
 	sink    Sink
-	ids     AppIDs
 	MaxStep time.Duration
 
 	mu      sync.Mutex
@@ -104,8 +103,8 @@ type Accountant struct {
 }
 
 // NewAccountant builds an accountant.
-func NewAccountant(sink Sink, ids AppIDs) *Accountant {
-	return &Accountant{sink: sink, ids: ids, MaxStep: 5 * time.Second,
+func NewAccountant(sink Sink) *Accountant {
+	return &Accountant{sink: sink, MaxStep: 5 * time.Second,
 		totals: map[string]*Totals{}, open: map[segKey]*segment{}}
 }
 
@@ -128,6 +127,23 @@ func (a *Accountant) Totals(child, day string) Totals {
 	return t.Clone()
 }
 
+// Used returns a child's screen and game time for day, and the time of each
+// of the apps named by key, without copying the day's maps (the tick's
+// path).
+func (a *Accountant) Used(child, day string, keys []string, per []time.Duration) (screen, games time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.totals[child]
+	if !ok || t.Day != day {
+		clear(per)
+		return 0, 0
+	}
+	for i, k := range keys {
+		per[i] = t.PerApp[k]
+	}
+	return t.Screen, t.Games
+}
+
 // HasDay reports whether a child's totals are loaded for that day.
 func (a *Accountant) HasDay(child, day string) bool {
 	a.mu.Lock()
@@ -138,7 +154,7 @@ func (a *Accountant) HasDay(child, day string) bool {
 
 // Tick counts the time since the previous tick for every present child.
 // now is the trusted time and day its local date.
-func (a *Accountant) Tick(ctx context.Context, now time.Time, day string, ps []Presence) error {
+func (a *Accountant) Tick(now time.Time, day string, ps []Presence) {
 	a.mu.Lock()
 	step := time.Duration(0)
 	if !a.last.IsZero() {
@@ -153,7 +169,7 @@ func (a *Accountant) Tick(ctx context.Context, now time.Time, day string, ps []P
 	a.last = now
 	a.mu.Unlock()
 	if step == 0 {
-		return nil
+		return
 	}
 	start := now.Add(-step)
 	if dayStart, err := time.ParseInLocation(time.DateOnly, day, now.Location()); err == nil && start.Before(dayStart) {
@@ -161,72 +177,63 @@ func (a *Accountant) Tick(ctx context.Context, now time.Time, day string, ps []P
 		// belongs to the closed day before; only this day's part counts.
 		start, step = dayStart, now.Sub(dayStart)
 		if step <= 0 {
-			return nil
+			return
 		}
 	}
-	var errs []error
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, p := range ps {
 		if !p.Active {
 			continue
 		}
 		t := a.totalsFor(p.Child, day)
-		var foreID int64
-		if p.Fore != nil {
-			id, err := a.ids.AppID(ctx, *p.Fore)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			foreID = id
-		}
-		a.mu.Lock()
 		t.Screen += step
-		if foreID != 0 && (p.Fore.Category != "game") {
-			t.PerApp[foreID] += step
+		var fore App
+		if p.Fore != nil {
+			fore = *p.Fore
 		}
-		a.extend(segKey{p.Child, p.Session, KindScreen, foreID}, start, now, day)
-		a.mu.Unlock()
-		counted := map[int64]bool{}
-		anyGame := false
-		for _, g := range p.Games {
-			anyGame = true
-			id, err := a.ids.AppID(ctx, g)
-			if err != nil {
-				// The day's game time still counts; only the per-game
-				// detail of this tick is lost.
-				errs = append(errs, err)
-				continue
-			}
-			if counted[id] {
-				continue
-			}
-			counted[id] = true
-			a.mu.Lock()
-			t.PerGame[id] += step
-			t.PerApp[id] += step
-			a.extend(segKey{p.Child, p.Session, KindGame, id}, start, now, day)
-			a.mu.Unlock()
+		foreKey := fore.Key()
+		if foreKey != "" && !fore.IsGame() {
+			// An app in front counts its own time; a game's own time is its
+			// game time, counted below whether it is in front or not.
+			t.PerApp[foreKey] += step
 		}
-		if anyGame {
-			a.mu.Lock()
+		a.extend(segKey{p.Child, p.Session, KindScreen, foreKey}, fore, start, now, day)
+		for i, g := range p.Games {
+			key := g.Key()
+			if seenBefore(p.Games[:i], key) {
+				continue // two processes of one game count once
+			}
+			t.PerGame[key] += step
+			t.PerApp[key] += step
+			a.extend(segKey{p.Child, p.Session, KindGame, key}, g, start, now, day)
+		}
+		if len(p.Games) > 0 {
 			t.Games += step
-			a.mu.Unlock()
 		}
 	}
-	a.mu.Lock()
 	// Segments not extended by this tick are closed.
 	for k, s := range a.open {
 		if !s.end.Equal(now) {
-			a.pending = append(a.pending, Interval{Child: k.child, AppID: k.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
+			a.pending = append(a.pending, Interval{Child: k.child, App: s.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
 			delete(a.open, k)
 		}
 	}
-	a.mu.Unlock()
-	return errors.Join(errs...)
+	return
 }
 
+func seenBefore(apps []App, key string) bool {
+	for _, x := range apps {
+		if x.Key() == key {
+			return true
+		}
+	}
+	return false
+}
+
+// totalsFor returns the child's totals of day, a new day's when it changed.
+// Called with mu held.
 func (a *Accountant) totalsFor(child, day string) *Totals {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	t, ok := a.totals[child]
 	if !ok || t.Day != day {
 		t = newTotals(day)
@@ -236,16 +243,16 @@ func (a *Accountant) totalsFor(child, day string) *Totals {
 }
 
 // extend grows the open segment of k to end, or opens one. Called with mu held.
-func (a *Accountant) extend(k segKey, start, end time.Time, day string) {
+func (a *Accountant) extend(k segKey, app App, start, end time.Time, day string) {
 	s, ok := a.open[k]
 	if ok && s.day == day && s.end.Equal(start) {
 		s.end = end
 		return
 	}
 	if ok {
-		a.pending = append(a.pending, Interval{Child: k.child, AppID: k.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
+		a.pending = append(a.pending, Interval{Child: k.child, App: s.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
 	}
-	a.open[k] = &segment{start: start, end: end, day: day}
+	a.open[k] = &segment{start: start, end: end, day: day, app: app}
 }
 
 // Flush writes what was counted since the last flush. Open segments are
@@ -256,7 +263,7 @@ func (a *Accountant) Flush(ctx context.Context) error {
 	a.pending = nil
 	for k, s := range a.open {
 		if s.end.After(s.start) {
-			out = append(out, Interval{Child: k.child, AppID: k.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
+			out = append(out, Interval{Child: k.child, App: s.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
 			s.start = s.end
 		}
 	}

@@ -7,6 +7,8 @@
 package monitor
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,26 +16,17 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
-)
 
-// Proc is one process as the platform reads it.
-type Proc struct {
-	PID     int
-	PPID    int
-	UID     uint32
-	Exe     string
-	Name    string
-	Cmdline []string
-	Start   time.Time
-}
+	"github.com/kidtime/kidtime/agent/catalog"
+	"github.com/kidtime/kidtime/agent/facts"
+)
 
 // App is what a process is: its identity and its built-in classification.
 type App struct {
 	Path     string // executable path
 	SHA256   string // content hash ("" when unreadable)
 	Name     string // display name (catalog or basename)
-	Category string // game | education | browser | launcher | emulator | other | ""
+	Category catalog.Category
 	MinAge   int    // -1 unknown
 	Source   string // where the classification came from
 	// Canon is the path under which this content (hash) was first seen,
@@ -42,24 +35,39 @@ type App struct {
 	Canon string
 }
 
-// Key identifies an app across renames and copies: its hash when known.
+// Key identifies an app across renames and copies: its content hash when
+// known, else a hash of its path (the store's key for an app whose file
+// could not be read, so what was counted before a restart is found again).
+// The zero App has the empty key: screen time with nothing known in front.
 func (a App) Key() string {
-	if a.SHA256 != "" {
+	switch {
+	case a.SHA256 != "":
 		return a.SHA256
+	case a.Path == "":
+		return ""
 	}
-	return "path:" + a.Path
+	return PathKey(a.Path)
 }
+
+// PathKey is the key of an app known only by its path.
+func PathKey(path string) string {
+	s := sha256.Sum256([]byte("path:" + path + "\x00"))
+	return hex.EncodeToString(s[:])
+}
+
+// IsGame reports whether time in the app is game time.
+func (a App) IsGame() bool { return a.Category.IsGame() }
 
 // Entry is one tracked process.
 type Entry struct {
-	Proc
+	facts.Process
 	App App
 }
 
 // ProcessSource reads the process table.
 type ProcessSource interface {
-	ReadProc(pid int) (Proc, error)
-	ScanProcs() ([]Proc, error)
+	ReadProc(pid int) (facts.Process, error)
+	ScanProcs() ([]facts.Process, error)
 }
 
 // Hasher hashes a running process's executable (through /proc/PID/exe on
@@ -68,9 +76,10 @@ type Hasher interface {
 	HashProc(pid int) (path, sum string, err error)
 }
 
-// Classifier classifies a process from the built-in sources.
+// Classifier classifies a process from the built-in sources
+// (*catalog.Classifier).
 type Classifier interface {
-	Classify(exe, name string, cmdline []string, sha string) App
+	Classify(p catalog.ProcessFacts) catalog.Info
 }
 
 // Tracker keeps the process table current: exec/exit events update it, a
@@ -133,7 +142,7 @@ func (t *Tracker) Exec(pid int) (*Entry, error) {
 		t.Exit(pid)
 		return nil, nil
 	}
-	e := &Entry{Proc: p, App: t.identify(p)}
+	e := &Entry{Process: p, App: t.identify(p)}
 	t.mu.Lock()
 	t.procs[pid] = e
 	t.version++
@@ -153,7 +162,7 @@ func (t *Tracker) Exit(pid int) {
 
 // identify hashes and classifies; a hash seen before keeps the
 // classification it had, so a copy under another name is the same app.
-func (t *Tracker) identify(p Proc) App {
+func (t *Tracker) identify(p facts.Process) App {
 	path, sum := p.Exe, ""
 	if t.hash != nil {
 		hp, hs, err := t.hash.HashProc(p.PID)
@@ -166,8 +175,8 @@ func (t *Tracker) identify(p Proc) App {
 	if path == "" {
 		path = p.Exe
 	}
-	a := t.class.Classify(path, p.Name, p.Cmdline, sum)
-	a.Path, a.SHA256 = path, sum
+	info := t.class.Classify(catalog.ProcessFacts{Exe: path, Name: p.Name, Cmdline: p.Cmdline, SHA256: sum})
+	a := App{Path: path, SHA256: sum, Name: info.Name, Category: info.Category, MinAge: info.MinAge, Source: info.Source}
 	if a.Name == "" {
 		a.Name = appName(path, p.Name)
 	}
@@ -190,10 +199,10 @@ func (t *Tracker) identify(p Proc) App {
 			a.Canon = prev.Canon
 		}
 	}
-	if prev.Category != "" && (a.Category == "" || a.Category == "other") {
+	if prev.Category != catalog.Unknown && (a.Category == catalog.Unknown || a.Category == catalog.Other) {
 		a.Category, a.Name, a.Source = prev.Category, prev.Name, prev.Source
 		a.MinAge = max(a.MinAge, prev.MinAge)
-	} else if prev.Category == "" && a.Category != "" {
+	} else if prev.Category == catalog.Unknown && a.Category != catalog.Unknown {
 		prev.Category, prev.MinAge = a.Category, a.MinAge
 		t.known[sum] = prev
 	}

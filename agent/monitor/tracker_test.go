@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/catalog"
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/monitor"
 )
 
@@ -16,7 +18,7 @@ import (
 // the Hasher (sum by executable path, SetHash to make copies share one).
 type procTable struct {
 	mu      sync.Mutex
-	procs   map[int]monitor.Proc
+	procs   map[int]facts.Process
 	sums    map[string]string
 	readErr error // returned by ReadProc when set (not "gone")
 	hashErr error
@@ -24,10 +26,10 @@ type procTable struct {
 }
 
 func newProcTable() *procTable {
-	return &procTable{procs: map[int]monitor.Proc{}, sums: map[string]string{}}
+	return &procTable{procs: map[int]facts.Process{}, sums: map[string]string{}}
 }
 
-func (p *procTable) add(pr monitor.Proc) {
+func (p *procTable) add(pr facts.Process) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if pr.Start.IsZero() {
@@ -42,24 +44,24 @@ func (p *procTable) remove(pid int) {
 	delete(p.procs, pid)
 }
 
-func (p *procTable) ReadProc(pid int) (monitor.Proc, error) {
+func (p *procTable) ReadProc(pid int) (facts.Process, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reads++
 	if p.readErr != nil {
-		return monitor.Proc{}, p.readErr
+		return facts.Process{}, p.readErr
 	}
 	pr, ok := p.procs[pid]
 	if !ok {
-		return monitor.Proc{}, fmt.Errorf("read %d: %w", pid, fs.ErrNotExist)
+		return facts.Process{}, fmt.Errorf("read %d: %w", pid, fs.ErrNotExist)
 	}
 	return pr, nil
 }
 
-func (p *procTable) ScanProcs() ([]monitor.Proc, error) {
+func (p *procTable) ScanProcs() ([]facts.Process, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []monitor.Proc
+	var out []facts.Process
 	for _, pr := range p.procs {
 		out = append(out, pr)
 	}
@@ -85,13 +87,13 @@ func (p *procTable) HashProc(pid int) (string, string, error) {
 // byName classifies by executable base name, the way the catalog would.
 type byName map[string]monitor.App
 
-func (c byName) Classify(exe, name string, _ []string, _ string) monitor.App {
+func (c byName) Classify(p catalog.ProcessFacts) catalog.Info {
 	for n, a := range c {
-		if name == n || (len(exe) >= len(n) && exe[len(exe)-len(n):] == n) {
-			return a
+		if p.Name == n || (len(p.Exe) >= len(n) && p.Exe[len(p.Exe)-len(n):] == n) {
+			return catalog.Info{Name: a.Name, Category: a.Category, MinAge: a.MinAge, Source: a.Source}
 		}
 	}
-	return monitor.App{MinAge: -1}
+	return catalog.Info{MinAge: -1}
 }
 
 const kid, other = uint32(5001), uint32(6001)
@@ -106,20 +108,20 @@ func TestTrackerExec(t *testing.T) {
 	classes := byName{"supertux": {Name: "SuperTux", Category: "game", MinAge: 0, Source: "catalog"}}
 	cases := []struct {
 		sentence string
-		proc     monitor.Proc
+		proc     facts.Process
 		present  bool // the process is in the table when the event is handled
 		tracked  bool
-		category string
+		category catalog.Category
 		name     string
 	}{
 		{"a watched child's game is tracked and classified by the catalog",
-			monitor.Proc{PID: 10, UID: kid, Exe: "/usr/games/supertux", Name: "supertux"}, true, true, "game", "SuperTux"},
+			facts.Process{PID: 10, UID: kid, Exe: "/usr/games/supertux", Name: "supertux"}, true, true, "game", "SuperTux"},
 		{"a watched child's unknown program is tracked under its base name",
-			monitor.Proc{PID: 11, UID: kid, Exe: "/usr/bin/xterm", Name: "xterm"}, true, true, "", "xterm"},
+			facts.Process{PID: 11, UID: kid, Exe: "/usr/bin/xterm", Name: "xterm"}, true, true, "", "xterm"},
 		{"a process of a user nobody watches is ignored",
-			monitor.Proc{PID: 12, UID: other, Exe: "/usr/games/supertux", Name: "supertux"}, true, false, "", ""},
+			facts.Process{PID: 12, UID: other, Exe: "/usr/games/supertux", Name: "supertux"}, true, false, "", ""},
 		{"a process gone before it was read is no error and not tracked",
-			monitor.Proc{PID: 13, UID: kid, Exe: "/usr/bin/true"}, false, false, "", ""},
+			facts.Process{PID: 13, UID: kid, Exe: "/usr/bin/true"}, false, false, "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.sentence, func(t *testing.T) {
@@ -160,7 +162,7 @@ func TestTrackerExec(t *testing.T) {
 
 func TestTrackerExecReadError(t *testing.T) {
 	tab := newProcTable()
-	tab.add(monitor.Proc{PID: 20, UID: kid, Exe: "/usr/bin/a"})
+	tab.add(facts.Process{PID: 20, UID: kid, Exe: "/usr/bin/a"})
 	tr := newTracker(tab, byName{})
 	tab.readErr = errors.New("permission denied")
 	if _, err := tr.Exec(20); err == nil {
@@ -170,8 +172,8 @@ func TestTrackerExecReadError(t *testing.T) {
 
 func TestTrackerExitAndGone(t *testing.T) {
 	tab := newProcTable()
-	tab.add(monitor.Proc{PID: 30, UID: kid, Exe: "/usr/bin/a"})
-	tab.add(monitor.Proc{PID: 31, UID: kid, Exe: "/usr/bin/b"})
+	tab.add(facts.Process{PID: 30, UID: kid, Exe: "/usr/bin/a"})
+	tab.add(facts.Process{PID: 31, UID: kid, Exe: "/usr/bin/b"})
 	tr := newTracker(tab, byName{})
 	for _, pid := range []int{30, 31} {
 		if _, err := tr.Exec(pid); err != nil {
@@ -194,7 +196,7 @@ func TestTrackerExitAndGone(t *testing.T) {
 
 func TestTrackerWatchDropsUnwatched(t *testing.T) {
 	tab := newProcTable()
-	tab.add(monitor.Proc{PID: 40, UID: kid, Exe: "/usr/bin/a"})
+	tab.add(facts.Process{PID: 40, UID: kid, Exe: "/usr/bin/a"})
 	tr := newTracker(tab, byName{})
 	if _, err := tr.Exec(40); err != nil {
 		t.Fatal(err)
@@ -207,8 +209,8 @@ func TestTrackerWatchDropsUnwatched(t *testing.T) {
 
 func TestTrackerReconcile(t *testing.T) {
 	tab := newProcTable()
-	tab.add(monitor.Proc{PID: 50, UID: kid, Exe: "/usr/bin/kept"})
-	tab.add(monitor.Proc{PID: 51, UID: kid, Exe: "/usr/bin/gone"})
+	tab.add(facts.Process{PID: 50, UID: kid, Exe: "/usr/bin/kept"})
+	tab.add(facts.Process{PID: 51, UID: kid, Exe: "/usr/bin/gone"})
 	tr := newTracker(tab, byName{})
 	added, err := tr.Reconcile()
 	if err != nil {
@@ -219,10 +221,10 @@ func TestTrackerReconcile(t *testing.T) {
 	}
 
 	tab.remove(51)
-	tab.add(monitor.Proc{PID: 52, UID: kid, Exe: "/usr/bin/missed"})    // no exec event seen
-	tab.add(monitor.Proc{PID: 53, UID: other, Exe: "/usr/bin/notmine"}) // not watched
+	tab.add(facts.Process{PID: 52, UID: kid, Exe: "/usr/bin/missed"})    // no exec event seen
+	tab.add(facts.Process{PID: 53, UID: other, Exe: "/usr/bin/notmine"}) // not watched
 	// pid 50 re-executed another program (same pid, new exe).
-	tab.add(monitor.Proc{PID: 50, UID: kid, Exe: "/usr/bin/replaced"})
+	tab.add(facts.Process{PID: 50, UID: kid, Exe: "/usr/bin/replaced"})
 	added, err = tr.Reconcile()
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +282,7 @@ func TestTrackerRenamedCopy(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.sentence, func(t *testing.T) {
-			tab.add(monitor.Proc{PID: tc.pid, UID: kid, Exe: tc.exe})
+			tab.add(facts.Process{PID: tc.pid, UID: kid, Exe: tc.exe})
 			e, err := tr.Exec(tc.pid)
 			if err != nil || e == nil {
 				t.Fatalf("Exec = %v, %v", e, err)
@@ -305,7 +307,7 @@ func TestTrackerRemember(t *testing.T) {
 	// The parent's rule names a game the child never ran under its own name.
 	tr.Remember(monitor.App{Path: "/usr/games/blocked", SHA256: "bbbb", Name: "blocked", Category: "game", MinAge: -1, Source: "policy"})
 	tr.Remember(monitor.App{Path: "/nohash", Category: "game"}) // ignored: no hash
-	tab.add(monitor.Proc{PID: 70, UID: kid, Exe: "/home/kid/renamed"})
+	tab.add(facts.Process{PID: 70, UID: kid, Exe: "/home/kid/renamed"})
 	e, err := tr.Exec(70)
 	if err != nil || e == nil {
 		t.Fatalf("Exec = %v, %v", e, err)
@@ -318,13 +320,13 @@ func TestTrackerRemember(t *testing.T) {
 func TestTrackerHashFailure(t *testing.T) {
 	tab := newProcTable()
 	tab.hashErr = errors.New("exe unreadable")
-	tab.add(monitor.Proc{PID: 80, UID: kid, Exe: "/usr/bin/secret"})
+	tab.add(facts.Process{PID: 80, UID: kid, Exe: "/usr/bin/secret"})
 	tr := newTracker(tab, byName{})
 	e, err := tr.Exec(80)
 	if err != nil || e == nil {
 		t.Fatalf("Exec = %v, %v", e, err)
 	}
-	if e.App.SHA256 != "" || e.App.Path != "/usr/bin/secret" || e.App.Key() != "path:/usr/bin/secret" {
+	if e.App.SHA256 != "" || e.App.Path != "/usr/bin/secret" || e.App.Key() != monitor.PathKey("/usr/bin/secret") || e.App.Key() == monitor.PathKey("/usr/bin/other") {
 		t.Errorf("app = %+v key %q; want identified by path", e.App, e.App.Key())
 	}
 }

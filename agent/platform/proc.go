@@ -2,83 +2,27 @@ package platform
 
 import (
 	"errors"
-	"fmt"
-	"time"
+
+	"github.com/kidtime/kidtime/agent/facts"
 )
 
-// Process is one entry of the process table.
-type Process struct {
-	PID  int
-	PPID int
-	// UID is the account the process runs as: on Linux the owner of
-	// /proc/PID (the effective uid), except that a process that looks
-	// root-owned is given its real uid, so a child's process running a
-	// setuid-root program or made non-dumpable still counts as the child's.
-	// On Windows it is SIDToUID of the SID of the process token's user (0
-	// when the token cannot be read: protected processes, which run as
-	// SYSTEM).
-	UID uint32
-	// User is the owner's account name where the system names it cheaply
-	// (Windows: bare for a local account, DOMAIN\name otherwise); empty on
-	// Linux, where callers map UID themselves.
-	User string
-	// Exe is the path of the executable ("" when unreadable: kernel
-	// threads, zombies, or no permission). When the file was deleted or
-	// replaced since the process started, Exe is its old path and
-	// ExeDeleted is set; hash it with [Hasher.HashProc], which still reaches
-	// the running image.
-	Exe        string
-	ExeDeleted bool
-	// Name is the short command name (Linux comm, at most 15 bytes).
-	Name string
-	// Cmdline is the argument vector; ScanProcs leaves it nil.
-	Cmdline []string
-	// Start is when the process started (10 ms resolution on Linux). Together
-	// with PID it identifies a process across PID reuse.
-	Start time.Time
-}
+// The OS facts are agent/facts' types: platform produces them, the rest of
+// the agent consumes them as they are. The names are kept here so that the
+// adapters read naturally.
+type (
+	Process       = facts.Process
+	ProcEvent     = facts.ProcEvent
+	ProcEventKind = facts.ProcEventKind
+	Session       = facts.Session
+)
 
-// ProcEventKind says what happened to a process.
-type ProcEventKind uint8
-
+// The process event kinds.
 const (
-	// Exec: the process replaced its image (a program started).
-	Exec ProcEventKind = iota + 1
-	// Exit: the process ended.
-	Exit
-	// Fork: a new process appeared as a copy of PPID (same executable).
-	Fork
-	// Overrun: events were lost (the kernel dropped them because the reader
-	// was too slow). The caller must rescan the process table.
-	Overrun
+	Exec    = facts.Exec
+	Exit    = facts.Exit
+	Fork    = facts.Fork
+	Overrun = facts.Overrun
 )
-
-func (k ProcEventKind) String() string {
-	switch k {
-	case Exec:
-		return "exec"
-	case Exit:
-		return "exit"
-	case Fork:
-		return "fork"
-	case Overrun:
-		return "overrun"
-	}
-	return fmt.Sprintf("ProcEventKind(%d)", uint8(k))
-}
-
-// ProcEvent is one process event from [WatchProcs].
-type ProcEvent struct {
-	Kind ProcEventKind
-	// PID is the process (thread-group id) the event is about; 0 for Overrun.
-	PID int
-	// PPID is the parent for Fork events, 0 otherwise.
-	PPID int
-	// ExitCode is the raw wait status for Exit events.
-	ExitCode int
-	// Time is when the kernel produced the event.
-	Time time.Time
-}
 
 // ErrUnsupported is returned (wrapped) by everything this system cannot do.
 // It is errors.ErrUnsupported, so either may be tested with errors.Is.
