@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/assets"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -111,15 +112,27 @@ func TestAppMatch(t *testing.T) {
 // TestMessagesExist fails when a message the CLI prints has no English or
 // Vietnamese text.
 func TestMessagesExist(t *testing.T) {
-	src, err := os.ReadFile("commands.go")
+	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys := map[string]bool{}
-	for _, m := range regexp.MustCompile(`k\.t\("([a-z.-]+)"`).FindAllStringSubmatch(string(src), -1) {
-		if !strings.HasSuffix(m[1], ".") {
-			keys[m[1]] = true
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
 		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`k\.(?:t|ok)\("([a-z.-]+)"`).FindAllStringSubmatch(string(src), -1) {
+			if !strings.HasSuffix(m[1], ".") {
+				keys[m[1]] = true
+			}
+		}
+	}
+	if !keys["logout.ok"] || !keys["policy.keygen"] {
+		t.Fatalf("the scan of %v missed messages: %v", files, keys)
 	}
 	// Keys built at run time.
 	for _, p := range []struct {
@@ -127,11 +140,11 @@ func TestMessagesExist(t *testing.T) {
 		ends   []string
 	}{
 		{"state.", []string{"ok", "warn", "grace", "blocked"}},
-		{"req.", []string{"pending", "approved", "denied"}},
+		{"req.", []string{apitype.StatusPending, apitype.StatusApproved, apitype.StatusDenied}},
 		{"by.", []string{"day", "app", "category"}},
 		{"grant.ok.", []string{"screen", "games"}},
 		{"action.", []string{"lock", "pause-games", "resume-games"}},
-		{"answer.", []string{"approved", "denied"}},
+		{"answer.", []string{apitype.StatusApproved, apitype.StatusDenied}},
 		{"", []string{"setup.ok", "login.ok", "screen", "games"}},
 	} {
 		for _, e := range p.ends {

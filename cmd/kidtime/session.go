@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/assets"
+)
+
+// The commands of who is at the keyboard: status, setup, login, logout.
+
+func (k *cli) status(ctx context.Context, _ []string) error {
+	st, err := k.c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	return k.out(st, func(w io.Writer) {
+		if len(st.Children) == 0 {
+			if st.Role == apitype.RoleChild || st.Role == apitype.RoleOther {
+				fmt.Fprintln(w, k.t("status.notchild"))
+			} else {
+				fmt.Fprintln(w, k.t("status.nochildren"))
+			}
+		}
+		for _, c := range st.Children {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, k.t("state."+c.State), assets.T(k.lang, c.ReasonKey))
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("screen"), k.t("used", k.dur(c.ScreenUsedSec)), k.t("left", k.dur(c.ScreenLeftSec)))
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("games"), k.t("used", k.dur(c.GamesUsedSec)), k.t("left", k.dur(c.GamesLeftSec)))
+		}
+		if st.Pending > 0 {
+			fmt.Fprintln(w, k.t("status.pending", st.Pending))
+		}
+		if st.SchoolKey != "" {
+			fmt.Fprintln(w, k.t("status.schoolkey", st.SchoolKey))
+		}
+		for _, h := range st.Help {
+			fmt.Fprintf(w, "%s: %s\n", h.Name, h.Number)
+		}
+	})
+}
+
+// pinFlags are the flags of setup and login: the PIN is never an argument.
+func pinFlags(fs *flag.FlagSet, pinStdin *bool) {
+	fs.BoolVar(pinStdin, "pin-stdin", false, "flag.pin-stdin")
+}
+
+func (k *cli) setup(ctx context.Context, pinStdin *bool, _ []string) error {
+	return k.logIn(ctx, "setup", *pinStdin)
+}
+
+func (k *cli) login(ctx context.Context, pinStdin *bool, _ []string) error {
+	return k.logIn(ctx, "login", *pinStdin)
+}
+
+// logIn sets the PIN (setup) or checks it (login), and keeps the token.
+func (k *cli) logIn(ctx context.Context, name string, pinStdin bool) error {
+	pin, err := k.readPIN(pinStdin)
+	if err != nil {
+		return err
+	}
+	var resp apitype.LoginResponse
+	if name == "setup" {
+		resp, err = k.c.Setup(ctx, pin)
+	} else {
+		resp, err = k.c.Login(ctx, pin)
+	}
+	if err != nil {
+		return err
+	}
+	if err := saveToken(resp.Token); err != nil {
+		fmt.Fprintf(k.stderr, "kidtime: %v\n", err)
+	}
+	return k.out(resp, func(w io.Writer) {
+		fmt.Fprintln(w, k.t(name+".ok", resp.Expires.Local().Format("15:04")))
+	})
+}
+
+func (k *cli) readPIN(pinStdin bool) (string, error) {
+	if !pinStdin {
+		return "", badUsage("the PIN is read from standard input: add --pin-stdin")
+	}
+	r := bufio.NewReader(k.stdin)
+	line, err := r.ReadString('\n')
+	if err != nil && line == "" {
+		return "", badUsage("no PIN on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (k *cli) logout(ctx context.Context, _ []string) error {
+	if k.c.Token != "" {
+		// Revoke it on the daemon too; a daemon that is down cannot accept
+		// it either, so go on and forget it.
+		if err := k.c.Logout(ctx); err != nil {
+			fmt.Fprintf(k.stderr, "kidtime: %v\n", err)
+		}
+	}
+	if p := tokenPath(); p != "" {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return k.ok("logout.ok")
+}
+
+// tokenPath is where a parent's token is kept between commands: the
+// user's runtime folder (gone at logout) or their config folder.
+func tokenPath() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "kidtime", "token")
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "kidtime", "token")
+	}
+	return ""
+}
+
+func loadToken() string {
+	if t := os.Getenv("KIDTIME_TOKEN"); t != "" {
+		return t
+	}
+	p := tokenPath()
+	if p == "" {
+		return ""
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func saveToken(tok string) error {
+	p := tokenPath()
+	if p == "" {
+		return fmt.Errorf("no folder to keep the token in; set KIDTIME_TOKEN")
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return fmt.Errorf("keep token: %w", err)
+	}
+	if err := os.WriteFile(p, []byte(tok+"\n"), 0o600); err != nil {
+		return fmt.Errorf("keep token: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+)
+
+// stubDaemon answers every route with an empty answer of the right shape
+// and keeps what it was asked.
+type stubDaemon struct {
+	socket string
+	mu     sync.Mutex
+	got    []string // "METHOD URI BODY"
+}
+
+func newStubDaemon(t *testing.T) *stubDaemon {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the stub daemon listens on a Unix socket")
+	}
+	d := &stubDaemon{socket: filepath.Join(t.TempDir(), "kt.sock")}
+	l, err := net.Listen("unix", d.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		d.mu.Lock()
+		d.got = append(d.got, r.Method+" "+r.URL.RequestURI()+" "+string(b))
+		d.mu.Unlock()
+		switch {
+		case r.Method != http.MethodGet:
+			_, _ = io.WriteString(w, "{}")
+		case r.URL.Path == apitype.RouteStatus:
+			_, _ = io.WriteString(w, `{"children":[{"name":"An"}]}`)
+		case r.URL.Path == apitype.RouteChildren || r.URL.Path == apitype.RouteRequests || r.URL.Path == apitype.RouteEvents:
+			_, _ = io.WriteString(w, "[]")
+		case r.URL.Path == apitype.RoutePolicy:
+			_, _ = io.WriteString(w, `{"version":1,"children":[]}`)
+		default:
+			_, _ = io.WriteString(w, "{}")
+		}
+	})}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return d
+}
+
+// take returns and forgets what the daemon was asked.
+func (d *stubDaemon) take() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	got := d.got
+	d.got = nil
+	return got
+}
+
+// Each command of the table reaches the daemon's route with what its
+// arguments and flags say.
+func TestCommandsReachTheDaemon(t *testing.T) {
+	d := newStubDaemon(t)
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("KIDTIME_TOKEN", "tok")
+	t.Setenv("KIDTIME_LANG", "en")
+	child := filepath.Join(t.TempDir(), "an.json")
+	if err := os.WriteFile(child, []byte(`{"name":"An","birthYear":2015}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args  []string
+		stdin string
+		last  string   // the last request: "METHOD URI"
+		body  []string // in its body
+	}{
+		{[]string{"status"}, "", "GET /v1/status", nil},
+		{[]string{"setup", "--pin-stdin"}, "2468\n", "POST /v1/setup", []string{`"2468"`}},
+		{[]string{"login", "--pin-stdin"}, "1357\n", "POST /v1/login", []string{`"1357"`}},
+		{[]string{"logout"}, "", "DELETE /v1/login", nil},
+		{[]string{"child", "add", "An", "--birth-year", "2015", "--account", "an, an2", "--preset", "age:9"}, "", "POST /v1/children", []string{`"accounts":["an","an2"]`, `"age:9"`, `2015`}},
+		{[]string{"child", "list"}, "", "GET /v1/children", nil},
+		{[]string{"child", "remove", "An"}, "", "DELETE /v1/children/An", nil},
+		{[]string{"rules", "show", "An"}, "", "GET /v1/children/An/policy", nil},
+		{[]string{"rules", "set", "An", "--file", child}, "", "PUT /v1/children/An/policy", []string{`"name":"An"`}},
+		{[]string{"rules", "set", "An", "--file", "-"}, `{"name":"An","birthYear":2014}`, "PUT /v1/children/An/policy", []string{`2014`}},
+		{[]string{"limit", "An", "--screen", "2h", "--day", "sat", "--allowed", "08:00-12:00,14:00-18:00"}, "", "PUT /v1/children/An/policy", []string{`"sat":"2h"`, `"14:00-18:00"`}},
+		{[]string{"app", "block", "An", "minecraft"}, "", "PUT /v1/children/An/policy", []string{`"rule":"block"`, `"minecraft"`}},
+		{[]string{"app", "always", "An", "/usr/games/gcompris-qt"}, "", "PUT /v1/children/An/policy", []string{`"rule":"always"`}},
+		{[]string{"app", "limit", "An", "roblox", "45m"}, "", "PUT /v1/children/An/policy", []string{`"rule":"limit"`, `"45m"`}},
+		{[]string{"app", "allow", "An", "roblox"}, "", "PUT /v1/children/An/policy", nil},
+		{[]string{"grant", "An", "30m", "--games"}, "", "POST /v1/grant", []string{`"kind":"games"`, `"addSec":1800`}},
+		{[]string{"grant", "An", "10m", "--code", "123456"}, "", "POST /v1/grant", []string{`"kind":"screen"`, `"code":"123456"`}},
+		{[]string{"lock", "An"}, "", "POST /v1/action", []string{`"lock"`}},
+		{[]string{"pause-games", "An"}, "", "POST /v1/action", []string{`"pause-games"`}},
+		{[]string{"resume-games", "An"}, "", "POST /v1/action", []string{`"resume-games"`}},
+		{[]string{"ask", "15m", "--games", "--reason", "homework"}, "", "POST /v1/requests", []string{`"kind":"games"`, `"homework"`}},
+		{[]string{"requests", "--status", apitype.StatusPending}, "", "GET /v1/requests?status=pending", nil},
+		{[]string{"approve", "3", "20m"}, "", "POST /v1/requests/3/answer", []string{`"approve":true`, `1200`}},
+		{[]string{"deny", "4"}, "", "POST /v1/requests/4/answer", []string{`"approve":false`}},
+		{[]string{"usage", "--by", "app"}, "", "GET /v1/usage?by=app&child=An", nil},
+		{[]string{"events", "--child", "An"}, "", "GET /v1/events?child=An", nil},
+		{[]string{"policy", "import", examplePolicy}, "", "PUT /v1/policy", []string{`"children"`}},
+		{[]string{"policy", "export"}, "", "GET /v1/policy", nil},
+		{[]string{"code"}, "", "GET /v1/code", nil},
+	}
+	tested := map[string]bool{}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		code := Main(append([]string{"--socket", d.socket}, c.args...), strings.NewReader(c.stdin), &out, &errb)
+		got := d.take()
+		cmdline := strings.Join(c.args, " ")
+		if code != 0 || len(got) == 0 {
+			t.Errorf("kidtime %s: exit %d %q, %d requests; want 0 and a request", cmdline, code, errb.String(), len(got))
+			continue
+		}
+		last := got[len(got)-1]
+		if !strings.HasPrefix(last, c.last) {
+			t.Errorf("kidtime %s: the daemon got %q; want %s", cmdline, last, c.last)
+		}
+		for _, b := range c.body {
+			if !strings.Contains(last, b) {
+				t.Errorf("kidtime %s: the daemon got %q; want %s in it", cmdline, last, b)
+			}
+		}
+		for n := 2; n >= 1; n-- {
+			if n <= len(c.args) && findCommand(strings.Join(c.args[:n], " ")) != nil {
+				tested[strings.Join(c.args[:n], " ")] = true
+				break
+			}
+		}
+	}
+	for _, c := range commands {
+		if !tested[c.name] && !strings.HasPrefix(c.name, "policy ") {
+			t.Errorf("%s: no case here", c.name)
+		}
+	}
+}
