@@ -36,6 +36,9 @@ type Config struct {
 	DataDir string
 	// Socket is the API socket path ("" = ipc.DefaultPath()).
 	Socket string
+	// Listener, when set, is served instead of a socket at Socket (an
+	// in-process listener of agent/agenttest). The agent closes it.
+	Listener net.Listener
 	// PolicyFile, when set, is imported at start if no policy is stored yet
 	// (a school's preset policy installed with the package).
 	PolicyFile string
@@ -251,9 +254,11 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		}
 	}
 
-	l, err := ipc.Listen(a.cfg.Socket)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.cfg.Socket, err)
+	l := a.cfg.Listener
+	if l == nil {
+		if l, err = ipc.Listen(a.cfg.Socket); err != nil {
+			return fmt.Errorf("listen on %s: %w", a.cfg.Socket, err)
+		}
 	}
 	srv := api.New(a.routes(), a.identify, a.log)
 	ctx, cancel := context.WithCancel(ctx)

@@ -16,6 +16,7 @@
 package ipc
 
 import (
+	"net"
 	"os"
 	"slices"
 )
@@ -66,4 +67,23 @@ func DefaultPath() string {
 		return p
 	}
 	return defaultPath
+}
+
+// DeclaredPeer is a connection that carries its caller's identity itself:
+// an in-process connection made by a test harness (agent/agenttest), the
+// way tailscale's ipnauth.TestActor stands in for a real caller. Nothing
+// the OS hands the daemon (ipc.Listen's sockets and pipes) is one, and no
+// caller outside the daemon's own process can make one.
+type DeclaredPeer interface {
+	net.Conn
+	DeclaredPeer() Peer
+}
+
+// PeerOf returns the identity of the process at the other end of c, as the
+// OS reports it (SO_PEERCRED, LOCAL_PEERCRED, the pipe client's token).
+func PeerOf(c net.Conn) (Peer, error) {
+	if d, ok := c.(DeclaredPeer); ok {
+		return d.DeclaredPeer(), nil
+	}
+	return osPeerOf(c)
 }

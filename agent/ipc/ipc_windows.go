@@ -90,9 +90,9 @@ func checkServerOwner(c net.Conn) error {
 
 var procImpersonateNamedPipeClient = windows.NewLazySystemDLL("advapi32.dll").NewProc("ImpersonateNamedPipeClient")
 
-// PeerOf returns the identity of the pipe's client from its token (read by
+// osPeerOf returns the identity of the pipe's client from its token (read by
 // impersonating the client at Identification level on a locked thread).
-func PeerOf(c net.Conn) (Peer, error) {
+func osPeerOf(c net.Conn) (Peer, error) {
 	h, err := pipeHandle(c)
 	if err != nil {
 		return Peer{}, fmt.Errorf("ipc peer: %w", err)

@@ -7,10 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// PeerOf returns the identity of the process that connected c, read from the
+// osPeerOf returns the identity of the process that connected c, read from the
 // kernel with LOCAL_PEERCRED and LOCAL_PEERPID, completed with the account's
 // name and groups.
-func PeerOf(c net.Conn) (Peer, error) {
+func osPeerOf(c net.Conn) (Peer, error) {
 	var (
 		cred *unix.Xucred
 		pid  int

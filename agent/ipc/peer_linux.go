@@ -7,10 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// PeerOf returns the identity of the process that connected c, read from the
+// osPeerOf returns the identity of the process that connected c, read from the
 // kernel with SO_PEERCRED (recorded at connect time), completed with the
 // account's name and groups.
-func PeerOf(c net.Conn) (Peer, error) {
+func osPeerOf(c net.Conn) (Peer, error) {
 	var cred *unix.Ucred
 	err := rawFD(c, func(fd int) error {
 		var err error

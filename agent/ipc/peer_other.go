@@ -7,8 +7,8 @@ import (
 	"net"
 )
 
-// PeerOf is not implemented on this system: without a caller's identity the
+// osPeerOf is not implemented on this system: without a caller's identity the
 // API must treat every caller as unknown.
-func PeerOf(c net.Conn) (Peer, error) {
+func osPeerOf(c net.Conn) (Peer, error) {
 	return Peer{}, errors.New("ipc peer credentials: not supported on this operating system")
 }
