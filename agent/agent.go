@@ -358,7 +358,7 @@ func (a *Agent) nextWake(now time.Time) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, cs := range a.children {
-		if !cs.active || cs.dec.Next.IsZero() {
+		if !cs.active() || cs.dec.Next.IsZero() {
 			continue
 		}
 		if d := cs.dec.Next.Sub(now); d < wait {

@@ -42,25 +42,26 @@ type childState struct {
 	// profile (a new account made to escape the rules lands here).
 	byDefault bool
 
-	hb           heartbeat
+	// witness keeps the companion's heartbeats and judges presence; it
+	// survives reloads.
+	witness      *monitor.Witness
 	lockNowUntil time.Time // a parent's "lock now" for the companion to carry out
-	present      bool
-	active       bool
-	missingDay   string    // day the "companion missing" event was given
-	gapFor       time.Time // the heartbeat whose silence was reported
-	// noCompanionSince: the child has been at the PC with no companion
-	// heartbeat since then.
-	noCompanionSince time.Time
 }
 
-type heartbeat struct {
-	at         time.Time
-	session    string
-	idle       time.Duration
-	locked     bool
-	forePID    int
-	fullscreen bool
+// sessionsOf is the child's login sessions among all of them: a person's
+// sessions (not a greeter's, not closing) of one of the child's accounts.
+func (cs *childState) sessionsOf(all []facts.Session) []facts.Session {
+	var out []facts.Session
+	for _, s := range all {
+		if s.Person() && slices.Contains(cs.uids, s.UID) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
+
+// active reports whether the child was at the PC at the last tick.
+func (cs *childState) active() bool { return cs.witness.Last().Active }
 
 // reload reads children and policies from the store.
 func (a *Agent) reload(ctx context.Context) error {
@@ -91,7 +92,8 @@ func (a *Agent) reload(ctx context.Context) error {
 	byUID := map[uint32]*childState{}
 	var uids []uint32
 	for _, r := range recs {
-		cs := &childState{rec: r, spec: rules.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts}}
+		cs := &childState{rec: r, spec: rules.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts},
+			witness: monitor.NewWitness(a.presenceRules())}
 		if byDefault[r.Name] && global.DefaultProfile != nil {
 			cs.spec.Profile = *global.DefaultProfile
 			cs.byDefault = true
@@ -123,9 +125,9 @@ func (a *Agent) reload(ctx context.Context) error {
 		}
 		a.mu.Lock()
 		if old, ok := a.children[r.Name]; ok {
-			cs.hb, cs.warned, cs.day, cs.gamesOff = old.hb, slices.Clone(old.warned), old.day, old.gamesOff
-			cs.missingDay, cs.gapFor, cs.lockNowUntil, cs.noCompanionSince = old.missingDay, old.gapFor, old.lockNowUntil, old.noCompanionSince
-			cs.policy, cs.policyErr, cs.polGen, cs.dec, cs.active, cs.present = old.policy, old.policyErr, old.polGen, old.dec, old.active, old.present
+			cs.witness, cs.warned, cs.day, cs.gamesOff = old.witness, slices.Clone(old.warned), old.day, old.gamesOff
+			cs.lockNowUntil = old.lockNowUntil
+			cs.policy, cs.policyErr, cs.polGen, cs.dec = old.policy, old.policyErr, old.polGen, old.dec
 		}
 		a.mu.Unlock()
 		// Resolve the policy before the state is published: nothing may
@@ -343,43 +345,17 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 	}
 }
 
-// presence works out whether a child is at the PC: the companion's
-// heartbeat is the best witness, then logind, then (failing closed) any
-// process of theirs.
+// presence asks the child's witness whether they are at the PC, from their
+// sessions and processes, and records what the parent must be told.
 func (a *Agent) presence(cs *childState, sessions []facts.Session, now time.Time) monitor.Presence {
-	p := monitor.Presence{Child: cs.rec.Name}
 	a.mu.Lock()
-	hb := cs.hb
 	perr := cs.policyErr
 	a.mu.Unlock()
 	v := a.view(cs)
-	procs := v.procs
-	hbAlive := !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout
-	var logind []facts.Session
-	for _, s := range sessions {
-		if s.Person() && slices.Contains(cs.uids, s.UID) {
-			logind = append(logind, s)
-		}
-	}
-	// What the OS says decides; the companion's heartbeat can only make it
-	// stricter (it runs as the child, who may forge it), never looser.
-	switch {
-	case len(logind) > 0:
-		for _, s := range logind {
-			if s.Active && !s.Locked && !s.Idle {
-				p.Active, p.Session = true, s.ID
-			}
-		}
-	default:
-		// No login manager: a child with programs running is at the PC
-		// (fail closed).
-		p.Active = len(procs) > 0
-	}
-	if hbAlive && !hb.locked && (hb.idle < a.cfg.IdleThreshold || hb.fullscreen) {
-		p.Active = true
-	}
-	if hbAlive && hb.forePID > 0 {
-		if e, ok := a.tracker.Get(hb.forePID); ok && slices.Contains(cs.uids, e.UID) {
+	verdict := cs.witness.Judge(now, monitor.Observation{Sessions: cs.sessionsOf(sessions), Procs: len(v.procs)})
+	p := monitor.Presence{Child: cs.rec.Name, Active: verdict.Active, Session: verdict.Session}
+	if hb := cs.witness.Heartbeat(); verdict.Companion && hb.ForePID > 0 {
+		if e, ok := a.tracker.Get(hb.ForePID); ok && slices.Contains(cs.uids, e.UID) {
 			app := e.App
 			p.Fore = &app
 		}
@@ -389,37 +365,8 @@ func (a *Agent) presence(cs *childState, sessions []facts.Session, now time.Time
 		// from the child's own heartbeat, so it may not lower the count.
 		p.Games = v.games
 	}
-	a.mu.Lock()
-	cs.present = len(procs) > 0 || hbAlive || len(logind) > 0
-	cs.active = p.Active
-	var tell []string
-	if len(procs) > 0 && !hbAlive {
-		if !hb.at.IsZero() && !cs.gapFor.Equal(hb.at) {
-			// The companion was there and went silent while the child's
-			// programs run on: killed, most likely.
-			cs.gapFor = hb.at
-			tell = append(tell, "heartbeat_gap")
-		}
-		// The child uses the PC and no companion has spoken for two
-		// minutes (disabled autostart, killed before the agent started):
-		// the parent is told, once a day.
-		if cs.noCompanionSince.IsZero() {
-			cs.noCompanionSince = now
-		}
-		if now.Sub(cs.noCompanionSince) >= a.cfg.CompanionGrace && cs.missingDay != dayOf(now) {
-			cs.missingDay = dayOf(now)
-			tell = append(tell, "companion_missing")
-		}
-	} else {
-		cs.noCompanionSince = time.Time{}
-	}
-	a.mu.Unlock()
-	for _, kind := range tell {
-		detail := map[string]any{"processes": len(procs)}
-		if kind == "heartbeat_gap" {
-			detail["lastHeartbeat"] = hb.at
-		}
-		a.event(context.Background(), cs.rec.Name, kind, detail)
+	for _, al := range verdict.Alerts {
+		a.event(context.Background(), cs.rec.Name, al.Kind, al.Detail)
 	}
 	return p
 }
@@ -499,7 +446,6 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 	dec := rules.Evaluate(pol, u, now)
 	a.mu.Lock()
 	cs.dec, cs.usage = dec, u
-	hb := cs.hb
 	a.mu.Unlock()
 
 	for _, w := range dec.Warnings {
@@ -521,17 +467,14 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 		return
 	}
 	var ids []string
-	for _, s := range sessions {
-		if s.Person() && slices.Contains(cs.uids, s.UID) {
-			ids = append(ids, s.ID)
-		}
+	for _, s := range cs.sessionsOf(sessions) {
+		ids = append(ids, s.ID)
 	}
-	hbAlive := !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout
 	// Whether the lock worked is judged on what the OS says (logind, or
 	// the child's processes where there is none), never on the heartbeat.
 	active := pres.Active || (len(ids) == 0 && len(procs) > 0)
 	a.enf.StopSession(ctx, enforce.Target{
-		Child: cs.rec.Name, UIDs: cs.uids, Sessions: ids, Companion: hbAlive,
+		Child: cs.rec.Name, UIDs: cs.uids, Sessions: ids, Companion: cs.witness.CompanionAlive(now),
 		Active: active, Logout: dec.Action == rules.ActionLogout, Reason: string(dec.Reason),
 	})
 }
@@ -554,10 +497,7 @@ func (a *Agent) warn(ctx context.Context, cs *childState, w rules.Warning) {
 	a.mu.Unlock()
 	a.event(ctx, cs.rec.Name, "warning", map[string]any{"key": w.Key, "subject": w.Subject, "reason": string(w.Reason),
 		"thresholdSec": int64(w.Threshold / time.Second), "leftSec": int64(w.Left / time.Second)})
-	a.mu.Lock()
-	companion := !cs.hb.at.IsZero() && a.now().Sub(cs.hb.at) <= a.cfg.HeartbeatTimeout
-	a.mu.Unlock()
-	if a.deps.Notify == nil || companion {
+	if a.deps.Notify == nil || cs.witness.CompanionAlive(a.now()) {
 		// A live companion shows the warning itself (one notification, not
 		// two); without it the agent notifies in the child's session.
 		return
@@ -638,7 +578,6 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		return
 	}
 	pol := cs.policy
-	hb := cs.hb
 	a.mu.Unlock()
 	now := a.now()
 	if _, via, blocked := a.enf.Blocked(cs.rec.Name); blocked && via == "killed" {
@@ -651,7 +590,7 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 	// writer): today's time is kept by identity in memory.
 	u := a.usageOf(cs, []viewApp{{app: ra, key: e.App.Key()}})
 	dec := rules.Evaluate(pol, u, now)
-	if dec.Lock && !a.lockable(cs, hb, now) {
+	if dec.Lock && !a.lockable(cs, now) {
 		// No session to lock and no companion to lock it: the child may
 		// not start anything now (outside allowed hours, time spent).
 		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, string(dec.Reason))
@@ -669,19 +608,18 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 
 // lockable reports whether the child's session can be locked rather than
 // ended: a logind session of theirs, or a live companion.
-func (a *Agent) lockable(cs *childState, hb heartbeat, now time.Time) bool {
-	if !hb.at.IsZero() && now.Sub(hb.at) <= a.cfg.HeartbeatTimeout {
+func (a *Agent) lockable(cs *childState, now time.Time) bool {
+	if cs.witness.CompanionAlive(now) {
 		return true
 	}
 	a.mu.Lock()
 	ss := a.lastSessions
 	a.mu.Unlock()
-	for _, s := range ss {
-		if s.Person() && slices.Contains(cs.uids, s.UID) {
-			return true
-		}
-	}
-	return false
+	return len(cs.sessionsOf(ss)) > 0
+}
+
+func (a *Agent) presenceRules() monitor.PresenceRules {
+	return monitor.PresenceRules{HeartbeatTimeout: a.cfg.HeartbeatTimeout, IdleThreshold: a.cfg.IdleThreshold, CompanionGrace: a.cfg.CompanionGrace}
 }
 
 // settingDefaultAccounts lists the accounts added under the default profile.

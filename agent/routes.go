@@ -16,6 +16,7 @@ import (
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/auth"
 	"github.com/kidtime/kidtime/agent/ipc"
+	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -133,9 +134,9 @@ func (a *Agent) childStatus(cs *childState, now time.Time) apitype.ChildStatus {
 	st := apitype.ChildStatus{
 		Name: cs.rec.Name, Accounts: cs.rec.Accounts, Age: rules.AgeIn(cs.rec.BirthYear, now),
 		State: dec.State.String(), Reason: string(dec.Reason), ReasonKey: dec.Reason.MessageKey(),
-		Active: cs.active, ScreenUsedSec: secs(t.Screen), GamesUsedSec: secs(t.Games),
+		Active: cs.active(), ScreenUsedSec: secs(t.Screen), GamesUsedSec: secs(t.Games),
 		ScreenLeftSec: secs(dec.Screen.Left), GamesLeftSec: secs(dec.Games.Left),
-		GamesPaused: cs.gamesOff, CompanionSeen: cs.hb.at,
+		GamesPaused: cs.gamesOff, CompanionSeen: cs.witness.Heartbeat().At,
 		LockRequested: now.Before(cs.lockNowUntil),
 	}
 	if dec.At.IsZero() {
@@ -174,8 +175,8 @@ func (a *Agent) childStatus(cs *childState, now time.Time) apitype.ChildStatus {
 	if dec.State == rules.StateBlocked {
 		st.BackAt = backAt(cs.policy, now)
 	}
-	if cs.hb.forePID > 0 {
-		if e, ok := a.tracker.Get(cs.hb.forePID); ok {
+	if fore := cs.witness.Heartbeat().ForePID; fore > 0 {
+		if e, ok := a.tracker.Get(fore); ok {
 			st.Foreground = e.App.Name
 		}
 	}
@@ -1146,8 +1147,8 @@ func (a *Agent) hHeartbeat(_ context.Context, c *api.Caller, r *http.Request) (a
 			fore = 0
 		}
 	}
-	cs.hb = heartbeat{at: now, session: hb.Session, idle: time.Duration(hb.IdleSec) * time.Second, locked: hb.Locked, forePID: fore, fullscreen: hb.Fullscreen}
 	a.mu.Unlock()
+	cs.witness.Beat(monitor.Heartbeat{At: now, Session: hb.Session, Idle: time.Duration(hb.IdleSec) * time.Second, Locked: hb.Locked, ForePID: fore, Fullscreen: hb.Fullscreen})
 	return a.childStatus(cs, now), nil
 }
 
@@ -1179,17 +1180,13 @@ func (a *Agent) hAction(ctx context.Context, c *api.Caller, r *http.Request) (an
 		var ids []string
 		if a.sessions != nil {
 			if ss, err := a.sessions.Sessions(ctx); err == nil {
-				for _, s := range ss {
-					if s.Person() && slices.Contains(cs.uids, s.UID) {
-						ids = append(ids, s.ID)
-					}
+				for _, s := range cs.sessionsOf(ss) {
+					ids = append(ids, s.ID)
 				}
 			}
 		}
 		now := a.now()
-		a.mu.Lock()
-		hbAlive := !cs.hb.at.IsZero() && now.Sub(cs.hb.at) <= a.cfg.HeartbeatTimeout
-		a.mu.Unlock()
+		hbAlive := cs.witness.CompanionAlive(now)
 		via := ""
 		for _, id := range ids {
 			if err := a.deps.Actions.LockSession(ctx, id); err == nil {
