@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,7 @@ func TestImportRules(t *testing.T) {
 					}
 					deps := p.Deps
 					if r.direct {
-						deps = p.Imports
+						deps = slices.Concat(p.Imports, p.TestImports, p.XTestImports)
 					}
 					for _, d := range deps {
 						if r.forbids(rel, d) {
@@ -44,15 +45,17 @@ func TestImportRules(t *testing.T) {
 const module = "github.com/kidtime/kidtime"
 
 type pkg struct {
-	ImportPath string
-	Deps       []string // every package it depends on
-	Imports    []string // the packages it imports itself
-	Standard   bool
+	ImportPath   string
+	Deps         []string // every package it depends on
+	Imports      []string // the packages it imports itself
+	TestImports  []string // the packages its tests import
+	XTestImports []string // the packages its external (_test package) tests import
+	Standard     bool
 }
 
 func listDeps(t *testing.T, goos string) []pkg {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-json=ImportPath,Deps,Imports,Standard", "./...")
+	cmd := exec.Command("go", "list", "-json=ImportPath,Deps,Imports,TestImports,XTestImports,Standard", "./...")
 	// CGO_ENABLED=1: list the Fyne app for every OS too (nothing is compiled).
 	cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=1")
 	out, err := cmd.Output()
@@ -89,7 +92,7 @@ type rule struct {
 	pkgPrefix string // relative to the module; "" matches all
 	why       string
 	forbids   func(pkg, dep string) bool
-	direct    bool // checks the package's own imports, not all its dependencies
+	direct    bool // checks the package's own imports and its tests', not all its dependencies
 }
 
 func (r rule) applies(rel string) bool {
@@ -126,6 +129,9 @@ var importRules = []rule{
 		}
 		return true
 	}, true},
+	{"ui", "the UI imports no OS library (godbus, xgb, x/sys) itself: OS probes live in agent/desktop", func(_, d string) bool {
+		return isOSLibrary(d)
+	}, true},
 	{"agent/monitor", "monitor depends on small interfaces, not on platform or store", func(_, d string) bool {
 		return strings.HasPrefix(d, module+"/agent/platform") || strings.HasPrefix(d, module+"/agent/store")
 	}, false},
@@ -151,6 +157,13 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"monitor importing platform is caught", "agent/monitor", module + "/agent/platform", true},
 		{"the app may import fyne", "cmd/kidtime-app", "fyne.io/fyne/v2", false},
 		{"the CLI importing fyne is caught", "cmd/kidtime", "fyne.io/fyne/v2", true},
+		{"the companion importing godbus is caught", "ui/companion", "github.com/godbus/dbus/v5", true},
+		{"the companion importing an xgb extension is caught", "ui/companion", "github.com/jezek/xgb/xproto", true},
+		{"the console importing x/sys is caught", "ui/console", "golang.org/x/sys/windows", true},
+		{"a UI helper importing xgb is caught", "ui/uitest", "github.com/jezek/xgb", true},
+		{"the UI importing another golang.org/x module is fine", "ui/console", "golang.org/x/text/language", false},
+		{"a module whose path only starts like x/sys is not x/sys", "ui/console", "golang.org/x/sysinfo", false},
+		{"agent/desktop importing xgb is fine", "agent/desktop", "github.com/jezek/xgb/xproto", false},
 	}
 	for _, c := range cases {
 		got := false
@@ -159,6 +172,143 @@ func TestImportRulesCatchViolations(t *testing.T) {
 				got = true
 			}
 		}
+		if got != c.want {
+			t.Errorf("%s: got violation=%v", c.sentence, got)
+		}
+	}
+}
+
+// osLibraries are the modules that talk to the operating system: only the
+// agent's OS adapters (agent/platform, agent/desktop, agent/ipc) use them.
+var osLibraries = []string{"github.com/godbus/dbus/v5", "github.com/jezek/xgb", "golang.org/x/sys"}
+
+func isOSLibrary(path string) bool {
+	for _, m := range osLibraries {
+		if inModule(path, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// inModule reports whether an import path is the package mod or one below it.
+func inModule(path, mod string) bool {
+	return path == mod || strings.HasPrefix(path, mod+"/")
+}
+
+// linkRule names a module that a shipped program must not link on one OS.
+type linkRule struct {
+	goos   string
+	cmds   []string // the programs, relative to the module
+	module string   // the module (and every package under it) they must not link
+	why    string
+}
+
+func (r linkRule) applies(goos, cmd string) bool {
+	return r.goos == goos && slices.Contains(r.cmds, cmd)
+}
+
+// linkRules are DESIGN.md §3's rules on what the binaries link, checked on
+// the programs as they are built: CGO_ENABLED=0, for the OS in question.
+var linkRules = []linkRule{
+	{"linux", []string{"cmd/kidtimed"}, "github.com/jezek/xgb",
+		"kidtimed links no X11 code (it uses agent/desktop/notify, not agent/desktop)"},
+	{"windows", []string{"cmd/kidtimed", "cmd/kidtime"}, "github.com/godbus/dbus/v5",
+		"Windows binaries link no D-Bus code"},
+	{"windows", []string{"cmd/kidtimed", "cmd/kidtime"}, "github.com/go-ole/go-ole",
+		"Windows binaries link no COM (gopsutil's WMI; agent/platform uses x/sys/windows)"},
+	{"windows", []string{"cmd/kidtimed", "cmd/kidtime"}, "github.com/yusufpapurcu/wmi",
+		"Windows binaries link no WMI (gopsutil's; agent/platform uses x/sys/windows)"},
+}
+
+// forbiddenLinks returns the packages of deps that the rules forbid cmd to
+// link on goos, each with the rule's reason.
+func forbiddenLinks(goos, cmd string, deps []string) (found [][2]string) {
+	for _, r := range linkRules {
+		if !r.applies(goos, cmd) {
+			continue
+		}
+		for _, d := range deps {
+			if inModule(d, r.module) {
+				found = append(found, [2]string{d, r.why})
+			}
+		}
+	}
+	return found
+}
+
+// TestLinkRules checks what the daemon and the CLI link, with `go list`
+// over each program as it is built for each OS.
+func TestLinkRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("go list over the programs")
+	}
+	byOS := map[string][]string{}
+	for _, r := range linkRules {
+		for _, c := range r.cmds {
+			if !slices.Contains(byOS[r.goos], c) {
+				byOS[r.goos] = append(byOS[r.goos], c)
+			}
+		}
+	}
+	for goos, cmds := range byOS {
+		t.Run(goos, func(t *testing.T) {
+			args := []string{"list", "-json=ImportPath,Deps"}
+			for _, c := range cmds {
+				args = append(args, "./"+c)
+			}
+			cmd := exec.Command("go", args...)
+			cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
+			out, err := cmd.Output()
+			if err != nil {
+				var stderr string
+				if ee, ok := err.(*exec.ExitError); ok {
+					stderr = string(ee.Stderr)
+				}
+				t.Fatalf("go list (GOOS=%s): %v\n%s", goos, err, stderr)
+			}
+			dec := json.NewDecoder(strings.NewReader(string(out)))
+			seen := 0
+			for dec.More() {
+				var p pkg
+				if err := dec.Decode(&p); err != nil {
+					t.Fatalf("decode go list: %v", err)
+				}
+				seen++
+				rel := strings.TrimPrefix(p.ImportPath, module+"/")
+				for _, f := range forbiddenLinks(goos, rel, p.Deps) {
+					t.Errorf("%s (GOOS=%s CGO_ENABLED=0) links %s: %s\n\tsee who imports it: GOOS=%s go list -deps -f '{{.ImportPath}}: {{join .Imports \" \"}}' ./%s | grep %s",
+						rel, goos, f[0], f[1], goos, rel, f[0])
+				}
+			}
+			if seen != len(cmds) {
+				t.Fatalf("go list (GOOS=%s) described %d programs, want %d", goos, seen, len(cmds))
+			}
+		})
+	}
+}
+
+// TestLinkRulesCatchViolations checks that the link rules can fail.
+func TestLinkRulesCatchViolations(t *testing.T) {
+	cases := []struct {
+		sentence  string
+		goos, cmd string
+		dep       string
+		want      bool
+	}{
+		{"kidtimed linking xgb on Linux is caught", "linux", "cmd/kidtimed", "github.com/jezek/xgb", true},
+		{"kidtimed linking an xgb extension on Linux is caught", "linux", "cmd/kidtimed", "github.com/jezek/xgb/xproto", true},
+		{"kidtimed linking D-Bus on Linux is fine (logind, notifications)", "linux", "cmd/kidtimed", "github.com/godbus/dbus/v5", false},
+		{"the app linking xgb on Linux is fine (the companion's probes)", "linux", "cmd/kidtime-app", "github.com/jezek/xgb", false},
+		{"kidtimed.exe linking D-Bus is caught", "windows", "cmd/kidtimed", "github.com/godbus/dbus/v5", true},
+		{"kidtime.exe linking D-Bus's introspection is caught", "windows", "cmd/kidtime", "github.com/godbus/dbus/v5/introspect", true},
+		{"kidtimed.exe linking go-ole is caught", "windows", "cmd/kidtimed", "github.com/go-ole/go-ole/oleutil", true},
+		{"kidtimed.exe linking WMI is caught", "windows", "cmd/kidtimed", "github.com/yusufpapurcu/wmi", true},
+		{"kidtimed.exe linking x/sys/windows is fine", "windows", "cmd/kidtimed", "golang.org/x/sys/windows", false},
+		{"kidtimed linking gopsutil's WMI on Linux is not a Windows violation", "linux", "cmd/kidtimed", "github.com/yusufpapurcu/wmi", false},
+	}
+	for _, c := range cases {
+		got := len(forbiddenLinks(c.goos, c.cmd, []string{"fmt", c.dep})) > 0
 		if got != c.want {
 			t.Errorf("%s: got violation=%v", c.sentence, got)
 		}

@@ -1,15 +1,18 @@
 // Package desktop holds the probes that run inside a child's desktop session:
 // which window is in front and which process owns it, how long the input has
-// been idle, desktop notifications, and locking the screen.
+// been idle, whether the screen is locked, locking it, and keeping a window
+// above the others ([KeepAbove]). Desktop notifications are in the
+// subpackage agent/desktop/notify, which links no X11 code, so that the
+// daemon can use it.
 //
 // The companion (and, until it lands, the headless `kidtimed session` helper)
 // runs these as the child and reports the results to kidtimed in its
 // heartbeats; the root service cannot see a session's display by itself.
 //
 // Implementations are per OS and pure Go: X11 through github.com/jezek/xgb
-// (every OS but Windows, so XQuartz works on macOS too), freedesktop
-// notifications and screen locking over the session D-Bus, and the Win32
-// user32 API on Windows. Wayland sessions are reachable only through
+// (every OS but Windows, so XQuartz works on macOS too), the screen saver
+// and screen locking over the session D-Bus, and the Win32 user32 API on
+// Windows. Wayland sessions are reachable only through
 // XWayland: Open succeeds there, but the compositor exposes only X clients.
 package desktop
 
@@ -59,27 +62,3 @@ var (
 	// display server cannot provide.
 	ErrUnsupported = errors.ErrUnsupported
 )
-
-// Urgency is the urgency level of a notification, as in the freedesktop
-// notification specification.
-type Urgency byte
-
-// Urgency levels.
-const (
-	UrgencyLow      Urgency = 0
-	UrgencyNormal   Urgency = 1
-	UrgencyCritical Urgency = 2
-)
-
-// String names the urgency level.
-func (u Urgency) String() string {
-	switch u {
-	case UrgencyLow:
-		return "low"
-	case UrgencyNormal:
-		return "normal"
-	case UrgencyCritical:
-		return "critical"
-	}
-	return "unknown"
-}

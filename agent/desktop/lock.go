@@ -34,17 +34,39 @@ type lockMethod struct {
 // locked: loginctl, for one, only asks the session's locker. Callers that
 // must know check logind's LockedHint afterwards (the enforcer does).
 func LockScreen(ctx context.Context) error {
-	methods := []lockMethod{
-		{"org.freedesktop.ScreenSaver.Lock", func(ctx context.Context) error {
-			return busLock(ctx, "org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver.Lock")
-		}},
-		{"org.gnome.ScreenSaver.Lock", func(ctx context.Context) error {
-			return busLock(ctx, "org.gnome.ScreenSaver", "/org/gnome/ScreenSaver", "org.gnome.ScreenSaver.Lock")
-		}},
-		{"loginctl lock-session", func(ctx context.Context) error { return run(ctx, "loginctl", "lock-session") }},
-		{"xdg-screensaver lock", func(ctx context.Context) error { return run(ctx, "xdg-screensaver", "lock") }},
+	var methods []lockMethod
+	for _, s := range screenSavers {
+		methods = append(methods, lockMethod{s.dest + ".Lock", func(ctx context.Context) error {
+			return busLock(ctx, s.dest, s.path, s.dest+".Lock")
+		}})
 	}
+	methods = append(methods,
+		lockMethod{"loginctl lock-session", func(ctx context.Context) error { return run(ctx, "loginctl", "lock-session") }},
+		lockMethod{"xdg-screensaver lock", func(ctx context.Context) error { return run(ctx, "xdg-screensaver", "lock") }},
+	)
 	return tryLock(ctx, methods)
+}
+
+// ScreenLocked asks the session's screen saver whether the screen is locked
+// (GetActive of the same services LockScreen asks first, in the same order).
+// It returns an error when none answers; the companion's heartbeat then says
+// "unlocked", which can only make the agent count more, never less.
+func ScreenLocked(ctx context.Context) (bool, error) {
+	conn, err := sessionBus(ctx)
+	if err != nil {
+		return false, fmt.Errorf("screen saver: %w", err)
+	}
+	defer conn.Close()
+	var errs []error
+	for _, s := range screenSavers {
+		var active bool
+		err := conn.Object(s.dest, s.path).CallWithContext(ctx, s.dest+".GetActive", 0).Store(&active)
+		if err == nil {
+			return active, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", s.dest, err))
+	}
+	return false, fmt.Errorf("screen saver: %w", errors.Join(errs...))
 }
 
 func tryLock(ctx context.Context, methods []lockMethod) error {
@@ -67,10 +89,30 @@ func tryLock(ctx context.Context, methods []lockMethod) error {
 	return fmt.Errorf("lock screen: nothing worked: %w", errors.Join(errs...))
 }
 
-func busLock(ctx context.Context, dest string, path dbus.ObjectPath, method string) error {
+// screenSavers are the screen saver services on the session bus, in the
+// order LockScreen and ScreenLocked ask them.
+var screenSavers = []struct {
+	dest string
+	path dbus.ObjectPath
+}{
+	{"org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"}, // KDE, Xfce, Cinnamon, MATE, LXQt…
+	{"org.gnome.ScreenSaver", "/org/gnome/ScreenSaver"},             // GNOME Shell
+}
+
+// sessionBus connects to the session bus ($DBUS_SESSION_BUS_ADDRESS, else
+// $XDG_RUNTIME_DIR/bus).
+func sessionBus(ctx context.Context) (*dbus.Conn, error) {
 	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("connect to the session bus: %w", err)
+		return nil, fmt.Errorf("connect to the session bus: %w", err)
+	}
+	return conn, nil
+}
+
+func busLock(ctx context.Context, dest string, path dbus.ObjectPath, method string) error {
+	conn, err := sessionBus(ctx)
+	if err != nil {
+		return err
 	}
 	defer conn.Close()
 	return conn.Object(dest, path).CallWithContext(ctx, method, 0).Err

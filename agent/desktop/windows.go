@@ -128,29 +128,15 @@ func LockScreen(ctx context.Context) error {
 	return nil
 }
 
-// Notifier is not implemented on Windows: the companion shows its
-// notifications through Fyne, which uses the Windows toast API.
-type Notifier struct{}
-
-// NewNotifier returns an error wrapping ErrUnsupported on Windows.
-func NewNotifier(ctx context.Context) (*Notifier, error) {
-	return nil, fmt.Errorf("desktop notifications from agent/desktop on Windows: %w", ErrUnsupported)
+// ScreenLocked is not known on Windows yet (it needs
+// WTSQuerySessionInformation or the session-change notifications); it
+// returns an error wrapping ErrUnsupported, and the companion's heartbeats
+// say "unlocked".
+func ScreenLocked(ctx context.Context) (bool, error) {
+	return false, fmt.Errorf("screen saver: %w", ErrUnsupported)
 }
 
-// Notify returns an error wrapping ErrUnsupported on Windows.
-func (n *Notifier) Notify(ctx context.Context, title, body string, urgency Urgency) (uint32, error) {
-	return 0, fmt.Errorf("notify: %w", ErrUnsupported)
-}
-
-// Update returns an error wrapping ErrUnsupported on Windows.
-func (n *Notifier) Update(ctx context.Context, id uint32, title, body string, urgency Urgency) (uint32, error) {
-	return 0, fmt.Errorf("notify: %w", ErrUnsupported)
-}
-
-// Dismiss returns an error wrapping ErrUnsupported on Windows.
-func (n *Notifier) Dismiss(ctx context.Context, id uint32) error {
-	return fmt.Errorf("close notification: %w", ErrUnsupported)
-}
-
-// Close does nothing on Windows.
-func (n *Notifier) Close() error { return nil }
+// KeepAbove is not done on Windows yet (it needs SetWindowPos with
+// HWND_TOPMOST on the window's handle); it returns ErrUnsupported, and the
+// companion raises its countdown every few seconds instead.
+func KeepAbove(title string) error { return ErrUnsupported }

@@ -25,20 +25,9 @@ import (
 // X-Resource the PID comes from _NET_WM_PID only (Window.Verified false),
 // without MIT-SCREEN-SAVER Idle returns an error wrapping ErrUnsupported.
 func Open(display string) (Probe, error) {
-	if display == "" {
-		display = os.Getenv("DISPLAY")
-	}
-	if display == "" {
-		return nil, fmt.Errorf("open X11 display: %w ($DISPLAY is empty)", ErrNoDisplay)
-	}
-	routeXGBLog.Do(func() {
-		// xgb reports through a package-level log.Logger on stderr (missing
-		// ~/.Xauthority, connection resets); send it to slog at debug level.
-		xgb.Logger = slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug)
-	})
-	conn, err := xgb.NewConnDisplay(display)
+	conn, display, err := dial(display)
 	if err != nil {
-		return nil, fmt.Errorf("open X11 display %q: %w", display, err)
+		return nil, err
 	}
 	p := &x11Probe{conn: conn, display: display}
 	p.root = xproto.Setup(conn).DefaultScreen(conn).Root
@@ -57,6 +46,28 @@ func Open(display string) (Probe, error) {
 	return p, nil
 }
 
+// dial connects to an X11 display ("" means $DISPLAY) and returns the
+// connection and the display's name. Without a display the error wraps
+// ErrNoDisplay.
+func dial(display string) (*xgb.Conn, string, error) {
+	if display == "" {
+		display = os.Getenv("DISPLAY")
+	}
+	if display == "" {
+		return nil, "", fmt.Errorf("open X11 display: %w ($DISPLAY is empty)", ErrNoDisplay)
+	}
+	routeXGBLog.Do(func() {
+		// xgb reports through a package-level log.Logger on stderr (missing
+		// ~/.Xauthority, connection resets); send it to slog at debug level.
+		xgb.Logger = slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug)
+	})
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		return nil, "", fmt.Errorf("open X11 display %q: %w", display, err)
+	}
+	return conn, display, nil
+}
+
 var routeXGBLog sync.Once
 
 type x11Probe struct {
@@ -73,18 +84,34 @@ type x11Atoms struct {
 }
 
 func (p *x11Probe) internAtoms() error {
-	names := []string{"_NET_ACTIVE_WINDOW", "_NET_WM_PID", "_NET_WM_STATE", "_NET_WM_STATE_FULLSCREEN", "_NET_WM_NAME", "UTF8_STRING"}
-	dst := []*xproto.Atom{&p.atoms.activeWindow, &p.atoms.wmPID, &p.atoms.wmState, &p.atoms.wmStateFullscreen, &p.atoms.wmName, &p.atoms.utf8String}
-	cookies := make([]xproto.InternAtomCookie, len(names))
-	for i, n := range names {
-		cookies[i] = xproto.InternAtom(p.conn, false, uint16(len(n)), n)
+	return internAtoms(p.conn, []atomName{
+		{"_NET_ACTIVE_WINDOW", &p.atoms.activeWindow},
+		{"_NET_WM_PID", &p.atoms.wmPID},
+		{"_NET_WM_STATE", &p.atoms.wmState},
+		{"_NET_WM_STATE_FULLSCREEN", &p.atoms.wmStateFullscreen},
+		{"_NET_WM_NAME", &p.atoms.wmName},
+		{"UTF8_STRING", &p.atoms.utf8String},
+	})
+}
+
+// atomName is an atom to intern and where to store it.
+type atomName struct {
+	name string
+	dst  *xproto.Atom
+}
+
+// internAtoms interns every atom in one round trip.
+func internAtoms(conn *xgb.Conn, atoms []atomName) error {
+	cookies := make([]xproto.InternAtomCookie, len(atoms))
+	for i, a := range atoms {
+		cookies[i] = xproto.InternAtom(conn, false, uint16(len(a.name)), a.name)
 	}
 	for i, c := range cookies {
 		r, err := c.Reply()
 		if err != nil {
-			return fmt.Errorf("intern atom %s: %w", names[i], err)
+			return fmt.Errorf("intern atom %s: %w", atoms[i].name, err)
 		}
-		*dst[i] = r.Atom
+		*atoms[i].dst = r.Atom
 	}
 	return nil
 }

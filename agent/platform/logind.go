@@ -1,3 +1,5 @@
+//go:build linux
+
 package platform
 
 import (
@@ -16,11 +18,6 @@ const (
 	login1Manager = "org.freedesktop.login1.Manager"
 	login1Session = "org.freedesktop.login1.Session"
 )
-
-// ErrNoLogind is wrapped by [ConnectLogind] when there is no system bus or
-// no logind on it (containers, minimal systems, non-systemd init). Callers
-// fall back to the companions' heartbeats and the process table.
-var ErrNoLogind = errors.New("systemd-logind is not available")
 
 // Logind is a client of systemd-logind (org.freedesktop.login1).
 type Logind struct {

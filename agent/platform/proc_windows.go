@@ -1,14 +1,12 @@
 package platform
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"time"
 	"unsafe"
 
-	"github.com/shirou/gopsutil/v4/process"
 	"golang.org/x/sys/windows"
 )
 
@@ -17,8 +15,9 @@ const stillActive = 259
 
 // ReadProc reads one process: pid, parent and base name from a Toolhelp
 // snapshot; full executable path, start time and owner from the process
-// itself; command line through gopsutil (it reads the process's PEB). When
-// the process does not exist the error wraps os.ErrNotExist.
+// itself; command line from the kernel (NtQueryInformationProcess), when
+// this process may read it. When the process does not exist the error wraps
+// os.ErrNotExist.
 func ReadProc(pid int) (Process, error) {
 	if pid <= 0 {
 		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
@@ -42,12 +41,45 @@ func ReadProc(pid int) (Process, error) {
 	if gone := fillProcess(&p); gone {
 		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
 	}
-	if gp, err := process.NewProcessWithContext(context.Background(), int32(pid)); err == nil {
-		if v, err := gp.CmdlineSlice(); err == nil {
-			p.Cmdline = v
-		}
+	if v, err := processCmdline(pid); err == nil && len(v) > 0 {
+		p.Cmdline = v
 	}
 	return p, nil
+}
+
+// processCmdline reads a process's command line with
+// NtQueryInformationProcess(ProcessCommandLineInformation), which needs only
+// PROCESS_QUERY_LIMITED_INFORMATION (Windows 8.1 and later), and splits it
+// as the C runtime does (CommandLineToArgvW).
+func processCmdline(pid int) ([]string, error) {
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
+	if err != nil {
+		return nil, fmt.Errorf("open process %d: %w", pid, err)
+	}
+	defer windows.CloseHandle(h)
+	// The first call says how big the answer is; the command line can grow
+	// in between only by being replaced, so retry a few times.
+	size := uint32(512)
+	for range 4 {
+		buf := make([]byte, size)
+		err := windows.NtQueryInformationProcess(h, windows.ProcessCommandLineInformation, unsafe.Pointer(&buf[0]), size, &size)
+		switch {
+		case err == nil:
+			line, err := commandLineFromInfo(buf)
+			if err != nil {
+				return nil, err
+			}
+			return windows.DecomposeCommandLine(line)
+		case errors.Is(err, windows.STATUS_INFO_LENGTH_MISMATCH), errors.Is(err, windows.STATUS_BUFFER_OVERFLOW), errors.Is(err, windows.STATUS_BUFFER_TOO_SMALL):
+			if size <= uint32(len(buf)) {
+				size = 2 * uint32(len(buf))
+			}
+			continue
+		default:
+			return nil, fmt.Errorf("command line of process %d: %w", pid, err)
+		}
+	}
+	return nil, fmt.Errorf("command line of process %d: it keeps growing", pid)
 }
 
 // ScanProcs lists every process from one Toolhelp snapshot, each with its

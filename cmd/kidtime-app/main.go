@@ -136,7 +136,7 @@ func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {
 	}
 	c := companion.New(a, b, probe)
 	c.KeepAbove = companion.KeepAbove
-	c.ScreenLocked = companion.ScreenLocked
+	c.ScreenLocked = desktop.ScreenLocked
 	c.LockScreen = desktop.LockScreen
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

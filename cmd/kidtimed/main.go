@@ -26,7 +26,7 @@ import (
 
 	"github.com/kardianos/service"
 	"github.com/kidtime/kidtime/agent"
-	"github.com/kidtime/kidtime/agent/desktop"
+	"github.com/kidtime/kidtime/agent/desktop/notify"
 	svcconf "github.com/kidtime/kidtime/installer/service"
 )
 
@@ -54,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "uninstall", "start", "stop", "status":
 		return control(cmd, stdout, stderr)
 	case "notify":
-		return notify(rest, stderr)
+		return notifyCmd(rest, stderr)
 	case "demo-seed":
 		return demoSeed(rest, stdout, stderr)
 	case "-h", "--help", "help":
@@ -252,9 +252,9 @@ func control(cmd string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// notify shows one desktop notification in the caller's session; the
+// notifyCmd shows one desktop notification in the caller's session; the
 // daemon runs it as the child, on the child's session bus.
-func notify(args []string, stderr io.Writer) int {
+func notifyCmd(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kidtimed notify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	title := fs.String("title", "kidtime", "title")
@@ -264,13 +264,13 @@ func notify(args []string, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	n, err := desktop.NewNotifier(ctx)
+	n, err := notify.New(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "kidtimed notify: %v\n", err)
 		return 1
 	}
 	defer n.Close()
-	if _, err := n.Notify(ctx, *title, *body, desktop.UrgencyCritical); err != nil {
+	if _, err := n.Notify(ctx, *title, *body, notify.UrgencyCritical); err != nil {
 		fmt.Fprintf(stderr, "kidtimed notify: %v\n", err)
 		return 1
 	}

@@ -67,13 +67,13 @@ type Companion struct {
 	now   func() time.Time
 
 	// KeepAbove, when set, is called with the countdown window once it is
-	// shown, to keep it above fullscreen windows (see keepabove*.go).
+	// shown, to keep it above fullscreen windows ([KeepAbove]).
 	KeepAbove func(w fyne.Window) error
 	// Sync runs the ask and grant calls on the caller's goroutine (tests).
 	Sync bool
 	// ScreenLocked, when set, tells whether the session's screen is locked,
-	// for the heartbeat's Locked (ScreenLocked in this package reads the
-	// screen saver over D-Bus). Unset or failing, heartbeats say unlocked.
+	// for the heartbeat's Locked (desktop.ScreenLocked asks the screen
+	// saver). Unset or failing, heartbeats say unlocked.
 	ScreenLocked func(ctx context.Context) (bool, error)
 	// LockScreen, when set, locks the session (desktop.LockScreen). The
 	// companion calls it when the agent says the child is blocked because

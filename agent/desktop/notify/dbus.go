@@ -1,6 +1,6 @@
 //go:build !windows
 
-package desktop
+package notify
 
 import (
 	"context"
@@ -25,9 +25,9 @@ type Notifier struct {
 	obj  dbus.BusObject
 }
 
-// NewNotifier connects to the session bus ($DBUS_SESSION_BUS_ADDRESS, else
+// New connects to the session bus ($DBUS_SESSION_BUS_ADDRESS, else
 // $XDG_RUNTIME_DIR/bus) and checks that a notification server answers.
-func NewNotifier(ctx context.Context) (*Notifier, error) {
+func New(ctx context.Context) (*Notifier, error) {
 	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("notifier: connect to the session bus: %w", err)
