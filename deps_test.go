@@ -126,6 +126,9 @@ var importRules = []rule{
 		}
 		return true
 	}, true},
+	{"cmd", "no program links the test helpers (agent/internal/ostest: useradd, uid switching)", func(_, d string) bool {
+		return d == module+"/agent/internal/ostest"
+	}, false},
 	{"agent/monitor", "monitor depends on small interfaces, not on platform or store", func(_, d string) bool {
 		return strings.HasPrefix(d, module+"/agent/platform") || strings.HasPrefix(d, module+"/agent/store")
 	}, false},
@@ -151,6 +154,8 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"monitor importing platform is caught", "agent/monitor", module + "/agent/platform", true},
 		{"the app may import fyne", "cmd/kidtime-app", "fyne.io/fyne/v2", false},
 		{"the CLI importing fyne is caught", "cmd/kidtime", "fyne.io/fyne/v2", true},
+		{"the daemon linking the OS test helpers is caught", "cmd/kidtimed", module + "/agent/internal/ostest", true},
+		{"the app linking the OS test helpers is caught", "cmd/kidtime-app", module + "/agent/internal/ostest", true},
 	}
 	for _, c := range cases {
 		got := false
