@@ -31,7 +31,7 @@ build:
 run: deps build
 	@bash installer/dev/run.sh "$(BUILD)" "$(DATA_DIR)" "$(SOCKET)"
 
-## test: formatting, vet, staticcheck, race tests, cross-builds, and (as root) the end-to-end suite
+## test: formatting, vet, staticcheck, race tests, cross-builds, and the end-to-end suite (its tests skip unless root)
 test: deps lint cross test-unit test-e2e
 
 lint: fmt-check vet staticcheck
@@ -64,13 +64,13 @@ test-unit:
 	@status=0; $(GO) test -race -json -timeout 20m ./... > $(BUILD)/test-unit.json || status=$$?; \
 	$(GO) run ./installer/testsum unit < $(BUILD)/test-unit.json || status=1; exit $$status
 
-## test-e2e: the real daemon, real users, real processes (root only; skipped with a message otherwise)
+## test-e2e: the real daemon, real users, real processes (root; as anyone else every test reports itself skipped)
 test-e2e:
-	@if [ "$$(id -u)" != 0 ]; then echo "==> e2e: skipped (needs root: it creates Linux users)"; exit 0; fi; \
-	if [ ! -d agent/e2e ]; then echo "==> e2e: no suite yet"; exit 0; fi; \
-	echo "==> go test -tags e2e ./agent/e2e/..."; mkdir -p $(BUILD); \
+	@if [ ! -d agent/e2e ]; then echo "==> e2e: no suite yet"; exit 0; fi; \
+	skipsok=; note=; if [ "$$(id -u)" != 0 ]; then skipsok=-skips-ok; note=" (not root: the tests skip, they create Linux users)"; fi; \
+	echo "==> go test -tags e2e ./agent/e2e/...$$note"; mkdir -p $(BUILD); \
 	status=0; $(GO) test -tags e2e -json -count=1 -timeout 15m ./agent/e2e/... > $(BUILD)/test-e2e.json || status=$$?; \
-	$(GO) run ./installer/testsum e2e < $(BUILD)/test-e2e.json || status=1; exit $$status
+	$(GO) run ./installer/testsum $$skipsok e2e < $(BUILD)/test-e2e.json || status=1; exit $$status
 
 ## bench: the benchmarks of DESIGN.md §10 (compare runs with benchstat)
 bench:

@@ -132,6 +132,9 @@ var importRules = []rule{
 	{"ui", "the UI imports no OS library (godbus, xgb, x/sys) itself: OS probes live in agent/desktop", func(_, d string) bool {
 		return isOSLibrary(d)
 	}, true},
+	{"cmd", "no program links the test helpers (agent/internal/ostest: useradd, uid switching)", func(_, d string) bool {
+		return d == module+"/agent/internal/ostest"
+	}, false},
 	{"agent/monitor", "monitor depends on small interfaces, not on platform or store", func(_, d string) bool {
 		return strings.HasPrefix(d, module+"/agent/platform") || strings.HasPrefix(d, module+"/agent/store")
 	}, false},
@@ -164,6 +167,8 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"the UI importing another golang.org/x module is fine", "ui/console", "golang.org/x/text/language", false},
 		{"a module whose path only starts like x/sys is not x/sys", "ui/console", "golang.org/x/sysinfo", false},
 		{"agent/desktop importing xgb is fine", "agent/desktop", "github.com/jezek/xgb/xproto", false},
+		{"the daemon linking the OS test helpers is caught", "cmd/kidtimed", module + "/agent/internal/ostest", true},
+		{"the app linking the OS test helpers is caught", "cmd/kidtime-app", module + "/agent/internal/ostest", true},
 	}
 	for _, c := range cases {
 		got := false

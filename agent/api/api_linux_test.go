@@ -11,19 +11,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/api"
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"github.com/kidtime/kidtime/agent/ipc"
 )
 
@@ -82,13 +79,8 @@ type server struct {
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	dir := t.TempDir()
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s := &server{socket: filepath.Join(dir, "api.sock"), dir: dir, childUID: freeUID(t, 0)}
+	dir := ostest.WorldDir(t)
+	s := &server{socket: filepath.Join(dir, "api.sock"), dir: dir, childUID: ostest.FreeUID(t)}
 	count := func(h api.Handler) api.Handler {
 		return func(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
 			s.handled.Add(1)
@@ -164,17 +156,6 @@ func startServer(t *testing.T) *server {
 		}
 	})
 	return s
-}
-
-func freeUID(t *testing.T, skip uint32) uint32 {
-	t.Helper()
-	for uid := 48000 + os.Getpid()%1000; uid < 60000; uid++ {
-		if _, err := user.LookupId(strconv.Itoa(uid)); err != nil && uint32(uid) != skip {
-			return uint32(uid)
-		}
-	}
-	t.Fatal("no free uid")
-	return 0
 }
 
 // raw sends a request over the socket with a plain HTTP client.
@@ -320,23 +301,10 @@ func TestClientAgainstServer(t *testing.T) {
 // Callers other than root, identified by the kernel: a child may call child
 // routes and nothing above; anyone else only the open ones.
 func TestRolesOfOtherUsers(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("calling as another uid needs root (run the tests as root)")
-	}
+	ostest.NeedRoot(t)
 	s := startServer(t)
-	bin := filepath.Join(s.dir, "api.test")
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	stranger := freeUID(t, s.childUID)
+	bin := ostest.HelperBinary(t, s.dir)
+	stranger := ostest.FreeUID(t)
 	cases := []struct {
 		sentence string
 		uid      uint32
@@ -353,16 +321,9 @@ func TestRolesOfOtherUsers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.sentence, func(t *testing.T) {
 			before := s.handled.Load()
-			cmd := exec.Command(bin)
-			cmd.Env = append(os.Environ(), helperEnv+"="+tc.cmd, helperSocketEnv+"="+s.socket)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: tc.uid, Gid: tc.uid}}
-			out, err := cmd.Output()
-			if err != nil {
-				var ee *exec.ExitError
-				if errors.As(err, &ee) {
-					t.Fatalf("helper: %v\n%s", err, ee.Stderr)
-				}
-				t.Fatal(err)
+			out, errb, code := ostest.RunAs(t, tc.uid, tc.uid, bin, helperEnv+"="+tc.cmd, helperSocketEnv+"="+s.socket)
+			if code != 0 {
+				t.Fatalf("helper: exit %d\n%s", code, errb)
 			}
 			var got struct {
 				Code, Message, Role string

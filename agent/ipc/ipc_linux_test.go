@@ -3,22 +3,17 @@ package ipc_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"github.com/kidtime/kidtime/agent/ipc"
 )
 
@@ -53,112 +48,19 @@ func helperDial(path string) int {
 	return 0
 }
 
-func needRoot(t *testing.T) {
+// addUser creates a throwaway account in the given extra groups and
+// removes it when the test ends.
+func addUser(t *testing.T, groups ...string) ostest.User {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create users and switch to them")
-	}
-}
-
-// worldDir returns a fresh temporary directory that every user can enter.
-func worldDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-// helperBinary copies the test binary where any user may run it.
-func helperBinary(t *testing.T, dir string) string {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	dst := filepath.Join(dir, "ipc.test")
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
-func run(t *testing.T, name string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-	}
-}
-
-// addUser creates a throwaway account (no home) in the given extra groups
-// and removes it when the test ends.
-func addUser(t *testing.T, groups ...string) *user.User {
-	t.Helper()
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := "kt-ipc-" + hex.EncodeToString(b[:])
-	args := []string{"-M", "-s", "/usr/sbin/nologin"}
-	for _, g := range groups {
-		args = append(args, "-G", g)
-	}
-	run(t, "useradd", append(args, name)...)
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
-			t.Errorf("userdel %s: %v\n%s", name, err, out)
-		}
-	})
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-// ensureGroup creates group name unless it exists; a group it created is
-// removed at the end (an existing one may belong to another test).
-func ensureGroup(t *testing.T, name string) {
-	t.Helper()
-	if _, err := user.LookupGroup(name); err == nil {
-		return
-	}
-	out, err := exec.Command("groupadd", name).CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 9 { // created meanwhile by someone else
-		return
-	}
-	if err != nil {
-		t.Fatalf("groupadd %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("groupdel", name).Run() })
+	return ostest.AddUser(t, ostest.UniqueName("kt-ipc-"), groups...)
 }
 
 // peerOfHelper runs the test binary as u, lets it connect to ln, and returns
 // what PeerOf says about that connection, plus the helper's pid.
-func peerOfHelper(t *testing.T, ln net.Listener, bin string, u *user.User) (ipc.Peer, int) {
+func peerOfHelper(t *testing.T, ln net.Listener, bin string, u ostest.User) (ipc.Peer, int) {
 	t.Helper()
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	cmd := exec.Command(bin, "-test.run=^$")
+	cmd := ostest.Command(u.UID, u.GID, bin, "-test.run=^$")
 	cmd.Env = []string{helperEnv + "=" + ln.Addr().String()}
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	var stdout, stderr fmtBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -170,7 +72,7 @@ func peerOfHelper(t *testing.T, ln net.Listener, bin string, u *user.User) (ipc.
 		t.Fatalf("accept from helper: %v (helper: %v, %s)", err, werr, stderr.String())
 	}
 	if werr != nil {
-		t.Fatalf("helper as %s: %v\n%s", u.Username, werr, stderr.String())
+		t.Fatalf("helper as %s: %v\n%s", u.Name, werr, stderr.String())
 	}
 	if got := stdout.String(); got != "ok\n" {
 		t.Fatalf("helper printed %q, want the server's answer", got)
@@ -212,7 +114,7 @@ func listen(t *testing.T, path string) net.Listener {
 }
 
 func TestPeerRoot(t *testing.T) {
-	needRoot(t)
+	ostest.NeedRoot(t)
 	ln := listen(t, filepath.Join(t.TempDir(), "kidtimed.sock"))
 	errc := make(chan error, 1)
 	go func() {
@@ -239,10 +141,10 @@ func TestPeerRoot(t *testing.T) {
 }
 
 func TestPeerOtherUsers(t *testing.T) {
-	needRoot(t)
-	ensureGroup(t, ipc.AdminGroup)
-	dir := worldDir(t)
-	bin := helperBinary(t, dir)
+	ostest.NeedRoot(t)
+	ostest.EnsureGroup(t, ipc.AdminGroup)
+	dir := ostest.WorldDir(t)
+	bin := ostest.HelperBinary(t, dir)
 	ln := listen(t, filepath.Join(dir, "kidtimed.sock"))
 
 	tests := []struct {
@@ -258,11 +160,11 @@ func TestPeerOtherUsers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			u := addUser(t, tt.groups...)
 			p, pid := peerOfHelper(t, ln, bin, u)
-			if strconv.FormatUint(uint64(p.UID), 10) != u.Uid || strconv.FormatUint(uint64(p.GID), 10) != u.Gid {
-				t.Errorf("uid/gid %d/%d, want %s/%s", p.UID, p.GID, u.Uid, u.Gid)
+			if p.UID != u.UID || p.GID != u.GID {
+				t.Errorf("uid/gid %d/%d, want %d/%d", p.UID, p.GID, u.UID, u.GID)
 			}
-			if p.Username != u.Username {
-				t.Errorf("username %q, want %q", p.Username, u.Username)
+			if p.Username != u.Name {
+				t.Errorf("username %q, want %q", p.Username, u.Name)
 			}
 			if p.PID != pid {
 				t.Errorf("pid %d, want the helper's %d", p.PID, pid)

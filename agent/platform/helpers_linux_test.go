@@ -1,35 +1,19 @@
 package platform
 
 import (
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
-	"io"
 	"os"
 	"os/exec"
-	"os/user"
-	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 )
 
+// copyFile copies src to dst with mode.
 func copyFile(t testing.TB, src, dst string, mode os.FileMode) {
 	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
+	ostest.CopyFile(t, src, dst, mode)
 }
 
 // startCmd starts a command and kills it at the end of the test.
@@ -51,51 +35,19 @@ type testUser struct {
 	uid, gid uint32
 }
 
-// newTestUser creates a real account (useradd -M) removed at the end of the
-// test. It skips when not root or without useradd.
+// newTestUser creates a real account removed at the end of the test. It
+// skips when not root or without useradd.
 func newTestUser(t testing.TB) testUser {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a test user with useradd")
-	}
-	if _, err := exec.LookPath("useradd"); err != nil {
-		t.Skip("needs useradd to create a test user")
-	}
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	name := "kt-test-" + hex.EncodeToString(b[:])
-	if out, err := exec.Command("useradd", "-M", "-s", "/bin/sh", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
-			t.Errorf("userdel %s: %v\n%s", name, err, out)
-		}
-	})
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatalf("lookup %s: %v", name, err)
-	}
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	return testUser{name: name, uid: uint32(uid), gid: uint32(gid)}
+	u := ostest.AddUser(t, ostest.UniqueName("kt-test-"))
+	return testUser{name: u.Name, uid: u.UID, gid: u.GID}
 }
 
-// startAsUser starts a command as the test user (plain SysProcAttr, not
-// RunAsUser, so that tests of RunAsUser stay independent).
+// startAsUser starts a command as the test user (not with RunAsUser, so
+// that tests of RunAsUser stay independent); it is killed at the end.
 func startAsUser(t testing.TB, u testUser, name string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u.uid, Gid: u.gid}}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s as %s: %v", name, u.name, err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	return cmd
+	return ostest.StartAs(t, u.uid, u.gid, name, args...)
 }
 
 func nativeEndian() binary.ByteOrder { return binary.NativeEndian }

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -142,22 +143,59 @@ func TestWatchProcsIgnoresThreads(t *testing.T) {
 	}
 	wg.Wait()
 	close(tids)
-	time.Sleep(50 * time.Millisecond)
+	var threads []int
+	for tid := range tids {
+		if tid != os.Getpid() {
+			threads = append(threads, tid)
+		}
+	}
+	if len(threads) == 0 {
+		t.Skip("no goroutine ran on a thread other than the main one")
+	}
+	// Let the locked threads end before the control below, so that their
+	// exits come before it on the socket.
+	deadline := time.Now().Add(2 * time.Second)
+	for _, tid := range threads {
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", tid)); err != nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	// The positive control: a real child process started now is seen (its
+	// fork, exec and exit). The kernel sends events in order, so once its
+	// exit arrives every thread event before it has arrived too: the check
+	// below cannot pass because nothing arrived.
+	child := exec.Command("true")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := child.Process.Pid
+	_ = child.Wait()
+	if _, ok := w.wait(pid, Exec, time.Second); !ok {
+		t.Fatalf("no exec event for the child %d within 1 s: the watcher sees nothing", pid)
+	}
+	if f, ok := w.wait(pid, Fork, 0); !ok || f.ev.PPID != os.Getpid() {
+		t.Errorf("fork event for the child %d = %+v (found %v); want PPID %d", pid, f.ev, ok, os.Getpid())
+	}
+	if _, ok := w.wait(pid, Exit, time.Second); !ok {
+		t.Fatalf("no exit event for the child %d within 1 s", pid)
+	}
+
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	n := 0
-	for tid := range tids {
-		if tid == os.Getpid() {
-			continue
-		}
-		n++
+	for _, tid := range threads {
 		if evs := w.got[tid]; len(evs) > 0 {
 			t.Errorf("thread %d produced process events %+v", tid, evs)
 		}
 	}
-	if n == 0 {
-		t.Skip("no goroutine ran on a thread other than the main one")
+	// A thread's creation or exit misread as the whole process's.
+	if evs := w.got[os.Getpid()]; len(evs) > 0 {
+		t.Errorf("this process (alive, started before the watcher) got events %+v", evs)
 	}
+	t.Logf("%d threads ended; the child %d was seen", len(threads), pid)
 }
 
 // TestWatchProcsStopsOnCancel checks the channel closes promptly once the
