@@ -15,13 +15,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,6 +25,7 @@ import (
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/client"
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/platform/fake"
 	"github.com/kidtime/kidtime/rules"
@@ -173,9 +170,9 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	dir := worldDir(t)
+	dir := ostest.WorldDir(t)
 	w := &world{t: t, os: fake.New(), clock: &wallClock{}, notes: &notes{},
-		data: t.TempDir(), dir: dir, socket: filepath.Join(dir, "kt.sock"), kid: freeUID(t)}
+		data: t.TempDir(), dir: dir, socket: filepath.Join(dir, "kt.sock"), kid: ostest.FreeUID(t)}
 	w.users = users{
 		"kid": {Name: "kid", UID: w.kid},
 		"dad": {Name: "dad", UID: 1000, Admin: true},
@@ -258,84 +255,22 @@ func (w *world) startWithTick(deps agent.Deps, tick time.Duration) (c *client.Cl
 func (w *world) asChild(cmd string, out any) (apiErr *client.APIError) {
 	t := w.t
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("calling as a child needs root to switch uid (run the tests as root)")
-	}
-	bin := helperBinary(t, w.dir)
-	c := exec.Command(bin)
-	c.Env = append(os.Environ(), helperEnv+"="+cmd, helperSocketEnv+"="+w.socket)
-	c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: w.kid, Gid: w.kid}}
-	c.Dir = w.dir
-	b, err := c.Output()
-	var ee *exec.ExitError
+	ostest.NeedRoot(t)
+	b, errb, code := ostest.RunAs(t, w.kid, w.kid, ostest.HelperBinary(t, w.dir), helperEnv+"="+cmd, helperSocketEnv+"="+w.socket)
 	switch {
-	case errors.As(err, &ee) && ee.ExitCode() == 3:
+	case code == 3:
 		var wrap struct{ APIError *client.APIError }
 		if err := json.Unmarshal(b, &wrap); err != nil {
 			t.Fatalf("helper %s: %v: %s", cmd, err, b)
 		}
 		return wrap.APIError
-	case err != nil:
-		t.Fatalf("helper %s as uid %d: %v\n%s", cmd, w.kid, err, stderrOf(err))
+	case code != 0:
+		t.Fatalf("helper %s as uid %d: exit %d\n%s", cmd, w.kid, code, errb)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("helper %s answered %q: %v", cmd, b, err)
 	}
 	return nil
-}
-
-func stderrOf(err error) []byte {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.Stderr
-	}
-	return nil
-}
-
-// freeUID is a uid no account uses: the kernel accepts it, the API sees a
-// caller with no name and no admin rights.
-func freeUID(t testing.TB) uint32 {
-	t.Helper()
-	for uid := 47000 + os.Getpid()%1000; uid < 60000; uid++ {
-		if _, err := user.LookupId(strconv.Itoa(uid)); err != nil {
-			return uint32(uid)
-		}
-	}
-	t.Fatal("no free uid")
-	return 0
-}
-
-// worldDir is a temporary folder every user may enter.
-func worldDir(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-// helperBinary copies the test binary where any user may run it (once).
-func helperBinary(t testing.TB, dir string) string {
-	t.Helper()
-	dst := filepath.Join(dir, "agent.test")
-	if _, err := os.Stat(dst); err == nil {
-		return dst
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // --- helpers on the API ---

@@ -16,18 +16,17 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kidtime/kidtime/agent"
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"github.com/kidtime/kidtime/rules"
 )
 
@@ -124,19 +123,12 @@ func (w *world) asAdmin(r rawReq) rawResp {
 func (w *world) asParent(reqs ...rawReq) []rawResp {
 	t := w.t
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("calling as a parent needs root to switch uid (run the tests as root)")
-	}
+	ostest.NeedRoot(t)
 	uid := parentUID(t, w.kid)
 	b, _ := json.Marshal(reqs)
-	cmd := exec.Command(helperBinary(t, w.dir))
-	cmd.Env = append(os.Environ(), parentHelperEnv+"="+w.socket, parentReqsEnv+"="+string(b))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
-	cmd.Dir = w.dir
-	cmd.Env = append(cmd.Env, "HOME="+w.dir)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("parent helper as uid %d: %v\n%s", uid, err, stderrOf(err))
+	out, errb, code := ostest.RunAs(t, uid, uid, ostest.HelperBinary(t, w.dir), parentHelperEnv+"="+w.socket, parentReqsEnv+"="+string(b), "HOME="+w.dir)
+	if code != 0 {
+		t.Fatalf("parent helper as uid %d: exit %d\n%s", uid, code, errb)
 	}
 	var rs []rawResp
 	if err := json.Unmarshal(out, &rs); err != nil || len(rs) != len(reqs) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"golang.org/x/sys/unix"
 )
 
@@ -188,7 +188,8 @@ func TestKillUserRefusesRoot(t *testing.T) {
 func TestUserIsAdmin(t *testing.T) {
 	u := newTestUser(t)
 	admin := newTestUser(t)
-	group := ensureGroup(t, "kidtime-admin")
+	group := "kidtime-admin"
+	ostest.EnsureGroup(t, group)
 	if out, err := exec.Command("usermod", "-aG", group, admin.name).CombinedOutput(); err != nil {
 		t.Fatalf("usermod: %v\n%s", err, out)
 	}
@@ -212,20 +213,6 @@ func TestUserIsAdmin(t *testing.T) {
 	if _, err := UserIsAdmin(4_000_000_000); err == nil {
 		t.Error("UserIsAdmin(unknown uid) = nil error, want one")
 	}
-}
-
-// ensureGroup creates the group if missing and removes it afterwards if it
-// created it.
-func ensureGroup(t *testing.T, name string) string {
-	t.Helper()
-	if _, err := user.LookupGroup(name); err == nil {
-		return name
-	}
-	if out, err := exec.Command("groupadd", name).CombinedOutput(); err != nil {
-		t.Skipf("groupadd %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("groupdel", name).Run() })
-	return name
 }
 
 func TestRunAsUser(t *testing.T) {
