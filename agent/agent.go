@@ -21,14 +21,13 @@ import (
 	"github.com/kidtime/kidtime/agent/clock"
 	"github.com/kidtime/kidtime/agent/enforce"
 	"github.com/kidtime/kidtime/agent/facts"
+	"github.com/kidtime/kidtime/agent/family"
 	"github.com/kidtime/kidtime/agent/ipc"
+	"github.com/kidtime/kidtime/agent/localapi"
 	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
 )
-
-// Version is the daemon's version, reported by the health route.
-var Version = "0.1.0"
 
 // Config is what the daemon is told at start.
 type Config struct {
@@ -102,7 +101,7 @@ type Deps struct {
 	// Sessions connects to logind; nil or an error means none.
 	Sessions func(ctx context.Context) (SessionSource, error)
 	Actions  enforce.Actions
-	Users    Users
+	Users    family.Users
 	Clock    clock.Source
 	// Notify shows a desktop notification in a user's session.
 	Notify func(ctx context.Context, uid uint32, title, body string) error
@@ -111,20 +110,6 @@ type Deps struct {
 // SessionSource lists the login sessions.
 type SessionSource interface {
 	Sessions(ctx context.Context) ([]facts.Session, error)
-}
-
-// Users looks up OS accounts.
-type Users interface {
-	Lookup(name string) (uid uint32, err error)
-	IsAdmin(uid uint32) (bool, error)
-	List() ([]Account, error)
-}
-
-// Account is a local OS account.
-type Account struct {
-	Name  string
-	UID   uint32
-	Admin bool
 }
 
 // Agent is the running daemon.
@@ -139,16 +124,14 @@ type Agent struct {
 	acct     *monitor.Accountant
 	enf      *enforce.Enforcer
 	sessions SessionSource
-	tokens   *auth.Sessions
-	limiter  *auth.Limiter
+	guard    *auth.Guard
+	fam      *family.Family
 	apps     *appCache
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
 	byUID    map[uint32]*childState
 	global   rules.File // defaultProfile and help (children live in the store)
-	lastCode int64      // last accepted parent-code counter (no replay)
-	authMu   sync.Mutex // one PIN or code check at a time
 	// lastSessions are the login sessions seen at the last tick.
 	lastSessions []facts.Session
 	lastMark     time.Time  // when the clock mark was last written (loop goroutine only)
@@ -205,7 +188,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	clk, jump := clock.New(src, mark)
 	a.clk = clk
 	now := a.now()
-	a.event(ctx, "", "agent_start", map[string]any{"version": Version, "pid": os.Getpid()})
+	a.event(ctx, "", "agent_start", map[string]any{"version": localapi.Version, "pid": os.Getpid()})
 	if jump != nil {
 		a.log.Warn("agent: clock jump at start", "jump", jump.String())
 		a.event(ctx, "", "clock_jump", map[string]any{"wall": jump.Wall, "trusted": jump.Trusted, "deltaSec": int64(jump.Delta / time.Second), "atStart": true})
@@ -218,14 +201,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("mark running: %w", err)
 	}
 
-	a.applyRetention(a.options(ctx))
-	a.tokens = auth.NewSessions(a.now, 15*time.Minute, 12*time.Hour)
-	a.limiter = auth.NewLimiter(a.now)
-	if b, err := st.Setting(ctx, settingLimiter); err == nil {
-		if err := a.limiter.UnmarshalJSON(b); err != nil {
-			a.log.Warn("agent: bad PIN limiter state; starting fresh but strict", "err", err)
-		}
-	}
+	a.guard = auth.NewGuard(ctx, st, recorder{a}, a.log, a.now)
+	a.fam = family.New(st, a.deps.Users, recorder{a}, a.log, a.now)
 	a.apps = newAppCache(st)
 	if err := a.apps.load(ctx); err != nil {
 		a.log.Warn("agent: known apps not loaded", "err", err)
@@ -238,13 +215,12 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.enf = enforce.New(a.deps.Actions, recorder{a}, a.log, a.now)
 
 	if a.cfg.PolicyFile != "" {
-		if err := a.seedPolicy(ctx, a.cfg.PolicyFile); err != nil {
-			return err
-		}
+		a.fam.Seed(ctx, a.cfg.PolicyFile)
 	}
 	if err := a.reload(ctx); err != nil {
 		return fmt.Errorf("load children: %w", err)
 	}
+	localapi.ApplyRetention(st, localapi.Options(ctx, st, a.PolicyFile()))
 	if a.deps.Sessions != nil {
 		s, err := a.deps.Sessions(ctx)
 		if err != nil {
@@ -260,7 +236,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("listen on %s: %w", a.cfg.Socket, err)
 		}
 	}
-	srv := api.New(a.routes(), a.identify, a.log)
+	h := localapi.New(a, a.log)
+	srv := api.New(h.Routes(), h.Identify, a.log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -418,11 +395,6 @@ func (a *Agent) shutdown() {
 const (
 	settingClockMark = "clock.mark"
 	settingRunning   = "agent.running"
-	settingLimiter   = "auth.limiter"
-	settingPIN       = "auth.pin"
-	settingTOTP      = "auth.totp"
-	settingGlobal    = "policy.global"
-	settingOptions   = "options"
 )
 
 // event appends an event, logging a failure (events never stop the agent).
@@ -551,19 +523,9 @@ func (a *Agent) checkNewAccounts(ctx context.Context) {
 		}
 	}
 	a.mu.Unlock()
-	if !hasDefault {
-		return
-	}
-	accs, err := a.deps.Users.List()
-	if err != nil {
-		return
-	}
-	for _, acc := range accs {
-		if !acc.Admin && !known[strings.ToLower(acc.Name)] {
-			if err := a.reload(ctx); err != nil {
-				a.log.Error("agent: reload for a new account failed", "err", err)
-			}
-			return
+	if hasDefault && a.fam.Unclaimed(func(acc string) bool { return known[strings.ToLower(acc)] }) {
+		if err := a.reload(ctx); err != nil {
+			a.log.Error("agent: reload for a new account failed", "err", err)
 		}
 	}
 }

@@ -2,13 +2,10 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -67,47 +64,17 @@ func (cs *childState) active() bool { return cs.witness.Last().Active }
 func (a *Agent) reload(ctx context.Context) error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	recs, err := a.st.Children(ctx)
+	stored, global, err := a.fam.Children(ctx)
 	if err != nil {
 		return err
 	}
-	var global rules.File
-	if b, err := a.st.Setting(ctx, settingGlobal); err == nil {
-		if f, err := rules.ParseFile(b); err == nil {
-			global = *f
-		} else {
-			a.log.Error("agent: stored global policy unreadable; using defaults", "err", err)
-		}
-	}
 	now := a.now()
-	if global.DefaultProfile != nil {
-		added, err := a.adoptUnclaimed(ctx, recs, global, now)
-		if err != nil {
-			a.log.Error("agent: default profile: adding new accounts failed", "err", err)
-		}
-		recs = append(recs, added...)
-	}
-	byDefault := a.defaultAccounts(ctx)
 	children := map[string]*childState{}
 	byUID := map[uint32]*childState{}
 	var uids []uint32
-	for _, r := range recs {
-		cs := &childState{rec: r, spec: rules.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts},
-			witness: monitor.NewWitness(a.presenceRules())}
-		if byDefault[r.Name] && global.DefaultProfile != nil {
-			cs.spec.Profile = *global.DefaultProfile
-			cs.byDefault = true
-		} else if pv, err := a.st.Policy(ctx, r.Name); err == nil {
-			var spec rules.Child
-			if err := json.Unmarshal(pv.JSON, &spec); err != nil {
-				a.log.Error("agent: stored policy unreadable; using the age preset", "child", r.Name, "err", err)
-			} else {
-				cs.spec = spec
-			}
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("policy of %s: %w", r.Name, err)
-		}
-		cs.spec.Name, cs.spec.BirthYear, cs.spec.Accounts = r.Name, r.BirthYear, r.Accounts
+	for _, sc := range stored {
+		r := sc.Record
+		cs := &childState{rec: r, spec: sc.Spec, byDefault: sc.ByDefault, witness: monitor.NewWitness(a.presenceRules())}
 		for _, acc := range r.Accounts {
 			uid, err := a.deps.Users.Lookup(acc)
 			if err != nil {
@@ -620,84 +587,6 @@ func (a *Agent) lockable(cs *childState, now time.Time) bool {
 
 func (a *Agent) presenceRules() monitor.PresenceRules {
 	return monitor.PresenceRules{HeartbeatTimeout: a.cfg.HeartbeatTimeout, IdleThreshold: a.cfg.IdleThreshold, CompanionGrace: a.cfg.CompanionGrace}
-}
-
-// settingDefaultAccounts lists the accounts added under the default profile.
-const settingDefaultAccounts = "policy.default-accounts"
-
-func (a *Agent) defaultAccounts(ctx context.Context) map[string]bool {
-	out := map[string]bool{}
-	b, err := a.st.Setting(ctx, settingDefaultAccounts)
-	if err != nil {
-		return out
-	}
-	var names []string
-	if err := json.Unmarshal(b, &names); err != nil {
-		a.log.Error("agent: default-profile account list unreadable", "err", err)
-		return out
-	}
-	for _, n := range names {
-		out[n] = true
-	}
-	return out
-}
-
-func (a *Agent) setDefaultAccounts(ctx context.Context, m map[string]bool) error {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	b, _ := json.Marshal(names)
-	return a.st.SetSetting(ctx, settingDefaultAccounts, b)
-}
-
-// adoptUnclaimed adds every non-admin login account that no child claims
-// as a child record held to the default profile, and tells the parent.
-func (a *Agent) adoptUnclaimed(ctx context.Context, recs []store.Child, global rules.File, now time.Time) ([]store.Child, error) {
-	accs, err := a.deps.Users.List()
-	if err != nil {
-		return nil, err
-	}
-	claimed := map[string]bool{}
-	names := map[string]bool{}
-	for _, r := range recs {
-		names[strings.ToLower(r.Name)] = true
-		for _, acc := range r.Accounts {
-			claimed[strings.ToLower(acc)] = true
-		}
-	}
-	age := 17
-	if n, ok := strings.CutPrefix(global.DefaultProfile.Preset, "age:"); ok {
-		if v, err := strconv.Atoi(n); err == nil && v >= 0 && v <= 17 {
-			age = v
-		}
-	}
-	byDefault := a.defaultAccounts(ctx)
-	var added []store.Child
-	for _, acc := range accs {
-		if acc.Admin || claimed[strings.ToLower(acc.Name)] {
-			continue
-		}
-		name := acc.Name
-		if names[strings.ToLower(name)] {
-			// A child already has this name: the account must not escape
-			// the default profile because of it.
-			name = acc.Name + " (account)"
-		}
-		rec, err := a.st.AddChild(ctx, store.Child{Name: name, BirthYear: now.Year() - age, Accounts: []string{acc.Name}})
-		if err != nil {
-			return added, fmt.Errorf("add account %s: %w", acc.Name, err)
-		}
-		byDefault[rec.Name] = true
-		if err := a.setDefaultAccounts(ctx, byDefault); err != nil {
-			return added, err
-		}
-		a.event(ctx, rec.Name, "new_account", map[string]any{"account": acc.Name, "uid": acc.UID, "profile": "default"})
-		a.log.Info("agent: a new account is held to the default profile", "account", acc.Name)
-		added = append(added, rec)
-	}
-	return added, nil
 }
 
 // refreshDecision re-evaluates a child's rules without acting, so that

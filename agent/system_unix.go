@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kidtime/kidtime/agent/family"
 	"github.com/kidtime/kidtime/agent/platform"
 )
 
@@ -67,13 +68,13 @@ func (systemUsers) Lookup(name string) (uint32, error) {
 
 // List reads the local accounts people log in with (uid 1000–59999 on
 // Linux, plus root), from /etc/passwd.
-func (systemUsers) List() ([]Account, error) {
+func (systemUsers) List() ([]family.Account, error) {
 	f, err := os.Open("/etc/passwd")
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	defer f.Close()
-	var out []Account
+	var out []family.Account
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		parts := strings.Split(sc.Text(), ":")
@@ -88,8 +89,8 @@ func (systemUsers) List() ([]Account, error) {
 			continue
 		}
 		admin, _ := platform.UserIsAdmin(uint32(uid))
-		out = append(out, Account{Name: parts[0], UID: uint32(uid), Admin: admin})
+		out = append(out, family.Account{Name: parts[0], UID: uint32(uid), Admin: admin})
 	}
-	slices.SortFunc(out, func(a, b Account) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b family.Account) int { return strings.Compare(a.Name, b.Name) })
 	return out, sc.Err()
 }

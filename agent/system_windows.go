@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kidtime/kidtime/agent/family"
 	"github.com/kidtime/kidtime/agent/platform"
 )
 
@@ -43,11 +44,11 @@ func (systemUsers) Lookup(name string) (uint32, error) {
 
 // List returns the accounts people log in with: enabled local accounts and
 // every person's account with a profile on the machine.
-func (systemUsers) List() ([]Account, error) {
+func (systemUsers) List() ([]family.Account, error) {
 	accs, err := platform.ListAccounts()
-	out := make([]Account, 0, len(accs))
+	out := make([]family.Account, 0, len(accs))
 	for _, a := range accs {
-		out = append(out, Account{Name: a.Name, UID: a.UID, Admin: a.Admin})
+		out = append(out, family.Account{Name: a.Name, UID: a.UID, Admin: a.Admin})
 	}
 	return out, err
 }

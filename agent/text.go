@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/localapi"
 	"github.com/kidtime/kidtime/assets"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -13,7 +14,7 @@ import (
 // lang is the language of the daemon's messages: the parent's setting, or
 // the system's.
 func (a *Agent) lang() string {
-	if b, err := a.st.Setting(context.Background(), settingOptions); err == nil {
+	if b, err := a.st.Setting(context.Background(), localapi.SettingOptions); err == nil {
 		var o struct {
 			Language string `json:"language"`
 		}

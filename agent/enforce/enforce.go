@@ -65,6 +65,7 @@ type Enforcer struct {
 	mu      sync.Mutex
 	ladders map[string]*ladder
 	closing map[int]bool
+	lockNow map[string]time.Time // a parent's one-time lock for the companion, until
 }
 
 type ladder struct {
@@ -80,7 +81,49 @@ func New(act Actions, rec Recorder, log *slog.Logger, now func() time.Time) *Enf
 	}
 	return &Enforcer{act: act, rec: rec, log: log, now: now,
 		Escalate: 30 * time.Second, KillGrace: 3 * time.Second,
-		ladders: map[string]*ladder{}, closing: map[int]bool{}}
+		ladders: map[string]*ladder{}, closing: map[int]bool{}, lockNow: map[string]time.Time{}}
+}
+
+// ErrCannotLock is returned by LockNow when neither the login manager nor a
+// companion can lock the child's session.
+var ErrCannotLock = errors.New("the session cannot be locked from here: no login manager (logind) and no companion app is running in it")
+
+// lockNowFor is how long a parent's one-time lock waits for the companion.
+const lockNowFor = 20 * time.Second
+
+// LockNow locks a child's sessions once, on a parent's word (the child may
+// unlock with their own password: limits, not this, keep them off when
+// time is up). The login manager locks what it can; otherwise a live
+// companion is asked to (LockRequested) for a few seconds. It records
+// lock_now with the way it went, or fails with ErrCannotLock.
+func (e *Enforcer) LockNow(ctx context.Context, t Target, by string) error {
+	via := ""
+	for _, id := range t.Sessions {
+		if err := e.act.LockSession(ctx, id); err == nil {
+			via = "logind"
+		} else {
+			e.log.Debug("enforce: lock now through the login manager failed", "child", t.Child, "session", id, "err", err)
+		}
+	}
+	if via == "" && t.Companion {
+		e.mu.Lock()
+		e.lockNow[t.Child] = e.now().Add(lockNowFor)
+		e.mu.Unlock()
+		via = "companion"
+	}
+	if via == "" {
+		return ErrCannotLock
+	}
+	e.rec.Record(ctx, t.Child, "lock_now", map[string]any{"by": by, "via": via})
+	return nil
+}
+
+// LockRequested reports whether the child's companion should lock the
+// session now (a parent's LockNow it must carry out).
+func (e *Enforcer) LockRequested(child string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now().Before(e.lockNow[child])
 }
 
 // CloseApp terminates the processes of an app (SIGTERM, then SIGKILL) and

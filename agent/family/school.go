@@ -1,4 +1,4 @@
-package agent
+package family
 
 import (
 	"context"
@@ -6,12 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"sync"
 	"time"
 
-	"github.com/kidtime/kidtime/agent/api"
-	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -26,9 +22,6 @@ import (
 // may still edit, and may move the computer to a new key by importing a
 // policy that key signed with ?rekey=1.
 
-// settingSchoolKey holds the trusted school key (a schoolKey as JSON).
-const settingSchoolKey = "policy.school-key"
-
 // schoolKey is the trusted key and what the agent knows of the signed
 // policy in force.
 type schoolKey struct {
@@ -42,14 +35,10 @@ type schoolKey struct {
 
 func (k schoolKey) id() string { return rules.KeyID(k.Key) }
 
-// importMu serialises policy imports, so that the trusted key checked is
-// the one in force when the policy is written.
-var importMu sync.Mutex
-
 // schoolKey reads the trusted key; ok is false when there is none. A
 // record that cannot be read is an error: the caller refuses (fail closed).
-func (a *Agent) schoolKey(ctx context.Context) (k schoolKey, ok bool, err error) {
-	b, err := a.st.Setting(ctx, settingSchoolKey)
+func (f *Family) schoolKey(ctx context.Context) (k schoolKey, ok bool, err error) {
+	b, err := f.st.Setting(ctx, settingSchoolKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return schoolKey{}, false, nil
 	}
@@ -62,9 +51,9 @@ func (a *Agent) schoolKey(ctx context.Context) (k schoolKey, ok bool, err error)
 	return k, true, nil
 }
 
-// schoolKeyID is the trusted key's ID for Status, "" when there is none.
-func (a *Agent) schoolKeyID(ctx context.Context) string {
-	k, ok, err := a.schoolKey(ctx)
+// SchoolKeyID is the trusted key's ID for Status, "" when there is none.
+func (f *Family) SchoolKeyID(ctx context.Context) string {
+	k, ok, err := f.schoolKey(ctx)
 	if err != nil {
 		return "unreadable"
 	}
@@ -76,61 +65,49 @@ func (a *Agent) schoolKeyID(ctx context.Context) string {
 
 // refused records a refused attempt to change a school policy (a tamper
 // event) and returns the 403 to answer with.
-func (a *Agent) refused(ctx context.Context, c *api.Caller, reason string, detail map[string]any, format string, args ...any) error {
-	d := map[string]any{"by": c.Peer.Username, "uid": c.Peer.UID, "role": c.Role, "reason": reason}
+func (f *Family) refused(ctx context.Context, by Actor, reason string, detail map[string]any, format string, args ...any) error {
+	d := map[string]any{"by": by.User, "uid": by.UID, "role": by.Role, "reason": reason}
 	for k, v := range detail {
 		d[k] = v
 	}
-	a.event(ctx, "", "policy_refused", d)
-	return api.Forbidden(format, args...)
+	f.rec.Record(ctx, "", "policy_refused", d)
+	return &RefusedError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// schoolGuard refuses a parent's change to a child's rules while a school
+// GuardEdit refuses a parent's change to a child's rules while a school
 // key is trusted. Administrators may still edit; grants and answers to
 // requests are day-to-day, not policy, and are not guarded.
-func (a *Agent) schoolGuard(ctx context.Context, c *api.Caller, what, child string) error {
-	if c.Role != apitype.RoleParent {
+func (f *Family) GuardEdit(ctx context.Context, by Actor, what, child string) error {
+	if by.Admin {
 		return nil
 	}
-	k, ok, err := a.schoolKey(ctx)
+	k, ok, err := f.schoolKey(ctx)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return nil
 	}
-	return a.refused(ctx, c, "parent-edit", map[string]any{"keyId": k.id(), "what": what, "child": child},
+	return f.refused(ctx, by, "parent-edit", map[string]any{"keyId": k.id(), "what": what, "child": child},
 		"this computer follows a school policy signed by key %s; ask the school's IT teacher", k.id())
-}
-
-// rekeyParam reads ?rekey=1.
-func rekeyParam(r *http.Request) (bool, error) {
-	switch v := r.URL.Query().Get("rekey"); v {
-	case "", "0", "false":
-		return false, nil
-	case "1", "true":
-		return true, nil
-	default:
-		return false, api.BadRequest("rekey", "%q is not 1 or 0", v)
-	}
 }
 
 // checkSigned decides whether a policy (signed when sig is not nil) may
 // replace the one in force, given the trusted key. It records refusals.
-func (a *Agent) checkSigned(ctx context.Context, c *api.Caller, sig *rules.Signed, rekey bool) error {
-	admin := c.Role == apitype.RoleAdmin
+func (f *Family) checkSigned(ctx context.Context, by Actor, sig *rules.Signed, rekey bool) error {
+	admin := by.Admin
 	if rekey && sig == nil {
-		return api.BadRequest("rekey", "rekey needs a policy signed with the new key (kidtime policy sign)")
+		return fieldErr("rekey", "rekey needs a policy signed with the new key (kidtime policy sign)")
 	}
 	if rekey && !admin {
 		d := map[string]any{}
 		if sig != nil {
 			d["offeredKeyId"] = sig.KeyID()
 		}
-		return a.refused(ctx, c, "rekey-not-admin", d,
+		return f.refused(ctx, by, "rekey-not-admin", d,
 			"only an administrator (root or the kidtime-admin group) can change the school key; ask the school's IT teacher")
 	}
-	k, trusted, err := a.schoolKey(ctx)
+	k, trusted, err := f.schoolKey(ctx)
 	if err != nil && !(admin && rekey) {
 		return err
 	}
@@ -139,20 +116,20 @@ func (a *Agent) checkSigned(ctx context.Context, c *api.Caller, sig *rules.Signe
 		return nil // a home: no school key, no signature
 	case !trusted:
 		if !admin {
-			return api.Forbidden("a signed policy makes this computer follow the school's key %s; an administrator (root or the kidtime-admin group) must import it the first time", sig.KeyID())
+			return &RefusedError{Msg: fmt.Sprintf("a signed policy makes this computer follow the school's key %s; an administrator (root or the kidtime-admin group) must import it the first time", sig.KeyID())}
 		}
 		return nil
 	case sig == nil:
-		return a.refused(ctx, c, "unsigned", map[string]any{"keyId": k.id()},
+		return f.refused(ctx, by, "unsigned", map[string]any{"keyId": k.id()},
 			"this computer follows a school policy signed by key %s; an unsigned policy cannot replace it (ask the school's IT teacher for a policy signed with that key)", k.id())
 	case !sig.Key.Equal(k.Key):
 		if admin && rekey {
 			return nil
 		}
-		return a.refused(ctx, c, "other-key", map[string]any{"keyId": k.id(), "offeredKeyId": sig.KeyID()},
+		return f.refused(ctx, by, "other-key", map[string]any{"keyId": k.id(), "offeredKeyId": sig.KeyID()},
 			"this policy is signed by key %s, but this computer follows a school policy signed by key %s; an administrator can switch keys with: kidtime policy import FILE --rekey", sig.KeyID(), k.id())
 	case sig.SignedAt.Before(k.SignedAt) && !admin:
-		return a.refused(ctx, c, "older", map[string]any{"keyId": k.id(), "signedAt": sig.SignedAt, "inForceSignedAt": k.SignedAt},
+		return f.refused(ctx, by, "older", map[string]any{"keyId": k.id(), "signedAt": sig.SignedAt, "inForceSignedAt": k.SignedAt},
 			"this policy was signed at %s, before the school policy in force (signed at %s): an older policy cannot replace a newer one; ask the school's IT teacher",
 			sig.SignedAt.Format(time.RFC3339), k.SignedAt.Format(time.RFC3339))
 	}
@@ -161,9 +138,9 @@ func (a *Agent) checkSigned(ctx context.Context, c *api.Caller, sig *rules.Signe
 
 // recordSigned makes sig's key the trusted one (it may already be) after
 // its policy was imported, and logs policy_signed.
-func (a *Agent) recordSigned(ctx context.Context, sig *rules.Signed, by string) error {
-	old, had, _ := a.schoolKey(ctx)
-	k := schoolKey{Key: sig.Key, SignedAt: sig.SignedAt, Since: a.now(), By: by}
+func (f *Family) recordSigned(ctx context.Context, sig *rules.Signed, by string) error {
+	old, had, _ := f.schoolKey(ctx)
+	k := schoolKey{Key: sig.Key, SignedAt: sig.SignedAt, Since: f.now(), By: by}
 	detail := map[string]any{"keyId": sig.KeyID(), "signedAt": sig.SignedAt, "by": by}
 	switch {
 	case !had:
@@ -181,10 +158,10 @@ func (a *Agent) recordSigned(ctx context.Context, sig *rules.Signed, by string) 
 	if err != nil {
 		return err
 	}
-	if err := a.st.SetSetting(ctx, settingSchoolKey, b); err != nil {
+	if err := f.st.SetSetting(ctx, settingSchoolKey, b); err != nil {
 		return fmt.Errorf("keep the school key: %w", err)
 	}
-	a.event(ctx, "", "policy_signed", detail)
+	f.rec.Record(ctx, "", "policy_signed", detail)
 	return nil
 }
 
@@ -192,13 +169,13 @@ func (a *Agent) recordSigned(ctx context.Context, sig *rules.Signed, by string) 
 // policy file's bytes, and the signature when there is one. A signature
 // that does not verify is refused (not allowed, a tamper event); a
 // malformed envelope is a bad request naming the field.
-func (a *Agent) openPolicy(ctx context.Context, c *api.Caller, data []byte) ([]byte, *rules.Signed, error) {
+func (f *Family) openPolicy(ctx context.Context, by Actor, data []byte) ([]byte, *rules.Signed, error) {
 	s, signed, err := rules.OpenSignedPolicy(data)
 	switch {
 	case errors.Is(err, rules.ErrBadSignature):
-		return nil, nil, a.refused(ctx, c, "bad-signature", nil, "%v", err)
+		return nil, nil, f.refused(ctx, by, "bad-signature", nil, "%v", err)
 	case err != nil:
-		return nil, nil, api.BadRequest(fieldOf(err, ""), "%v", err)
+		return nil, nil, fieldErr(FieldOf(err, ""), "%v", err)
 	case !signed:
 		return data, nil, nil
 	}

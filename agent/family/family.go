@@ -1,0 +1,290 @@
+// Package family owns who the children are and what rules they live by, as
+// stored: adding a child or changing their rules (checked first, then
+// written), importing a whole policy file (plain, or signed by a school's
+// key), the school key itself, and the default profile that holds every
+// login account no child claims.
+//
+// It writes through agent/store and knows nothing of what runs now: the
+// agent reloads its children after each change.
+package family
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/store"
+	"github.com/kidtime/kidtime/rules"
+)
+
+// Users looks up OS accounts.
+type Users interface {
+	Lookup(name string) (uid uint32, err error)
+	IsAdmin(uid uint32) (bool, error)
+	List() ([]Account, error)
+}
+
+// Account is a local OS account people log in with.
+type Account struct {
+	Name  string
+	UID   uint32
+	Admin bool
+}
+
+// Recorder logs an event.
+type Recorder interface {
+	Record(ctx context.Context, child, kind string, detail map[string]any)
+}
+
+// Actor is who asks for a change: their OS account and whether they
+// administer the machine (a parent with the PIN does not).
+type Actor struct {
+	User  string
+	UID   uint32
+	Admin bool
+	Role  string // for the tamper events (apitype.Role*)
+}
+
+// FieldError is input that cannot be taken, naming the field at fault.
+type FieldError struct{ Field, Reason string }
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Reason
+	}
+	return e.Field + ": " + e.Reason
+}
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// RefusedError is a change a school's key forbids; the refusal was
+// recorded as a tamper event.
+type RefusedError struct{ Msg string }
+
+func (e *RefusedError) Error() string { return e.Msg }
+
+// Settings keys.
+const (
+	settingGlobal          = "policy.global"
+	settingDefaultAccounts = "policy.default-accounts"
+	settingSchoolKey       = "policy.school-key"
+)
+
+// Family is the stored family.
+type Family struct {
+	st    *store.Store
+	users Users
+	rec   Recorder
+	log   *slog.Logger
+	now   func() time.Time
+
+	importMu sync.Mutex // one import at a time: the key checked is the key in force
+}
+
+// New returns the family kept in st.
+func New(st *store.Store, users Users, rec Recorder, log *slog.Logger, now func() time.Time) *Family {
+	return &Family{st: st, users: users, rec: rec, log: log, now: now}
+}
+
+// Global is the policy file's part that is not a child: the default
+// profile and the help contacts (zero when none is stored or it is
+// unreadable, which is logged).
+func (f *Family) Global(ctx context.Context) rules.File {
+	var g rules.File
+	if b, err := f.st.Setting(ctx, settingGlobal); err == nil {
+		if p, err := rules.ParseFile(b); err == nil {
+			g = *p
+		} else {
+			f.log.Error("family: stored global policy unreadable; using defaults", "err", err)
+		}
+	}
+	return g
+}
+
+// SetGlobal replaces the default profile and help contacts.
+func (f *Family) SetGlobal(ctx context.Context, g rules.File, by string) error {
+	g = rules.File{Version: rules.FileVersion, DefaultProfile: g.DefaultProfile, Help: g.Help}
+	b, err := rules.EncodeFile(&g)
+	if err != nil {
+		return fmt.Errorf("encode the global policy: %w", err)
+	}
+	if err := f.st.SetSetting(ctx, settingGlobal, b); err != nil {
+		return fmt.Errorf("keep the global policy: %w", err)
+	}
+	if by != "" {
+		if _, err := f.st.SavePolicy(ctx, "", b, by); err != nil {
+			f.log.Debug("family: global policy version not kept", "err", err)
+		}
+	}
+	return nil
+}
+
+// Stored is a child as stored: the record, the rules in force (their own,
+// the default profile's, or their age preset when none is stored), and
+// whether the default profile holds them.
+type Stored struct {
+	Record    store.Child
+	Spec      rules.Child
+	ByDefault bool
+}
+
+// Children reads every child with their rules. When a default profile
+// exists, login accounts no child claims are first added under it (and the
+// parent told).
+func (f *Family) Children(ctx context.Context) ([]Stored, rules.File, error) {
+	recs, err := f.st.Children(ctx)
+	if err != nil {
+		return nil, rules.File{}, fmt.Errorf("children: %w", err)
+	}
+	global := f.Global(ctx)
+	if global.DefaultProfile != nil {
+		added, err := f.adoptUnclaimed(ctx, recs, global)
+		if err != nil {
+			f.log.Error("family: default profile: adding new accounts failed", "err", err)
+		}
+		recs = append(recs, added...)
+	}
+	byDefault := f.defaultAccounts(ctx)
+	out := make([]Stored, 0, len(recs))
+	for _, r := range recs {
+		c := Stored{Record: r, Spec: rules.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts}}
+		if byDefault[r.Name] && global.DefaultProfile != nil {
+			c.Spec.Profile = *global.DefaultProfile
+			c.ByDefault = true
+		} else if pv, err := f.st.Policy(ctx, r.Name); err == nil {
+			var spec rules.Child
+			if err := json.Unmarshal(pv.JSON, &spec); err != nil {
+				f.log.Error("family: stored policy unreadable; using the age preset", "child", r.Name, "err", err)
+			} else {
+				c.Spec = spec
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, rules.File{}, fmt.Errorf("policy of %s: %w", r.Name, err)
+		}
+		c.Spec.Name, c.Spec.BirthYear, c.Spec.Accounts = r.Name, r.BirthYear, r.Accounts
+		out = append(out, c)
+	}
+	return out, global, nil
+}
+
+// Unclaimed reports whether a login account exists that no child claims
+// while a default profile should hold it (useradd while the agent runs).
+func (f *Family) Unclaimed(claimed func(account string) bool) bool {
+	accs, err := f.users.List()
+	if err != nil {
+		return false
+	}
+	for _, acc := range accs {
+		if !acc.Admin && !claimed(acc.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *Family) defaultAccounts(ctx context.Context) map[string]bool {
+	out := map[string]bool{}
+	b, err := f.st.Setting(ctx, settingDefaultAccounts)
+	if err != nil {
+		return out
+	}
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		f.log.Error("family: default-profile account list unreadable", "err", err)
+		return out
+	}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
+}
+
+func (f *Family) setDefaultAccounts(ctx context.Context, m map[string]bool) error {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	b, _ := json.Marshal(names)
+	if err := f.st.SetSetting(ctx, settingDefaultAccounts, b); err != nil {
+		return fmt.Errorf("keep the default profile's accounts: %w", err)
+	}
+	return nil
+}
+
+// adoptUnclaimed adds every non-admin login account that no child claims
+// as a child record held to the default profile, and tells the parent.
+func (f *Family) adoptUnclaimed(ctx context.Context, recs []store.Child, global rules.File) ([]store.Child, error) {
+	accs, err := f.users.List()
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	claimed := map[string]bool{}
+	names := map[string]bool{}
+	for _, r := range recs {
+		names[strings.ToLower(r.Name)] = true
+		for _, acc := range r.Accounts {
+			claimed[strings.ToLower(acc)] = true
+		}
+	}
+	age := 17
+	if n, ok := strings.CutPrefix(global.DefaultProfile.Preset, "age:"); ok {
+		if v, err := strconv.Atoi(n); err == nil && v >= 0 && v <= 17 {
+			age = v
+		}
+	}
+	byDefault := f.defaultAccounts(ctx)
+	var added []store.Child
+	for _, acc := range accs {
+		if acc.Admin || claimed[strings.ToLower(acc.Name)] {
+			continue
+		}
+		name := acc.Name
+		if names[strings.ToLower(name)] {
+			// A child already has this name: the account must not escape
+			// the default profile because of it.
+			name = acc.Name + " (account)"
+		}
+		rec, err := f.st.AddChild(ctx, store.Child{Name: name, BirthYear: f.now().Year() - age, Accounts: []string{acc.Name}})
+		if err != nil {
+			return added, fmt.Errorf("add account %s: %w", acc.Name, err)
+		}
+		byDefault[rec.Name] = true
+		if err := f.setDefaultAccounts(ctx, byDefault); err != nil {
+			return added, err
+		}
+		f.rec.Record(ctx, rec.Name, "new_account", map[string]any{"account": acc.Name, "uid": acc.UID, "profile": "default"})
+		f.log.Info("family: a new account is held to the default profile", "account", acc.Name)
+		added = append(added, rec)
+	}
+	return added, nil
+}
+
+// CheckAccounts refuses admin accounts and unknown accounts for a child.
+func (f *Family) CheckAccounts(field string, accounts []string) error {
+	if len(accounts) == 0 {
+		return fieldErr(field, "a child needs at least one OS account")
+	}
+	for i, acc := range accounts {
+		uid, err := f.users.Lookup(acc)
+		if err != nil {
+			return fieldErr(fmt.Sprintf("%s[%d]", field, i), "no OS account %q on this computer", acc)
+		}
+		if admin, _ := f.users.IsAdmin(uid); admin {
+			return fieldErr(fmt.Sprintf("%s[%d]", field, i), "%q is an administrator account; a child needs a standard account", acc)
+		}
+	}
+	return nil
+}
+
+// Accounts lists the login accounts of the machine.
+func (f *Family) Accounts() ([]Account, error) { return f.users.List() }

@@ -1,0 +1,116 @@
+package localapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/kidtime/kidtime/agent/api"
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/auth"
+	"github.com/kidtime/kidtime/rules"
+)
+
+func (h *Handlers) health(ctx context.Context, c *api.Caller, _ *http.Request) (any, error) {
+	return apitype.Health{OK: true, Version: Version, Now: h.b.Now(), Role: c.Role, User: c.Peer.Username, Setup: h.b.Auth().PINSet(ctx)}, nil
+}
+
+// helpContacts are the policy's help contacts, always with the national
+// child-protection hotline 111 first.
+func helpContacts(f rules.File) []apitype.Contact {
+	var out []apitype.Contact
+	has111 := false
+	for _, c := range f.HelpContacts() {
+		out = append(out, apitype.Contact{Name: c.Name, Number: c.Number})
+		has111 = has111 || c.Number == "111"
+	}
+	if !has111 {
+		out = append([]apitype.Contact{{Name: rules.DefaultHelp[0].Name, Number: "111", Note: "free, 24/7"}}, out...)
+	}
+	return out
+}
+
+func (h *Handlers) status(ctx context.Context, c *api.Caller, _ *http.Request) (any, error) {
+	now := h.b.Now()
+	s := apitype.Status{Now: now, Day: dayOf(now), Role: c.Role, User: c.Peer.Username, Setup: h.b.Auth().PINSet(ctx),
+		Help: helpContacts(h.b.PolicyFile()), Children: []apitype.ChildStatus{}, SchoolKey: h.b.Family().SchoolKeyID(ctx)}
+	switch {
+	case isParent(c):
+		s.Children = append(s.Children, h.b.Statuses("")...)
+		if rs, err := h.b.Store().Requests(ctx, "", apitype.StatusPending); err == nil {
+			s.Pending = len(rs)
+		}
+	case c.Role == apitype.RoleChild:
+		s.Children = append(s.Children, h.b.Statuses(c.Child)...)
+	}
+	return s, nil
+}
+
+func (h *Handlers) setup(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
+	var req apitype.SetupRequest
+	if err := api.Decode(r, &req); err != nil {
+		return nil, err
+	}
+	tok, exp, err := h.b.Auth().Setup(ctx, who(c), req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	return apitype.LoginResponse{Token: tok, Expires: exp}, nil
+}
+
+func (h *Handlers) login(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
+	var req apitype.LoginRequest
+	if err := api.Decode(r, &req); err != nil {
+		return nil, err
+	}
+	if req.PIN == "" {
+		return nil, api.BadRequest("pin", "the PIN is missing")
+	}
+	if c.Role == apitype.RoleChild {
+		// A token kept in a child's account would be the child's to use.
+		return nil, api.Forbidden("parents log in from their own account; on a child's session, give time with the parent code or the PIN in the companion")
+	}
+	tok, exp, err := h.b.Auth().Login(ctx, who(c), req.PIN)
+	if err != nil {
+		return nil, err
+	}
+	return apitype.LoginResponse{Token: tok, Expires: exp}, nil
+}
+
+// logout revokes the caller's parent token.
+func (h *Handlers) logout(_ context.Context, c *api.Caller, _ *http.Request) (any, error) {
+	if c.Token != "" {
+		h.b.Auth().Logout(c.Token)
+	}
+	return nil, nil
+}
+
+func (h *Handlers) changePIN(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
+	var req apitype.ChangePINRequest
+	if err := api.Decode(r, &req); err != nil {
+		return nil, err
+	}
+	err := h.b.Auth().ChangePIN(ctx, who(c), req.Old, req.New)
+	var pe *auth.InvalidPINError
+	if errors.As(err, &pe) {
+		return nil, api.BadRequest("new", "%v", pe.Err)
+	}
+	return nil, err
+}
+
+func (h *Handlers) code(ctx context.Context, _ *api.Caller, _ *http.Request) (any, error) {
+	code, valid, err := h.b.Auth().Code(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return apitype.Code{Code: code, ValidUntil: valid}, nil
+}
+
+func (h *Handlers) newCode(ctx context.Context, c *api.Caller, _ *http.Request) (any, error) {
+	secret, url, err := h.b.Auth().NewCode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.b.Record(ctx, "", "code_reset", map[string]any{"by": c.Peer.Username})
+	return apitype.CodeSetup{Secret: secret, URL: url}, nil
+}
