@@ -25,7 +25,7 @@ import (
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/client"
-	"github.com/kidtime/kidtime/agent/family"
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/platform/fake"
@@ -98,7 +98,7 @@ func (nothingKnown) Classify(catalog.ProcessFacts) catalog.Info {
 	return catalog.Info{MinAge: -1}
 }
 
-type users map[string]family.Account
+type users map[string]facts.Account
 
 func (u users) Lookup(name string) (uint32, error) {
 	if a, ok := u[name]; ok {
@@ -116,8 +116,8 @@ func (u users) IsAdmin(uid uint32) (bool, error) {
 	return uid == 0, nil
 }
 
-func (u users) List() ([]family.Account, error) {
-	var out []family.Account
+func (u users) List() ([]facts.Account, error) {
+	var out []facts.Account
 	for _, a := range u {
 		out = append(out, a)
 	}
@@ -538,7 +538,7 @@ func TestAgentRequests(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.start()
 	setUp(t, c)
-	w.users["binh"] = family.Account{Name: "binh", UID: w.kid + 1}
+	w.users["binh"] = facts.Account{Name: "binh", UID: w.kid + 1}
 	if _, err := c.AddChild(ctxT(t), apitype.AddChildRequest{Name: "Binh", BirthYear: time.Now().Year() - 9, Accounts: []string{"binh"}}); err != nil {
 		t.Fatal(err)
 	}

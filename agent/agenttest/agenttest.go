@@ -28,7 +28,7 @@ import (
 	"github.com/kidtime/kidtime/agent"
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/client"
-	"github.com/kidtime/kidtime/agent/family"
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/agent/platform/fake"
 )
@@ -83,7 +83,7 @@ func Start(t testing.TB, opt Options) *World {
 		opt.Classifier = nothingKnown{}
 	}
 	w := &World{OS: fake.New(), Clock: &Clock{}, Data: t.TempDir(), t: t, opt: opt,
-		Users: &Users{m: map[string]family.Account{
+		Users: &Users{m: map[string]facts.Account{
 			Kid: {Name: Kid, UID: 50001},
 			Mum: {Name: Mum, UID: 50002},
 			Dad: {Name: Dad, UID: 50003, Admin: true},
@@ -182,13 +182,13 @@ func (w *World) Restart() {
 // Users are the world's accounts (agent.Users).
 type Users struct {
 	mu sync.Mutex
-	m  map[string]family.Account
+	m  map[string]facts.Account
 }
 
 // Add adds an account (useradd while the agent runs).
 func (u *Users) Add(name string, uid uint32, admin bool) {
 	u.mu.Lock()
-	u.m[name] = family.Account{Name: name, UID: uid, Admin: admin}
+	u.m[name] = facts.Account{Name: name, UID: uid, Admin: admin}
 	u.mu.Unlock()
 }
 
@@ -215,14 +215,14 @@ func (u *Users) IsAdmin(uid uint32) (bool, error) {
 }
 
 // List lists the accounts by name.
-func (u *Users) List() ([]family.Account, error) {
+func (u *Users) List() ([]facts.Account, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	out := make([]family.Account, 0, len(u.m))
+	out := make([]facts.Account, 0, len(u.m))
 	for _, a := range u.m {
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b family.Account) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 

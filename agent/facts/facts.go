@@ -119,3 +119,10 @@ type Session struct {
 func (s Session) Person() bool {
 	return (s.Class == "" || s.Class == "user") && s.State != "closing"
 }
+
+// Account is a local OS account people log in with.
+type Account struct {
+	Name  string
+	UID   uint32
+	Admin bool
+}

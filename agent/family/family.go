@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -28,14 +29,7 @@ import (
 type Users interface {
 	Lookup(name string) (uid uint32, err error)
 	IsAdmin(uid uint32) (bool, error)
-	List() ([]Account, error)
-}
-
-// Account is a local OS account people log in with.
-type Account struct {
-	Name  string
-	UID   uint32
-	Admin bool
+	List() ([]facts.Account, error)
 }
 
 // Recorder logs an event.
@@ -287,4 +281,4 @@ func (f *Family) CheckAccounts(field string, accounts []string) error {
 }
 
 // Accounts lists the login accounts of the machine.
-func (f *Family) Accounts() ([]Account, error) { return f.users.List() }
+func (f *Family) Accounts() ([]facts.Account, error) { return f.users.List() }

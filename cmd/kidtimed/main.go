@@ -111,7 +111,7 @@ type program struct {
 }
 
 func (p *program) Start(service.Service) error {
-	deps, err := agent.SystemDeps(p.log)
+	deps, err := systemDeps(p.log)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		}
 		defer stopProfile()
 	}
-	deps, err := agent.SystemDeps(log)
+	deps, err := systemDeps(log)
 	if err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1

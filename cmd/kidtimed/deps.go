@@ -1,4 +1,4 @@
-package agent
+package main
 
 import (
 	"context"
@@ -11,23 +11,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kidtime/kidtime/agent"
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/assets"
 )
 
-// SystemDeps are the real OS adapters: /proc and the proc connector (or
+// systemDeps are the real OS adapters: /proc and the proc connector (or
 // gopsutil), logind, the built-in app catalog and the local .desktop and
 // AppStream files. They produce agent/facts' types, which the monitor takes
 // as they are.
-func SystemDeps(log *slog.Logger) (Deps, error) {
+func systemDeps(log *slog.Logger) (agent.Deps, error) {
 	cl, err := catalog.New(catalog.Options{Catalog: assets.Catalog, Logger: log})
 	if err != nil {
-		return Deps{}, fmt.Errorf("app catalog: %w", err)
+		return agent.Deps{}, fmt.Errorf("app catalog: %w", err)
 	}
 	host := &sessionHost{}
-	return Deps{
+	return agent.Deps{
 		Procs:      platform.Host{},
 		Hasher:     platform.NewHasher(4096),
 		Classifier: cl,
@@ -37,11 +38,11 @@ func SystemDeps(log *slog.Logger) (Deps, error) {
 			}
 			return platform.WatchProcs(ctx)
 		},
-		Sessions: func(ctx context.Context) (SessionSource, error) {
+		Sessions: func(ctx context.Context) (agent.SessionSource, error) {
 			return openSessions(ctx, host)
 		},
 		Actions: actions{host: host},
-		Users:   systemUsers{},
+		Users:   platform.Users{},
 		Notify:  notifyAsUser,
 	}, nil
 }
@@ -54,10 +55,6 @@ func (a actions) Terminate(ctx context.Context, pid int, grace time.Duration) er
 func (a actions) KillUser(ctx context.Context, uid uint32, grace time.Duration) (int, error) {
 	return platform.KillUser(ctx, uid, grace)
 }
-
-type systemUsers struct{}
-
-func (systemUsers) IsAdmin(uid uint32) (bool, error) { return platform.UserIsAdmin(uid) }
 
 // notifyAsUser shows a desktop notification in a user's session by running
 // this program's "notify" command as that user, on their session bus.

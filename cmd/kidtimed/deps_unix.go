@@ -1,0 +1,47 @@
+//go:build !windows
+
+package main
+
+import (
+	"context"
+	"sync"
+
+	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/platform"
+)
+
+// openSessions connects to logind (the Sessions dependency of systemDeps).
+func openSessions(ctx context.Context, host *sessionHost) (agent.SessionSource, error) {
+	l, err := platform.ConnectLogind(ctx)
+	if err != nil {
+		return nil, err
+	}
+	host.set(l)
+	return l, nil
+}
+
+// sessionHost keeps the logind connection once the agent made it, for the
+// lock and logout actions.
+type sessionHost struct {
+	mu sync.Mutex
+	l  *platform.Logind
+}
+
+func (h *sessionHost) set(l *platform.Logind) {
+	h.mu.Lock()
+	h.l = l
+	h.mu.Unlock()
+}
+
+func (h *sessionHost) host() platform.Host {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return platform.Host{Logind: h.l}
+}
+
+func (a actions) LockSession(ctx context.Context, id string) error {
+	return a.host.host().LockSession(ctx, id)
+}
+func (a actions) TerminateSession(ctx context.Context, id string) error {
+	return a.host.host().TerminateSession(ctx, id)
+}
