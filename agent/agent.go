@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/api"
@@ -27,6 +28,7 @@ import (
 	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
+	"golang.org/x/sync/errgroup"
 )
 
 // Config is what the daemon is told at start.
@@ -137,13 +139,16 @@ type Agent struct {
 	lastMark     time.Time  // when the clock mark was last written (loop goroutine only)
 	reloadMu     sync.Mutex // one reload or day refresh at a time
 	ready        chan struct{}
+	polling      atomic.Bool // no process events: the ticks poll the table
+	notes        chan note   // for the notifications service
 }
 
 // New builds an agent; nothing runs until Run.
 func New(cfg Config, deps Deps) *Agent {
 	cfg.defaults()
 	a := &Agent{cfg: cfg, deps: deps, log: cfg.Logger,
-		children: map[string]*childState{}, byUID: map[uint32]*childState{}, ready: make(chan struct{})}
+		children: map[string]*childState{}, byUID: map[uint32]*childState{}, ready: make(chan struct{}),
+		notes: make(chan note, 32)}
 	return a
 }
 
@@ -238,73 +243,74 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	}
 	h := localapi.New(a, a.log)
 	srv := api.New(h.Routes(), h.Identify, a.log)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	apiErr := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		apiErr <- srv.Serve(ctx, l)
-	}()
-	defer func() {
-		cancel()
-		wg.Wait()
-		_ = l.Close()
-		if un, ok := l.(*net.UnixListener); ok {
-			_ = un
-		}
-	}()
 
+	g, gctx := errgroup.WithContext(ctx)
 	var events <-chan facts.ProcEvent
 	if a.deps.Watch != nil {
-		ch, err := a.deps.Watch(ctx)
+		ch, err := a.deps.Watch(gctx)
 		if err != nil {
 			a.log.Info("agent: no process events; polling the process table every tick", "err", err)
 		} else {
 			events = ch
 		}
 	}
+	a.polling.Store(events == nil)
 	if _, err := a.reconcile(ctx); err != nil {
 		a.log.Warn("agent: first process scan failed", "err", err)
 	}
+	services := []service{
+		{"api", func(ctx context.Context) error {
+			defer l.Close()
+			return srv.Serve(ctx, l)
+		}},
+		{"ticks", a.ticks},
+		{"maintenance", a.maintenance},
+		{"notifications", a.notifications},
+	}
 	if events != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a.watchLoop(ctx, events)
-		}()
+		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})
+	}
+	for _, s := range services {
+		g.Go(func() error {
+			if err := s.serve(gctx); err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			return nil
+		})
 	}
 	close(a.ready)
 	a.log.Info("kidtimed running", "data", a.cfg.DataDir, "socket", a.cfg.Socket, "procEvents", events != nil, "logind", a.sessions != nil)
-
-	err = a.loop(ctx, events == nil, apiErr)
+	err = g.Wait()
+	// Every service has returned: nothing but shutdown uses the store now.
+	a.enf.Wait()
 	a.shutdown()
 	return err
 }
 
-// loop ticks until ctx ends: every Tick, and also at the moment the
-// rules said a decision changes next (a warning threshold, the end of a
-// budget or of the grace), so limits land on time rather than up to a tick
-// late.
-func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error {
+// service is one long-lived part of the agent: it serves until its context
+// ends, and an error stops the whole agent (the service manager restarts
+// it).
+type service struct {
+	name  string
+	serve func(ctx context.Context) error
+}
+
+// ticks counts, decides and enforces until ctx ends: every Tick, and also
+// at the moment the rules said a decision changes next (a warning
+// threshold, the end of a budget or of the grace), so limits land on time
+// rather than up to a tick late.
+func (a *Agent) ticks(ctx context.Context) error {
 	timer := time.NewTimer(a.cfg.Tick)
 	defer timer.Stop()
-	// The first daily backup runs 10 minutes after start, not during start-up.
-	lastFlush, lastScan, lastBackup := a.now(), a.now(), a.now().Add(-24*time.Hour+10*time.Minute)
-	lastAccounts := a.now()
+	lastFlush, lastScan, lastAccounts := a.now(), a.now(), a.now()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case err := <-apiErr:
-			if err != nil {
-				return fmt.Errorf("api: %w", err)
-			}
-			return nil
 		case <-timer.C:
 		}
 		now := a.now()
+		poll := a.polling.Load()
 		if poll || now.Sub(lastScan) >= a.cfg.ReconcileEvery {
 			lastScan = now
 			if _, err := a.reconcileWith(ctx, !poll); err != nil {
@@ -320,11 +326,51 @@ func (a *Agent) loop(ctx context.Context, poll bool, apiErr <-chan error) error 
 			lastFlush = now
 			a.flush(ctx)
 		}
-		if now.Sub(lastBackup) >= 24*time.Hour {
-			lastBackup = now
-			go a.maintain(ctx, now)
-		}
 		timer.Reset(a.nextWake(a.now()))
+	}
+}
+
+// maintenance backs the store up and prunes old data once a day, the first
+// time 10 minutes after start (not during start-up).
+func (a *Agent) maintenance(ctx context.Context) error {
+	wait := 10 * time.Minute
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = 24 * time.Hour
+		if _, err := a.st.Backup(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("agent: daily backup failed", "err", err)
+		}
+		if err := a.st.Prune(ctx, a.now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("agent: pruning old data failed", "err", err)
+		}
+	}
+}
+
+// note is a desktop notification to show in a child's session.
+type note struct {
+	child       string
+	uid         uint32
+	title, body string
+}
+
+// notifications shows the agent's notifications one at a time (a child
+// with no companion gets the warnings this way).
+func (a *Agent) notifications(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n := <-a.notes:
+			nctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			if err := a.deps.Notify(nctx, n.uid, n.title, n.body); err != nil {
+				a.log.Debug("agent: notification not shown", "child", n.child, "uid", n.uid, "err", err)
+			}
+			cancel()
+		}
 	}
 }
 
@@ -368,15 +414,6 @@ func (a *Agent) writeMark(ctx context.Context, now time.Time) {
 		return
 	}
 	a.lastMark = now
-}
-
-func (a *Agent) maintain(ctx context.Context, now time.Time) {
-	if _, err := a.st.Backup(ctx); err != nil && ctx.Err() == nil {
-		a.log.Warn("agent: daily backup failed", "err", err)
-	}
-	if err := a.st.Prune(ctx, now); err != nil && ctx.Err() == nil {
-		a.log.Warn("agent: pruning old data failed", "err", err)
-	}
 }
 
 func (a *Agent) shutdown() {

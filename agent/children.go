@@ -389,13 +389,17 @@ func (a *Agent) view(cs *childState) *procView {
 // running.
 func (a *Agent) usageOf(cs *childState, apps []viewApp) rules.Usage {
 	a.mu.Lock()
-	day, warned := cs.day, slices.Clone(cs.warned)
+	// warned is only appended to (or replaced) under a.mu: what is within
+	// its length now never changes, so it is shared, not copied.
+	day, warned := cs.day, cs.warned
 	a.mu.Unlock()
-	t := a.acct.Totals(cs.rec.Name, day)
-	u := rules.Usage{Screen: t.Screen, Games: t.Games, Warned: warned}
-	for _, x := range apps {
-		u.Apps = append(u.Apps, rules.AppUsage{App: x.app, Used: t.PerApp[x.key], Running: true})
-	}
+	u := rules.Usage{Warned: warned[:len(warned):len(warned)], Apps: make([]rules.AppUsage, 0, len(apps))}
+	a.acct.Read(cs.rec.Name, day, func(t *monitor.Totals) {
+		u.Screen, u.Games = t.Screen, t.Games
+		for _, x := range apps {
+			u.Apps = append(u.Apps, rules.AppUsage{App: x.app, Used: t.PerApp[x.key], Running: true})
+		}
+	})
 	return u
 }
 
@@ -471,13 +475,11 @@ func (a *Agent) warn(ctx context.Context, cs *childState, w rules.Warning) {
 	}
 	title, body := warningText(a.lang(), w)
 	for _, uid := range cs.uids {
-		go func(uid uint32) {
-			nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if err := a.deps.Notify(nctx, uid, title, body); err != nil {
-				a.log.Debug("agent: notification not shown", "child", cs.rec.Name, "uid", uid, "err", err)
-			}
-		}(uid)
+		select {
+		case a.notes <- note{child: cs.rec.Name, uid: uid, title: title, body: body}:
+		default:
+			a.log.Warn("agent: too many notifications waiting; one dropped", "child", cs.rec.Name)
+		}
 	}
 }
 
@@ -502,16 +504,21 @@ func (a *Agent) reconcileWith(ctx context.Context, cheap bool) (int, error) {
 	return len(added), nil
 }
 
-// watchLoop handles process events as they come: the fast path that kills
-// a blocked app within milliseconds of its exec.
-func (a *Agent) watchLoop(ctx context.Context, events <-chan facts.ProcEvent) {
+// watch handles process events as they come: the fast path that kills a
+// blocked app within milliseconds of its exec. When the events stop (the
+// kernel's connector closed), the ticks poll the process table instead.
+func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case ev, ok := <-events:
 			if !ok {
-				return
+				if ctx.Err() == nil {
+					a.log.Warn("agent: process events stopped; polling the process table every tick")
+					a.polling.Store(true)
+				}
+				return nil
 			}
 			switch ev.Kind {
 			case facts.Overrun:

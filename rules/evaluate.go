@@ -2,7 +2,6 @@ package rules
 
 import (
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -256,7 +255,9 @@ func (p *Policy) windowPart(now time.Time, grace time.Duration) (part, time.Time
 	loc := now.Location()
 	const first, last = -1, 8
 	horizon := time.Date(y, m, d+last+1, 0, 0, 0, 0, loc)
-	var spans []span
+	// The windows of ten days fit on the stack: no allocation per tick.
+	var buf [64]span
+	spans := buf[:0]
 	for k := first; k <= last; k++ {
 		wd := time.Date(y, m, d+k, 12, 0, 0, 0, loc).Weekday()
 		for _, w := range p.Allowed[wd] {
@@ -274,8 +275,8 @@ func (p *Policy) windowPart(now time.Time, grace time.Duration) (part, time.Time
 			}
 		}
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
-	var merged []span
+	slices.SortFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+	merged := spans[:0] // merged in place: it never runs ahead of the loop
 	for _, s := range spans {
 		if n := len(merged); n > 0 && !s.start.After(merged[n-1].end) {
 			if s.end.After(merged[n-1].end) {
@@ -371,18 +372,22 @@ func Evaluate(p Policy, u Usage, now time.Time) Decision {
 	}
 	// Only the screen and running apps can change with use; game time alone
 	// changes only while a game runs, and those are among the apps.
-	parts := []part{screen}
-	warned := map[string]bool{}
+	parts := make([]part, 1, 1+len(u.Apps))
+	parts[0] = screen
+	warned := make(map[string]bool, len(u.Warned))
 	for _, k := range u.Warned {
 		warned[k] = true
 	}
 	dec.warn(screen, p.Warnings, warned, nil)
+	if len(u.Apps) > 0 {
+		dec.Apps = make([]AppDecision, 0, len(u.Apps))
+	}
 
 	maxRating := p.MaxRating
 	if maxRating == RatingUnknown {
 		maxRating = Rating00
 	}
-	for _, au := range u.Apps {
+	for i, au := range u.Apps {
 		if !au.Running {
 			continue
 		}
@@ -425,8 +430,7 @@ func Evaluate(p Policy, u Usage, now time.Time) Decision {
 		if rank(pt.state) > rank(dec.State) {
 			dec.State, dec.Reason = pt.state, pt.reason
 		}
-		app := au.App
-		dec.warn(pt, p.Warnings, warned, &app)
+		dec.warn(pt, p.Warnings, warned, &u.Apps[i].App) // no copy per app and tick
 		if !dec.Lock {
 			// nothing counts in a locked session
 			parts = append(parts, pt)

@@ -66,7 +66,12 @@ type Enforcer struct {
 	ladders map[string]*ladder
 	closing map[int]bool
 	lockNow map[string]time.Time // a parent's one-time lock for the companion, until
+	closers sync.WaitGroup       // CloseApp's kills under way
 }
+
+// Wait waits for the kills CloseApp started (before the store they record
+// to is closed).
+func (e *Enforcer) Wait() { e.closers.Wait() }
 
 type ladder struct {
 	lockedAt    time.Time
@@ -144,7 +149,9 @@ func (e *Enforcer) CloseApp(ctx context.Context, child string, pids []int, app, 
 	}
 	start := e.now()
 	for _, pid := range todo {
+		e.closers.Add(1)
 		go func(pid int) {
+			defer e.closers.Done()
 			err := e.act.Terminate(ctx, pid, e.KillGrace)
 			e.mu.Lock()
 			delete(e.closing, pid)

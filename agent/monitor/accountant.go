@@ -127,21 +127,18 @@ func (a *Accountant) Totals(child, day string) Totals {
 	return t.Clone()
 }
 
-// Used returns a child's screen and game time for day, and the time of each
-// of the apps named by key, without copying the day's maps (the tick's
-// path).
-func (a *Accountant) Used(child, day string, keys []string, per []time.Duration) (screen, games time.Duration) {
+// Read calls f with a child's totals of day under the accountant's lock
+// (empty totals when the day has changed), without copying the day's maps:
+// the tick's path. f must not keep the maps nor call the accountant.
+func (a *Accountant) Read(child, day string, f func(t *Totals)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t, ok := a.totals[child]
 	if !ok || t.Day != day {
-		clear(per)
-		return 0, 0
+		f(&Totals{Day: day})
+		return
 	}
-	for i, k := range keys {
-		per[i] = t.PerApp[k]
-	}
-	return t.Screen, t.Games
+	f(t)
 }
 
 // HasDay reports whether a child's totals are loaded for that day.
