@@ -128,7 +128,7 @@ type Agent struct {
 	sessions SessionSource
 	guard    *auth.Guard
 	fam      *family.Family
-	apps     *appCache
+	apps     *store.AppIDs
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
@@ -208,8 +208,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 
 	a.guard = auth.NewGuard(ctx, st, recorder{a}, a.log, a.now)
 	a.fam = family.New(st, a.deps.Users, recorder{a}, a.log, a.now)
-	a.apps = newAppCache(st)
-	if err := a.apps.load(ctx); err != nil {
+	if a.apps, err = store.NewAppIDs(ctx, st); err != nil {
 		a.log.Warn("agent: known apps not loaded", "err", err)
 	}
 	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
@@ -458,7 +457,7 @@ func (r recorder) Record(ctx context.Context, child, kind string, detail map[str
 // identity, so neither the exec path nor the tick path touches the store.
 type usageSink struct {
 	st   *store.Store
-	apps *appCache
+	apps *store.AppIDs
 }
 
 func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
@@ -467,9 +466,14 @@ func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
 		kind = store.KindGame
 	}
 	var id int64
-	if iv.App.Key() != "" {
+	if key := iv.App.Key(); key != "" {
+		rating := ""
+		if iv.App.MinAge >= 0 {
+			rating = fmt.Sprintf("%d+", iv.App.MinAge)
+		}
 		var err error
-		if id, err = s.apps.id(ctx, iv.App); err != nil {
+		id, err = s.apps.ID(ctx, key, store.App{Path: iv.App.Path, Name: iv.App.Name, Category: string(iv.App.Category), Rating: rating})
+		if err != nil {
 			return err
 		}
 	}
@@ -479,73 +483,6 @@ func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
 		return fmt.Errorf("%w: %w", monitor.ErrRejected, err)
 	}
 	return err
-}
-
-// appCache maps app identities (monitor.App.Key) to store ids and back.
-type appCache struct {
-	st  *store.Store
-	mu  sync.Mutex
-	ids map[string]int64
-	key map[int64]string
-}
-
-func newAppCache(st *store.Store) *appCache {
-	return &appCache{st: st, ids: map[string]int64{}, key: map[int64]string{}}
-}
-
-// load fills the cache with the apps the store knows.
-func (c *appCache) load(ctx context.Context) error {
-	apps, err := c.st.Apps(ctx)
-	if err != nil {
-		return fmt.Errorf("load apps: %w", err)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, ap := range apps {
-		c.ids[ap.SHA256] = ap.ID
-		c.key[ap.ID] = ap.SHA256
-	}
-	return nil
-}
-
-// keyed turns a day's per-app-id times from the store into per-identity ones.
-func (c *appCache) keyed(byID map[int64]time.Duration) map[string]time.Duration {
-	out := make(map[string]time.Duration, len(byID))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id, d := range byID {
-		if k, ok := c.key[id]; ok {
-			out[k] += d
-		}
-	}
-	return out
-}
-
-// id returns an app's store id, registering the app the first time.
-func (c *appCache) id(ctx context.Context, app monitor.App) (int64, error) {
-	key := app.Key()
-	c.mu.Lock()
-	id, ok := c.ids[key]
-	c.mu.Unlock()
-	if ok {
-		return id, nil
-	}
-	sum := key
-	if !isHex64(sum) {
-		sum = monitor.PathKey(key) // a made-up hash (tests): the store takes hex only
-	}
-	rating := ""
-	if app.MinAge >= 0 {
-		rating = fmt.Sprintf("%d+", app.MinAge)
-	}
-	got, err := c.st.UpsertApp(ctx, store.App{Path: app.Path, SHA256: sum, Name: app.Name, Category: string(app.Category), Rating: rating})
-	if err != nil {
-		return 0, fmt.Errorf("register app %s: %w", app.Name, err)
-	}
-	c.mu.Lock()
-	c.ids[key], c.key[got.ID] = got.ID, key
-	c.mu.Unlock()
-	return got.ID, nil
 }
 
 // checkNewAccounts reloads when the default profile should hold an account
@@ -565,16 +502,4 @@ func (a *Agent) checkNewAccounts(ctx context.Context) {
 			a.log.Error("agent: reload for a new account failed", "err", err)
 		}
 	}
-}
-
-func isHex64(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, r := range s {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
-			return false
-		}
-	}
-	return true
 }

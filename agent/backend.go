@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/auth"
 	"github.com/kidtime/kidtime/agent/enforce"
 	"github.com/kidtime/kidtime/agent/family"
@@ -96,7 +95,7 @@ func (a *Agent) PolicyFile() rules.File {
 }
 
 // Statuses are the children's states now, sorted by name.
-func (a *Agent) Statuses(only string) []apitype.ChildStatus {
+func (a *Agent) Statuses(only string) []localapi.ChildState {
 	now := a.now()
 	a.mu.Lock()
 	kids := make([]*childState, 0, len(a.children))
@@ -107,9 +106,9 @@ func (a *Agent) Statuses(only string) []apitype.ChildStatus {
 	}
 	a.mu.Unlock()
 	slices.SortFunc(kids, func(x, y *childState) int { return strings.Compare(x.rec.Name, y.rec.Name) })
-	out := make([]apitype.ChildStatus, 0, len(kids))
+	out := make([]localapi.ChildState, 0, len(kids))
 	for _, cs := range kids {
-		out = append(out, a.childStatus(cs, now))
+		out = append(out, a.childState(cs, now))
 	}
 	return out
 }
@@ -117,12 +116,12 @@ func (a *Agent) Statuses(only string) []apitype.ChildStatus {
 // Heartbeat records a heartbeat of the companion in uid's session. The
 // foreground app it names must be the child's own process: a heartbeat can
 // describe only the sender's session.
-func (a *Agent) Heartbeat(_ context.Context, uid uint32, hb monitor.Heartbeat) (apitype.ChildStatus, error) {
+func (a *Agent) Heartbeat(_ context.Context, uid uint32, hb monitor.Heartbeat) (localapi.ChildState, error) {
 	a.mu.Lock()
 	cs, ok := a.byUID[uid]
 	a.mu.Unlock()
 	if !ok {
-		return apitype.ChildStatus{}, localapi.ErrNotChild
+		return localapi.ChildState{}, localapi.ErrNotChild
 	}
 	if hb.ForePID > 0 {
 		if e, ok := a.tracker.Get(hb.ForePID); !ok || !slices.Contains(cs.uids, e.UID) {
@@ -130,7 +129,7 @@ func (a *Agent) Heartbeat(_ context.Context, uid uint32, hb monitor.Heartbeat) (
 		}
 	}
 	cs.witness.Beat(hb)
-	return a.childStatus(cs, hb.At), nil
+	return a.childState(cs, hb.At), nil
 }
 
 // Refresh re-resolves a child's day after a grant or an answer.
@@ -188,87 +187,19 @@ func (a *Agent) LockNow(ctx context.Context, name, by string) error {
 	return nil
 }
 
-// childStatus is a child's state for the API.
-func (a *Agent) childStatus(cs *childState, now time.Time) apitype.ChildStatus {
+// childState is what the agent knows of a child now.
+func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
 	hb := cs.witness.Heartbeat()
-	t := a.acct.Totals(cs.rec.Name, dayOf(now))
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	dec := cs.dec
-	st := apitype.ChildStatus{
-		Name: cs.rec.Name, Accounts: cs.rec.Accounts, Age: rules.AgeIn(cs.rec.BirthYear, now),
-		State: dec.State.String(), Reason: string(dec.Reason), ReasonKey: dec.Reason.MessageKey(),
-		Active: cs.active(), ScreenUsedSec: secs(t.Screen), GamesUsedSec: secs(t.Games),
-		ScreenLeftSec: secs(dec.Screen.Left), GamesLeftSec: secs(dec.Games.Left),
-		GamesPaused: cs.gamesOff, CompanionSeen: hb.At,
-		LockRequested: a.enf.LockRequested(cs.rec.Name),
-	}
-	if dec.At.IsZero() {
-		st.State = apitype.StateOK
-	}
-	if dec.State == rules.StateOK {
-		// A warning about a running app (a game's last minutes) shows too.
-		for _, ad := range dec.Apps {
-			if ad.State == rules.StateWarn || ad.State == rules.StateGrace {
-				st.State, st.Reason, st.ReasonKey = ad.State.String(), string(ad.Reason), ad.Reason.MessageKey()
-				if ad.Class.Game() && ad.Left < dec.Games.Left {
-					st.GamesLeftSec = secs(ad.Left)
-				}
-			}
-		}
-	}
-	if cs.policyErr == nil {
-		wd := now.Weekday()
-		var gs, gg time.Duration
-		for _, g := range cs.policy.Grants {
-			gs += g.Screen
-			gg += g.Games
-		}
-		st.ScreenLimitSec = limitSecs(cs.policy.Screen[wd], gs)
-		st.GamesLimitSec = limitSecs(cs.policy.Games[wd], gg)
-	}
-	if !dec.Next.IsZero() {
-		st.NextChange = dec.Next
-	}
-	if dec.State == rules.StateBlocked {
-		st.BackAt = backAt(cs.policy, now)
-	}
+	st := localapi.ChildState{CompanionSeen: hb.At, LockRequested: a.enf.LockRequested(cs.rec.Name), Active: cs.active()}
+	a.acct.Read(cs.rec.Name, dayOf(now), func(t *monitor.Totals) { st.Screen, st.Games = t.Screen, t.Games })
 	if hb.ForePID > 0 {
 		if e, ok := a.tracker.Get(hb.ForePID); ok {
 			st.Foreground = e.App.Name
 		}
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st.Child, st.Decision, st.GamesPaused = cs.rec, cs.dec, cs.gamesOff
+	st.Policy, st.PolicyOK = cs.policy, cs.policyErr == nil
 	return st
-}
-
-// secs is a duration for the API, -1 for no limit.
-func secs(d time.Duration) int64 {
-	if d == rules.Unlimited {
-		return -1
-	}
-	return int64(d / time.Second)
-}
-
-func limitSecs(d, grant time.Duration) int64 {
-	if d == rules.Unlimited {
-		return -1
-	}
-	return int64((d + grant) / time.Second)
-}
-
-// backAt is when screen time comes back: the next allowed window's start
-// after today, or the next midnight.
-func backAt(p rules.Policy, now time.Time) time.Time {
-	y, m, d := now.Date()
-	for i := 1; i <= 7; i++ {
-		day := time.Date(y, m, d+i, 0, 0, 0, 0, now.Location())
-		if p.Screen[day.Weekday()] <= 0 {
-			continue
-		}
-		for _, w := range p.Allowed[day.Weekday()] {
-			// today's budget is what blocks; time comes back on another day
-			return day.Add(time.Duration(w.Start) * time.Minute)
-		}
-	}
-	return time.Date(y, m, d+1, 0, 0, 0, 0, now.Location())
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/enforce"
 	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/monitor"
@@ -127,48 +124,12 @@ func (a *Agent) reload(ctx context.Context) error {
 	return nil
 }
 
-// rememberRuleApps hashes the executables the parent's rules name by path
-// or name (found in PATH), so that a copy under another name is known
-// before the original ever runs.
+// rememberRuleApps lets the tracker know the programs the child's rules
+// name, before they ever run.
 func (a *Agent) rememberRuleApps(cs *childState) {
-	type hasher interface {
-		Hash(path string) (string, error)
+	if h, ok := a.deps.Hasher.(interface{ Hash(string) (string, error) }); ok {
+		a.tracker.RememberRules(cs.spec.Apps, h.Hash)
 	}
-	h, ok := a.deps.Hasher.(hasher)
-	if !ok {
-		return
-	}
-	for _, r := range cs.spec.Apps {
-		path := r.Match.Path
-		if path == "" && r.Match.Name != "" {
-			path = lookPath(r.Match.Name)
-		}
-		if path == "" || r.Match.SHA256 != "" {
-			continue
-		}
-		sum, err := h.Hash(path)
-		if err != nil {
-			continue
-		}
-		a.tracker.Remember(monitor.App{Path: path, SHA256: sum, Name: appBase(path), Category: catalog.FromRules(r.Category), MinAge: -1, Source: "policy"})
-	}
-}
-
-func lookPath(name string) string {
-	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/games", "/usr/local/games"} {
-		p := dir + "/" + name
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			return p
-		}
-	}
-	return ""
-}
-
-func appBase(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		path = path[i+1:]
-	}
-	return path
 }
 
 // prepareDay resolves the child's policy for now's day, with today's grants,
@@ -182,8 +143,8 @@ func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) e
 	if !a.acct.HasDay(cs.rec.Name, day) {
 		// In memory a game's per-app time is its game time (counted whether
 		// or not it is in front); the store keeps that as PerGame.
-		perApp := a.apps.keyed(today.PerApp)
-		perGame := a.apps.keyed(today.PerGame)
+		perApp := a.apps.Keyed(today.PerApp)
+		perGame := a.apps.Keyed(today.PerGame)
 		maps.Copy(perApp, perGame)
 		a.acct.Seed(cs.rec.Name, monitor.Totals{Day: day, Screen: today.Screen, Games: today.Games, PerApp: perApp, PerGame: perGame})
 	}
@@ -248,27 +209,6 @@ func (a *Agent) dayMarks(ctx context.Context, child string, now time.Time) (warn
 	return warned, gamesOff, nil
 }
 
-// classOf is how a child's policy sees a tracked app.
-func classOf(p *rules.Policy, app monitor.App) (rules.App, rules.Class) {
-	ra := toRulesApp(app)
-	return ra, p.Classify(ra)
-}
-
-func toRulesApp(app monitor.App) rules.App {
-	path := app.Path
-	if app.Canon != "" {
-		path = app.Canon
-	}
-	ra := rules.App{Name: appBase(path), Path: path, SHA256: app.SHA256, Category: app.Category.Rules()}
-	if ra.Name == "" {
-		ra.Name = app.Name
-	}
-	if app.MinAge > 0 {
-		ra.MinAge = app.MinAge
-	}
-	return ra
-}
-
 // tick counts, decides and enforces for every child.
 func (a *Agent) tick(ctx context.Context, now time.Time) {
 	if j := a.clk.Check(); j != nil {
@@ -319,7 +259,7 @@ func (a *Agent) presence(cs *childState, sessions []facts.Session, now time.Time
 	perr := cs.policyErr
 	a.mu.Unlock()
 	v := a.view(cs)
-	verdict := cs.witness.Judge(now, monitor.Observation{Sessions: cs.sessionsOf(sessions), Procs: len(v.procs)})
+	verdict := cs.witness.Judge(now, monitor.Observation{Sessions: cs.sessionsOf(sessions), Procs: len(v.Procs)})
 	p := monitor.Presence{Child: cs.rec.Name, Active: verdict.Active, Session: verdict.Session}
 	if hb := cs.witness.Heartbeat(); verdict.Companion && hb.ForePID > 0 {
 		if e, ok := a.tracker.Get(hb.ForePID); ok && slices.Contains(cs.uids, e.UID) {
@@ -330,7 +270,7 @@ func (a *Agent) presence(cs *childState, sessions []facts.Session, now time.Time
 	if perr == nil {
 		// Every running game counts, in front or not: the foreground comes
 		// from the child's own heartbeat, so it may not lower the count.
-		p.Games = v.games
+		p.Games = v.Games
 	}
 	for _, al := range verdict.Alerts {
 		a.event(context.Background(), cs.rec.Name, al.Kind, al.Detail)
@@ -338,20 +278,12 @@ func (a *Agent) presence(cs *childState, sessions []facts.Session, now time.Time
 	return p
 }
 
-// procView is what a child's running processes mean under their policy,
-// rebuilt only when the processes or the policy change, so that a tick
-// with hundreds of processes costs next to nothing.
+// procView is the child's monitor.View, rebuilt only when the processes or
+// the policy change, so that a tick with hundreds of processes costs next
+// to nothing.
 type procView struct {
-	ver    uint64
-	polGen uint64
-	procs  []monitor.Entry
-	games  []monitor.App // running games (counted when nothing is known in front)
-	apps   []viewApp     // running apps, one per identity
-}
-
-type viewApp struct {
-	app rules.App
-	key string // identity (monitor.App.Key)
+	ver, polGen uint64
+	monitor.View
 }
 
 // view returns the child's current procView.
@@ -363,22 +295,11 @@ func (a *Agent) view(cs *childState) *procView {
 	if v != nil && v.ver == ver && v.polGen == gen {
 		return v
 	}
-	v = &procView{ver: ver, polGen: gen}
+	var procs []monitor.Entry
 	for _, uid := range cs.uids {
-		v.procs = append(v.procs, a.tracker.ByUID(uid)...)
+		procs = append(procs, a.tracker.ByUID(uid)...)
 	}
-	seen := map[string]bool{}
-	for _, e := range v.procs {
-		if seen[e.App.Key()] {
-			continue
-		}
-		seen[e.App.Key()] = true
-		ra, class := classOf(&pol, e.App)
-		if class.Game() {
-			v.games = append(v.games, e.App)
-		}
-		v.apps = append(v.apps, viewApp{app: ra, key: e.App.Key()})
-	}
+	v = &procView{ver: ver, polGen: gen, View: monitor.NewView(procs, &pol)}
 	a.mu.Lock()
 	cs.view = v
 	a.mu.Unlock()
@@ -387,7 +308,7 @@ func (a *Agent) view(cs *childState) *procView {
 
 // usageOf builds the rules' view of today for a child with these apps
 // running.
-func (a *Agent) usageOf(cs *childState, apps []viewApp) rules.Usage {
+func (a *Agent) usageOf(cs *childState, apps []monitor.ViewApp) rules.Usage {
 	a.mu.Lock()
 	// warned is only appended to (or replaced) under a.mu: what is within
 	// its length now never changes, so it is shared, not copied.
@@ -397,7 +318,7 @@ func (a *Agent) usageOf(cs *childState, apps []viewApp) rules.Usage {
 	a.acct.Read(cs.rec.Name, day, func(t *monitor.Totals) {
 		u.Screen, u.Games = t.Screen, t.Games
 		for _, x := range apps {
-			u.Apps = append(u.Apps, rules.AppUsage{App: x.app, Used: t.PerApp[x.key], Running: true})
+			u.Apps = append(u.Apps, rules.AppUsage{App: x.App, Used: t.PerApp[x.Key], Running: true})
 		}
 	})
 	return u
@@ -412,8 +333,8 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 		return
 	}
 	v := a.view(cs)
-	procs := v.procs
-	u := a.usageOf(cs, v.apps)
+	procs := v.Procs
+	u := a.usageOf(cs, v.Apps)
 	dec := rules.Evaluate(pol, u, now)
 	a.mu.Lock()
 	cs.dec, cs.usage = dec, u
@@ -425,7 +346,7 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 	for _, c := range dec.Close {
 		var pids []int
 		for _, e := range procs {
-			if sameApp(toRulesApp(e.App), c.App) {
+			if monitor.SameApp(monitor.RulesApp(e.App), c.App) {
 				pids = append(pids, e.PID)
 			}
 		}
@@ -448,13 +369,6 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 		Child: cs.rec.Name, UIDs: cs.uids, Sessions: ids, Companion: cs.witness.CompanionAlive(now),
 		Active: active, Logout: dec.Action == rules.ActionLogout, Reason: string(dec.Reason),
 	})
-}
-
-func sameApp(a, b rules.App) bool {
-	if a.SHA256 != "" && b.SHA256 != "" {
-		return strings.EqualFold(a.SHA256, b.SHA256)
-	}
-	return a.Path == b.Path && a.Name == b.Name
 }
 
 // warn records a warning once and shows it in the child's session.
@@ -559,10 +473,10 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, "session.stopped")
 		return
 	}
-	ra := toRulesApp(e.App)
+	ra := monitor.RulesApp(e.App)
 	// The exec path never waits on the database (a backup may hold its
 	// writer): today's time is kept by identity in memory.
-	u := a.usageOf(cs, []viewApp{{app: ra, key: e.App.Key()}})
+	u := a.usageOf(cs, []monitor.ViewApp{{App: ra, Key: e.App.Key()}})
 	dec := rules.Evaluate(pol, u, now)
 	if dec.Lock && !a.lockable(cs, now) {
 		// No session to lock and no companion to lock it: the child may
@@ -571,7 +485,7 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		return
 	}
 	for _, c := range dec.Close {
-		if sameApp(toRulesApp(e.App), c.App) {
+		if monitor.SameApp(monitor.RulesApp(e.App), c.App) {
 			if err := a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, string(c.Reason)); err != nil {
 				a.log.Warn("agent: kill on exec failed", "err", err)
 			}
@@ -606,7 +520,7 @@ func (a *Agent) refreshDecision(cs *childState, now time.Time) {
 	if perr != nil {
 		return
 	}
-	dec := rules.Evaluate(pol, a.usageOf(cs, a.view(cs).apps), now)
+	dec := rules.Evaluate(pol, a.usageOf(cs, a.view(cs).Apps), now)
 	a.mu.Lock()
 	cs.dec = dec
 	a.mu.Unlock()

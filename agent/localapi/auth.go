@@ -34,14 +34,18 @@ func (h *Handlers) status(ctx context.Context, c *api.Caller, _ *http.Request) (
 	now := h.b.Now()
 	s := apitype.Status{Now: now, Day: dayOf(now), Role: c.Role, User: c.Peer.Username, Setup: h.b.Auth().PINSet(ctx),
 		Help: helpContacts(h.b.PolicyFile()), Children: []apitype.ChildStatus{}, SchoolKey: h.b.Family().SchoolKeyID(ctx)}
+	var states []ChildState
 	switch {
 	case isParent(c):
-		s.Children = append(s.Children, h.b.Statuses("")...)
+		states = h.b.Statuses("")
 		if rs, err := h.b.Store().Requests(ctx, "", apitype.StatusPending); err == nil {
 			s.Pending = len(rs)
 		}
 	case c.Role == apitype.RoleChild:
-		s.Children = append(s.Children, h.b.Statuses(c.Child)...)
+		states = h.b.Statuses(c.Child)
+	}
+	for _, cs := range states {
+		s.Children = append(s.Children, childStatus(cs, now))
 	}
 	return s, nil
 }

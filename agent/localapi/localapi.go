@@ -44,9 +44,9 @@ type Backend interface {
 	PolicyFile() rules.File
 	// Statuses are the children's states now (one child's when child is
 	// not ""), sorted by name.
-	Statuses(child string) []apitype.ChildStatus
+	Statuses(child string) []ChildState
 	// Heartbeat records the companion's heartbeat from uid's session.
-	Heartbeat(ctx context.Context, uid uint32, hb monitor.Heartbeat) (apitype.ChildStatus, error)
+	Heartbeat(ctx context.Context, uid uint32, hb monitor.Heartbeat) (ChildState, error)
 
 	// Reload re-reads the children after a change of the family.
 	Reload(ctx context.Context) error

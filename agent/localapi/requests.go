@@ -198,8 +198,13 @@ func (h *Handlers) heartbeat(ctx context.Context, c *api.Caller, r *http.Request
 	if len(hb.Session) > 128 || len(hb.Display) > 128 {
 		return nil, api.BadRequest("session", "too long")
 	}
-	return h.b.Heartbeat(ctx, c.Peer.UID, monitor.Heartbeat{At: h.b.Now(), Session: hb.Session, Idle: time.Duration(hb.IdleSec) * time.Second,
+	now := h.b.Now()
+	cs, err := h.b.Heartbeat(ctx, c.Peer.UID, monitor.Heartbeat{At: now, Session: hb.Session, Idle: time.Duration(hb.IdleSec) * time.Second,
 		Locked: hb.Locked, ForePID: hb.ForePID, Fullscreen: hb.Fullscreen})
+	if err != nil {
+		return nil, err
+	}
+	return childStatus(cs, now), nil
 }
 
 func (h *Handlers) action(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {

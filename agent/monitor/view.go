@@ -1,0 +1,110 @@
+package monitor
+
+import (
+	"os"
+	"strings"
+
+	"github.com/kidtime/kidtime/agent/catalog"
+	"github.com/kidtime/kidtime/rules"
+)
+
+// View is what a child's running processes mean under their policy: the
+// games among them (each counts, in front or not) and one app per
+// identity as the rules see it. Build it when the processes or the policy
+// change, not every tick.
+type View struct {
+	Procs []Entry
+	Games []App
+	Apps  []ViewApp
+}
+
+// ViewApp is a running app as the rules see it, with its identity.
+type ViewApp struct {
+	App rules.App
+	Key string // App.Key of the process's app
+}
+
+// NewView reads what procs mean under pol.
+func NewView(procs []Entry, pol *rules.Policy) View {
+	v := View{Procs: procs}
+	seen := make(map[string]bool, len(procs))
+	for _, e := range procs {
+		key := e.App.Key()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		ra := RulesApp(e.App)
+		if pol.Classify(ra).Game() {
+			v.Games = append(v.Games, e.App)
+		}
+		v.Apps = append(v.Apps, ViewApp{App: ra, Key: key})
+	}
+	return v
+}
+
+// RulesApp is how the rules see an app: under the path where its content
+// was first seen (a renamed or copied executable is still that app for the
+// parent's rules), with the catalog's category and minimum age.
+func RulesApp(app App) rules.App {
+	path := app.Path
+	if app.Canon != "" {
+		path = app.Canon
+	}
+	ra := rules.App{Name: baseName(path), Path: path, SHA256: app.SHA256, Category: app.Category.Rules()}
+	if ra.Name == "" {
+		ra.Name = app.Name
+	}
+	if app.MinAge > 0 {
+		ra.MinAge = app.MinAge
+	}
+	return ra
+}
+
+// SameApp reports whether two apps are one for the rules: the same content
+// when both hashes are known, else the same path and name.
+func SameApp(a, b rules.App) bool {
+	if a.SHA256 != "" && b.SHA256 != "" {
+		return strings.EqualFold(a.SHA256, b.SHA256)
+	}
+	return a.Path == b.Path && a.Name == b.Name
+}
+
+func baseName(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		path = path[i+1:]
+	}
+	return path
+}
+
+// RememberRules hashes the executables a parent's rules name by path or by
+// name (found in the system's program folders), so that a copy under
+// another name is known before the original ever runs.
+func (t *Tracker) RememberRules(rs []rules.AppRule, hash func(path string) (string, error)) {
+	for _, r := range rs {
+		path := r.Match.Path
+		if path == "" && r.Match.Name != "" {
+			path = lookPath(r.Match.Name)
+		}
+		if path == "" || r.Match.SHA256 != "" {
+			continue
+		}
+		sum, err := hash(path)
+		if err != nil {
+			continue
+		}
+		t.Remember(App{Path: path, SHA256: sum, Name: baseName(path), Category: catalog.FromRules(r.Category), MinAge: -1, Source: "policy"})
+	}
+}
+
+// lookPath finds a program by name in the system's program folders (not
+// the child's PATH, which the child controls).
+func lookPath(name string) string {
+	for _, dir := range []string{"/usr/local/bin", "/usr/bin", "/bin", "/usr/games", "/usr/local/games"} {
+		p := dir + "/" + name
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
