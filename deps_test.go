@@ -141,6 +141,16 @@ var importRules = []rule{
 	{"agent/enforce", "enforce depends on small interfaces, not on platform or store", func(_, d string) bool {
 		return strings.HasPrefix(d, module+"/agent/platform") || strings.HasPrefix(d, module+"/agent/store")
 	}, false},
+	{"agent/facts", "the OS facts are plain types: standard library only", func(_, d string) bool { return !isStd(d) }, false},
+	{"agent/localapi", "the handlers reach the running agent only through their Backend interface", func(_, d string) bool {
+		return d == module+"/agent" || inModule(d, module+"/agent/platform") || inModule(d, module+"/agent/catalog")
+	}, true},
+	{"agent/family", "the stored family knows nothing of what runs (no platform, monitor, enforce)", func(_, d string) bool {
+		return inModule(d, module+"/agent/platform") || inModule(d, module+"/agent/monitor") || inModule(d, module+"/agent/enforce")
+	}, false},
+	{"cmd", "no program links the in-process agent of the tests (agent/agenttest)", func(_, d string) bool {
+		return d == module+"/agent/agenttest"
+	}, false},
 }
 
 // TestImportRulesCatchViolations checks that the rules above can fail.
@@ -169,6 +179,12 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"agent/desktop importing xgb is fine", "agent/desktop", "github.com/jezek/xgb/xproto", false},
 		{"the daemon linking the OS test helpers is caught", "cmd/kidtimed", module + "/agent/internal/ostest", true},
 		{"the app linking the OS test helpers is caught", "cmd/kidtime-app", module + "/agent/internal/ostest", true},
+		{"facts importing the store is caught", "agent/facts", module + "/agent/store", true},
+		{"the handlers importing the agent's wiring are caught", "agent/localapi", module + "/agent", true},
+		{"the handlers importing platform are caught", "agent/localapi", module + "/agent/platform/fake", true},
+		{"the handlers importing the store are fine", "agent/localapi", module + "/agent/store", false},
+		{"the family importing the monitor is caught", "agent/family", module + "/agent/monitor", true},
+		{"the app linking the in-process test agent is caught", "cmd/kidtime-app", module + "/agent/agenttest", true},
 	}
 	for _, c := range cases {
 		got := false
