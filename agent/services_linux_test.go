@@ -1,0 +1,78 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/platform"
+	"github.com/kidtime/kidtime/agent/platform/fake"
+)
+
+// slowKills is the fake OS whose Terminate takes until the agent stops.
+type slowKills struct {
+	*fake.Platform
+	started chan struct{}
+	once    sync.Once
+}
+
+func (s *slowKills) Terminate(ctx context.Context, pid int, grace time.Duration) error {
+	s.once.Do(func() { close(s.started) })
+	<-ctx.Done()
+	return s.Platform.Terminate(context.Background(), pid, 0)
+}
+
+// Nothing the agent starts outlives its Run: a notification still being
+// shown and a game still being closed when the agent stops are finished
+// (and recorded) before the store closes.
+func TestAgentNothingOutlivesShutdown(t *testing.T) {
+	w := newWorld(t)
+	kills := &slowKills{Platform: w.os, started: make(chan struct{})}
+	var inflight atomic.Int32
+	notified := make(chan struct{}, 16)
+	deps := w.deps()
+	deps.Actions = kills
+	deps.Notify = func(ctx context.Context, uid uint32, _, _ string) error {
+		inflight.Add(1)
+		defer inflight.Add(-1)
+		notified <- struct{}{}
+		<-ctx.Done() // a notification daemon that never answers
+		return ctx.Err()
+	}
+	c, stop := w.startWith(deps)
+	setUp(t, c)
+	ctx := ctxT(t)
+	// A game with no time: it is closed at once; the warnings go to a
+	// child without a companion, so the agent notifies.
+	if err := c.SetPolicy(ctx, policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"screen":{"daily":"1h"},"games":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s",
+	"apps":[{"match":{"name":"kt-game"},"category":"game"}]}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
+	}
+	w.os.SetHash("/usr/games/kt-game", sum("kt-game"))
+	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/games/kt-game"})
+	select {
+	case <-kills.started:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the game was never closed")
+	}
+	select {
+	case <-notified:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification was started")
+	}
+	stop()
+	if n := inflight.Load(); n != 0 {
+		t.Errorf("%d notifications were still being shown after Run returned", n)
+	}
+	// The closing was recorded before the store closed: a new agent finds it.
+	c2, _ := w.start()
+	var evs []apitype.Event
+	if !eventually(5*time.Second, func() bool { evs = eventsOf(t, c2, "app_closed"); return len(evs) > 0 }) {
+		t.Errorf("the game's closing, under way at shutdown, was not recorded")
+	}
+}
