@@ -216,7 +216,6 @@ func (a *Accountant) Tick(now time.Time, day string, ps []Presence) {
 			delete(a.open, k)
 		}
 	}
-	return
 }
 
 func seenBefore(apps []App, key string) bool {
