@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/facts"
+	"github.com/kidtime/kidtime/agent/internal/ostest"
+	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/platform"
 )
 
@@ -39,5 +42,40 @@ func BenchmarkTick(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w.agent.TickNow(ctx)
+	}
+}
+
+// readOnly hides the platform's cheap owner read: the tracker then reads
+// every new process in full, as it did before (the baseline).
+type readOnly struct{ h platform.Host }
+
+func (r readOnly) ReadProc(pid int) (facts.Process, error)  { return r.h.ReadProc(pid) }
+func (r readOnly) ScanProcs() ([]facts.Process, error)      { return r.h.ScanProcs() }
+func (r readOnly) ScanOwners() (map[int]uint32, error)      { return r.h.ScanOwners() }
+func (r readOnly) HashProc(pid int) (string, string, error) { return r.h.HashProc(pid) }
+
+// BenchmarkExecOtherAccount is the agent's work on an exec event of a
+// process that is no child's (a real process of the account nobody, on the
+// real /proc): "owner" decides from one stat, "full read" reads the
+// process as the tracker did before.
+func BenchmarkExecOtherAccount(b *testing.B) {
+	ostest.NeedRoot(b)
+	sleeper := ostest.StartAs(b, 65534, 65534, "sleep", "600")
+	host := platform.Host{Hasher: platform.NewHasher(64)}
+	for _, bc := range []struct {
+		name string
+		src  monitor.ProcessSource
+	}{{"owner", host}, {"full read", readOnly{host}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			tr := monitor.NewTracker(bc.src, host, nothingKnown{}, nil)
+			tr.Watch([]uint32{4242424}) // a child's uid: not ours
+			pid := sleeper.Process.Pid
+			b.ReportAllocs()
+			for b.Loop() {
+				if e, err := tr.Exec(pid); err != nil || e != nil {
+					b.Fatalf("Exec = %v, %v; want nothing tracked", e, err)
+				}
+			}
+		})
 	}
 }

@@ -123,10 +123,30 @@ func (t *Tracker) Watch(uids []uint32) {
 	t.version++
 }
 
+// OwnerReader tells a process's owner cheaply (one stat), so that a
+// process of an account nobody watches costs next to nothing.
+type OwnerReader interface {
+	Owner(pid int) (uint32, error)
+}
+
 // Exec handles an exec event: the process is read, identified and
 // classified. It returns the entry when the process belongs to a watched
-// user (nil otherwise, or when it is already gone).
+// user (nil otherwise, or when it is already gone). When the source tells
+// owners cheaply, a process owned by an unwatched account other than root
+// is dropped before anything else is read (a root-owned one may be a
+// child's setuid program: ReadProc gives it its real uid).
 func (t *Tracker) Exec(pid int) (*Entry, error) {
+	if or, ok := t.src.(OwnerReader); ok {
+		if uid, err := or.Owner(pid); err == nil && uid != 0 {
+			t.mu.Lock()
+			watched := t.watched[uid]
+			t.mu.Unlock()
+			if !watched {
+				t.Exit(pid)
+				return nil, nil
+			}
+		}
+	}
 	p, err := t.src.ReadProc(pid)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

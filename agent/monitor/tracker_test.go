@@ -330,3 +330,61 @@ func TestTrackerHashFailure(t *testing.T) {
 		t.Errorf("app = %+v key %q; want identified by path", e.App, e.App.Key())
 	}
 }
+
+// ownerTable also tells owners cheaply (monitor.OwnerReader); effective
+// maps a pid to the owner a stat would see when it differs from the uid
+// ReadProc gives (a child's setuid-root program).
+type ownerTable struct {
+	*procTable
+	effective map[int]uint32
+}
+
+func (o ownerTable) Owner(pid int) (uint32, error) {
+	if uid, ok := o.effective[pid]; ok {
+		return uid, nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	pr, ok := o.procs[pid]
+	if !ok {
+		return 0, fmt.Errorf("owner of %d: %w", pid, fs.ErrNotExist)
+	}
+	return pr.UID, nil
+}
+
+// A process of an account nobody watches is dropped on its owner alone:
+// nothing else of it is read. Root-owned ones are still read (a child's
+// setuid-root program is the child's).
+func TestTrackerExecReadsOnlyWatchedOwners(t *testing.T) {
+	tab := newProcTable()
+	src := ownerTable{procTable: tab, effective: map[int]uint32{92: 0}}
+	tr := monitor.NewTracker(src, tab, byName{}, nil)
+	tr.Watch([]uint32{kid})
+	cases := []struct {
+		sentence string
+		proc     facts.Process
+		reads    int
+		tracked  bool
+	}{
+		{"another account's process is not read", facts.Process{PID: 90, UID: other, Exe: "/usr/bin/make"}, 0, false},
+		{"the child's process is read and tracked", facts.Process{PID: 91, UID: kid, Exe: "/usr/games/supertux"}, 1, true},
+		{"a root-owned process of the child (setuid) is read and tracked", facts.Process{PID: 92, UID: kid, Exe: "/usr/bin/passwd"}, 1, true},
+		{"root's own process is read, then dropped", facts.Process{PID: 93, UID: 0, Exe: "/usr/sbin/cron"}, 1, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sentence, func(t *testing.T) {
+			tab.add(tc.proc)
+			before := tab.reads
+			e, err := tr.Exec(tc.proc.PID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tab.reads - before; got != tc.reads {
+				t.Errorf("%d reads; want %d", got, tc.reads)
+			}
+			if (e != nil) != tc.tracked {
+				t.Errorf("tracked %v; want %v", e != nil, tc.tracked)
+			}
+		})
+	}
+}

@@ -23,6 +23,9 @@ func (Host) WatchProcs(ctx context.Context) (<-chan ProcEvent, error) { return W
 // ReadProc calls [ReadProc].
 func (Host) ReadProc(pid int) (Process, error) { return ReadProc(pid) }
 
+// Owner calls [Owner].
+func (Host) Owner(pid int) (uint32, error) { return Owner(pid) }
+
 // ScanOwners calls [ScanOwners].
 func (Host) ScanOwners() (map[int]uint32, error) { return ScanOwners() }
 

@@ -41,3 +41,14 @@ func ScanOwners() (map[int]uint32, error) {
 	}
 	return out, nil
 }
+
+// Owner is the uid that owns a process's /proc entry (its effective uid),
+// from one stat: the cheap first look at a new process, before anything
+// else of it is read.
+func Owner(pid int) (uint32, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(procRoot+"/"+strconv.Itoa(pid), &st); err != nil {
+		return 0, fmt.Errorf("platform: owner of %d: %w", pid, err)
+	}
+	return st.Uid, nil
+}

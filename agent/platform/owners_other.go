@@ -15,3 +15,10 @@ func ScanOwners() (map[int]uint32, error) {
 	}
 	return out, nil
 }
+
+// Owner is the uid a process runs as (from ReadProc where there is no
+// cheaper way).
+func Owner(pid int) (uint32, error) {
+	p, err := ReadProc(pid)
+	return p.UID, err
+}
