@@ -164,8 +164,8 @@ func (g *Guard) ChangePIN(ctx context.Context, who Who, old, pin string) error {
 func (g *Guard) CheckPIN(ctx context.Context, who Who, pin string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	key := limiterKey(who.UID)
-	if wait, ok := g.lim.Allow(key); !ok {
+	keys := limiterKeys(who)
+	if wait, ok := g.allow(keys); !ok {
 		return &WaitError{Wait: wait, What: "PINs"}
 	}
 	hash, err := g.st.Setting(ctx, settingPIN)
@@ -177,12 +177,12 @@ func (g *Guard) CheckPIN(ctx context.Context, who Who, pin string) error {
 		return fmt.Errorf("check PIN: %w", err)
 	}
 	if !ok {
-		n, next := g.lim.Fail(key)
+		n, next := g.fail(keys)
 		g.persist(ctx)
 		g.rec.Record(ctx, who.Child, "pin_failed", map[string]any{"user": who.User, "uid": who.UID, "failures": n, "nextWaitSec": int64(next / time.Second)})
 		return ErrWrongPIN
 	}
-	g.lim.Success(key)
+	g.success(keys)
 	g.persist(ctx)
 	return nil
 }
@@ -192,8 +192,8 @@ func (g *Guard) CheckPIN(ctx context.Context, who Who, pin string) error {
 func (g *Guard) CheckCode(ctx context.Context, who Who, code string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	key := limiterKey(who.UID)
-	if wait, ok := g.lim.Allow(key); !ok {
+	keys := limiterKeys(who)
+	if wait, ok := g.allow(keys); !ok {
 		return &WaitError{Wait: wait, What: "codes"}
 	}
 	secret, err := g.st.Setting(ctx, settingTOTP)
@@ -202,12 +202,12 @@ func (g *Guard) CheckCode(ctx context.Context, who Who, code string) error {
 	}
 	ok, counter := CheckCode(string(secret), strings.TrimSpace(code), g.now(), g.lastCode)
 	if !ok {
-		n, _ := g.lim.Fail(key)
+		n, _ := g.fail(keys)
 		g.persist(ctx)
 		g.rec.Record(ctx, who.Child, "code_failed", map[string]any{"user": who.User, "failures": n})
 		return ErrWrongCode
 	}
-	g.lim.Success(key)
+	g.success(keys)
 	g.lastCode = counter
 	return nil
 }
@@ -255,6 +255,53 @@ func (g *Guard) persist(ctx context.Context) {
 	}
 }
 
-// limiterKey: one budget of guesses per OS account, shared by the PIN and
-// the parent code.
-func limiterKey(uid uint32) string { return "uid:" + strconv.FormatUint(uint64(uid), 10) }
+// Limiter keys. Every child's account draws on one budget of guesses, so a
+// child with several logins (or an account the default profile holds)
+// guesses no faster than with one. Any other account has its own budget,
+// and all of them together a second one, so a parent is never locked out
+// by a child's guessing, and no number of unmanaged accounts multiplies
+// the guesses. The PIN and the parent code share these budgets.
+const (
+	keyChildren = "children"
+	keyOthers   = "others"
+)
+
+func limiterKeys(who Who) []string {
+	if who.Child != "" {
+		return []string{keyChildren}
+	}
+	return []string{"uid:" + strconv.FormatUint(uint64(who.UID), 10), keyOthers}
+}
+
+// allow: every budget must allow the attempt; the wait is the longest.
+func (g *Guard) allow(keys []string) (time.Duration, bool) {
+	var longest time.Duration
+	ok := true
+	for _, k := range keys {
+		if wait, allowed := g.lim.Allow(k); !allowed {
+			ok, longest = false, max(longest, wait)
+		}
+	}
+	return longest, ok
+}
+
+// fail counts a failure on every budget; it reports the caller's own.
+func (g *Guard) fail(keys []string) (failures int, next time.Duration) {
+	for i, k := range keys {
+		n, d := g.lim.Fail(k)
+		if i == 0 {
+			failures = n
+		}
+		next = max(next, d)
+	}
+	return failures, next
+}
+
+// success forgets the caller's failures: a parent's success also frees the
+// shared budget of other accounts; the children's is theirs alone, and a
+// child's session never succeeds with the PIN.
+func (g *Guard) success(keys []string) {
+	for _, k := range keys {
+		g.lim.Success(k)
+	}
+}
