@@ -5,6 +5,7 @@ package platform
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Logind is a client of systemd-logind, which runs on Linux only. Here it
@@ -45,5 +46,13 @@ func (l *Logind) TerminateSession(ctx context.Context, id string) error {
 
 // Changes returns an error wrapping [ErrNoLogind].
 func (l *Logind) Changes(ctx context.Context) (<-chan struct{}, error) {
+	return nil, noLogind("watch sessions")
+}
+
+// WatchedSessions is, without logind, the Logind stub.
+type WatchedSessions struct{ *Logind }
+
+// WatchSessions returns an error wrapping [ErrNoLogind].
+func WatchSessions(ctx context.Context, l *Logind, refresh time.Duration) (*WatchedSessions, error) {
 	return nil, noLogind("watch sessions")
 }

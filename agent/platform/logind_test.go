@@ -262,3 +262,59 @@ func TestConnectLogindHere(t *testing.T) {
 	}
 	t.Logf("ConnectLogind here: %v", err)
 }
+
+// The watched sessions are read from logind only when it signals a change
+// (or the safety interval passes): a tick with nothing new costs no D-Bus
+// call, and a change is seen at once.
+func TestWatchedSessions(t *testing.T) {
+	addr := privateBus(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f := startFakeLogind(t, addr)
+	f.add(t, "2", 1001, "an", true, "x11")
+	l, err := ConnectLogindAddress(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	w, err := WatchSessions(ctx, l, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		if ss, err := w.Sessions(ctx); err != nil || len(ss) != 1 || ss[0].Locked {
+			t.Fatalf("Sessions = %+v, %v; want session 2, unlocked", ss, err)
+		}
+	}
+	if n := w.Reads(); n != 1 {
+		t.Errorf("50 reads with nothing new asked logind %d times; want 1", n)
+	}
+	if err := w.LockSession(ctx, "2"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		ss, err := w.Sessions(ctx)
+		if err == nil && len(ss) == 1 && ss[0].Locked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the lock was not seen: %+v, %v", ss, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.add(t, "7", 1003, "chi", true, "wayland")
+	deadline = time.Now().Add(3 * time.Second)
+	for {
+		if ss, _ := w.Sessions(ctx); len(ss) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a new session was not seen")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := w.Reads(); n > 4 {
+		t.Errorf("logind was asked %d times for two changes; want a few", n)
+	}
+}

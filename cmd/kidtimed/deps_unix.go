@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/kidtime/kidtime/agent"
 	"github.com/kidtime/kidtime/agent/platform"
@@ -17,7 +18,13 @@ func openSessions(ctx context.Context, host *sessionHost) (agent.SessionSource, 
 		return nil, err
 	}
 	host.set(l)
-	return l, nil
+	// Sessions are read again only when logind signals a change (or every
+	// 30 s, should a signal be lost): a tick costs no D-Bus call.
+	w, err := platform.WatchSessions(ctx, l, 30*time.Second)
+	if err != nil {
+		return l, nil
+	}
+	return w, nil
 }
 
 // sessionHost keeps the logind connection once the agent made it, for the
