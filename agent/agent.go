@@ -58,6 +58,10 @@ type Config struct {
 	// CompanionGrace: a child at the PC this long with no companion at
 	// all is reported (2 min; the companion starts with the desktop).
 	CompanionGrace time.Duration
+	// IdleTick is how long the agent sleeps while no child is logged in
+	// (15 s): a child's process, a heartbeat or a parent's change wakes it
+	// at once.
+	IdleTick time.Duration
 	// Location is the local time zone for days (time.Local).
 	Location *time.Location
 }
@@ -80,6 +84,9 @@ func (c *Config) defaults() {
 	}
 	if c.CompanionGrace <= 0 {
 		c.CompanionGrace = 2 * time.Minute
+	}
+	if c.IdleTick <= 0 {
+		c.IdleTick = 15 * time.Second
 	}
 	if c.Location == nil {
 		c.Location = time.Local
@@ -139,8 +146,18 @@ type Agent struct {
 	lastMark     time.Time  // when the clock mark was last written (loop goroutine only)
 	reloadMu     sync.Mutex // one reload or day refresh at a time
 	ready        chan struct{}
-	polling      atomic.Bool // no process events: the ticks poll the table
-	notes        chan note   // for the notifications service
+	polling      atomic.Bool   // no process events: the ticks poll the table
+	notes        chan note     // for the notifications service
+	wake         chan struct{} // wakes the ticks at once (a child's process, a heartbeat, a change)
+	ticked       atomic.Int64  // ticks run (tests)
+}
+
+// poke wakes the ticks now (a child appeared, or something changed).
+func (a *Agent) poke() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
 }
 
 // New builds an agent; nothing runs until Run.
@@ -148,7 +165,7 @@ func New(cfg Config, deps Deps) *Agent {
 	cfg.defaults()
 	a := &Agent{cfg: cfg, deps: deps, log: cfg.Logger,
 		children: map[string]*childState{}, byUID: map[uint32]*childState{}, ready: make(chan struct{}),
-		notes: make(chan note, 32)}
+		notes: make(chan note, 32), wake: make(chan struct{}, 1)}
 	return a
 }
 
@@ -307,8 +324,14 @@ func (a *Agent) ticks(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-timer.C:
+		case <-a.wake:
 		}
 		now := a.now()
+		if !a.anyonePresent() {
+			// Coming back from a sleep with nobody at the PC: the time slept
+			// is nobody's, count from now.
+			a.acct.Tick(now, dayOf(now), nil)
+		}
 		poll := a.polling.Load()
 		if poll || now.Sub(lastScan) >= a.cfg.ReconcileEvery {
 			lastScan = now
@@ -374,8 +397,13 @@ func (a *Agent) notifications(ctx context.Context) error {
 }
 
 // nextWake is how long to sleep: a tick, or less when a decision changes
-// sooner (never less than 20 ms, so a decision due now cannot spin).
+// sooner (never less than 20 ms, so a decision due now cannot spin); with
+// no child logged in and process events flowing, IdleTick (what happens
+// then wakes the agent: poke).
 func (a *Agent) nextWake(now time.Time) time.Duration {
+	if !a.polling.Load() && !a.anyonePresent() {
+		return a.cfg.IdleTick
+	}
 	wait := a.cfg.Tick
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -388,6 +416,18 @@ func (a *Agent) nextWake(now time.Time) time.Duration {
 		}
 	}
 	return max(wait, 20*time.Millisecond)
+}
+
+// anyonePresent reports whether any child was logged in at the last tick.
+func (a *Agent) anyonePresent() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, cs := range a.children {
+		if cs.witness.Last().Present {
+			return true
+		}
+	}
+	return false
 }
 
 // flush writes usage, and the clock mark every markEvery (an idle agent

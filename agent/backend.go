@@ -37,7 +37,10 @@ func (a *Agent) Record(ctx context.Context, child, kind string, detail map[strin
 }
 
 // Reload re-reads the children.
-func (a *Agent) Reload(ctx context.Context) error { return a.reload(ctx) }
+func (a *Agent) Reload(ctx context.Context) error {
+	defer a.poke()
+	return a.reload(ctx)
+}
 
 // Flush writes what was counted.
 func (a *Agent) Flush(ctx context.Context) error { return a.acct.Flush(ctx) }
@@ -129,6 +132,9 @@ func (a *Agent) Heartbeat(_ context.Context, uid uint32, hb monitor.Heartbeat) (
 		}
 	}
 	cs.witness.Beat(hb)
+	if !cs.witness.Last().Present {
+		a.poke()
+	}
 	return a.childState(cs, hb.At), nil
 }
 
@@ -146,6 +152,7 @@ func (a *Agent) Refresh(ctx context.Context, name string) error {
 	}
 	a.enf.Release(cs.rec.Name)
 	a.refreshDecision(cs, now)
+	a.poke()
 	return nil
 }
 

@@ -211,6 +211,7 @@ func (a *Agent) dayMarks(ctx context.Context, child string, now time.Time) (warn
 
 // tick counts, decides and enforces for every child.
 func (a *Agent) tick(ctx context.Context, now time.Time) {
+	a.ticked.Add(1)
 	if j := a.clk.Check(); j != nil {
 		a.log.Warn("agent: clock jump", "jump", j.String())
 		a.event(ctx, "", "clock_jump", map[string]any{"wall": j.Wall, "trusted": j.Trusted, "deltaSec": int64(j.Delta / time.Second)})
@@ -467,6 +468,9 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 	}
 	pol := cs.policy
 	a.mu.Unlock()
+	if !cs.witness.Last().Present {
+		a.poke() // the child has just come: the ticks count from now
+	}
 	now := a.now()
 	if _, via, blocked := a.enf.Blocked(cs.rec.Name); blocked && via == "killed" {
 		// Logged out for the day: nothing of theirs may start again.

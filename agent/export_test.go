@@ -6,3 +6,6 @@ import "context"
 // tick benchmark; the agent under test runs with a long Tick so the loop
 // does not tick on its own).
 func (a *Agent) TickNow(ctx context.Context) { a.tick(ctx, a.now()) }
+
+// Ticks is how many ticks the agent has run.
+func (a *Agent) Ticks() int64 { return a.ticked.Load() }

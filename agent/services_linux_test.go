@@ -76,3 +76,30 @@ func TestAgentNothingOutlivesShutdown(t *testing.T) {
 		t.Errorf("the game's closing, under way at shutdown, was not recorded")
 	}
 }
+
+// With no child logged in the agent sleeps (no ticks, no writes); a child's
+// program wakes it at once, and time counts from then.
+func TestAgentSleepsWhileNoChildIsThere(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	a := w.agent
+	time.Sleep(300 * time.Millisecond) // the tick after the set-up
+	before := a.Ticks()
+	time.Sleep(time.Second)
+	if n := a.Ticks() - before; n > 2 {
+		t.Errorf("%d ticks in 1 s with no child logged in (tick 50 ms); want the agent asleep", n)
+	}
+	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
+	if !eventually(2*time.Second, func() bool { return childStatus(t, c, "An").Active }) {
+		t.Fatal("the child's program did not wake the agent")
+	}
+	before = a.Ticks()
+	time.Sleep(time.Second)
+	if n := a.Ticks() - before; n < 10 {
+		t.Errorf("%d ticks in 1 s with the child at the PC; want about 20", n)
+	}
+	if used := childStatus(t, c, "An").ScreenUsedSec; used > 2 {
+		t.Errorf("%d s counted after about 1 s at the PC: the time asleep was counted", used)
+	}
+}
