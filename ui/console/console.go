@@ -139,8 +139,7 @@ func (c *Console) callPIN(work func(ctx context.Context) error, done func(err er
 
 // expired reports whether err says the parent's token is no longer good.
 func expired(err error) bool {
-	code, _, _, ok := apiError(err)
-	return ok && code == apitype.CodeNotAllowed
+	return client.IsCode(err, apitype.CodeNotAllowed)
 }
 
 func (c *Console) callWith(relogin bool, work func(ctx context.Context) error, done func(err error)) {
@@ -187,16 +186,16 @@ func (c *Console) showError(err error) {
 
 // ErrorText is a sentence for an error from the agent.
 func ErrorText(err error) string {
-	if code, wait, msg, ok := apiError(err); ok {
-		switch code {
+	if ae, ok := client.AsAPIError(err); ok {
+		switch ae.Code {
 		case apitype.CodeRateLimited:
-			return lang.L("error.rateLimited", map[string]any{"Wait": i18n.Seconds(wait)})
+			return lang.L("error.rateLimited", map[string]any{"Wait": i18n.Seconds(ae.RetryAfterSec)})
 		case apitype.CodeNotAllowed:
 			return lang.L("error.notAllowed")
 		case apitype.CodeNotFound:
 			return lang.L("error.notFound")
 		}
-		if msg != "" {
+		if msg := ae.Error(); msg != "" {
 			return msg
 		}
 	}
