@@ -13,7 +13,7 @@ DATA_DIR ?= $(CURDIR)/.kidtime-data
 SOCKET ?= $(DATA_DIR)/kidtimed.sock
 CROSS_CMDS := ./cmd/kidtimed ./cmd/kidtime
 
-.PHONY: all deps build run test test-unit test-e2e lint fmt-check vet staticcheck cross bench screenshots clean package package-deb package-msi package-deps pkgtest
+.PHONY: all deps build run test test-unit test-e2e lint fmt-check vet staticcheck cross bench screenshots demo clean package package-deb package-msi package-deps pkgtest
 
 all: build
 
@@ -80,6 +80,10 @@ bench:
 ## screenshots: every console screen and the companion, in Vietnamese and English, into build/screenshots/
 screenshots: deps
 	@bash installer/dev/screenshots.sh
+
+## demo: the console (DEMO=companion: the child's companion) against an in-memory agent with made-up data; the PIN is 135790
+demo: deps
+	$(GO) test -count=1 -timeout 0 -run '^TestDemo$$' ./cmd/kidtime-app -args -demo $(or $(DEMO),console)
 
 ## package: the .deb (nfpm) and the Windows MSI (wixl) into build/pkg
 package: build

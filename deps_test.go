@@ -114,6 +114,14 @@ var importRules = []rule{
 	{"cmd/kidtime", "the CLI builds without cgo: no fyne", func(p, d string) bool {
 		return p == "cmd/kidtime" && strings.HasPrefix(d, "fyne.io/")
 	}, false},
+	{"cmd/kidtime-app", "the app shipped links no test code: its screenshots and demo are tests", func(_, d string) bool {
+		for _, t := range []string{"fyne.io/fyne/v2/test", "github.com/stretchr/testify", "go.yaml.in/yaml/v3", module + "/agent/agenttest"} {
+			if d == t || strings.HasPrefix(d, t+"/") {
+				return true
+			}
+		}
+		return false
+	}, false},
 	{"ui", "the UI talks to the agent only through agent/client (and the companion through agent/desktop)", func(p, d string) bool {
 		if !strings.HasPrefix(d, module+"/agent") {
 			return false

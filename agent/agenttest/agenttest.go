@@ -56,6 +56,12 @@ type Options struct {
 	}
 	// Logs shows the agent's warnings in the test's output.
 	Logs bool
+	// Now, when set, is the wall clock's reading when the world starts
+	// (the agent has no earlier reading, so it trusts it); from there time
+	// runs at its real pace. Tests use it for a known time of day; keep it
+	// within days of the real time (the store counts the retention of
+	// details from the real clock).
+	Now time.Time
 }
 
 // World is one machine: the fake OS, its accounts, its clock, a data folder
@@ -89,6 +95,9 @@ func Start(t testing.TB, opt Options) *World {
 			Dad: {Name: Dad, UID: 50003, Admin: true},
 		}}}
 	w.OS.SetAdmin(50003, true)
+	if !opt.Now.IsZero() {
+		w.Clock.Move(time.Until(opt.Now))
+	}
 	w.Restart()
 	return w
 }

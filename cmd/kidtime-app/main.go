@@ -2,14 +2,12 @@
 // with the `companion` subcommand the child's companion that runs in every
 // session (started by the XDG autostart entry).
 //
-//	kidtime-app [--socket PATH] [--lang vi|en] [--demo]
-//	kidtime-app companion [--socket PATH] [--lang vi|en] [--demo]
+//	kidtime-app [--socket PATH] [--lang vi|en]
+//	kidtime-app companion [--socket PATH] [--lang vi|en]
 //
-// --demo runs against an in-memory agent with made-up data. The hidden
-// --screenshot DIR [--socket PATH] [--pin PIN] renders every screen in both
-// languages to DIR/{vi,en}/ with the software painter and exits: the
-// console's PIN screen and tabs from the daemon at --socket when one is
-// given, the rest (first run, companion) from the demo agent.
+// The screenshots and the demo against an in-memory agent are tests of this
+// package (screenshots_test.go, demo_test.go: `make screenshots`, `make
+// demo`), so that the app shipped links no test code.
 package main
 
 import (
@@ -21,19 +19,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/lang"
 
-	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/desktop"
 	"github.com/kidtime/kidtime/ui/companion"
 	"github.com/kidtime/kidtime/ui/console"
 	"github.com/kidtime/kidtime/ui/i18n"
-	"github.com/kidtime/kidtime/ui/uitest"
 )
 
 func main() {
@@ -51,20 +46,8 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("kidtime-app", flag.ContinueOnError)
 	socket := fs.String("socket", os.Getenv("KIDTIME_SOCKET"), "path of kidtimed's socket (default: the system's)")
 	language := fs.String("lang", "", "language: vi or en (default: the setting, then the system's)")
-	demo := fs.Bool("demo", false, "run against an in-memory agent with made-up data")
-	shots := fs.String("screenshot", "", "render every screen to `DIR`/{vi,en}/ and exit")
-	pin := fs.String("pin", os.Getenv("KIDTIME_PIN"), "with --screenshot: the PIN, when the caller is not an admin")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *shots != "" {
-		// with --socket (or $KIDTIME_SOCKET) the console's screens show that
-		// daemon; with --demo, or neither, the in-memory demo agent
-		var real console.Backend
-		if *socket != "" && !*demo {
-			real = &client.Client{Socket: *socket}
-		}
-		return screenshots(*shots, real, *pin)
 	}
 	if err := i18n.Setup(*language); err != nil {
 		return err
@@ -78,23 +61,14 @@ func run(args []string) error {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
+	b := &client.Client{Socket: *socket}
 	if mode == "companion" {
-		var b companion.Backend = &client.Client{Socket: *socket}
-		if *demo {
-			f := uitest.Demo(time.Now())
-			f.Role = apitype.RoleChild
-			b = f
-		}
 		return runCompanion(ctx, a, b)
-	}
-	var b console.Backend = &client.Client{Socket: *socket}
-	if *demo {
-		b = uitest.Demo(time.Now())
 	}
 	return runConsole(ctx, a, b, *language)
 }
 
-func runConsole(ctx context.Context, a fyne.App, b console.Backend, language string) error {
+func runConsole(ctx context.Context, a fyne.App, b *client.Client, language string) error {
 	w := a.NewWindow(lang.L("app.name"))
 	w.Resize(fyne.NewSize(1000, 720))
 	var c *console.Console

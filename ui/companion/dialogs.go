@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/ui/i18n"
 	"github.com/kidtime/kidtime/ui/widgets"
 )
@@ -306,11 +307,11 @@ func (c *Companion) grant(f *CodeForm) {
 // grantError says why a grant failed: a wrong code, or a wait after
 // too many tries.
 func grantError(err error) string {
-	code, wait, _, ok := apiError(err)
+	ae, ok := client.AsAPIError(err)
 	switch {
-	case ok && wait > 0:
-		return lang.L("code.wait", map[string]any{"Wait": i18n.Seconds(wait)})
-	case ok && code != apitype.CodeInternal:
+	case ok && ae.RetryAfterSec > 0:
+		return lang.L("code.wait", map[string]any{"Wait": i18n.Seconds(ae.RetryAfterSec)})
+	case ok && ae.Code != apitype.CodeInternal:
 		return lang.L("code.wrong")
 	}
 	return lang.L("companion.noAgent")

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -13,15 +12,19 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kidtime/kidtime/agent/agenttest"
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/ui/console"
-	"github.com/kidtime/kidtime/ui/uitest"
 )
 
-// firstRun goes through the first run on f with An on the account "an".
-func firstRun(t *testing.T, f *uitest.Fake) *console.Console {
+// firstRun goes through the first run on w as Dad (an administrator),
+// with An on the account "an"; it returns the console and the wire of its
+// calls.
+func firstRun(t *testing.T, w *agenttest.World) (*console.Console, *agenttest.Wire) {
 	t.Helper()
-	c := open(t, f)
+	dad := w.Client(agenttest.Dad)
+	wire := agenttest.Watch(dad)
+	c := open(t, dad)
 	fr := c.FirstRun
 	test.Type(fr.PIN, "246810")
 	test.Type(fr.PIN2, "246810")
@@ -35,14 +38,13 @@ func firstRun(t *testing.T, f *uitest.Fake) *console.Console {
 	if c.Screen != "main" || len(c.Main.Today.Cards) != 1 {
 		t.Fatalf("the first run should end on Today with one card: screen %q, error %q", c.Screen, fr.Error.Text)
 	}
-	return c
+	return c, wire
 }
 
 func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
-	f := uitest.New()
-	f.Now = func() time.Time { return now }
-	f.Accts = append(f.Accts, apitype.Account{Name: "admin2", UID: 1004, Admin: true})
-	c := firstRun(t, f)
+	w := fresh(t)
+	w.Users.Add("admin2", 51010, true)
+	c, wire := firstRun(t, w)
 	today := c.Main.Today
 	if today.AddChild.Hidden || today.AddChild.Text != "Add a child" {
 		t.Fatalf("Today should offer “Add a child”, got %q (hidden %v)", today.AddChild.Text, today.AddChild.Hidden)
@@ -54,8 +56,8 @@ func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
 		t.Fatalf("the button should open the child step, screen %q", c.Screen)
 	}
 	test.Tap(c.AddChild.Cancel)
-	if c.Screen != "main" || f.Called("AddChild") != 1 {
-		t.Fatalf("cancel: screen %q, AddChild calls %d", c.Screen, f.Called("AddChild"))
+	if n := wire.Count("POST", apitype.RouteChildren); c.Screen != "main" || n != 1 {
+		t.Fatalf("cancel: screen %q, AddChild calls %d", c.Screen, n)
 	}
 
 	test.Tap(c.Main.Today.AddChild)
@@ -64,8 +66,8 @@ func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
 		t.Fatalf("step %d, error %q", a.Step, a.Error.Text)
 	}
 	// only standard accounts that no child claims: not "an" (An's), not the admins
-	if got := strings.Join(a.Account.Options, ","); got != "binh,guest" {
-		t.Errorf("accounts offered = %q, want binh,guest", got)
+	if got, want := strings.Join(a.Account.Options, ","), "binh,guest,kid,mum"; got != want {
+		t.Errorf("accounts offered = %q, want %s", got, want)
 	}
 
 	// nothing reaches the agent until the form reads
@@ -82,7 +84,7 @@ func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
 			t.Errorf("birth year %q: step %d, error %q, want the range", year, a.Step, a.Error.Text)
 		}
 	}
-	if n := f.Called("AddChild"); n != 1 {
+	if n := wire.Count("POST", apitype.RouteChildren); n != 1 {
 		t.Fatalf("a refused form reached the agent: %d AddChild calls", n)
 	}
 
@@ -120,33 +122,41 @@ func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
 	if got := c.Main.Rules.Child.Options; !slices.Contains(got, "Bình") {
 		t.Errorf("the Rules tab should know the new child: %q", got)
 	}
-	if k := f.Kids[1]; k.Name != "Bình" || k.BirthYear != now.Year()-8 || !slices.Equal(k.Accounts, []string{"binh"}) || k.Preset != "auto" {
+	if k := spec(t, w, "Bình"); k.Name != "Bình" || k.BirthYear != now.Year()-8 || !slices.Equal(k.Accounts, []string{"binh"}) || k.Preset != "auto" {
 		t.Errorf("the agent's new child: %+v", k)
 	}
 
 	// a third child: the accounts now claimed are no longer offered
 	test.Tap(c.Main.Today.AddChild)
-	if got := strings.Join(c.AddChild.Account.Options, ","); got != "guest" {
-		t.Errorf("accounts offered for a third child = %q, want guest", got)
+	if got, want := strings.Join(c.AddChild.Account.Options, ","), "guest,kid,mum"; got != want {
+		t.Errorf("accounts offered for a third child = %q, want %s", got, want)
 	}
 }
 
 func TestAddChildFromAnEmptyToday(t *testing.T) {
-	f := uitest.New()
-	f.Now = func() time.Time { return now }
-	f.PIN, f.Role = "246810", apitype.RoleParent
-	c := open(t, f)
+	w := fresh(t)
+	if _, err := w.Client(agenttest.Root).Setup(ctxT(t), "246810"); err != nil {
+		t.Fatal(err)
+	}
+	c := open(t, w.Client(agenttest.Dad))
 	today := c.Main.Today
 	if len(today.Cards) != 0 || !visible(today.AddFirstChild) {
 		t.Fatalf("an empty Today should offer to add a child: %d cards", len(today.Cards))
 	}
 	test.Tap(today.AddFirstChild)
-	if c.Screen != "addchild" || strings.Join(c.AddChild.Account.Options, ",") != "an,binh,guest" {
+	if c.Screen != "addchild" || strings.Join(c.AddChild.Account.Options, ",") != "an,binh,guest,kid,mum" {
 		t.Fatalf("screen %q, accounts %q", c.Screen, c.AddChild.Account.Options)
 	}
 
-	// no free account: the parent is told what to do
-	f.Accts = f.Accts[:2] // root and parent, both admins
+	// no free account: the parent is told what to do (every account of
+	// the machine is an administrator's now)
+	accounts, err := w.Users.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accounts {
+		w.Users.Add(a.Name, a.UID, true)
+	}
 	test.Tap(c.AddChild.Cancel)
 	test.Tap(c.Main.Today.AddFirstChild)
 	if a := c.AddChild; len(a.Account.Options) != 0 || a.Error.Text != lang.L("firstrun.noAccounts") {
@@ -187,8 +197,8 @@ func overlayTexts(w fyne.Window) string {
 }
 
 func TestRemoveChildIsConfirmed(t *testing.T) {
-	f := uitest.Demo(now)
-	c := open(t, f)
+	f, mum, wire := family(t)
+	c := open(t, mum)
 	c.Main.Select(5)
 	s := c.Main.Settings
 	if s.Erase.Text != "Remove a child and erase all their data" {
@@ -204,18 +214,19 @@ func TestRemoveChildIsConfirmed(t *testing.T) {
 	if said := overlayTexts(c.Window()); !strings.Contains(said, "Remove Bình?") || !strings.Contains(said, "Remove Bình from kidtime") {
 		t.Errorf("the confirmation should name the child:\n%s", said)
 	}
-	if f.Called("Erase") != 0 {
+	if wire.Count("POST", apitype.RouteErase) != 0 {
 		t.Fatal("erased before the parent confirmed")
 	}
 	s.RemoveConfirm.Dismiss()
-	if f.Called("Erase") != 0 || len(f.Kids) != 2 {
-		t.Fatalf("cancelled: Erase calls %d, children %d", f.Called("Erase"), len(f.Kids))
+	root := f.Client(agenttest.Root)
+	if kids, err := root.Children(ctxT(t)); wire.Count("POST", apitype.RouteErase) != 0 || err != nil || len(kids) != 2 {
+		t.Fatalf("cancelled: Erase calls %d, children %+v (%v)", wire.Count("POST", apitype.RouteErase), kids, err)
 	}
 
 	test.Tap(s.Erase)
 	s.RemoveConfirm.Confirm()
-	if f.Called("Erase") != 1 || len(f.Kids) != 1 || f.Kids[0].Name != "An" {
-		t.Fatalf("confirmed: Erase calls %d, children %+v", f.Called("Erase"), f.Kids)
+	if kids, err := root.Children(ctxT(t)); wire.Count("POST", apitype.RouteErase) != 1 || err != nil || len(kids) != 1 || kids[0].Name != "An" {
+		t.Fatalf("confirmed: Erase calls %d, children %+v (%v)", wire.Count("POST", apitype.RouteErase), kids, err)
 	}
 	if said := overlayTexts(c.Window()); !strings.Contains(said, "Bình was removed") {
 		t.Errorf("the parent is told the child was removed:\n%s", said)

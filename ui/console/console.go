@@ -2,10 +2,10 @@
 // the PIN screen, and the tabs Today, Rules, Activity, Requests, Events and
 // Settings.
 //
-// The console talks to the agent only through Backend, which *client.Client
-// satisfies unchanged; tests and the --demo mode use ui/uitest's in-memory
-// fake. Each screen is one struct with named onX callbacks, built by a
-// function that takes the Console (and through it the fyne.Window).
+// The console talks to the agent only through its *client.Client; its tests
+// run it against the whole agent in-process (agent/agenttest). Each screen
+// is one struct with named onX callbacks, built by a function that takes the
+// Console (and through it the fyne.Window).
 package console
 
 import (
@@ -25,36 +25,6 @@ import (
 	"github.com/kidtime/kidtime/ui/i18n"
 )
 
-// Backend is what the console needs from the agent; *client.Client
-// satisfies it.
-type Backend interface {
-	Health(ctx context.Context) (apitype.Health, error)
-	Status(ctx context.Context) (apitype.Status, error)
-	Setup(ctx context.Context, pin string) (apitype.LoginResponse, error)
-	Login(ctx context.Context, pin string) (apitype.LoginResponse, error)
-	ChangePIN(ctx context.Context, old, new string) error
-	Accounts(ctx context.Context) ([]apitype.Account, error)
-	Children(ctx context.Context) ([]apitype.Child, error)
-	AddChild(ctx context.Context, r apitype.AddChildRequest) (apitype.Child, error)
-	ChildPolicy(ctx context.Context, name string) (ChildSpec, error)
-	SetChildPolicy(ctx context.Context, name string, spec ChildSpec) error
-	Grant(ctx context.Context, r apitype.GrantRequest) error
-	Action(ctx context.Context, r apitype.ActionRequest) error
-	Requests(ctx context.Context, status string) ([]apitype.Request, error)
-	Answer(ctx context.Context, id int64, a apitype.AnswerRequest) (apitype.Request, error)
-	Usage(ctx context.Context, child, from, to, by string) (apitype.Usage, error)
-	Sessions(ctx context.Context, child, from, to string) (apitype.Sessions, error)
-	Events(ctx context.Context, since time.Time, child string) ([]apitype.Event, error)
-	Apps(ctx context.Context, child string, days int) ([]apitype.AppUsage, error)
-	NewCode(ctx context.Context) (apitype.CodeSetup, error)
-	Export(ctx context.Context, child string) ([]byte, error)
-	Erase(ctx context.Context, child string) error
-	Settings(ctx context.Context) (apitype.Settings, error)
-	SetSettings(ctx context.Context, s apitype.Settings) (apitype.Settings, error)
-}
-
-var _ Backend = (*client.Client)(nil)
-
 // Options tune a console.
 type Options struct {
 	// Sync runs backend calls on the calling goroutine (tests); otherwise
@@ -73,7 +43,7 @@ type Options struct {
 // Console is the parents' window.
 type Console struct {
 	w   fyne.Window
-	b   Backend
+	b   *client.Client
 	opt Options
 
 	// Screen is the name of the screen on show: "firstrun", "login",
@@ -85,8 +55,9 @@ type Console struct {
 	AddChild *AddChild
 }
 
-// New builds a console in w; Start decides which screen to show.
-func New(w fyne.Window, b Backend, opt Options) *Console {
+// New builds a console in w talking to the agent through b (which keeps the
+// parent's token once the PIN is typed); Start decides which screen to show.
+func New(w fyne.Window, b *client.Client, opt Options) *Console {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -139,8 +110,7 @@ func (c *Console) callPIN(work func(ctx context.Context) error, done func(err er
 
 // expired reports whether err says the parent's token is no longer good.
 func expired(err error) bool {
-	code, _, _, ok := apiError(err)
-	return ok && code == apitype.CodeNotAllowed
+	return client.IsCode(err, apitype.CodeNotAllowed)
 }
 
 func (c *Console) callWith(relogin bool, work func(ctx context.Context) error, done func(err error)) {
@@ -187,16 +157,16 @@ func (c *Console) showError(err error) {
 
 // ErrorText is a sentence for an error from the agent.
 func ErrorText(err error) string {
-	if code, wait, msg, ok := apiError(err); ok {
-		switch code {
+	if ae, ok := client.AsAPIError(err); ok {
+		switch ae.Code {
 		case apitype.CodeRateLimited:
-			return lang.L("error.rateLimited", map[string]any{"Wait": i18n.Seconds(wait)})
+			return lang.L("error.rateLimited", map[string]any{"Wait": i18n.Seconds(ae.RetryAfterSec)})
 		case apitype.CodeNotAllowed:
 			return lang.L("error.notAllowed")
 		case apitype.CodeNotFound:
 			return lang.L("error.notFound")
 		}
-		if msg != "" {
+		if msg := ae.Error(); msg != "" {
 			return msg
 		}
 	}

@@ -10,36 +10,30 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/agenttest"
 	"github.com/kidtime/kidtime/ui/console"
 	"github.com/kidtime/kidtime/ui/i18n"
-	"github.com/kidtime/kidtime/ui/uitest/agenttest"
 )
 
-// TestAgainstRealAgent drives the console through the first run and a rule
-// change against a real kidtimed (built from cmd/kidtimed, on a socket in a
-// temporary folder), through *client.Client, and checks with a second client
-// that the agent really has the PIN, the child and the rule; then checks that
-// "Add a child" does not offer the claimed account and that removing the
-// child in Settings removes it from the agent.
-func TestAgainstRealAgent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and starts kidtimed")
-	}
-	const account = "kt-ui-test"
-	agenttest.ChildAccount(t, account)
-	ag := agenttest.StartAgent(t)
+// TestFromFirstRunToRemoval drives the console of an administrator's
+// session through the first run, a rule change, a grant, "Add a child" and
+// the removal of the child, against the whole agent (agent/agenttest, at the
+// real time), and checks with a second caller that the agent really has the
+// PIN, the child and the rule, and then no child.
+func TestFromFirstRunToRemoval(t *testing.T) {
+	const account = agenttest.Kid
+	w := agenttest.Start(t, agenttest.Options{})
 	ctx := context.Background()
 
 	test.NewTempApp(t)
 	if err := i18n.Setup("en"); err != nil {
 		t.Fatal(err)
 	}
-	w := test.NewWindow(nil)
-	w.Resize(fyne.NewSize(1000, 700))
-	t.Cleanup(w.Close)
-	b := ag.Client // the console's own client keeps the parent token
-	c := console.New(w, b, console.Options{Sync: true})
+	win := test.NewWindow(nil)
+	win.Resize(fyne.NewSize(1000, 700))
+	t.Cleanup(win.Close)
+	b := w.Client(agenttest.Dad) // the console's own client
+	c := console.New(win, b, console.Options{Sync: true})
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +50,8 @@ func TestAgainstRealAgent(t *testing.T) {
 	if !slices.Contains(fr.Account.Options, account) {
 		t.Fatalf("the new standard account %q should be offered, got %q", account, fr.Account.Options)
 	}
-	if slices.Contains(fr.Account.Options, "root") {
-		t.Errorf("root must never be offered for a child: %q", fr.Account.Options)
+	if slices.Contains(fr.Account.Options, "root") || slices.Contains(fr.Account.Options, agenttest.Dad) {
+		t.Errorf("an administrator's account must never be offered for a child: %q", fr.Account.Options)
 	}
 	year := time.Now().Year() - 10
 	test.Type(fr.Name, "Lan")
@@ -74,7 +68,7 @@ func TestAgainstRealAgent(t *testing.T) {
 	}
 
 	// what the agent now knows, seen by another caller
-	other := agenttest.NewClient(ag)
+	other := w.Client(agenttest.Mum)
 	h, err := other.Health(ctx)
 	if err != nil || !h.Setup {
 		t.Fatalf("health after the first run: %+v, %v", h, err)
@@ -141,12 +135,11 @@ func TestAgainstRealAgent(t *testing.T) {
 		t.Errorf("+15 min: the agent's limit went from %d to %d", before, got)
 	}
 	// the Activity tab reads the sessions from the agent (none yet: the
-	// account never logged in)
+	// child never used the computer)
 	c.Main.Select(2)
 	if a := c.Main.Activity; a.LateInfo.Text != "No use late at night in these days." || len(a.Top) != 0 {
 		t.Errorf("activity against the agent: late %q, %d sessions, rows %d", a.LateInfo.Text, len(a.Top), len(a.Longest.Objects))
 	}
-	_ = apitype.KindScreen
 
 	// "Add a child" on Today: the account Lan claims is no longer offered
 	c.Main.Select(0)
