@@ -150,6 +150,15 @@ type Agent struct {
 	notes        chan note     // for the notifications service
 	wake         chan struct{} // wakes the ticks at once (a child's process, a heartbeat, a change)
 	ticked       atomic.Int64  // ticks run (tests)
+	trusted      atomic.Bool   // the trusted clock is set (a.clk)
+}
+
+// storeNow is the store's clock: the trusted one once it is set.
+func (a *Agent) storeNow() time.Time {
+	if !a.trusted.Load() {
+		return time.Now()
+	}
+	return a.now()
 }
 
 // poke wakes the ticks now (a child appeared, or something changed).
@@ -184,7 +193,9 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
-	st, err := store.Open(ctx, filepath.Join(a.cfg.DataDir, "kidtime.db"), store.WithLogger(a.log))
+	// The store stamps what it writes with the trusted clock once there is
+	// one (the clock's mark is read from the store itself).
+	st, err := store.Open(ctx, filepath.Join(a.cfg.DataDir, "kidtime.db"), store.WithLogger(a.log), store.WithNow(a.storeNow))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -209,6 +220,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	}
 	clk, jump := clock.New(src, mark)
 	a.clk = clk
+	a.trusted.Store(true)
 	now := a.now()
 	a.event(ctx, "", "agent_start", map[string]any{"version": localapi.Version, "pid": os.Getpid()})
 	if jump != nil {
