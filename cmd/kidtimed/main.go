@@ -55,8 +55,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return control(cmd, stdout, stderr)
 	case "notify":
 		return notifyCmd(rest, stderr)
-	case "demo-seed":
-		return demoSeed(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
