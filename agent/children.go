@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -444,6 +445,11 @@ func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error 
 				a.tracker.Exit(ev.PID)
 			case facts.Exec:
 				e, err := a.tracker.Exec(ev.PID)
+				var ue *monitor.UnreadableError
+				if errors.As(err, &ue) {
+					a.onUnreadable(ctx, ue)
+					continue
+				}
 				if err != nil {
 					a.log.Debug("agent: exec not read", "pid", ev.PID, "err", err)
 					continue
@@ -453,6 +459,23 @@ func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error 
 				}
 			}
 		}
+	}
+}
+
+// onUnreadable decides about a child's new process that could not be read:
+// while the child may not use the PC (blocked, or logged out for the day)
+// it is forbidden, not allowed (fail closed).
+func (a *Agent) onUnreadable(ctx context.Context, ue *monitor.UnreadableError) {
+	a.mu.Lock()
+	cs, ok := a.byUID[ue.UID]
+	blocked := ok && (cs.dec.Lock || cs.policyErr != nil)
+	a.mu.Unlock()
+	if !ok {
+		return
+	}
+	if _, _, stopped := a.enf.Blocked(cs.rec.Name); stopped || blocked {
+		a.log.Warn("agent: a blocked child's process could not be read; closing it", "child", cs.rec.Name, "pid", ue.PID, "err", ue.Err)
+		_ = a.enf.KillNow(ctx, cs.rec.Name, ue.PID, "", "unreadable")
 	}
 }
 

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -101,5 +102,27 @@ func TestAgentSleepsWhileNoChildIsThere(t *testing.T) {
 	}
 	if used := childStatus(t, c, "An").ScreenUsedSec; used > 2 {
 		t.Errorf("%d s counted after about 1 s at the PC: the time asleep was counted", used)
+	}
+}
+
+// While a child may not use the PC, a new process of theirs that cannot be
+// read (the daemon short of descriptors, say) is forbidden, not allowed.
+func TestAgentUnreadableProcessOfABlockedChildIsClosed(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	ctx := ctxT(t)
+	if err := c.SetPolicy(ctx, policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
+	}
+	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
+	if !eventually(10*time.Second, func() bool { return childStatus(t, c, "An").State == apitype.StateBlocked }) {
+		t.Fatalf("the child is not blocked: %+v", childStatus(t, c, "An"))
+	}
+	w.os.Unreadable("/home/kid/hidden", errors.New("too many open files"))
+	pid := w.os.Exec(platform.Process{UID: w.kid, Exe: "/home/kid/hidden"})
+	if !eventually(2*time.Second, func() bool { return len(terminated(w.os, pid)) > 0 }) {
+		t.Error("a blocked child's unreadable process was let run")
 	}
 }

@@ -136,12 +136,14 @@ func New(routes []Route, identify Identifier, log *slog.Logger) *Server {
 
 // Serve answers connections from l until ctx ends.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	// No account may hold more than its share of connections (limit.go).
+	l = LimitListener(l, DefaultTotal, DefaultPerCaller, s.log)
 	hs := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: 3 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       30 * time.Second, // the companion speaks every 5 s
 		MaxHeaderBytes:    64 << 10,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			p, err := ipc.PeerOf(c)

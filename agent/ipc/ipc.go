@@ -82,8 +82,31 @@ type DeclaredPeer interface {
 // PeerOf returns the identity of the process at the other end of c, as the
 // OS reports it (SO_PEERCRED, LOCAL_PEERCRED, the pipe client's token).
 func PeerOf(c net.Conn) (Peer, error) {
+	c = unwrap(c)
 	if d, ok := c.(DeclaredPeer); ok {
 		return d.DeclaredPeer(), nil
 	}
 	return osPeerOf(c)
+}
+
+// unwrap returns the connection inside wrappers that name it (NetConn, as
+// crypto/tls does): the identity is the inner socket's or pipe's.
+func unwrap(c net.Conn) net.Conn {
+	for {
+		w, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			return c
+		}
+		c = w.NetConn()
+	}
+}
+
+// PeerUID is the uid of the process at the other end of c, without the
+// account's name and groups: the cheap look a connection limit needs.
+func PeerUID(c net.Conn) (uint32, error) {
+	c = unwrap(c)
+	if d, ok := c.(DeclaredPeer); ok {
+		return d.DeclaredPeer().UID, nil
+	}
+	return osPeerUID(c)
 }

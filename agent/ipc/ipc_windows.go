@@ -197,3 +197,9 @@ func SIDToUID(sid string) uint32 {
 	h.Write([]byte(sid))
 	return h.Sum32()
 }
+
+// osPeerUID is the caller's uid, from the whole identity.
+func osPeerUID(c net.Conn) (uint32, error) {
+	p, err := osPeerOf(c)
+	return p.UID, err
+}

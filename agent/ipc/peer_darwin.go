@@ -34,3 +34,9 @@ func osPeerOf(c net.Conn) (Peer, error) {
 	fillAccount(&p)
 	return p, nil
 }
+
+// osPeerUID is the caller's uid, from the whole identity.
+func osPeerUID(c net.Conn) (uint32, error) {
+	p, err := osPeerOf(c)
+	return p.UID, err
+}

@@ -24,3 +24,17 @@ func osPeerOf(c net.Conn) (Peer, error) {
 	fillAccount(&p)
 	return p, nil
 }
+
+// osPeerUID reads the caller's uid alone (SO_PEERCRED).
+func osPeerUID(c net.Conn) (uint32, error) {
+	var cred *unix.Ucred
+	err := rawFD(c, func(fd int) error {
+		var err error
+		cred, err = unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ipc peer credentials (SO_PEERCRED): %w", err)
+	}
+	return cred.Uid, nil
+}

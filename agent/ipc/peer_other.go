@@ -12,3 +12,9 @@ import (
 func osPeerOf(c net.Conn) (Peer, error) {
 	return Peer{}, errors.New("ipc peer credentials: not supported on this operating system")
 }
+
+// osPeerUID is the caller's uid, from the whole identity.
+func osPeerUID(c net.Conn) (uint32, error) {
+	p, err := osPeerOf(c)
+	return p.UID, err
+}

@@ -123,6 +123,16 @@ func (t *Tracker) Watch(uids []uint32) {
 	t.version++
 }
 
+// UnreadableError is a watched user's new process that could not be read.
+type UnreadableError struct {
+	PID int
+	UID uint32
+	Err error
+}
+
+func (e *UnreadableError) Error() string { return e.Err.Error() }
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
 // OwnerReader tells a process's owner cheaply (one stat), so that a
 // process of an account nobody watches costs next to nothing.
 type OwnerReader interface {
@@ -136,6 +146,7 @@ type OwnerReader interface {
 // is dropped before anything else is read (a root-owned one may be a
 // child's setuid program: ReadProc gives it its real uid).
 func (t *Tracker) Exec(pid int) (*Entry, error) {
+	owner, ownerKnown := uint32(0), false
 	if or, ok := t.src.(OwnerReader); ok {
 		if uid, err := or.Owner(pid); err == nil && uid != 0 {
 			t.mu.Lock()
@@ -145,6 +156,7 @@ func (t *Tracker) Exec(pid int) (*Entry, error) {
 				t.Exit(pid)
 				return nil, nil
 			}
+			owner, ownerKnown = uid, true
 		}
 	}
 	p, err := t.src.ReadProc(pid)
@@ -153,7 +165,14 @@ func (t *Tracker) Exec(pid int) (*Entry, error) {
 			t.Exit(pid)
 			return nil, nil
 		}
-		return nil, fmt.Errorf("read process %d: %w", pid, err)
+		err = fmt.Errorf("read process %d: %w", pid, err)
+		if ownerKnown {
+			// A watched user's process that cannot be read (the daemon out
+			// of descriptors, a process hiding): the caller decides on the
+			// owner alone, and fails closed.
+			return nil, &UnreadableError{PID: pid, UID: owner, Err: err}
+		}
+		return nil, err
 	}
 	t.mu.Lock()
 	watched := t.watched[p.UID]

@@ -388,3 +388,23 @@ func TestTrackerExecReadsOnlyWatchedOwners(t *testing.T) {
 		})
 	}
 }
+
+// A watched user's process that cannot be read is reported with its owner,
+// so the caller can fail closed; another account's is not.
+func TestTrackerExecUnreadable(t *testing.T) {
+	tab := newProcTable()
+	src := ownerTable{procTable: tab}
+	tr := monitor.NewTracker(src, tab, byName{}, nil)
+	tr.Watch([]uint32{kid})
+	tab.add(facts.Process{PID: 95, UID: kid, Exe: "/usr/games/supertux"})
+	tab.add(facts.Process{PID: 96, UID: other, Exe: "/usr/bin/make"})
+	tab.readErr = errors.New("too many open files")
+	_, err := tr.Exec(95)
+	var ue *monitor.UnreadableError
+	if !errors.As(err, &ue) || ue.UID != kid || ue.PID != 95 {
+		t.Errorf("the child's unreadable process: %v; want an UnreadableError naming uid %d", err, kid)
+	}
+	if e, err := tr.Exec(96); e != nil || err != nil {
+		t.Errorf("another account's process: %v, %v; want it ignored", e, err)
+	}
+}

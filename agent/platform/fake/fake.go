@@ -67,6 +67,7 @@ type Platform struct {
 	stubborn   map[int]bool
 	ignoreLock map[string]bool
 	fail       map[ActionKind]error
+	unreadable map[string]error // exe path: ReadProc fails with this
 	actions    []Action
 	subs       []*sub
 	nextPID    int
@@ -232,8 +233,34 @@ func (p *Platform) ReadProc(pid int) (platform.Process, error) {
 	if !ok {
 		return platform.Process{}, fmt.Errorf("fake: read process %d: %w", pid, fs.ErrNotExist)
 	}
+	if err := p.unreadable[proc.Exe]; err != nil {
+		return platform.Process{}, fmt.Errorf("fake: read process %d: %w", pid, err)
+	}
 	proc.Cmdline = slices.Clone(proc.Cmdline)
 	return proc, nil
+}
+
+// Owner is the uid a process runs as (the cheap first look of
+// platform.Owner).
+func (p *Platform) Owner(pid int) (uint32, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	proc, ok := p.procs[pid]
+	if !ok {
+		return 0, fmt.Errorf("fake: owner of %d: %w", pid, fs.ErrNotExist)
+	}
+	return proc.UID, nil
+}
+
+// Unreadable makes ReadProc fail with err for the processes of an
+// executable (the daemon out of descriptors; nil reads them again).
+func (p *Platform) Unreadable(exe string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.unreadable == nil {
+		p.unreadable = map[string]error{}
+	}
+	p.unreadable[exe] = err
 }
 
 // ScanProcs returns every process, ordered by pid, without command lines.
