@@ -19,9 +19,7 @@ import (
 type childState struct {
 	rec  store.Child
 	spec rules.Child
-	uids []uint32
-	// admin accounts claimed by the child are never enforced on.
-	adminAccounts []string
+	uids []uint32 // the child's accounts that are enforced (not administrators')
 
 	policy    rules.Policy
 	policyErr error
@@ -30,17 +28,11 @@ type childState struct {
 	day       string
 	warned    []string
 	dec       rules.Decision
-	usage     rules.Usage
 	gamesOff  bool // games paused by a parent for this day
-
-	// byDefault: an OS account no child claimed, held to the default
-	// profile (a new account made to escape the rules lands here).
-	byDefault bool
 
 	// witness keeps the companion's heartbeats and judges presence; it
 	// survives reloads.
-	witness      *monitor.Witness
-	lockNowUntil time.Time // a parent's "lock now" for the companion to carry out
+	witness *monitor.Witness
 }
 
 // sessionsOf is the child's login sessions among all of them: a person's
@@ -72,26 +64,14 @@ func (a *Agent) reload(ctx context.Context) error {
 	var uids []uint32
 	for _, sc := range stored {
 		r := sc.Record
-		cs := &childState{rec: r, spec: sc.Spec, byDefault: sc.ByDefault, witness: monitor.NewWitness(a.presenceRules())}
-		for _, acc := range r.Accounts {
-			uid, err := a.deps.Users.Lookup(acc)
-			if err != nil {
-				a.log.Warn("agent: a child's account does not exist (yet)", "child", r.Name, "account", acc, "err", err)
-				continue
-			}
-			if admin, _ := a.deps.Users.IsAdmin(uid); admin {
-				a.log.Warn("agent: a child's account is an administrator; it is not enforced", "child", r.Name, "account", acc)
-				cs.adminAccounts = append(cs.adminAccounts, acc)
-				continue
-			}
-			cs.uids = append(cs.uids, uid)
+		cs := &childState{rec: r, spec: sc.Spec, uids: sc.UIDs, witness: monitor.NewWitness(a.presenceRules())}
+		for _, uid := range sc.UIDs {
 			byUID[uid] = cs
 			uids = append(uids, uid)
 		}
 		a.mu.Lock()
 		if old, ok := a.children[r.Name]; ok {
 			cs.witness, cs.warned, cs.day, cs.gamesOff = old.witness, slices.Clone(old.warned), old.day, old.gamesOff
-			cs.lockNowUntil = old.lockNowUntil
 			cs.policy, cs.policyErr, cs.polGen, cs.dec = old.policy, old.policyErr, old.polGen, old.dec
 		}
 		a.mu.Unlock()
@@ -165,7 +145,8 @@ func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) e
 	a.mu.Unlock()
 	var warned []string
 	if !sameDay {
-		warned, gamesOff, err = a.dayMarks(ctx, cs.rec.Name, now)
+		y, m, d := now.Date()
+		warned, gamesOff, err = a.st.DayMarks(ctx, cs.rec.Name, time.Date(y, m, d, 0, 0, 0, 0, now.Location()))
 		if err != nil {
 			return err
 		}
@@ -184,30 +165,6 @@ func (a *Agent) prepareDay(ctx context.Context, cs *childState, now time.Time) e
 	cs.polGen++
 	a.mu.Unlock()
 	return nil
-}
-
-// dayMarks rebuilds the warnings given today and the games pause from
-// today's events (so a restart does not warn twice).
-func (a *Agent) dayMarks(ctx context.Context, child string, now time.Time) (warned []string, gamesOff bool, err error) {
-	y, m, d := now.Date()
-	midnight := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
-	evs, err := a.st.Events(ctx, midnight, child)
-	if err != nil {
-		return nil, false, fmt.Errorf("today's events: %w", err)
-	}
-	for _, e := range evs {
-		switch e.Kind {
-		case "warning":
-			if k, ok := e.Detail["key"].(string); ok {
-				warned = append(warned, k)
-			}
-		case "games_paused":
-			gamesOff = true
-		case "games_resumed":
-			gamesOff = false
-		}
-	}
-	return warned, gamesOff, nil
 }
 
 // tick counts, decides and enforces for every child.
@@ -339,7 +296,7 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 	u := a.usageOf(cs, v.Apps)
 	dec := rules.Evaluate(pol, u, now)
 	a.mu.Lock()
-	cs.dec, cs.usage = dec, u
+	cs.dec = dec
 	a.mu.Unlock()
 
 	for _, w := range dec.Warnings {

@@ -123,12 +123,15 @@ func (f *Family) SetGlobal(ctx context.Context, g rules.File, by string) error {
 }
 
 // Stored is a child as stored: the record, the rules in force (their own,
-// the default profile's, or their age preset when none is stored), and
-// whether the default profile holds them.
+// the default profile's, or their age preset when none is stored), whether
+// the default profile holds them, and the uids of their accounts that are
+// enforced (an account that does not exist yet, or an administrator's, is
+// not: it is logged).
 type Stored struct {
 	Record    store.Child
 	Spec      rules.Child
 	ByDefault bool
+	UIDs      []uint32
 }
 
 // Children reads every child with their rules. When a default profile
@@ -165,9 +168,29 @@ func (f *Family) Children(ctx context.Context) ([]Stored, rules.File, error) {
 			return nil, rules.File{}, fmt.Errorf("policy of %s: %w", r.Name, err)
 		}
 		c.Spec.Name, c.Spec.BirthYear, c.Spec.Accounts = r.Name, r.BirthYear, r.Accounts
+		c.UIDs = f.enforced(r)
 		out = append(out, c)
 	}
 	return out, global, nil
+}
+
+// enforced are the uids of a child's accounts that exist and are not
+// administrators'.
+func (f *Family) enforced(r store.Child) []uint32 {
+	var uids []uint32
+	for _, acc := range r.Accounts {
+		uid, err := f.users.Lookup(acc)
+		if err != nil {
+			f.log.Warn("family: a child's account does not exist (yet)", "child", r.Name, "account", acc, "err", err)
+			continue
+		}
+		if admin, _ := f.users.IsAdmin(uid); admin {
+			f.log.Warn("family: a child's account is an administrator; it is not enforced", "child", r.Name, "account", acc)
+			continue
+		}
+		uids = append(uids, uid)
+	}
+	return uids
 }
 
 // Unclaimed reports whether a login account exists that no child claims

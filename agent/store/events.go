@@ -367,3 +367,26 @@ func (s *Store) SetSetting(ctx context.Context, key string, v []byte) error {
 		return err
 	})
 }
+
+// DayMarks rebuilds, from a child's events since midnight, the warnings
+// already given and whether games are paused (so a restart does not warn
+// twice nor forget a pause).
+func (s *Store) DayMarks(ctx context.Context, child string, midnight time.Time) (warned []string, gamesPaused bool, err error) {
+	evs, err := s.Events(ctx, midnight, child)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: today's events: %w", err)
+	}
+	for _, e := range evs {
+		switch e.Kind {
+		case "warning":
+			if k, ok := e.Detail["key"].(string); ok {
+				warned = append(warned, k)
+			}
+		case "games_paused":
+			gamesPaused = true
+		case "games_resumed":
+			gamesPaused = false
+		}
+	}
+	return warned, gamesPaused, nil
+}
