@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -180,7 +181,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Security-Policy", "default-src 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	// An unclean path (//, /./, /../) would get the mux's HTML redirect: it
+	// is no route of ours.
+	if _, pattern := s.mux.Handler(r); pattern == "" || path.Clean(r.URL.Path) != r.URL.Path {
 		WriteError(w, NotFound("no such route: %s %s", r.Method, r.URL.Path))
 		return
 	}
@@ -255,7 +258,9 @@ func Decode(r *http.Request, v any) error {
 			return BadRequest("", "bad JSON: %v", err)
 		}
 	}
-	if dec.More() {
+	// Nothing may follow the value, not even a stray bracket (dec.More
+	// says false before a ']' or '}').
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return BadRequest("", "trailing data after the JSON object")
 	}
 	return nil

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -72,8 +73,6 @@ func TestGuessingBudgetIsMachineWide(t *testing.T) {
 	kid := auth.Who{UID: 1001, User: "kid", Child: "An"}
 	kid2 := auth.Who{UID: 1002, User: "kid2", Child: "An"}
 	sister := auth.Who{UID: 1003, User: "binh", Child: "Bình"}
-	stranger := auth.Who{UID: 1004, User: "guest"}
-	stranger2 := auth.Who{UID: 1005, User: "guest2"}
 	mum := auth.Who{UID: 1000, User: "mum"}
 
 	g := newGuard()
@@ -88,13 +87,21 @@ func TestGuessingBudgetIsMachineWide(t *testing.T) {
 	}{
 		{"a second account of the same child has no fresh budget", kid2, 0},
 		{"another child's account shares the children's budget", sister, 0},
-		{"an account nobody manages has its own first guesses", stranger, auth.FreeFailures},
-		{"a second unmanaged account shares the unmanaged budget", stranger2, 0},
 	}
 	for _, tc := range cases {
 		if got := guessesUntilWait(t, g, tc.who); got != tc.want {
 			t.Errorf("%s: %d guesses before waiting; want %d", tc.sentence, got, tc.want)
 		}
+	}
+	// Accounts nobody manages each get their first guesses, but all of them
+	// together no more than OthersFreeFailures: more accounts, no more
+	// guesses.
+	total := 0
+	for i := range 20 {
+		total += guessesUntilWait(t, g, auth.Who{UID: uint32(2000 + i), User: fmt.Sprintf("guest%d", i)})
+	}
+	if total != auth.OthersFreeFailures {
+		t.Errorf("20 unmanaged accounts guessed %d times before all waited; want %d", total, auth.OthersFreeFailures)
 	}
 	// The parent is slowed only by the others' shared budget, never by the
 	// children's; after the wait, the parent's right code frees it.

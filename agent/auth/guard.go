@@ -67,6 +67,8 @@ const (
 	settingPIN     = "auth.pin"
 	settingTOTP    = "auth.totp"
 	settingLimiter = "auth.limiter"
+	settingOthers  = "auth.limiter.others"
+	settingLastUse = "auth.code.last" // the last accepted parent code's counter
 )
 
 // Guard checks the parent's PIN and parent code with one rate limiter per
@@ -79,7 +81,8 @@ type Guard struct {
 	log    *slog.Logger
 	now    func() time.Time
 	tokens *Sessions
-	lim    *Limiter
+	lim    *Limiter // per account, and the children's together
+	others *Limiter // every account that is no child's, together
 
 	mu       sync.Mutex // one PIN or code check at a time
 	lastCode int64      // last accepted parent-code counter (no replay)
@@ -88,10 +91,17 @@ type Guard struct {
 // NewGuard loads the limiter's state from st.
 func NewGuard(ctx context.Context, st Settings, rec Recorder, log *slog.Logger, now func() time.Time) *Guard {
 	g := &Guard{st: st, rec: rec, log: log, now: now,
-		tokens: NewSessions(now, 15*time.Minute, 12*time.Hour), lim: NewLimiter(now)}
-	if b, err := st.Setting(ctx, settingLimiter); err == nil {
-		if err := g.lim.UnmarshalJSON(b); err != nil {
-			log.Warn("auth: bad PIN limiter state; starting fresh but strict", "err", err)
+		tokens: NewSessions(now, 15*time.Minute, 12*time.Hour), lim: NewLimiter(now), others: NewLimiterFree(now, OthersFreeFailures)}
+	for key, l := range map[string]*Limiter{settingLimiter: g.lim, settingOthers: g.others} {
+		if b, err := st.Setting(ctx, key); err == nil {
+			if err := l.UnmarshalJSON(b); err != nil {
+				log.Warn("auth: bad PIN limiter state; starting fresh but strict", "setting", key, "err", err)
+			}
+		}
+	}
+	if b, err := st.Setting(ctx, settingLastUse); err == nil {
+		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			g.lastCode = n
 		}
 	}
 	return g
@@ -209,6 +219,12 @@ func (g *Guard) CheckCode(ctx context.Context, who Who, code string) error {
 	}
 	g.success(keys)
 	g.lastCode = counter
+	// A code is taken once, restarts included; the limiter forgets the
+	// failures for good.
+	if err := g.st.SetSetting(ctx, settingLastUse, []byte(strconv.FormatInt(counter, 10))); err != nil {
+		return fmt.Errorf("keep the used parent code: %w", err)
+	}
+	g.persist(ctx)
 	return nil
 }
 
@@ -246,25 +262,32 @@ func (g *Guard) Parent(token string, uid uint32) bool { return g.tokens.Check(to
 func (g *Guard) Logout(token string) { g.tokens.Revoke(token) }
 
 func (g *Guard) persist(ctx context.Context) {
-	b, err := g.lim.MarshalJSON()
-	if err == nil {
-		err = g.st.SetSetting(ctx, settingLimiter, b)
-	}
-	if err != nil {
-		g.log.Error("auth: persisting the PIN limiter failed", "err", err)
+	for key, l := range map[string]*Limiter{settingLimiter: g.lim, settingOthers: g.others} {
+		b, err := l.MarshalJSON()
+		if err == nil {
+			err = g.st.SetSetting(ctx, key, b)
+		}
+		if err != nil {
+			g.log.Error("auth: persisting the PIN limiter failed", "setting", key, "err", err)
+		}
 	}
 }
 
 // Limiter keys. Every child's account draws on one budget of guesses, so a
 // child with several logins (or an account the default profile holds)
 // guesses no faster than with one. Any other account has its own budget,
-// and all of them together a second one, so a parent is never locked out
-// by a child's guessing, and no number of unmanaged accounts multiplies
-// the guesses. The PIN and the parent code share these budgets.
+// and all of them together a second, looser one (OthersFreeFailures free),
+// so a parent is never slowed by a child's guessing, and no number of
+// unmanaged accounts multiplies the guesses. The PIN and the parent code
+// share these budgets.
 const (
 	keyChildren = "children"
 	keyOthers   = "others"
 )
+
+// OthersFreeFailures are the wrong guesses every account that is no
+// child's may make together before all of them wait.
+const OthersFreeFailures = 20
 
 func limiterKeys(who Who) []string {
 	if who.Child != "" {
@@ -273,12 +296,20 @@ func limiterKeys(who Who) []string {
 	return []string{"uid:" + strconv.FormatUint(uint64(who.UID), 10), keyOthers}
 }
 
+// limiterOf is the limiter a key lives in.
+func (g *Guard) limiterOf(key string) *Limiter {
+	if key == keyOthers {
+		return g.others
+	}
+	return g.lim
+}
+
 // allow: every budget must allow the attempt; the wait is the longest.
 func (g *Guard) allow(keys []string) (time.Duration, bool) {
 	var longest time.Duration
 	ok := true
 	for _, k := range keys {
-		if wait, allowed := g.lim.Allow(k); !allowed {
+		if wait, allowed := g.limiterOf(k).Allow(k); !allowed {
 			ok, longest = false, max(longest, wait)
 		}
 	}
@@ -288,7 +319,7 @@ func (g *Guard) allow(keys []string) (time.Duration, bool) {
 // fail counts a failure on every budget; it reports the caller's own.
 func (g *Guard) fail(keys []string) (failures int, next time.Duration) {
 	for i, k := range keys {
-		n, d := g.lim.Fail(k)
+		n, d := g.limiterOf(k).Fail(k)
 		if i == 0 {
 			failures = n
 		}
@@ -302,6 +333,6 @@ func (g *Guard) fail(keys []string) (failures int, next time.Duration) {
 // child's session never succeeds with the PIN.
 func (g *Guard) success(keys []string) {
 	for _, k := range keys {
-		g.lim.Success(k)
+		g.limiterOf(k).Success(k)
 	}
 }

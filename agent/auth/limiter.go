@@ -24,6 +24,7 @@ const (
 // it by killing the agent. A Limiter is safe for concurrent use.
 type Limiter struct {
 	now  func() time.Time
+	free int // failures allowed before any delay (FreeFailures)
 	mu   sync.Mutex
 	keys map[string]limitState
 }
@@ -38,15 +39,24 @@ func NewLimiter(now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{now: now, keys: make(map[string]limitState)}
+	return &Limiter{now: now, free: FreeFailures, keys: make(map[string]limitState)}
 }
 
-// delayAfter is the wait imposed after n consecutive failures.
-func delayAfter(n int) time.Duration {
-	if n < FreeFailures {
+// NewLimiterFree is a limiter that allows free failures before any delay,
+// then delays like every limiter.
+func NewLimiterFree(now func() time.Time, free int) *Limiter {
+	l := NewLimiter(now)
+	l.free = free
+	return l
+}
+
+// delayAfter is the wait imposed after n consecutive failures when free
+// are allowed.
+func delayAfter(n, free int) time.Duration {
+	if n < free {
 		return 0
 	}
-	shift := n - FreeFailures
+	shift := n - free
 	if shift >= 30 {
 		return MaxDelay
 	}
@@ -72,7 +82,7 @@ func (l *Limiter) Allow(key string) (wait time.Duration, ok bool) {
 	defer l.mu.Unlock()
 	now := l.now()
 	s := l.state(key, now)
-	d := delayAfter(s.Failures)
+	d := delayAfter(s.Failures, l.freeFailures())
 	if d == 0 {
 		return 0, true
 	}
@@ -93,7 +103,15 @@ func (l *Limiter) Fail(key string) (failures int, nextWait time.Duration) {
 	s.Failures++
 	s.Last = now
 	l.keys[key] = s
-	return s.Failures, delayAfter(s.Failures)
+	return s.Failures, delayAfter(s.Failures, l.freeFailures())
+}
+
+// freeFailures is FreeFailures for a zero Limiter.
+func (l *Limiter) freeFailures() int {
+	if l.free == 0 {
+		return FreeFailures
+	}
+	return l.free
 }
 
 // Success forgets key's failures.

@@ -102,19 +102,26 @@ const lockNowFor = 20 * time.Second
 // companion is asked to (LockRequested) for a few seconds. It records
 // lock_now with the way it went, or fails with ErrCannotLock.
 func (e *Enforcer) LockNow(ctx context.Context, t Target, by string) error {
-	via := ""
+	via, failed := "", len(t.Sessions) == 0
 	for _, id := range t.Sessions {
 		if err := e.act.LockSession(ctx, id); err == nil {
 			via = "logind"
 		} else {
+			failed = true
 			e.log.Debug("enforce: lock now through the login manager failed", "child", t.Child, "session", id, "err", err)
 		}
 	}
-	if via == "" && t.Companion {
+	if failed && t.Companion {
+		// A session the login manager could not lock: the companion in it
+		// locks it.
 		e.mu.Lock()
 		e.lockNow[t.Child] = e.now().Add(lockNowFor)
 		e.mu.Unlock()
-		via = "companion"
+		if via == "" {
+			via = "companion"
+		} else {
+			via = "logind+companion"
+		}
 	}
 	if via == "" {
 		return ErrCannotLock

@@ -208,6 +208,9 @@ func (f *Family) importFile(ctx context.Context, pf *rules.File, by string, sig 
 			return fieldErr(fmt.Sprintf("children[%d].birthYear", i), "%d gives an age of %d; kidtime is for children of 0 to 17", ch.BirthYear, age)
 		}
 	}
+	if err := f.checkOwners(ctx, pf); err != nil {
+		return err
+	}
 	for _, ch := range pf.Children {
 		if _, adopted, err := f.claimDefault(ctx, ch); err != nil {
 			return err
@@ -242,6 +245,30 @@ func (f *Family) importFile(ctx context.Context, pf *rules.File, by string, sig 
 	if sig != nil {
 		if err := f.recordSigned(ctx, sig, by); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkOwners refuses, before anything is written, a file whose accounts
+// clash: one account given to two of its children, or an account another
+// stored child has (not one the default profile merely holds). Moving an
+// account from one child to another is two steps: take it from the first.
+func (f *Family) checkOwners(ctx context.Context, pf *rules.File) error {
+	def := f.defaultAccounts(ctx)
+	owner := map[string]string{}
+	for i, ch := range pf.Children {
+		for j, acc := range ch.Accounts {
+			field := fmt.Sprintf("children[%d].accounts[%d]", i, j)
+			key := strings.ToLower(acc)
+			if other, ok := owner[key]; ok && !strings.EqualFold(other, ch.Name) {
+				return fmt.Errorf("%s: %w: account %q is given to %q and %q", field, store.ErrConflict, acc, other, ch.Name)
+			}
+			owner[key] = ch.Name
+			rec, err := f.st.ChildByAccount(ctx, acc)
+			if err == nil && !strings.EqualFold(rec.Name, ch.Name) && !def[rec.Name] {
+				return fmt.Errorf("%s: %w: account %q already belongs to %q (take it from %q first)", field, store.ErrConflict, acc, rec.Name, rec.Name)
+			}
 		}
 	}
 	return nil

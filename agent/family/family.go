@@ -60,8 +60,10 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// RefusedError is a change a school's key forbids; the refusal was
-// recorded as a tamper event.
+// RefusedError is a change a school's key forbids. A refusal of a policy
+// that would weaken the one in force is also recorded as the tamper event
+// policy_refused; a parent's first signed import (which only an
+// administrator may make) is refused without one.
 type RefusedError struct{ Msg string }
 
 func (e *RefusedError) Error() string { return e.Msg }

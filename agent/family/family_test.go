@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/family"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
@@ -29,11 +30,11 @@ var year = now.Year()
 // users are the machine's accounts.
 type users struct {
 	mu sync.Mutex
-	m  map[string]family.Account
+	m  map[string]facts.Account
 }
 
 func newUsers() *users {
-	return &users{m: map[string]family.Account{
+	return &users{m: map[string]facts.Account{
 		"kid":  {Name: "kid", UID: 50001},
 		"mum":  {Name: "mum", UID: 50002},
 		"dad":  {Name: "dad", UID: 50003, Admin: true},
@@ -43,7 +44,7 @@ func newUsers() *users {
 
 func (u *users) add(name string, uid uint32, admin bool) {
 	u.mu.Lock()
-	u.m[name] = family.Account{Name: name, UID: uid, Admin: admin}
+	u.m[name] = facts.Account{Name: name, UID: uid, Admin: admin}
 	u.mu.Unlock()
 }
 
@@ -67,14 +68,14 @@ func (u *users) IsAdmin(uid uint32) (bool, error) {
 	return uid == 0, nil
 }
 
-func (u *users) List() ([]family.Account, error) {
+func (u *users) List() ([]facts.Account, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	var out []family.Account
+	var out []facts.Account
 	for _, a := range u.m {
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b family.Account) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 

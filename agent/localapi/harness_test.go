@@ -30,6 +30,7 @@ import (
 	"github.com/kidtime/kidtime/agent/api"
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/auth"
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/family"
 	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/agent/monitor"
@@ -52,11 +53,11 @@ const (
 // fakeUsers are the machine's accounts (family.Users).
 type fakeUsers struct {
 	mu sync.Mutex
-	m  map[string]family.Account
+	m  map[string]facts.Account
 }
 
 func newUsers() *fakeUsers {
-	return &fakeUsers{m: map[string]family.Account{
+	return &fakeUsers{m: map[string]facts.Account{
 		"kid":  {Name: "kid", UID: uidKid},
 		"mum":  {Name: "mum", UID: uidMum},
 		"dad":  {Name: "dad", UID: uidDad, Admin: true},
@@ -85,14 +86,14 @@ func (u *fakeUsers) IsAdmin(uid uint32) (bool, error) {
 	return uid == 0, nil
 }
 
-func (u *fakeUsers) List() ([]family.Account, error) {
+func (u *fakeUsers) List() ([]facts.Account, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	out := make([]family.Account, 0, len(u.m))
+	out := make([]facts.Account, 0, len(u.m))
 	for _, a := range u.m {
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b family.Account) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -190,28 +191,27 @@ func (b *fakeBackend) PolicyFile() rules.File {
 	return f
 }
 
-func (b *fakeBackend) Statuses(child string) []apitype.ChildStatus {
-	now := b.clk.Now()
+func (b *fakeBackend) Statuses(child string) []ChildState {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := []apitype.ChildStatus{}
+	out := []ChildState{}
 	for _, c := range b.children {
 		if child == "" || strings.EqualFold(c.Record.Name, child) {
-			out = append(out, apitype.ChildStatus{Name: c.Record.Name, Accounts: c.Record.Accounts, Age: rules.AgeIn(c.Record.BirthYear, now), State: apitype.StateOK})
+			out = append(out, ChildState{Child: c.Record})
 		}
 	}
 	return out
 }
 
-func (b *fakeBackend) Heartbeat(_ context.Context, uid uint32, hb monitor.Heartbeat) (apitype.ChildStatus, error) {
+func (b *fakeBackend) Heartbeat(_ context.Context, uid uint32, hb monitor.Heartbeat) (ChildState, error) {
 	b.note("Heartbeat %d", uid)
 	name, ok := b.ChildOf(uid)
 	if !ok {
-		return apitype.ChildStatus{}, ErrNotChild
+		return ChildState{}, ErrNotChild
 	}
 	st := b.Statuses(name)
 	if len(st) == 0 {
-		return apitype.ChildStatus{}, ErrNotChild
+		return ChildState{}, ErrNotChild
 	}
 	st[0].CompanionSeen = hb.At
 	return st[0], nil

@@ -50,13 +50,14 @@ func (h *Handlers) usage(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if to == "" {
 		to = dayOf(h.b.Now())
 	}
+	if _, err := time.Parse(time.DateOnly, to); err != nil {
+		return nil, api.BadRequest("to", "%q is not a date (YYYY-MM-DD)", to)
+	}
 	if from == "" {
 		from = to
 	}
-	for _, f := range []struct{ name, v string }{{"from", from}, {"to", to}} {
-		if _, err := time.Parse(time.DateOnly, f.v); err != nil {
-			return nil, api.BadRequest(f.name, "%q is not a date (YYYY-MM-DD)", f.v)
-		}
+	if _, err := time.Parse(time.DateOnly, from); err != nil {
+		return nil, api.BadRequest("from", "%q is not a date (YYYY-MM-DD)", from)
 	}
 	if from > to {
 		return nil, api.BadRequest("from", "%s is after %s", from, to)

@@ -42,6 +42,16 @@ const maxGrantOnSpot = time.Hour
 // maxAsk caps what a child may ask for at once.
 const maxAsk = 4 * time.Hour
 
+// maxIdle caps the idle time a heartbeat may report (a week).
+const maxIdle = 7 * 24 * time.Hour
+
+// secondsIn reports whether sec seconds lie between lo (in seconds) and hi,
+// comparing seconds, so that a huge number cannot wrap around when made a
+// time.Duration.
+func secondsIn(sec, lo int64, hi time.Duration) bool {
+	return sec >= lo && sec <= int64(hi/time.Second)
+}
+
 func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
 	var req apitype.GrantRequest
 	if err := api.Decode(r, &req); err != nil {
@@ -51,7 +61,7 @@ func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if err != nil {
 		return nil, err
 	}
-	if req.AddSec <= 0 || time.Duration(req.AddSec)*time.Second > maxGrant {
+	if !secondsIn(req.AddSec, 1, maxGrant) {
 		return nil, api.BadRequest("addSec", "%d is not between 1 and %d seconds", req.AddSec, int64(maxGrant/time.Second))
 	}
 	child := req.Child
@@ -63,7 +73,7 @@ func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (a
 		if !strings.EqualFold(child, c.Child) {
 			return nil, api.Forbidden("a child's session can grant time only to that child")
 		}
-		if time.Duration(req.AddSec)*time.Second > maxGrantOnSpot {
+		if !secondsIn(req.AddSec, 1, maxGrantOnSpot) {
 			return nil, api.BadRequest("addSec", "on the child's computer a parent can give at most %d minutes at a time", int64(maxGrantOnSpot/time.Minute))
 		}
 		switch {
@@ -134,7 +144,7 @@ func (h *Handlers) ask(ctx context.Context, c *api.Caller, r *http.Request) (any
 	if err != nil {
 		return nil, err
 	}
-	if req.AddSec <= 0 || time.Duration(req.AddSec)*time.Second > maxAsk {
+	if !secondsIn(req.AddSec, 1, maxAsk) {
 		return nil, api.BadRequest("addSec", "%d is not between 1 and %d seconds", req.AddSec, int64(maxAsk/time.Second))
 	}
 	if len(req.Reason) > 500 {
@@ -160,7 +170,7 @@ func (h *Handlers) answer(ctx context.Context, c *api.Caller, r *http.Request) (
 	if err := api.Decode(r, &req); err != nil {
 		return nil, err
 	}
-	if req.AddSec < 0 || time.Duration(req.AddSec)*time.Second > maxGrant {
+	if !secondsIn(req.AddSec, 0, maxGrant) {
 		return nil, api.BadRequest("addSec", "%d is not between 0 and %d seconds", req.AddSec, int64(maxGrant/time.Second))
 	}
 	rq, err := h.b.Store().Request(ctx, id)
@@ -192,11 +202,14 @@ func (h *Handlers) heartbeat(ctx context.Context, c *api.Caller, r *http.Request
 	if err := api.Decode(r, &hb); err != nil {
 		return nil, err
 	}
-	if hb.IdleSec < 0 {
-		return nil, api.BadRequest("idleSec", "must not be negative")
+	if !secondsIn(hb.IdleSec, 0, maxIdle) {
+		return nil, api.BadRequest("idleSec", "%d is not between 0 and %d seconds", hb.IdleSec, int64(maxIdle/time.Second))
 	}
-	if len(hb.Session) > 128 || len(hb.Display) > 128 {
-		return nil, api.BadRequest("session", "too long")
+	if len(hb.Session) > 128 {
+		return nil, api.BadRequest("session", "at most 128 bytes")
+	}
+	if len(hb.Display) > 128 {
+		return nil, api.BadRequest("display", "at most 128 bytes")
 	}
 	now := h.b.Now()
 	cs, err := h.b.Heartbeat(ctx, c.Peer.UID, monitor.Heartbeat{At: now, Session: hb.Session, Idle: time.Duration(hb.IdleSec) * time.Second,
