@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -77,5 +78,31 @@ func BenchmarkExecOtherAccount(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkExecKill is the fast path as a whole: from a blocked app's exec
+// event (the fake OS) to its kill, through the watcher, the tracker, the
+// rules and the enforcer.
+func BenchmarkExecKill(b *testing.B) {
+	w := newWorld(b)
+	c, _ := w.startWithTick(w.deps(), time.Hour)
+	setUp(b, c)
+	body := fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"screen":{"daily":"10h"},"allowed":{"daily":["00:00-24:00"]},
+	"apps":[{"match":{"name":"badapp"},"rule":"block"}]}]}`, time.Now().Year()-11)
+	if err := c.SetPolicy(context.Background(), policy(b, body)); err != nil {
+		b.Fatalf("policy: %v", err)
+	}
+	w.os.SetHash("/usr/bin/badapp", sum("badapp"))
+	b.ResetTimer()
+	for b.Loop() {
+		pid := w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/badapp"})
+		for { // until the fake OS has no such process
+			if _, err := w.os.ReadProc(pid); err != nil {
+				break
+			}
+			runtime.Gosched()
+		}
 	}
 }
