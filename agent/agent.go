@@ -513,23 +513,32 @@ type usageSink struct {
 }
 
 func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
-	kind := store.KindScreen
-	if iv.Kind == monitor.KindGame {
-		kind = store.KindGame
-	}
-	var id int64
-	if key := iv.App.Key(); key != "" {
-		rating := ""
-		if iv.App.MinAge >= 0 {
-			rating = fmt.Sprintf("%d+", iv.App.MinAge)
+	return s.AddUsages(ctx, []monitor.Interval{iv})
+}
+
+// AddUsages writes a flush in one transaction.
+func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error {
+	out := make([]store.Interval, 0, len(ivs))
+	for _, iv := range ivs {
+		kind := store.KindScreen
+		if iv.Kind == monitor.KindGame {
+			kind = store.KindGame
 		}
-		var err error
-		id, err = s.apps.ID(ctx, key, store.App{Path: iv.App.Path, Name: iv.App.Name, Category: string(iv.App.Category), Rating: rating})
-		if err != nil {
-			return err
+		var id int64
+		if key := iv.App.Key(); key != "" {
+			rating := ""
+			if iv.App.MinAge >= 0 {
+				rating = fmt.Sprintf("%d+", iv.App.MinAge)
+			}
+			var err error
+			id, err = s.apps.ID(ctx, key, store.App{Path: iv.App.Path, Name: iv.App.Name, Category: string(iv.App.Category), Rating: rating})
+			if err != nil {
+				return err
+			}
 		}
+		out = append(out, store.Interval{Child: iv.Child, AppID: id, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
 	}
-	err := s.st.AddUsage(ctx, store.Interval{Child: iv.Child, AppID: id, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
+	err := s.st.AddUsages(ctx, out)
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("%w: %w", monitor.ErrRejected, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -31,6 +32,13 @@ type Interval struct {
 // Sink stores usage (agent/store, merging contiguous intervals).
 type Sink interface {
 	AddUsage(ctx context.Context, iv Interval) error
+}
+
+// BatchSink is a Sink that can store several intervals at once, all or
+// none (one transaction for a flush).
+type BatchSink interface {
+	Sink
+	AddUsages(ctx context.Context, ivs []Interval) error
 }
 
 // Presence is what the agent knows of one child at a tick.
@@ -264,11 +272,27 @@ func (a *Accountant) Flush(ctx context.Context) error {
 		}
 	}
 	a.mu.Unlock()
+	// Nothing to write, nothing written (an idle agent touches no file).
+	out = slices.DeleteFunc(out, func(iv Interval) bool { return !iv.End.After(iv.Start) })
+	if len(out) == 0 {
+		return nil
+	}
+	if bs, ok := a.sink.(BatchSink); ok && len(out) > 1 {
+		err := bs.AddUsages(ctx, out)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, ErrRejected):
+			a.mu.Lock()
+			a.pending = append(out[:len(out):len(out)], a.pending...)
+			a.mu.Unlock()
+			return fmt.Errorf("flush usage: %w", err)
+		}
+		// One of them will never be taken: write them one by one, so the
+		// others are kept.
+	}
 	var errs []error
 	for i, iv := range out {
-		if !iv.End.After(iv.Start) {
-			continue
-		}
 		err := a.sink.AddUsage(ctx, iv)
 		if err == nil {
 			continue

@@ -3,6 +3,7 @@ package monitor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -316,5 +317,61 @@ func TestAccountantEmulatorInFrontCountsOnce(t *testing.T) {
 	id := emu.Key()
 	if got.PerApp[id] != 10*time.Second || got.Games != 10*time.Second || got.Screen != 10*time.Second {
 		t.Errorf("after 10 s in front: per-app %v, games %v, screen %v; want 10 s each", got.PerApp[id], got.Games, got.Screen)
+	}
+}
+
+// batchSink records the flushes it takes at once; reject makes a batch
+// holding that child's interval rejected (as the store rejects bad data).
+type batchSink struct {
+	sink
+	batches int
+	reject  string
+}
+
+func (b *batchSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error {
+	for _, iv := range ivs {
+		if iv.Child == b.reject {
+			return fmt.Errorf("%w: child %s unknown", monitor.ErrRejected, iv.Child)
+		}
+	}
+	b.batches++
+	for _, iv := range ivs {
+		if err := b.sink.AddUsage(ctx, iv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *batchSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
+	if iv.Child == b.reject {
+		return fmt.Errorf("%w: child %s unknown", monitor.ErrRejected, iv.Child)
+	}
+	return b.sink.AddUsage(ctx, iv)
+}
+
+// A flush is written at once when the sink can; an interval the store will
+// never take does not cost the others.
+func TestAccountantFlushInOneBatch(t *testing.T) {
+	b := &batchSink{}
+	a := monitor.NewAccountant(b)
+	run(t, a, t0, 4, day1, monitor.Presence{Child: "an", Session: "s1", Active: true, Games: []monitor.App{tux}})
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b.batches != 1 || len(b.written()) != 2 {
+		t.Errorf("%d batches, %d intervals; want the screen and the game in one batch", b.batches, len(b.written()))
+	}
+	if err := a.Flush(context.Background()); err != nil || b.batches != 1 {
+		t.Errorf("an idle flush: %v, %d batches; want nothing written", err, b.batches)
+	}
+	b2 := &batchSink{reject: "ghost"}
+	a2 := monitor.NewAccountant(b2)
+	run(t, a2, t0, 4, day1, monitor.Presence{Child: "an", Active: true}, monitor.Presence{Child: "ghost", Active: true})
+	if err := a2.Flush(context.Background()); !errors.Is(err, monitor.ErrRejected) {
+		t.Errorf("flush with a rejected interval: %v; want it reported", err)
+	}
+	if got := b2.total("an", monitor.KindScreen, ""); got != 4*time.Second {
+		t.Errorf("the good child's time written: %v; want 4s", got)
 	}
 }

@@ -149,3 +149,39 @@ func benchSummary(b *testing.B, by string, wantRows int) {
 
 func BenchmarkSummaryByDay(b *testing.B) { benchSummary(b, "day", 365) }
 func BenchmarkSummaryByApp(b *testing.B) { benchSummary(b, "app", 40) }
+
+// BenchmarkFlush is what the agent writes every 2 s while a child plays:
+// the screen interval and the game's, extended. "one by one" is a
+// transaction each (as before), "batch" one for both (AddUsages).
+func BenchmarkFlush(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		batch bool
+	}{{"one by one", false}, {"batch", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			s, _ := newStore(b)
+			addChild(b, s, "An")
+			app := addApp(b, s, "minecraft", "game")
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				at := t0.Add(time.Duration(i%40000) * 2 * time.Second)
+				ivs := []Interval{
+					{Child: "An", Kind: KindScreen, Session: "s1", Day: day0, Start: at, End: at.Add(2 * time.Second)},
+					{Child: "An", AppID: app.ID, Kind: KindGame, Session: "s1", Day: day0, Start: at, End: at.Add(2 * time.Second)},
+				}
+				if bc.batch {
+					if err := s.AddUsages(ctx, ivs); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				for _, iv := range ivs {
+					if err := s.AddUsage(ctx, iv); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -66,76 +66,99 @@ func (s *Store) AddUsage(ctx context.Context, iv Interval) error {
 	if err := checkInterval(iv); err != nil {
 		return fmt.Errorf("store: add usage: %w", err)
 	}
-	start, end := toMs(iv.Start), toMs(iv.End)
-	gap := s.gap.Milliseconds()
+	return s.write(ctx, "add usage", func(tx *sql.Tx) error { return s.addUsage(ctx, tx, iv) })
+}
+
+// AddUsages records several intervals as AddUsage does, in one transaction:
+// what a flush of the agent writes every few seconds (the screen and each
+// running game) costs one commit. Nothing is written unless all are taken;
+// the error names the interval at fault.
+func (s *Store) AddUsages(ctx context.Context, ivs []Interval) error {
+	for i, iv := range ivs {
+		if err := checkInterval(iv); err != nil {
+			return fmt.Errorf("store: add usage [%d]: %w", i, err)
+		}
+	}
 	return s.write(ctx, "add usage", func(tx *sql.Tx) error {
-		cid, err := childID(ctx, tx, iv.Child)
-		if err != nil {
-			return err
-		}
-		var id, oStart, oEnd int64
-		err = tx.QueryRowContext(ctx,
-			`SELECT id, start_ms, end_ms FROM usage
-			 WHERE child_id = ? AND app_id = ? AND kind = ? AND session = ? AND day = ?
-			   AND end_ms >= ? AND start_ms <= ?
-			 ORDER BY end_ms DESC LIMIT 1`,
-			cid, iv.AppID, iv.Kind, iv.Session, iv.Day, start-gap, end+gap).Scan(&id, &oStart, &oEnd)
-		merge := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("find interval to extend: %w", err)
-		}
-		if merge && max(end, oEnd)-min(start, oStart) > maxSpan.Milliseconds() {
-			merge = false
-		}
-		var added int64
-		if merge {
-			overlap := max(0, min(end, oEnd)-max(start, oStart))
-			added = (end - start) - overlap
-			if added == 0 && start >= oStart && end <= oEnd {
-				return nil // already recorded
+		for i, iv := range ivs {
+			if err := s.addUsage(ctx, tx, iv); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
 			}
-			if _, err := tx.ExecContext(ctx,
-				"UPDATE usage SET start_ms = ?, end_ms = ?, counted_ms = counted_ms + ? WHERE id = ?",
-				min(start, oStart), max(end, oEnd), added, id); err != nil {
-				return fmt.Errorf("extend interval: %w", err)
-			}
-		} else {
-			if iv.AppID != 0 {
-				var one int
-				err := tx.QueryRowContext(ctx, "SELECT 1 FROM apps WHERE id = ?", iv.AppID).Scan(&one)
-				if errors.Is(err, sql.ErrNoRows) {
-					return &ValidationError{Field: "app_id", Reason: fmt.Sprintf("no app with id %d", iv.AppID), Err: ErrNotFound}
-				}
-				if err != nil {
-					return fmt.Errorf("look up app: %w", err)
-				}
-			}
-			added = end - start
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO usage (child_id, app_id, kind, session, day, start_ms, end_ms, counted_ms)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				cid, iv.AppID, iv.Kind, iv.Session, iv.Day, start, end, added); err != nil {
-				return fmt.Errorf("insert interval: %w", err)
-			}
-		}
-		if added <= 0 {
-			return nil
-		}
-		var screen, game int64
-		if iv.Kind == KindGame {
-			game = added
-		} else {
-			screen = added
-		}
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO rollups (child_id, day, app_id, screen_ms, game_ms) VALUES (?, ?, ?, ?, ?)
-			 ON CONFLICT (child_id, day, app_id) DO UPDATE SET
-			   screen_ms = screen_ms + excluded.screen_ms, game_ms = game_ms + excluded.game_ms`,
-			cid, iv.Day, iv.AppID, screen, game); err != nil {
-			return fmt.Errorf("update rollup: %w", err)
 		}
 		return nil
 	})
+}
+
+// addUsage records one interval in tx (see AddUsage).
+func (s *Store) addUsage(ctx context.Context, tx *sql.Tx, iv Interval) error {
+	start, end := toMs(iv.Start), toMs(iv.End)
+	gap := s.gap.Milliseconds()
+	cid, err := childID(ctx, tx, iv.Child)
+	if err != nil {
+		return err
+	}
+	var id, oStart, oEnd int64
+	err = tx.QueryRowContext(ctx,
+		`SELECT id, start_ms, end_ms FROM usage
+		 WHERE child_id = ? AND app_id = ? AND kind = ? AND session = ? AND day = ?
+		   AND end_ms >= ? AND start_ms <= ?
+		 ORDER BY end_ms DESC LIMIT 1`,
+		cid, iv.AppID, iv.Kind, iv.Session, iv.Day, start-gap, end+gap).Scan(&id, &oStart, &oEnd)
+	merge := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("find interval to extend: %w", err)
+	}
+	if merge && max(end, oEnd)-min(start, oStart) > maxSpan.Milliseconds() {
+		merge = false
+	}
+	var added int64
+	if merge {
+		overlap := max(0, min(end, oEnd)-max(start, oStart))
+		added = (end - start) - overlap
+		if added == 0 && start >= oStart && end <= oEnd {
+			return nil // already recorded
+		}
+		if _, err := tx.ExecContext(ctx,
+			"UPDATE usage SET start_ms = ?, end_ms = ?, counted_ms = counted_ms + ? WHERE id = ?",
+			min(start, oStart), max(end, oEnd), added, id); err != nil {
+			return fmt.Errorf("extend interval: %w", err)
+		}
+	} else {
+		if iv.AppID != 0 {
+			var one int
+			err := tx.QueryRowContext(ctx, "SELECT 1 FROM apps WHERE id = ?", iv.AppID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return &ValidationError{Field: "app_id", Reason: fmt.Sprintf("no app with id %d", iv.AppID), Err: ErrNotFound}
+			}
+			if err != nil {
+				return fmt.Errorf("look up app: %w", err)
+			}
+		}
+		added = end - start
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO usage (child_id, app_id, kind, session, day, start_ms, end_ms, counted_ms)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			cid, iv.AppID, iv.Kind, iv.Session, iv.Day, start, end, added); err != nil {
+			return fmt.Errorf("insert interval: %w", err)
+		}
+	}
+	if added <= 0 {
+		return nil
+	}
+	var screen, game int64
+	if iv.Kind == KindGame {
+		game = added
+	} else {
+		screen = added
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO rollups (child_id, day, app_id, screen_ms, game_ms) VALUES (?, ?, ?, ?, ?)
+		 ON CONFLICT (child_id, day, app_id) DO UPDATE SET
+		   screen_ms = screen_ms + excluded.screen_ms, game_ms = game_ms + excluded.game_ms`,
+		cid, iv.Day, iv.AppID, screen, game); err != nil {
+		return fmt.Errorf("update rollup: %w", err)
+	}
+	return nil
 }
 
 // DayUsage is one child's day: time used and time granted.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -237,5 +239,36 @@ func TestTodaySummaryAndGrants(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			unchanged(t, s, func() { checkErr(t, s.AddGrant(ctx, tt.child, tt.day, tt.kind, tt.d, tt.by), tt.want, tt.field) })
 		})
+	}
+}
+
+// A batch is written whole or not at all, and merges like single writes.
+func TestAddUsagesAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	addChild(t, s, "An")
+	app := addApp(t, s, "minecraft", "game")
+	good := []Interval{
+		{Child: "An", Kind: KindScreen, Session: "s1", Day: day0, Start: t0, End: t0.Add(2 * time.Second)},
+		{Child: "An", AppID: app.ID, Kind: KindGame, Session: "s1", Day: day0, Start: t0, End: t0.Add(2 * time.Second)},
+	}
+	if err := s.AddUsages(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	next := []Interval{
+		{Child: "An", Kind: KindScreen, Session: "s1", Day: day0, Start: t0.Add(2 * time.Second), End: t0.Add(4 * time.Second)},
+		{Child: "An", AppID: app.ID + 99, Kind: KindGame, Session: "s1", Day: day0, Start: t0.Add(2 * time.Second), End: t0.Add(4 * time.Second)},
+	}
+	err := s.AddUsages(ctx, next)
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "[1]") {
+		t.Fatalf("a batch with an unknown app: %v; want a validation error naming [1]", err)
+	}
+	u, err := s.Today(ctx, "An", day0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Screen != 2*time.Second || u.Games != 2*time.Second {
+		t.Errorf("after a refused batch: screen %v, games %v; want the first batch's 2 s each, nothing of the second", u.Screen, u.Games)
 	}
 }
