@@ -400,6 +400,10 @@ func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error 
 				}
 			case facts.Exit:
 				a.tracker.Exit(ev.PID)
+			case facts.Fork:
+				if e := a.tracker.Fork(ev.PID, ev.PPID, ev.Time); e != nil {
+					a.onNewProcess(ctx, e)
+				}
 			case facts.Exec:
 				e, err := a.tracker.Exec(ev.PID)
 				var ue *monitor.UnreadableError

@@ -126,3 +126,30 @@ func TestAgentUnreadableProcessOfABlockedChildIsClosed(t *testing.T) {
 		t.Error("a blocked child's unreadable process was let run")
 	}
 }
+
+// A process that forks and never runs a new program is judged at each
+// fork: once the child is logged out for the day, a fork of theirs dies at
+// once, not at the next rescan.
+func TestAgentForkOfALoggedOutChildDies(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	ctx := ctxT(t)
+	if err := c.SetPolicy(ctx, policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
+	}
+	hopper := w.os.Exec(platform.Process{UID: w.kid, Exe: "/home/kid/hopper"})
+	w.os.Stubborn(hopper) // it survives the logout's kills
+	if !eventually(15*time.Second, func() bool { return len(eventsOf(t, c, "logout")) > 0 }) {
+		t.Fatal("the child was not logged out")
+	}
+	at := time.Now()
+	pid := w.os.Fork(hopper)
+	if !eventually(time.Second, func() bool { return len(terminated(w.os, pid)) > 0 }) {
+		t.Fatal("the fork of a logged-out child was let run")
+	}
+	if took := time.Since(at); took > 300*time.Millisecond {
+		t.Errorf("the fork died %v after it appeared; want it at its fork event", took)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/facts"
@@ -187,6 +188,25 @@ func (t *Tracker) Exec(pid int) (*Entry, error) {
 	t.version++
 	t.mu.Unlock()
 	return e, nil
+}
+
+// Fork handles a fork event: a copy of a tracked process is the same app
+// under a new pid, and is tracked at once, without reading anything (a
+// process that forks and never execs is counted and judged like its
+// parent). A fork of an untracked process is no watched user's: it costs
+// nothing.
+func (t *Tracker) Fork(pid, ppid int, at time.Time) *Entry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	parent, ok := t.procs[ppid]
+	if !ok || pid <= 0 {
+		return nil
+	}
+	e := &Entry{Process: parent.Process, App: parent.App}
+	e.PID, e.PPID, e.Start = pid, ppid, at
+	t.procs[pid] = e
+	t.version++
+	return e
 }
 
 // Exit forgets a process.

@@ -408,3 +408,26 @@ func TestTrackerExecUnreadable(t *testing.T) {
 		t.Errorf("another account's process: %v, %v; want it ignored", e, err)
 	}
 }
+
+// A fork of a tracked process is the same app under a new pid, tracked at
+// once without reading anything; a fork of anyone else's costs nothing.
+func TestTrackerFork(t *testing.T) {
+	tab := newProcTable()
+	tr := newTracker(tab, byName{"supertux": {Name: "SuperTux", Category: "game", MinAge: -1}})
+	tab.add(facts.Process{PID: 100, UID: kid, Exe: "/usr/games/supertux"})
+	if _, err := tr.Exec(100); err != nil {
+		t.Fatal(err)
+	}
+	reads := tab.reads
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	e := tr.Fork(101, 100, at)
+	if e == nil || e.PID != 101 || e.PPID != 100 || e.App.Name != "SuperTux" || !e.App.IsGame() || !e.Start.Equal(at) {
+		t.Fatalf("Fork of the child's game = %+v; want the game under pid 101", e)
+	}
+	if _, ok := tr.Get(101); !ok || tab.reads != reads {
+		t.Errorf("the fork is tracked %v after %d reads; want tracked, with none", ok, tab.reads-reads)
+	}
+	if e := tr.Fork(201, 200, at); e != nil {
+		t.Errorf("a fork of an untracked process = %+v; want nothing", e)
+	}
+}

@@ -119,6 +119,27 @@ func (p *Platform) Exec(proc platform.Process) int {
 	return proc.PID
 }
 
+// Fork copies a running process under a new pid (same owner, same
+// executable) and sends its Fork event; it returns the new pid, or 0 when
+// ppid does not run.
+func (p *Platform) Fork(ppid int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	parent, ok := p.procs[ppid]
+	if !ok {
+		return 0
+	}
+	p.nextPID++
+	for p.procs[p.nextPID].PID != 0 {
+		p.nextPID++
+	}
+	child := parent
+	child.PID, child.PPID, child.Start = p.nextPID, ppid, p.Now()
+	p.procs[child.PID] = child
+	p.emit(platform.ProcEvent{Kind: platform.Fork, PID: child.PID, PPID: ppid, Time: p.Now()})
+	return child.PID
+}
+
 // Exit removes a process and sends its Exit event; it reports whether the
 // process existed.
 func (p *Platform) Exit(pid int) bool {
