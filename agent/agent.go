@@ -58,6 +58,9 @@ type Config struct {
 	// CompanionGrace: a child at the PC this long with no companion at
 	// all is reported (2 min; the companion starts with the desktop).
 	CompanionGrace time.Duration
+	// TimeServers are asked for the time at start and every 6 h (a clock
+	// set forward while the agent was off is put back); none: not asked.
+	TimeServers []string
 	// IdleTick is how long the agent sleeps while no child is logged in
 	// (15 s): a child's process, a heartbeat or a parent's change wakes it
 	// at once.
@@ -151,6 +154,7 @@ type Agent struct {
 	wake         chan struct{} // wakes the ticks at once (a child's process, a heartbeat, a change)
 	ticked       atomic.Int64  // ticks run (tests)
 	trusted      atomic.Bool   // the trusted clock is set (a.clk)
+	startMark    clock.Mark    // the mark found at start: the trusted time never goes below it
 }
 
 // storeNow is the store's clock: the trusted one once it is set.
@@ -219,7 +223,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		}
 	}
 	clk, jump := clock.New(src, mark)
-	a.clk = clk
+	a.clk, a.startMark = clk, mark
 	a.trusted.Store(true)
 	now := a.now()
 	a.event(ctx, "", "agent_start", map[string]any{"version": localapi.Version, "pid": os.Getpid()})
@@ -294,6 +298,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"ticks", a.ticks},
 		{"maintenance", a.maintenance},
 		{"notifications", a.notifications},
+		{"network clock", a.networkClock},
 	}
 	if events != nil {
 		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})
@@ -380,6 +385,39 @@ func (a *Agent) maintenance(ctx context.Context) error {
 		}
 		if err := a.st.Prune(ctx, a.now()); err != nil && ctx.Err() == nil {
 			a.log.Warn("agent: pruning old data failed", "err", err)
+		}
+	}
+}
+
+// networkClock checks the trusted clock against time servers at start and
+// every 6 h: a wall clock set forward in the firmware while the agent was
+// off would otherwise start a new day with fresh budgets. Offline, it does
+// nothing (and says so at debug level).
+func (a *Agent) networkClock(ctx context.Context) error {
+	if len(a.cfg.TimeServers) == 0 {
+		return nil
+	}
+	for {
+		qctx, cancel := context.WithTimeout(ctx, 6*time.Second)
+		ref, server, err := clock.NetworkTime(qctx, a.cfg.TimeServers)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			a.log.Debug("agent: no network time; the clock is trusted as at start", "err", err)
+		default:
+			if j := a.clk.Rebase(ref, a.startMark.Wall); j != nil {
+				a.log.Warn("agent: the clock disagreed with a time server; the trusted time follows the server", "server", server, "jump", j.String())
+				a.event(ctx, "", "clock_jump", map[string]any{"wall": j.Wall, "trusted": j.Trusted,
+					"deltaSec": int64(j.Delta / time.Second), "source": "network", "server": server})
+				a.poke()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(6 * time.Hour):
 		}
 	}
 }

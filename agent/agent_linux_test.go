@@ -126,7 +126,10 @@ func (u users) List() ([]facts.Account, error) {
 
 // wallClock is the OS clock with a wall clock the test can set: elapsed
 // time is real (monotonic), the wall is real time plus an offset.
-type wallClock struct{ offset atomic.Int64 }
+type wallClock struct {
+	offset atomic.Int64
+	boot   atomic.Value // string: the boot's id ("test-boot" when unset)
+}
 
 var bootStart = time.Now()
 
@@ -134,7 +137,12 @@ func (c *wallClock) Wall() time.Time { return time.Now().Add(time.Duration(c.off
 func (c *wallClock) Elapsed() time.Duration {
 	return time.Hour + time.Since(bootStart)
 }
-func (c *wallClock) BootID() string { return "test-boot" }
+func (c *wallClock) BootID() string {
+	if b, ok := c.boot.Load().(string); ok {
+		return b
+	}
+	return "test-boot"
+}
 
 type notes struct {
 	mu   sync.Mutex
@@ -167,6 +175,8 @@ type world struct {
 	socket string
 	kid    uint32
 	agent  *agent.Agent // the last one started
+	// timeServers are the agent's time servers (none unless a test sets them).
+	timeServers []string
 }
 
 func newWorld(t testing.TB) *world {
@@ -220,7 +230,7 @@ func (w *world) startWithTick(deps agent.Deps, tick time.Duration) (c *client.Cl
 	}
 	a := agent.New(agent.Config{DataDir: w.data, Socket: w.socket, Logger: log,
 		Tick: tick, FlushEvery: 200 * time.Millisecond, ReconcileEvery: time.Second,
-		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second}, deps)
+		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second, TimeServers: w.timeServers}, deps)
 	w.agent = a
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

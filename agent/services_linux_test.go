@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/internal/ntptest"
 	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/platform/fake"
 )
@@ -151,5 +152,40 @@ func TestAgentForkOfALoggedOutChildDies(t *testing.T) {
 	}
 	if took := time.Since(at); took > 300*time.Millisecond {
 		t.Errorf("the fork died %v after it appeared; want it at its fork event", took)
+	}
+}
+
+// A clock set a day forward while the agent was off would start a new day
+// with fresh budgets; a reachable time server puts the trusted time back,
+// and the parent is told.
+func TestAgentClockSetForwardIsPutBackByATimeServer(t *testing.T) {
+	w := newWorld(t)
+	w.timeServers = []string{ntptest.Serve(t, time.Now)}
+	c, stop := w.start()
+	setUp(t, c)
+	stop()
+	// The PC is restarted with the firmware clock moved on: across a reboot
+	// nothing on the machine tells this from a real night.
+	w.clock.boot.Store("second-boot")
+	w.clock.offset.Store(int64(26 * time.Hour))
+	c, _ = w.start()
+	var evs []apitype.Event
+	if !eventually(10*time.Second, func() bool {
+		evs = eventsOf(t, c, "clock_jump")
+		for _, e := range evs {
+			if e.Detail["source"] == "network" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no clock_jump from the time server; events %+v", evs)
+	}
+	st, err := c.Status(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(st.Now); d > time.Minute || d < -time.Minute {
+		t.Errorf("the trusted time is %v away from the real time; want it put back", d.Round(time.Second))
 	}
 }

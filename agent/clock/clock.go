@@ -13,6 +13,7 @@ package clock
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -54,10 +55,10 @@ func (j Jump) String() string {
 // before it counts as a jump (NTP corrections stay well under it).
 const Tolerance = 90 * time.Second
 
-// Clock is the trusted clock. It is not safe for concurrent use with Check;
-// Now is safe once built.
+// Clock is the trusted clock. It is safe for concurrent use.
 type Clock struct {
 	src       Source
+	mu        sync.RWMutex // guards baseWall (Rebase moves it) and reported
 	baseWall  time.Time
 	baseElaps time.Duration
 	reported  time.Duration // wall minus trusted at the last report, to report a jump once
@@ -93,7 +94,33 @@ func New(src Source, last Mark) (*Clock, *Jump) {
 
 // Now is the trusted time.
 func (c *Clock) Now() time.Time {
-	return c.baseWall.Add(c.src.Elapsed() - c.baseElaps).Round(0)
+	c.mu.RLock()
+	base := c.baseWall
+	c.mu.RUnlock()
+	return base.Add(c.src.Elapsed() - c.baseElaps).Round(0)
+}
+
+// Rebase takes a reference time from outside (a network time server) when
+// the trusted time is more than Tolerance away from it: the trusted time
+// becomes the reference, but never earlier than floor (the last persisted
+// mark: a day once counted is not counted again). It returns the jump it
+// corrected, or nil when the trusted time agreed.
+func (c *Clock) Rebase(ref, floor time.Time) *Jump {
+	now := c.Now()
+	delta := now.Sub(ref)
+	if delta > -Tolerance && delta < Tolerance {
+		return nil
+	}
+	target := ref
+	if target.Before(floor) {
+		target = floor
+	}
+	c.mu.Lock()
+	c.baseWall = c.baseWall.Add(target.Sub(now))
+	// The wall clock is now off by this much: Check reports only a change.
+	c.reported = c.src.Wall().Sub(target)
+	c.mu.Unlock()
+	return &Jump{Trusted: target, Wall: now, Delta: delta}
 }
 
 // Mark is the reading to persist.
@@ -108,6 +135,8 @@ func (c *Clock) Check() *Jump {
 	now := c.Now()
 	wall := c.src.Wall()
 	delta := wall.Sub(now)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if d := delta - c.reported; d > -Tolerance && d < Tolerance {
 		return nil
 	}

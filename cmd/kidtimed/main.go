@@ -21,11 +21,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/kardianos/service"
 	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/clock"
 	"github.com/kidtime/kidtime/agent/desktop/notify"
 	svcconf "github.com/kidtime/kidtime/installer/service"
 )
@@ -116,7 +118,7 @@ func (p *program) Start(service.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done = make(chan error, 1)
-	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log}, deps)
+	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers()}, deps)
 	go func() { p.done <- a.Run(ctx) }()
 	return nil
 }
@@ -182,7 +184,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
 	}
-	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log}, deps)
+	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers()}, deps)
 	if err := a.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
@@ -285,4 +287,23 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// timeServers are the time servers the daemon checks its clock with:
+// $KIDTIMED_TIME_SERVERS (host[:port],... or "off"), else the NTP pool.
+func timeServers() []string {
+	v := strings.TrimSpace(os.Getenv("KIDTIMED_TIME_SERVERS"))
+	switch v {
+	case "":
+		return clock.DefaultTimeServers
+	case "off":
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
