@@ -197,7 +197,8 @@ func (a *Agent) LockNow(ctx context.Context, name, by string) error {
 // childState is what the agent knows of a child now.
 func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
 	hb := cs.witness.Heartbeat()
-	st := localapi.ChildState{CompanionSeen: hb.At, LockRequested: a.enf.LockRequested(cs.rec.Name), Active: cs.active()}
+	st := localapi.ChildState{CompanionSeen: hb.At, LockRequested: a.enf.LockRequested(cs.rec.Name), Active: cs.active(),
+		LogoutAt: a.enf.LogoutAt(cs.rec.Name)}
 	a.acct.Read(cs.rec.Name, dayOf(now), func(t *monitor.Totals) { st.Screen, st.Games = t.Screen, t.Games })
 	if hb.ForePID > 0 {
 		if e, ok := a.tracker.Get(hb.ForePID); ok {

@@ -139,6 +139,10 @@ type ChildStatus struct {
 	// LockRequested asks the child's companion to lock the screen now (a
 	// parent's "lock now" where no login manager can lock it).
 	LockRequested bool `json:"lockRequested,omitempty"`
+	// LogoutAt is when a child who may not use the PC now, and is still at
+	// it, will be logged out (the lock did not take, or was only asked of
+	// the companion).
+	LogoutAt time.Time `json:"logoutAt,omitzero"`
 	// GamesPaused is set when a parent paused games for today.
 	GamesPaused bool `json:"gamesPaused,omitempty"`
 	// Foreground is the app in front, when the companion reports it.

@@ -237,7 +237,7 @@ func (e *Enforcer) StopSession(ctx context.Context, t Target) {
 				// The OS cannot lock from here (a Windows service cannot
 				// lock another session): the companion in it does.
 				e.set(l, "companion", time.Time{})
-				e.rec.Record(ctx, t.Child, "lock", map[string]any{"via": "companion", "reason": t.Reason})
+				e.rec.Record(ctx, t.Child, "lock_requested", map[string]any{"via": "companion", "reason": t.Reason})
 				return
 			} else if err != nil {
 				e.log.Warn("enforce: lock failed; logging out", "child", t.Child, "err", err)
@@ -248,8 +248,10 @@ func (e *Enforcer) StopSession(ctx context.Context, t Target) {
 			e.set(l, "logind", time.Time{})
 			e.rec.Record(ctx, t.Child, "lock", map[string]any{"via": "logind", "sessions": t.Sessions, "reason": t.Reason})
 		case t.Companion:
+			// Only the OS can say a session is locked: what the companion
+			// does is asked for, and judged by whether the child goes on.
 			e.set(l, "companion", time.Time{})
-			e.rec.Record(ctx, t.Child, "lock", map[string]any{"via": "companion", "reason": t.Reason})
+			e.rec.Record(ctx, t.Child, "lock_requested", map[string]any{"via": "companion", "reason": t.Reason})
 		case t.Active:
 			// Nothing can lock this session: the next step of the ladder.
 			e.logout(ctx, t, l, "no way to lock")
@@ -268,11 +270,25 @@ func (e *Enforcer) StopSession(ctx context.Context, t Target) {
 	switch {
 	case loggedOutAt.IsZero() && now.Sub(lockedAt) >= e.Escalate:
 		e.log.Warn("enforce: session still in use after lock; logging out", "child", t.Child, "after", now.Sub(lockedAt))
+		e.rec.Record(ctx, t.Child, "lock_failed", map[string]any{"via": via, "reason": t.Reason,
+			"error": fmt.Sprintf("still in use %s after the lock", now.Sub(lockedAt).Round(time.Second))})
 		e.logout(ctx, t, l, "still in use after lock")
 	case !loggedOutAt.IsZero() && (via == "killed" || now.Sub(loggedOutAt) >= e.Escalate):
 		// Processes came back (a new login): stop them again.
 		e.killAll(ctx, t, "relogin")
 	}
+}
+
+// LogoutAt is when the child, told to stop, will be logged out if they go
+// on using the PC (zero when no lock is under way, or they are logged out).
+func (e *Enforcer) LogoutAt(child string) time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l, ok := e.ladders[child]
+	if !ok || !l.loggedOutAt.IsZero() || l.via == "idle" {
+		return time.Time{}
+	}
+	return l.lockedAt.Add(e.Escalate)
 }
 
 // set changes a ladder under the lock (Blocked reads it from the exec path).

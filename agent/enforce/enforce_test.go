@@ -147,19 +147,19 @@ func TestStopSessionLadder(t *testing.T) {
 		{"a locked session still in use after Escalate is terminated and the child's processes killed",
 			[]string{"c1"}, false, false, false,
 			[]step{{0, true}, {10 * time.Second, true}, {20 * time.Second, true}},
-			[]fake.ActionKind{L, TS, KU}, []string{"lock", "logout"}, "killed"},
+			[]fake.ActionKind{L, TS, KU}, []string{"lock", "lock_failed", "logout"}, "killed"},
 		{"a lock that fails logs the child out at once",
 			[]string{"c1"}, false, false, true,
 			[]step{{0, true}},
 			[]fake.ActionKind{L, TS, KU}, []string{"lock_failed", "logout"}, "killed"},
-		{"a live companion locks the screen itself: no OS action",
+		{"a live companion is asked to lock the screen: no OS action, and the log says asked, not locked",
 			nil, true, false, false,
 			[]step{{0, true}, {29 * time.Second, true}},
-			nil, []string{"lock"}, "companion"},
-		{"a companion whose child goes on using the PC is escalated to killing their processes",
+			nil, []string{"lock_requested"}, "companion"},
+		{"a companion whose child goes on using the PC: the lock is recorded as failed, and their processes killed",
 			nil, true, false, false,
 			[]step{{0, true}, {31 * time.Second, true}},
-			[]fake.ActionKind{KU}, []string{"lock", "logout"}, "killed"},
+			[]fake.ActionKind{KU}, []string{"lock_requested", "lock_failed", "logout"}, "killed"},
 		{"with no way to lock, an active child is logged out at once",
 			nil, false, false, false,
 			[]step{{0, true}},
@@ -361,5 +361,25 @@ func TestKillNow(t *testing.T) {
 				t.Errorf("actions %+v; want one Terminate with no grace", acts)
 			}
 		})
+	}
+}
+
+// The parent is told when a child who goes on using the PC will be logged
+// out; nothing is announced once they are, or while they are away.
+func TestLogoutAt(t *testing.T) {
+	now := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+	clk := func() time.Time { return now }
+	e := enforce.New(fake.New(), &events{}, nil, clk)
+	if at := e.LogoutAt("an"); !at.IsZero() {
+		t.Errorf("before any lock: %v; want none", at)
+	}
+	e.StopSession(context.Background(), enforce.Target{Child: "an", UIDs: []uint32{5001}, Companion: true, Active: true})
+	if at := e.LogoutAt("an"); !at.Equal(now.Add(e.Escalate)) {
+		t.Errorf("after the companion was asked to lock: %v; want %v", at, now.Add(e.Escalate))
+	}
+	now = now.Add(e.Escalate + time.Second)
+	e.StopSession(context.Background(), enforce.Target{Child: "an", UIDs: []uint32{5001}, Companion: true, Active: true})
+	if at := e.LogoutAt("an"); !at.IsZero() {
+		t.Errorf("after the logout: %v; want none", at)
 	}
 }

@@ -18,7 +18,8 @@ type ChildState struct {
 	Screen, Games time.Duration // counted today
 	Active        bool          // at the PC at the last tick
 	GamesPaused   bool
-	LockRequested bool // a parent's one-time lock the companion must carry out
+	LockRequested bool      // a parent's one-time lock the companion must carry out
+	LogoutAt      time.Time // when a child still at the PC will be logged out
 	CompanionSeen time.Time
 	Foreground    string // the app in front, when the companion said
 }
@@ -63,6 +64,9 @@ func childStatus(cs ChildState, now time.Time) apitype.ChildStatus {
 	}
 	if dec.State == rules.StateBlocked {
 		st.BackAt = backAt(cs.Policy, now)
+		if cs.Active {
+			st.LogoutAt = cs.LogoutAt
+		}
 	}
 	return st
 }

@@ -193,6 +193,11 @@ func StateSentence(cs apitype.ChildStatus, now time.Time) string {
 	case apitype.StateGrace:
 		return lang.L("today.state.grace", name)
 	case apitype.StateBlocked:
+		if cs.Active && !cs.LogoutAt.IsZero() {
+			// The lock did not take (or only the companion was asked): say
+			// what really happens next.
+			return lang.L("today.state.stillThere", with("When", cs.LogoutAt.Local().Format("15:04:05")))
+		}
 		if !cs.BackAt.IsZero() {
 			return lang.L("today.state.blockedUntil", with("When", i18n.When(cs.BackAt, now)))
 		}
