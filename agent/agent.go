@@ -58,6 +58,9 @@ type Config struct {
 	// CompanionGrace: a child at the PC this long with no companion at
 	// all is reported (2 min; the companion starts with the desktop).
 	CompanionGrace time.Duration
+	// Companion is the installed companion's path (kidtime-app beside the
+	// daemon): it may start while the child is blocked, to show why.
+	Companion string
 	// TimeServers are asked for the time at start and every 6 h (a clock
 	// set forward while the agent was off is put back); none: not asked.
 	TimeServers []string

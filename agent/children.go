@@ -466,9 +466,12 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 	// writer): today's time is kept by identity in memory.
 	u := a.usageOf(cs, []monitor.ViewApp{{App: ra, Key: e.App.Key()}})
 	dec := rules.Evaluate(pol, u, now)
-	if dec.Lock && !a.lockable(cs, now) {
-		// No session to lock and no companion to lock it: the child may
-		// not start anything now (outside allowed hours, time spent).
+	if dec.Lock && !a.osLocked(cs) && !a.isCompanion(e) {
+		// The child may not use the PC now (outside allowed hours, time
+		// spent) and no login manager holds their session locked: nothing
+		// of theirs may start. The companion's word that the screen is
+		// locked does not count here (the child can forge it); the
+		// companion itself may start, to say why and where to find help.
 		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, string(dec.Reason))
 		return
 	}
@@ -482,16 +485,27 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 	}
 }
 
-// lockable reports whether the child's session can be locked rather than
-// ended: a logind session of theirs, or a live companion.
-func (a *Agent) lockable(cs *childState, now time.Time) bool {
-	if cs.witness.CompanionAlive(now) {
-		return true
-	}
+// osLocked reports whether the OS holds every session of the child locked
+// (logind's LockedHint): only then may their programs start while they are
+// blocked (a screen locker's helpers).
+func (a *Agent) osLocked(cs *childState) bool {
 	a.mu.Lock()
 	ss := a.lastSessions
 	a.mu.Unlock()
-	return len(cs.sessionsOf(ss)) > 0
+	mine := cs.sessionsOf(ss)
+	for _, s := range mine {
+		if !s.Locked {
+			return false
+		}
+	}
+	return len(mine) > 0
+}
+
+// isCompanion reports whether a process is the installed companion (its
+// path is the administrator-installed kidtime-app's, which a child cannot
+// write).
+func (a *Agent) isCompanion(e *monitor.Entry) bool {
+	return a.cfg.Companion != "" && e.App.Path == a.cfg.Companion
 }
 
 func (a *Agent) presenceRules() monitor.PresenceRules {

@@ -189,3 +189,40 @@ func TestAgentClockSetForwardIsPutBackByATimeServer(t *testing.T) {
 		t.Errorf("the trusted time is %v away from the real time; want it put back", d.Round(time.Second))
 	}
 }
+
+// The child's own companion cannot delay the end: with no login manager to
+// lock the session, a heartbeat saying "locked" does not let a blocked
+// child start programs; each dies at its exec, and the log says the lock
+// was only asked for.
+func TestAgentForgedLockedHeartbeatDoesNotLetProgramsStart(t *testing.T) {
+	w := newWorld(t)
+	c, _ := w.start()
+	setUp(t, c)
+	ctx := ctxT(t)
+	if err := c.SetPolicy(ctx, policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
+	}
+	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
+	var st apitype.ChildStatus
+	if e := w.asChild("lying-heartbeat", &st); e != nil {
+		t.Fatalf("heartbeat refused: %v", e)
+	}
+	if !eventually(10*time.Second, func() bool { return childStatus(t, c, "An").State == apitype.StateBlocked }) {
+		t.Fatalf("the child is not blocked: %+v", childStatus(t, c, "An"))
+	}
+	if e := w.asChild("lying-heartbeat", &st); e != nil {
+		t.Fatalf("heartbeat refused: %v", e)
+	}
+	at := time.Now()
+	pid := w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/games/kt-game"})
+	if !eventually(2*time.Second, func() bool { return len(terminated(w.os, pid)) > 0 }) {
+		t.Fatal("a blocked child started a program behind a forged 'locked' heartbeat")
+	}
+	if took := time.Since(at); took > 500*time.Millisecond {
+		t.Errorf("the program died %v after its exec; want it at the exec", took)
+	}
+	if len(eventsOf(t, c, "lock")) > 0 || len(eventsOf(t, c, "lock_requested")) == 0 {
+		t.Errorf("the log says the session was locked: lock %d, lock_requested %d", len(eventsOf(t, c, "lock")), len(eventsOf(t, c, "lock_requested")))
+	}
+}

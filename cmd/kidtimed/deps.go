@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -75,4 +76,34 @@ func notifyAsUser(ctx context.Context, uid uint32, title, body string) error {
 		return fmt.Errorf("notify as uid %d: %w: %s", uid, err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// companionPath is the installed companion: kidtime-app beside the daemon,
+// or in /usr/bin (the .deb puts the daemon in /usr/sbin). Only a file
+// nobody but its owner can write counts (a child must not be able to put a
+// program there).
+func companionPath() string {
+	name := "kidtime-app"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	var dirs []string
+	if self, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(self); err == nil {
+			self = real
+		}
+		dirs = append(dirs, filepath.Dir(self))
+	}
+	if runtime.GOOS == "linux" {
+		dirs = append(dirs, "/usr/bin")
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o022 != 0 {
+			continue
+		}
+		return p
+	}
+	return ""
 }

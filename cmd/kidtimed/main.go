@@ -118,7 +118,7 @@ func (p *program) Start(service.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done = make(chan error, 1)
-	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers()}, deps)
+	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath()}, deps)
 	go func() { p.done <- a.Run(ctx) }()
 	return nil
 }
@@ -184,7 +184,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
 	}
-	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers()}, deps)
+	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath()}, deps)
 	if err := a.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
