@@ -31,8 +31,8 @@ build:
 run: deps build
 	@bash installer/dev/run.sh "$(BUILD)" "$(DATA_DIR)" "$(SOCKET)"
 
-## test: formatting, vet, staticcheck, race tests, cross-builds, and the end-to-end suite (its tests skip unless root)
-test: deps lint cross test-unit test-e2e
+## test: formatting, vet, staticcheck, race tests, cross-builds, the Windows tests under Wine, and the end-to-end suite (its tests skip unless root)
+test: deps lint cross test-unit test-windows test-e2e
 
 lint: fmt-check vet staticcheck
 
