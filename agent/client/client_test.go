@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +18,17 @@ import (
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/ipc"
 )
+
+// testSocket is where a test's server listens: a socket file in the test's
+// folder, or on Windows a named pipe of that name no other test uses.
+func testSocket(t *testing.T, name string) string {
+	if runtime.GOOS == "windows" {
+		return fmt.Sprintf(`\\.\pipe\kidtime-client-test-%d-%d-%s`, os.Getpid(), socketSeq.Add(1), name)
+	}
+	return filepath.Join(t.TempDir(), name)
+}
+
+var socketSeq atomic.Int32
 
 // stub is a plain HTTP server on a real socket that answers from a table
 // and records what it was sent.
@@ -27,7 +41,7 @@ type stub struct {
 
 func startStub(t *testing.T) *stub {
 	t.Helper()
-	s := &stub{socket: filepath.Join(t.TempDir(), "stub.sock")}
+	s := &stub{socket: testSocket(t, "stub.sock")}
 	l, err := ipc.Listen(s.socket)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +164,7 @@ func TestClientSendsJSON(t *testing.T) {
 }
 
 func TestClientNoDaemon(t *testing.T) {
-	c := &client.Client{Socket: filepath.Join(t.TempDir(), "none.sock"), Timeout: 2 * time.Second}
+	c := &client.Client{Socket: testSocket(t, "none.sock"), Timeout: 2 * time.Second}
 	_, err := c.Health(context.Background())
 	var ae *client.APIError
 	if err == nil || errors.As(err, &ae) {

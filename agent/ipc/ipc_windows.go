@@ -2,11 +2,13 @@ package ipc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/Microsoft/go-winio"
 	"golang.org/x/sys/windows"
@@ -14,12 +16,31 @@ import (
 
 const defaultPath = `\\.\pipe\kidtimed`
 
-// pipeSDDL is the pipe's security descriptor. LocalSystem and Administrators
-// have full control; authenticated users may read, write, read attributes
-// and synchronize (0x0012019b), but not FILE_CREATE_PIPE_INSTANCE (which
-// GENERIC_WRITE would include): a child must not be able to add an instance
-// of kidtimed's pipe and receive a parent's connection (and PIN).
-const pipeSDDL = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;0x0012019b;;;AU)"
+// pipeDACL is the pipe's access control list. LocalSystem and
+// Administrators have full control; authenticated users may read, write,
+// read attributes and synchronize (0x0012019b), but not
+// FILE_CREATE_PIPE_INSTANCE (which GENERIC_WRITE would include): a child
+// must not be able to add an instance of kidtimed's pipe and receive a
+// parent's connection (and PIN).
+const pipeDACL = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;0x0012019b;;;AU)"
+
+// serviceOwner makes Administrators the owner of the default pipe, which
+// Dial checks. Without it the owner is whatever the creating token's
+// default owner is (LocalSystem for the service; the primary group under
+// Wine, which Dial rightly refuses). Only LocalSystem and elevated
+// administrators may name Administrators as an owner, so a standard user
+// who squats the pipe while the service is stopped cannot.
+const serviceOwner = "O:BA"
+
+// pipeSDDL is the security descriptor of the pipe at path: the default
+// path's has the owner Dial checks; other paths (tests, development) keep
+// the creator's default owner, so that anyone may listen there.
+func pipeSDDL(path string) string {
+	if path == defaultPath {
+		return serviceOwner + pipeDACL
+	}
+	return pipeDACL
+}
 
 // clientAccess is what a client asks for: generic read (which the pipe maps
 // to FILE_GENERIC_READ, within 0x0012019b) plus FILE_WRITE_DATA.
@@ -27,17 +48,62 @@ const clientAccess = windows.GENERIC_READ | windows.FILE_WRITE_DATA
 
 // Listen creates the named pipe at path (\\.\pipe\kidtimed by default). It
 // fails if the pipe already exists, whoever made it (the first instance is
-// created with FILE_FLAG_FIRST_PIPE_INSTANCE).
+// created with FILE_FLAG_FIRST_PIPE_INSTANCE), and, on the default path,
+// unless this process may make Administrators the pipe's owner (LocalSystem,
+// an elevated administrator).
 func Listen(path string) (net.Listener, error) {
 	ln, err := winio.ListenPipe(path, &winio.PipeConfig{
-		SecurityDescriptor: pipeSDDL,
+		SecurityDescriptor: pipeSDDL(path),
 		InputBufferSize:    64 << 10,
 		OutputBufferSize:   64 << 10,
 	})
+	if errors.Is(err, windows.ERROR_INVALID_OWNER) {
+		return nil, fmt.Errorf("ipc listen on %s: only LocalSystem or an elevated administrator may own it (clients refuse any other owner): %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ipc listen on %s: %w", path, err)
 	}
+	if plug := plugFirstInstance(path); plug != 0 {
+		return &pluggedListener{Listener: ln, plug: plug}, nil
+	}
 	return ln, nil
+}
+
+// plugFirstInstance connects to the pipe's first instance when it accepts
+// connections, and returns that client handle (0 when it does not).
+//
+// go-winio creates the first instance of a listener's pipe with no read or
+// write access, which on Windows leaves it disconnected: no client can
+// connect to it (CreateFile fails with ERROR_PIPE_BUSY, so this returns 0),
+// and clients reach the instances that Accept creates. Wine 8 lets clients
+// connect to that first instance, where nothing ever accepts them: the first
+// client's requests would hang. Holding that instance's one connection here
+// sends every real client to an accepting instance.
+func plugFirstInstance(path string) windows.Handle {
+	p, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return 0
+	}
+	h, err := windows.CreateFile(p, clientAccess, 0, nil, windows.OPEN_EXISTING,
+		windows.SECURITY_SQOS_PRESENT|windows.SECURITY_IDENTIFICATION, 0)
+	if err != nil {
+		return 0
+	}
+	return h
+}
+
+// pluggedListener is a listener whose first pipe instance is held by plug
+// (see plugFirstInstance) until it closes.
+type pluggedListener struct {
+	net.Listener
+	once sync.Once
+	plug windows.Handle
+}
+
+func (l *pluggedListener) Close() error {
+	err := l.Listener.Close()
+	l.once.Do(func() { windows.CloseHandle(l.plug) })
+	return err
 }
 
 // Dial connects to the pipe at path at the Identification impersonation

@@ -31,14 +31,24 @@ type WTSSessions struct{}
 // Sessions lists the users' sessions (see sessionFromWTS for which rows
 // count). Each session's user SID comes from its token (WTSQueryUserToken,
 // which needs LocalSystem's SE_TCB_NAME), or else from its user name; the
-// lock state from WTSSessionInfoEx.
+// lock state from WTSSessionInfoEx. When WTS lists no session at all (not
+// even session 0, as Wine's stub does), it fails with an error wrapping
+// [ErrUnsupported], so that the agent knows it has no session source.
 func (WTSSessions) Sessions(ctx context.Context) ([]Session, error) {
 	var infos *windows.WTS_SESSION_INFO
 	var n uint32
 	if err := windows.WTSEnumerateSessions(wtsCurrentServer, 0, wtsEnumerateLevel, &infos, &n); err != nil {
 		return nil, fmt.Errorf("platform: WTSEnumerateSessions: %w", err)
 	}
-	defer windows.WTSFreeMemory(uintptr(unsafe.Pointer(infos)))
+	if infos != nil {
+		defer windows.WTSFreeMemory(uintptr(unsafe.Pointer(infos)))
+	}
+	if n == 0 {
+		// Windows always lists session 0 (services), where this service
+		// runs. Wine's WTSEnumerateSessions is a stub that lists nothing:
+		// saying "nobody is logged on" would be a lie.
+		return nil, fmt.Errorf("platform: WTSEnumerateSessions listed no session, not even session 0 (services): this system does not implement the Terminal Services API (Wine does not): %w", ErrUnsupported)
+	}
 	rows := unsafe.Slice(infos, n)
 	computer := computerName()
 	out := make([]Session, 0, len(rows))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -187,17 +186,10 @@ func signedFile(t *testing.T, prefix string) string {
 // A signed import reaches the daemon byte for byte, with ?rekey=1 when
 // asked and the parent token; a refusal comes back as exit 3.
 func TestPolicyImportSendsEnvelope(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the stub daemon listens on a Unix socket")
-	}
 	prefix := keygen(t)
 	file := signedFile(t, prefix)
 	want, _ := os.ReadFile(file)
-	sock := filepath.Join(t.TempDir(), "kt.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sock, l := listenStub(t)
 	type got struct {
 		method, uri, auth string
 		body              []byte

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,10 +11,35 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/ipc"
 )
+
+var stubSeq atomic.Int32
+
+// listenStub is where a stub daemon listens: a Unix socket in the test's
+// folder, or on Windows a named pipe no other test uses (what the CLI
+// dials there).
+func listenStub(t *testing.T) (string, net.Listener) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		path := fmt.Sprintf(`\\.\pipe\kidtime-cli-test-%d-%d`, os.Getpid(), stubSeq.Add(1))
+		l, err := ipc.Listen(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path, l
+	}
+	path := filepath.Join(t.TempDir(), "kt.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, l
+}
 
 // stubDaemon answers every route with an empty answer of the right shape
 // and keeps what it was asked.
@@ -25,14 +51,9 @@ type stubDaemon struct {
 
 func newStubDaemon(t *testing.T) *stubDaemon {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the stub daemon listens on a Unix socket")
-	}
-	d := &stubDaemon{socket: filepath.Join(t.TempDir(), "kt.sock")}
-	l, err := net.Listen("unix", d.socket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := &stubDaemon{}
+	var l net.Listener
+	d.socket, l = listenStub(t)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		d.mu.Lock()

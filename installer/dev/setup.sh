@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what kidtime's build and tests need, only when it is missing, and says what it does.
 # Debian/Ubuntu: the C libraries Fyne needs (libgl1-mesa-dev, xorg-dev), Xvfb for UI tests,
-# D-Bus tools; any system: staticcheck through the Go toolchain.
+# D-Bus tools, Wine and MinGW-w64 for the Windows tests (make test-windows: wine64 runs them,
+# wine gives the wine/wineboot/wineserver commands, gcc-mingw-w64-x86-64 builds the test-only
+# ProcessPrng shim of installer/wine); any system: staticcheck through the Go toolchain.
 set -euo pipefail
 
 STATICCHECK_VERSION=v0.8.2
-pkgs=(libgl1-mesa-dev xorg-dev xvfb xauth dbus pkg-config gcc)
+pkgs=(libgl1-mesa-dev xorg-dev xvfb xauth dbus pkg-config gcc wine64 wine gcc-mingw-w64-x86-64)
 
 sudo_cmd=()
 if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi
@@ -25,7 +27,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
 		echo "deps: system packages present (${pkgs[*]})"
 	fi
 else
-	echo "deps: not a Debian/Ubuntu system; install by hand: OpenGL and X11 development headers, Xvfb" >&2
+	echo "deps: not a Debian/Ubuntu system; install by hand: OpenGL and X11 development headers, Xvfb, Wine (64-bit), MinGW-w64 gcc" >&2
 fi
 
 gobin="$(go env GOPATH)/bin"
