@@ -264,7 +264,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	if a.deps.Sessions != nil {
 		s, err := a.deps.Sessions(ctx)
 		if err != nil {
-			a.log.Info("agent: no logind; presence comes from companions and processes", "err", err)
+			a.log.Info("agent: no login sessions from the OS (logind, WTS); presence comes from companions and processes", "err", err)
 		} else {
 			a.sessions = s
 		}

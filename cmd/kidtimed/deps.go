@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kidtime/kidtime/agent"
@@ -44,7 +42,7 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 		},
 		Actions: actions{host: host},
 		Users:   platform.Users{},
-		Notify:  notifyAsUser,
+		Notify:  notifyFunc,
 	}, nil
 }
 
@@ -55,27 +53,6 @@ func (a actions) Terminate(ctx context.Context, pid int, grace time.Duration) er
 }
 func (a actions) KillUser(ctx context.Context, uid uint32, grace time.Duration) (int, error) {
 	return platform.KillUser(ctx, uid, grace)
-}
-
-// notifyAsUser shows a desktop notification in a user's session by running
-// this program's "notify" command as that user, on their session bus.
-func notifyAsUser(ctx context.Context, uid uint32, title, body string) error {
-	bus := filepath.Join("/run/user", strconv.FormatUint(uint64(uid), 10), "bus")
-	if _, err := os.Stat(bus); err != nil {
-		return fmt.Errorf("no session bus for uid %d: %w", uid, err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find own executable: %w", err)
-	}
-	cmd, err := platform.CommandAsUser(ctx, uid, self, []string{"notify", "--title", title, "--body", body}, nil)
-	if err != nil {
-		return err
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("notify as uid %d: %w: %s", uid, err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }
 
 // companionPath is the installed companion: kidtime-app beside the daemon,

@@ -4,6 +4,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,4 +56,29 @@ func (a actions) LockSession(ctx context.Context, id string) error {
 }
 func (a actions) TerminateSession(ctx context.Context, id string) error {
 	return a.host.host().TerminateSession(ctx, id)
+}
+
+// notifyFunc shows the agent's notifications in a child's session that has
+// no companion.
+var notifyFunc = notifyAsUser
+
+// notifyAsUser shows a desktop notification in a user's session by running
+// this program's "notify" command as that user, on their session bus.
+func notifyAsUser(ctx context.Context, uid uint32, title, body string) error {
+	bus := filepath.Join("/run/user", strconv.FormatUint(uint64(uid), 10), "bus")
+	if _, err := os.Stat(bus); err != nil {
+		return fmt.Errorf("no session bus for uid %d: %w", uid, err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	cmd, err := platform.CommandAsUser(ctx, uid, self, []string{"notify", "--title", title, "--body", body}, nil)
+	if err != nil {
+		return err
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("notify as uid %d: %w: %s", uid, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }

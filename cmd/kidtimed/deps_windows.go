@@ -30,3 +30,8 @@ func (a actions) LockSession(ctx context.Context, id string) error {
 func (a actions) TerminateSession(ctx context.Context, id string) error {
 	return a.host.wts.TerminateSession(ctx, id)
 }
+
+// notifyFunc is nil on Windows: a service cannot show a toast in a user's
+// session; the companion shows the warnings there, and a child without a
+// companion is reported (companion_missing) and logged off at the end.
+var notifyFunc func(ctx context.Context, uid uint32, title, body string) error

@@ -29,6 +29,7 @@ import (
 	"github.com/kidtime/kidtime/agent"
 	"github.com/kidtime/kidtime/agent/clock"
 	"github.com/kidtime/kidtime/agent/desktop/notify"
+	"github.com/kidtime/kidtime/agent/ipc"
 	svcconf "github.com/kidtime/kidtime/installer/service"
 )
 
@@ -74,7 +75,7 @@ func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error
 	fs := flag.NewFlagSet("kidtimed "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "folder of the database")
-	fs.StringVar(&f.socket, "socket", "", "API socket path (default $KIDTIME_SOCKET or /run/kidtime/kidtimed.sock)")
+	fs.StringVar(&f.socket, "socket", "", "API socket or named pipe (default $KIDTIME_SOCKET, else "+ipc.DefaultPath()+")")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.policy, "policy", "", "a policy file imported at start when none is stored (school preset)")
 	if err := fs.Parse(args); err != nil {
