@@ -59,6 +59,10 @@ type Enforcer struct {
 	// Escalate is how long a locked session may stay in use before the
 	// child is logged out (DESIGN.md §6: 30 s).
 	Escalate time.Duration
+	// CompanionEscalate replaces Escalate when only the child's companion
+	// was asked to lock: its word cannot be checked (the child may forge
+	// it), so a child still at the PC is logged out after this.
+	CompanionEscalate time.Duration
 	// KillGrace is the time between SIGTERM and SIGKILL.
 	KillGrace time.Duration
 
@@ -85,7 +89,7 @@ func New(act Actions, rec Recorder, log *slog.Logger, now func() time.Time) *Enf
 		log = slog.Default()
 	}
 	return &Enforcer{act: act, rec: rec, log: log, now: now,
-		Escalate: 30 * time.Second, KillGrace: 3 * time.Second,
+		Escalate: 30 * time.Second, CompanionEscalate: 3 * time.Second, KillGrace: 3 * time.Second,
 		ladders: map[string]*ladder{}, closing: map[int]bool{}, lockNow: map[string]time.Time{}}
 }
 
@@ -268,7 +272,7 @@ func (e *Enforcer) StopSession(ctx context.Context, t Target) {
 	lockedAt, loggedOutAt, via := l.lockedAt, l.loggedOutAt, l.via
 	e.mu.Unlock()
 	switch {
-	case loggedOutAt.IsZero() && now.Sub(lockedAt) >= e.Escalate:
+	case loggedOutAt.IsZero() && now.Sub(lockedAt) >= e.escalateAfter(via):
 		e.log.Warn("enforce: session still in use after lock; logging out", "child", t.Child, "after", now.Sub(lockedAt))
 		e.rec.Record(ctx, t.Child, "lock_failed", map[string]any{"via": via, "reason": t.Reason,
 			"error": fmt.Sprintf("still in use %s after the lock", now.Sub(lockedAt).Round(time.Second))})
@@ -288,7 +292,17 @@ func (e *Enforcer) LogoutAt(child string) time.Time {
 	if !ok || !l.loggedOutAt.IsZero() || l.via == "idle" {
 		return time.Time{}
 	}
-	return l.lockedAt.Add(e.Escalate)
+	return l.lockedAt.Add(e.escalateAfter(l.via))
+}
+
+// escalateAfter is how long a lock may be ignored before the logout: the
+// login manager's lock gets Escalate, a lock only asked of the companion
+// CompanionEscalate.
+func (e *Enforcer) escalateAfter(via string) time.Duration {
+	if via == "companion" && e.CompanionEscalate > 0 {
+		return e.CompanionEscalate
+	}
+	return e.Escalate
 }
 
 // set changes a ladder under the lock (Blocked reads it from the exec path).
