@@ -591,7 +591,6 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 // that appeared since (useradd while the agent runs).
 func (a *Agent) checkNewAccounts(ctx context.Context) {
 	a.mu.Lock()
-	hasDefault := a.global.DefaultProfile != nil
 	known := map[string]bool{}
 	for _, cs := range a.children {
 		for _, acc := range cs.rec.Accounts {
@@ -599,7 +598,7 @@ func (a *Agent) checkNewAccounts(ctx context.Context) {
 		}
 	}
 	a.mu.Unlock()
-	if hasDefault && a.fam.Unclaimed(func(acc string) bool { return known[strings.ToLower(acc)] }) {
+	if a.fam.Unclaimed(ctx, func(acc string) bool { return known[strings.ToLower(acc)] }) {
 		if err := a.reload(ctx); err != nil {
 			a.log.Error("agent: reload for a new account failed", "err", err)
 		}

@@ -151,6 +151,8 @@ func (f *Family) Children(ctx context.Context) ([]Stored, rules.File, error) {
 			f.log.Error("family: default profile: adding new accounts failed", "err", err)
 		}
 		recs = append(recs, added...)
+	} else if err := f.reportUnclaimed(ctx, recs); err != nil {
+		f.log.Error("family: reporting new accounts failed", "err", err)
 	}
 	byDefault := f.defaultAccounts(ctx)
 	out := make([]Stored, 0, len(recs))
@@ -196,18 +198,77 @@ func (f *Family) enforced(r store.Child) []uint32 {
 }
 
 // Unclaimed reports whether a login account exists that no child claims
-// while a default profile should hold it (useradd while the agent runs).
-func (f *Family) Unclaimed(claimed func(account string) bool) bool {
+// and that is new: not yet held by the default profile nor reported to the
+// parent (useradd while the agent runs).
+func (f *Family) Unclaimed(ctx context.Context, claimed func(account string) bool) bool {
 	accs, err := f.users.List()
 	if err != nil {
 		return false
 	}
+	seen := f.seenAccounts(ctx)
 	for _, acc := range accs {
-		if !acc.Admin && !claimed(acc.Name) {
+		if !acc.Admin && !claimed(acc.Name) && !seen[strings.ToLower(acc.Name)] {
 			return true
 		}
 	}
 	return false
+}
+
+// settingSeenAccounts lists the unclaimed accounts already reported while
+// no default profile holds them.
+const settingSeenAccounts = "policy.seen-accounts"
+
+func (f *Family) seenAccounts(ctx context.Context) map[string]bool {
+	out := map[string]bool{}
+	if b, err := f.st.Setting(ctx, settingSeenAccounts); err == nil {
+		var names []string
+		if json.Unmarshal(b, &names) == nil {
+			for _, n := range names {
+				out[n] = true
+			}
+		}
+	}
+	return out
+}
+
+// reportUnclaimed tells the parent, once per account, of a login account no
+// child claims while no default profile holds such accounts: a second
+// account made to escape the rules does not go unseen.
+func (f *Family) reportUnclaimed(ctx context.Context, recs []store.Child) error {
+	accs, err := f.users.List()
+	if err != nil {
+		return fmt.Errorf("list accounts: %w", err)
+	}
+	claimed := map[string]bool{}
+	for _, r := range recs {
+		for _, acc := range r.Accounts {
+			claimed[strings.ToLower(acc)] = true
+		}
+	}
+	seen := f.seenAccounts(ctx)
+	changed := false
+	for _, acc := range accs {
+		key := strings.ToLower(acc.Name)
+		if acc.Admin || claimed[key] || seen[key] {
+			continue
+		}
+		seen[key], changed = true, true
+		f.rec.Record(ctx, "", "new_account", map[string]any{"account": acc.Name, "uid": acc.UID, "profile": "none"})
+		f.log.Warn("family: a login account no child claims, and no default profile to hold it", "account", acc.Name)
+	}
+	if !changed {
+		return nil
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	b, _ := json.Marshal(names)
+	if err := f.st.SetSetting(ctx, settingSeenAccounts, b); err != nil {
+		return fmt.Errorf("keep the reported accounts: %w", err)
+	}
+	return nil
 }
 
 func (f *Family) defaultAccounts(ctx context.Context) map[string]bool {

@@ -272,8 +272,8 @@ func TestChildrenAdoptUnclaimed(t *testing.T) {
 		want      []string
 		wantAdopt []string // the accounts of the new_account events
 	}{
-		{"without a default profile no account is adopted", false, nil, 2,
-			[]string{"An:false"}, nil},
+		{"without a default profile no account is adopted, but each is reported once", false, nil, 2,
+			[]string{"An:false"}, []string{"kid2", "mum"}},
 		{"with a default profile each unclaimed standard account is adopted once, never dad", true, nil, 3,
 			[]string{"An:false", "kid2:true", "mum:true"}, []string{"kid2", "mum"}},
 		{"an account made later is adopted at the next read", true, func(w *world) { w.users.add("escape", 50010, false) }, 1,
@@ -308,8 +308,12 @@ func TestChildrenAdoptUnclaimed(t *testing.T) {
 			var adopted []string
 			for _, e := range w.ev.of("new_account") {
 				adopted = append(adopted, fmt.Sprint(e.detail["account"]))
-				if e.detail["profile"] != "default" {
-					t.Errorf("new_account %+v; want profile default", e.detail)
+				want := "none"
+				if tc.dflt {
+					want = "default"
+				}
+				if e.detail["profile"] != want {
+					t.Errorf("new_account %+v; want profile %s", e.detail, want)
 				}
 			}
 			slices.Sort(adopted)
@@ -329,17 +333,17 @@ func TestChildrenAdoptUnclaimed(t *testing.T) {
 				}
 				return false
 			}
-			if tc.dflt && w.f.Unclaimed(claimed) {
+			if tc.dflt && w.f.Unclaimed(ctxT(), claimed) {
 				t.Error("Unclaimed after adoption")
 			}
 		})
 	}
 	t.Run("Unclaimed sees a standard account no child claims", func(t *testing.T) {
 		w := newWorld(t)
-		if !w.f.Unclaimed(func(acc string) bool { return acc == "kid" }) {
+		if !w.f.Unclaimed(ctxT(), func(acc string) bool { return acc == "kid" }) {
 			t.Error("mum and kid2 are unclaimed")
 		}
-		if w.f.Unclaimed(func(acc string) bool { return acc != "dad" }) {
+		if w.f.Unclaimed(ctxT(), func(acc string) bool { return acc != "dad" }) {
 			t.Error("only dad is unclaimed, an administrator")
 		}
 	})
@@ -687,5 +691,34 @@ func TestSeed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Without a default profile, a login account no child claims is still
+// reported to the parent, once, and then no longer counts as new.
+func TestUnclaimedAccountsAreReportedOnce(t *testing.T) {
+	w := newWorld(t)
+	if _, err := w.f.AddChild(ctxT(), admin, rules.Child{Name: "An", BirthYear: year - 11, Accounts: []string{"kid"}}); err != nil {
+		t.Fatal(err)
+	}
+	claimed := func(acc string) bool { return acc == "kid" }
+	if !w.f.Unclaimed(ctxT(), claimed) {
+		t.Fatal("mum and kid2 are new and unclaimed")
+	}
+	for range 2 {
+		if _, _, err := w.f.Children(ctxT()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reported []string
+	for _, e := range w.ev.of("new_account") {
+		reported = append(reported, fmt.Sprint(e.detail["account"]))
+	}
+	slices.Sort(reported)
+	if !slices.Equal(reported, []string{"kid2", "mum"}) {
+		t.Errorf("new_account events for %v; want kid2 and mum, once each (never dad, an administrator)", reported)
+	}
+	if w.f.Unclaimed(ctxT(), claimed) {
+		t.Error("accounts already reported still count as new")
 	}
 }
