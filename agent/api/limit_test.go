@@ -2,15 +2,30 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/api"
 	"github.com/kidtime/kidtime/agent/ipc"
 )
+
+var limitSeq atomic.Int64
+
+// testAddress is where a test listens: a socket in a temporary folder, or
+// on Windows a named pipe of a name no other test uses.
+func testAddress(t *testing.T) string {
+	if runtime.GOOS == "windows" {
+		return fmt.Sprintf(`\\.\pipe\kidtime-limit-test-%d-%d`, os.Getpid(), limitSeq.Add(1))
+	}
+	return filepath.Join(t.TempDir(), "s.sock")
+}
 
 // dialHeld opens n connections and keeps them.
 func dialHeld(t *testing.T, sock string, n int) []net.Conn {
@@ -53,7 +68,7 @@ func TestLimitListener(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.sentence, func(t *testing.T) {
-			sock := filepath.Join(t.TempDir(), "s.sock")
+			sock := testAddress(t)
 			raw, err := ipc.Listen(sock)
 			if err != nil {
 				t.Fatal(err)
