@@ -1,0 +1,134 @@
+package agent
+
+import (
+	"context"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/clock"
+)
+
+// service is one long-lived part of the agent: it serves until its context
+// ends, and an error stops the whole agent (the service manager restarts
+// it).
+type service struct {
+	name  string
+	serve func(ctx context.Context) error
+}
+
+// ticks counts, decides and enforces until ctx ends: every Tick, and also
+// at the moment the rules said a decision changes next (a warning
+// threshold, the end of a budget or of the grace), so limits land on time
+// rather than up to a tick late.
+func (a *Agent) ticks(ctx context.Context) error {
+	timer := time.NewTimer(a.cfg.Tick)
+	defer timer.Stop()
+	lastFlush, lastScan, lastAccounts := a.now(), a.now(), a.now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		case <-a.wake:
+		}
+		now := a.now()
+		if !a.anyonePresent() {
+			// Coming back from a sleep with nobody at the PC: the time slept
+			// is nobody's, count from now.
+			a.acct.Tick(now, dayOf(now), nil)
+		}
+		poll := a.polling.Load()
+		if poll || now.Sub(lastScan) >= a.cfg.ReconcileEvery {
+			lastScan = now
+			if _, err := a.reconcileWith(ctx, !poll); err != nil {
+				a.log.Warn("agent: process scan failed", "err", err)
+			}
+		}
+		if now.Sub(lastAccounts) >= 30*time.Second {
+			lastAccounts = now
+			a.checkNewAccounts(ctx)
+		}
+		a.tick(ctx, now)
+		if now.Sub(lastFlush) >= a.cfg.FlushEvery {
+			lastFlush = now
+			a.flush(ctx)
+		}
+		timer.Reset(a.nextWake(a.now()))
+	}
+}
+
+// maintenance backs the store up and prunes old data once a day, the first
+// time 10 minutes after start (not during start-up).
+func (a *Agent) maintenance(ctx context.Context) error {
+	wait := 10 * time.Minute
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = 24 * time.Hour
+		if _, err := a.st.Backup(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("agent: daily backup failed", "err", err)
+		}
+		if err := a.st.Prune(ctx, a.now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("agent: pruning old data failed", "err", err)
+		}
+	}
+}
+
+// networkClock checks the trusted clock against time servers at start and
+// every 6 h: a wall clock set forward in the firmware while the agent was
+// off would otherwise start a new day with fresh budgets. Offline, it does
+// nothing (and says so at debug level).
+func (a *Agent) networkClock(ctx context.Context) error {
+	if len(a.cfg.TimeServers) == 0 {
+		return nil
+	}
+	for {
+		qctx, cancel := context.WithTimeout(ctx, 6*time.Second)
+		ref, server, err := clock.NetworkTime(qctx, a.cfg.TimeServers)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			a.log.Debug("agent: no network time; the clock is trusted as at start", "err", err)
+		default:
+			if j := a.clk.Rebase(ref, a.startMark.Wall); j != nil {
+				a.log.Warn("agent: the clock disagreed with a time server; the trusted time follows the server", "server", server, "jump", j.String())
+				a.event(ctx, "", "clock_jump", map[string]any{"wall": j.Wall, "trusted": j.Trusted,
+					"deltaSec": int64(j.Delta / time.Second), "source": "network", "server": server})
+				a.poke()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(6 * time.Hour):
+		}
+	}
+}
+
+// note is a desktop notification to show in a child's session.
+type note struct {
+	child       string
+	uid         uint32
+	title, body string
+}
+
+// notifications shows the agent's notifications one at a time (a child
+// with no companion gets the warnings this way).
+func (a *Agent) notifications(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n := <-a.notes:
+			nctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			if err := a.deps.Notify(nctx, n.uid, n.title, n.body); err != nil {
+				a.log.Debug("agent: notification not shown", "child", n.child, "uid", n.uid, "err", err)
+			}
+			cancel()
+		}
+	}
+}
