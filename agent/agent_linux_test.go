@@ -27,6 +27,7 @@ import (
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/internal/ostest"
+	"github.com/kidtime/kidtime/agent/internal/testkit"
 	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/platform/fake"
 	"github.com/kidtime/kidtime/rules"
@@ -98,32 +99,6 @@ func (nothingKnown) Classify(catalog.ProcessFacts) catalog.Info {
 	return catalog.Info{MinAge: -1}
 }
 
-type users map[string]facts.Account
-
-func (u users) Lookup(name string) (uint32, error) {
-	if a, ok := u[name]; ok {
-		return a.UID, nil
-	}
-	return 0, fmt.Errorf("no account %q", name)
-}
-
-func (u users) IsAdmin(uid uint32) (bool, error) {
-	for _, a := range u {
-		if a.UID == uid {
-			return a.Admin, nil
-		}
-	}
-	return uid == 0, nil
-}
-
-func (u users) List() ([]facts.Account, error) {
-	var out []facts.Account
-	for _, a := range u {
-		out = append(out, a)
-	}
-	return out, nil
-}
-
 // wallClock is the OS clock with a wall clock the test can set: elapsed
 // time is real (monotonic), the wall is real time plus an offset.
 type wallClock struct {
@@ -167,7 +142,7 @@ func (n *notes) count() int {
 type world struct {
 	t      testing.TB
 	os     *fake.Platform
-	users  users
+	users  *testkit.Users
 	clock  *wallClock
 	notes  *notes
 	data   string
@@ -184,10 +159,10 @@ func newWorld(t testing.TB) *world {
 	dir := ostest.WorldDir(t)
 	w := &world{t: t, os: fake.New(), clock: &wallClock{}, notes: &notes{},
 		data: t.TempDir(), dir: dir, socket: filepath.Join(dir, "kt.sock"), kid: ostest.FreeUID(t)}
-	w.users = users{
-		"kid": {Name: "kid", UID: w.kid},
-		"dad": {Name: "dad", UID: 1000, Admin: true},
-	}
+	w.users = testkit.NewUsers(
+		facts.Account{Name: "kid", UID: w.kid},
+		facts.Account{Name: "dad", UID: 1000, Admin: true},
+	)
 	return w
 }
 
@@ -548,7 +523,7 @@ func TestAgentRequests(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.start()
 	setUp(t, c)
-	w.users["binh"] = facts.Account{Name: "binh", UID: w.kid + 1}
+	w.users.Add("binh", w.kid+1, false)
 	if _, err := c.AddChild(ctxT(t), apitype.AddChildRequest{Name: "Binh", BirthYear: time.Now().Year() - 9, Accounts: []string{"binh"}}); err != nil {
 		t.Fatal(err)
 	}

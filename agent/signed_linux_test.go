@@ -26,7 +26,6 @@ import (
 	"github.com/kidtime/kidtime/agent"
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
-	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -274,7 +273,7 @@ func TestSignedPolicyLifecycle(t *testing.T) {
 	// A parent: no per-child edits, no rekey, no replay of an older
 	// policy; the school's newer signed policy and grants are fine.
 	year := time.Now().Year() - 9
-	w.users["binh"] = facts.Account{Name: "binh", UID: w.kid + 700}
+	w.users.Add("binh", w.kid+700, false)
 	spec, _ := json.Marshal(rules.Child{Name: "An", BirthYear: time.Now().Year() - 11, Accounts: []string{"kid"}, Profile: rules.Profile{Screen: &rules.BudgetSpec{Daily: ptr(rules.Duration(5 * time.Hour))}}})
 	add, _ := json.Marshal(apitype.AddChildRequest{Name: "Binh", BirthYear: year, Accounts: []string{"binh"}})
 	grant, _ := json.Marshal(apitype.GrantRequest{Child: "An", Kind: apitype.KindScreen, AddSec: 600})

@@ -12,14 +12,10 @@ package agenttest
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,6 +25,7 @@ import (
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/facts"
+	"github.com/kidtime/kidtime/agent/internal/testkit"
 	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/agent/platform/fake"
 )
@@ -44,6 +41,19 @@ const (
 	// Root is the daemon's own account (an administrator).
 	Root = "root"
 )
+
+// Users are the world's accounts.
+type Users = testkit.Users
+
+// Listener is the in-memory listener whose connections declare their
+// caller's identity.
+type Listener = testkit.Listener
+
+// NewListener returns an open listener.
+func NewListener() *Listener { return testkit.NewListener() }
+
+// ErrClosed is returned by Accept and Dial once the listener is closed.
+var ErrClosed = testkit.ErrClosed
 
 // Options tune a World.
 type Options struct {
@@ -89,11 +99,11 @@ func Start(t testing.TB, opt Options) *World {
 		opt.Classifier = nothingKnown{}
 	}
 	w := &World{OS: fake.New(), Clock: &Clock{}, Data: t.TempDir(), t: t, opt: opt,
-		Users: &Users{m: map[string]facts.Account{
-			Kid: {Name: Kid, UID: 50001},
-			Mum: {Name: Mum, UID: 50002},
-			Dad: {Name: Dad, UID: 50003, Admin: true},
-		}}}
+		Users: testkit.NewUsers(
+			facts.Account{Name: Kid, UID: 50001},
+			facts.Account{Name: Mum, UID: 50002},
+			facts.Account{Name: Dad, UID: 50003, Admin: true},
+		)}
 	w.OS.SetAdmin(50003, true)
 	if !opt.Now.IsZero() {
 		w.Clock.Move(time.Until(opt.Now))
@@ -188,53 +198,6 @@ func (w *World) Restart() {
 	t.Cleanup(stop)
 }
 
-// Users are the world's accounts (agent.Users).
-type Users struct {
-	mu sync.Mutex
-	m  map[string]facts.Account
-}
-
-// Add adds an account (useradd while the agent runs).
-func (u *Users) Add(name string, uid uint32, admin bool) {
-	u.mu.Lock()
-	u.m[name] = facts.Account{Name: name, UID: uid, Admin: admin}
-	u.mu.Unlock()
-}
-
-// Lookup returns an account's uid.
-func (u *Users) Lookup(name string) (uint32, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if a, ok := u.m[name]; ok {
-		return a.UID, nil
-	}
-	return 0, fmt.Errorf("no account %q", name)
-}
-
-// IsAdmin reports whether uid is an administrator's (root always is).
-func (u *Users) IsAdmin(uid uint32) (bool, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, a := range u.m {
-		if a.UID == uid {
-			return a.Admin, nil
-		}
-	}
-	return uid == 0, nil
-}
-
-// List lists the accounts by name.
-func (u *Users) List() ([]facts.Account, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	out := make([]facts.Account, 0, len(u.m))
-	for _, a := range u.m {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
-}
-
 // Clock is the OS clock with a wall clock the test can move: elapsed time
 // is real, the wall is real time plus an offset (clock.Source).
 type Clock struct{ offset atomic.Int64 }
@@ -256,63 +219,3 @@ func (c *Clock) Move(d time.Duration) { c.offset.Store(int64(d)) }
 type nothingKnown struct{}
 
 func (nothingKnown) Classify(catalog.ProcessFacts) catalog.Info { return catalog.Info{MinAge: -1} }
-
-// Listener is an in-memory listener whose connections declare their
-// caller's identity (ipc.DeclaredPeer).
-type Listener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-// NewListener returns an open listener.
-func NewListener() *Listener {
-	return &Listener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-// ErrClosed is returned by Accept and Dial once the listener is closed.
-var ErrClosed = errors.New("agenttest: listener closed")
-
-// Accept waits for the next connection.
-func (l *Listener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, ErrClosed
-	}
-}
-
-// Close stops accepting.
-func (l *Listener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-// Addr names the listener.
-func (l *Listener) Addr() net.Addr { return addr{} }
-
-// Dial connects as peer.
-func (l *Listener) Dial(ctx context.Context, peer ipc.Peer) (net.Conn, error) {
-	c, s := net.Pipe()
-	select {
-	case l.conns <- declared{Conn: s, peer: peer}:
-		return c, nil
-	case <-l.done:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-type declared struct {
-	net.Conn
-	peer ipc.Peer
-}
-
-func (d declared) DeclaredPeer() ipc.Peer { return d.peer }
-
-type addr struct{}
-
-func (addr) Network() string { return "agenttest" }
-func (addr) String() string  { return "agenttest" }

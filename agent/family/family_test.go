@@ -18,6 +18,7 @@ import (
 
 	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/family"
+	"github.com/kidtime/kidtime/agent/internal/testkit"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -27,56 +28,13 @@ var now = time.Date(2025, 3, 5, 16, 0, 0, 0, time.UTC)
 
 var year = now.Year()
 
-// users are the machine's accounts.
-type users struct {
-	mu sync.Mutex
-	m  map[string]facts.Account
-}
-
-func newUsers() *users {
-	return &users{m: map[string]facts.Account{
-		"kid":  {Name: "kid", UID: 50001},
-		"mum":  {Name: "mum", UID: 50002},
-		"dad":  {Name: "dad", UID: 50003, Admin: true},
-		"kid2": {Name: "kid2", UID: 50004},
-	}}
-}
-
-func (u *users) add(name string, uid uint32, admin bool) {
-	u.mu.Lock()
-	u.m[name] = facts.Account{Name: name, UID: uid, Admin: admin}
-	u.mu.Unlock()
-}
-
-func (u *users) Lookup(name string) (uint32, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if a, ok := u.m[name]; ok {
-		return a.UID, nil
-	}
-	return 0, fmt.Errorf("no account %q", name)
-}
-
-func (u *users) IsAdmin(uid uint32) (bool, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, a := range u.m {
-		if a.UID == uid {
-			return a.Admin, nil
-		}
-	}
-	return uid == 0, nil
-}
-
-func (u *users) List() ([]facts.Account, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	var out []facts.Account
-	for _, a := range u.m {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+func newUsers() *testkit.Users {
+	return testkit.NewUsers(
+		facts.Account{Name: "kid", UID: 50001},
+		facts.Account{Name: "mum", UID: 50002},
+		facts.Account{Name: "dad", UID: 50003, Admin: true},
+		facts.Account{Name: "kid2", UID: 50004},
+	)
 }
 
 type event struct {
@@ -111,7 +69,7 @@ func (e *events) of(kind string) []event {
 type world struct {
 	f     *family.Family
 	st    *store.Store
-	users *users
+	users *testkit.Users
 	ev    *events
 }
 
@@ -276,11 +234,11 @@ func TestChildrenAdoptUnclaimed(t *testing.T) {
 			[]string{"An:false"}, []string{"kid2", "mum"}},
 		{"with a default profile each unclaimed standard account is adopted once, never dad", true, nil, 3,
 			[]string{"An:false", "kid2:true", "mum:true"}, []string{"kid2", "mum"}},
-		{"an account made later is adopted at the next read", true, func(w *world) { w.users.add("escape", 50010, false) }, 1,
+		{"an account made later is adopted at the next read", true, func(w *world) { w.users.Add("escape", 50010, false) }, 1,
 			[]string{"An:false", "escape:true", "kid2:true", "mum:true"}, []string{"escape", "kid2", "mum"}},
-		{"a new administrator account is not adopted", true, func(w *world) { w.users.add("root2", 50011, true) }, 1,
+		{"a new administrator account is not adopted", true, func(w *world) { w.users.Add("root2", 50011, true) }, 1,
 			[]string{"An:false", "kid2:true", "mum:true"}, []string{"kid2", "mum"}},
-		{"an account named like a child gets a name of its own", true, func(w *world) { w.users.add("an", 50012, false) }, 1,
+		{"an account named like a child gets a name of its own", true, func(w *world) { w.users.Add("an", 50012, false) }, 1,
 			[]string{"An:false", "an (account):true", "kid2:true", "mum:true"}, []string{"an", "kid2", "mum"}},
 	}
 	for _, tc := range cases {

@@ -32,6 +32,7 @@ import (
 	"github.com/kidtime/kidtime/agent/auth"
 	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/family"
+	"github.com/kidtime/kidtime/agent/internal/testkit"
 	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/store"
@@ -50,51 +51,14 @@ const (
 	testPIN = "246810"
 )
 
-// fakeUsers are the machine's accounts (family.Users).
-type fakeUsers struct {
-	mu sync.Mutex
-	m  map[string]facts.Account
-}
-
-func newUsers() *fakeUsers {
-	return &fakeUsers{m: map[string]facts.Account{
-		"kid":  {Name: "kid", UID: uidKid},
-		"mum":  {Name: "mum", UID: uidMum},
-		"dad":  {Name: "dad", UID: uidDad, Admin: true},
-		"kid2": {Name: "kid2", UID: uidKid2},
-		"cuc":  {Name: "cuc", UID: uidCuc},
-	}}
-}
-
-func (u *fakeUsers) Lookup(name string) (uint32, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if a, ok := u.m[name]; ok {
-		return a.UID, nil
-	}
-	return 0, fmt.Errorf("no account %q", name)
-}
-
-func (u *fakeUsers) IsAdmin(uid uint32) (bool, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, a := range u.m {
-		if a.UID == uid {
-			return a.Admin, nil
-		}
-	}
-	return uid == 0, nil
-}
-
-func (u *fakeUsers) List() ([]facts.Account, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	out := make([]facts.Account, 0, len(u.m))
-	for _, a := range u.m {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+func newUsers() *testkit.Users {
+	return testkit.NewUsers(
+		facts.Account{Name: "kid", UID: uidKid},
+		facts.Account{Name: "mum", UID: uidMum},
+		facts.Account{Name: "dad", UID: uidDad, Admin: true},
+		facts.Account{Name: "kid2", UID: uidKid2},
+		facts.Account{Name: "cuc", UID: uidCuc},
+	)
 }
 
 // clock is a hand-moved clock, in the local zone.
@@ -122,7 +86,7 @@ type fakeBackend struct {
 	st    *store.Store
 	guard *auth.Guard
 	fam   *family.Family
-	users *fakeUsers
+	users *testkit.Users
 	log   *slog.Logger
 
 	mu       sync.Mutex
@@ -293,60 +257,6 @@ func (r recorder) Record(ctx context.Context, child, kind string, detail map[str
 	r.b.record(ctx, child, kind, detail)
 }
 
-// --- the in-memory listener ---
-
-type memListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newMemListener() *memListener {
-	return &memListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-var errClosed = errors.New("listener closed")
-
-func (l *memListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, errClosed
-	}
-}
-
-func (l *memListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *memListener) Addr() net.Addr { return memAddr{} }
-
-func (l *memListener) dial(ctx context.Context, p ipc.Peer) (net.Conn, error) {
-	c, s := net.Pipe()
-	select {
-	case l.conns <- declaredConn{Conn: s, peer: p}:
-		return c, nil
-	case <-l.done:
-		return nil, errClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-type declaredConn struct {
-	net.Conn
-	peer ipc.Peer
-}
-
-func (d declaredConn) DeclaredPeer() ipc.Peer { return d.peer }
-
-type memAddr struct{}
-
-func (memAddr) Network() string { return "mem" }
-func (memAddr) String() string  { return "mem" }
-
 // --- the harness ---
 
 // hit is the route a request reached (past the role check) and the role
@@ -359,7 +269,7 @@ type harness struct {
 	t     testing.TB
 	b     *fakeBackend
 	h     *Handlers
-	lis   *memListener
+	lis   *testkit.Listener
 	token string // mum's parent token (when logged in)
 
 	last     atomic.Pointer[hit]
@@ -456,7 +366,7 @@ func newHarnessIn(t testing.TB, dir string, opt options, cleanup func(func())) *
 	b := &fakeBackend{clk: clk, st: st, users: newUsers(), log: discard, byUID: map[uint32]string{}}
 	b.guard = auth.NewGuard(ctx, st, recorder{b}, discard, clk.Now)
 	b.fam = family.New(st, b.users, recorder{b}, discard, clk.Now)
-	hs := &harness{t: t, b: b, h: New(b, discard), lis: newMemListener(), clients: map[string]*http.Client{}}
+	hs := &harness{t: t, b: b, h: New(b, discard), lis: testkit.NewListener(), clients: map[string]*http.Client{}}
 
 	routes := hs.h.Routes()
 	for i := range routes {
@@ -540,7 +450,7 @@ func (hs *harness) client(c caller) *http.Client {
 	}
 	p := c.peer
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return hs.lis.dial(ctx, p) },
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return hs.lis.Dial(ctx, p) },
 	}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	hs.clients[key] = hc
 	return hc
