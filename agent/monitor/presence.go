@@ -59,7 +59,8 @@ const (
 	// child's programs run on (killed, most likely).
 	AlertHeartbeatGap = "heartbeat_gap"
 	// AlertCompanionMissing: the child has used the PC for CompanionGrace
-	// with no companion at all (once a day).
+	// with no companion at all (once per login, at most once a day while
+	// they stay).
 	AlertCompanionMissing = "companion_missing"
 )
 
@@ -79,7 +80,7 @@ type Witness struct {
 	hb               Heartbeat
 	gapFor           time.Time // the heartbeat whose silence was reported
 	noCompanionSince time.Time // at the PC with no companion since
-	missingDay       string    // the day companion_missing was given
+	missingDay       string    // the day companion_missing was given for this login
 	last             Verdict
 }
 
@@ -157,6 +158,11 @@ func (w *Witness) Judge(now time.Time, o Observation) Verdict {
 		}
 	} else {
 		w.noCompanionSince = time.Time{}
+		if o.Procs == 0 && len(o.Sessions) == 0 {
+			// The child has left: a new login without a companion is
+			// reported again (once per login, not once a day).
+			w.missingDay = ""
+		}
 	}
 	w.last = v
 	return v

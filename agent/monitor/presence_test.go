@@ -98,3 +98,19 @@ func TestWitnessAlerts(t *testing.T) {
 		t.Errorf("a child away gave %v", alertKinds(v))
 	}
 }
+
+// A child who leaves and logs in again without the companion (killed, or
+// kept from starting) is reported again, even later the same day.
+func TestWitnessReportsAMissingCompanionAtEachLogin(t *testing.T) {
+	w := monitor.NewWitness(presenceRules)
+	o := monitor.Observation{Procs: 3}
+	w.Judge(t0, o)
+	if v := w.Judge(t0.Add(presenceRules.CompanionGrace), o); !slices.Equal(alertKinds(v), []string{monitor.AlertCompanionMissing}) {
+		t.Fatalf("first login without a companion: %v", alertKinds(v))
+	}
+	w.Judge(t0.Add(time.Hour), monitor.Observation{}) // logged out
+	w.Judge(t0.Add(2*time.Hour), o)                   // back, still no companion
+	if v := w.Judge(t0.Add(2*time.Hour+presenceRules.CompanionGrace), o); !slices.Equal(alertKinds(v), []string{monitor.AlertCompanionMissing}) {
+		t.Errorf("second login the same day without a companion: %v; want companion_missing again", alertKinds(v))
+	}
+}
