@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/internal/ntptest"
 	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/platform/fake"
@@ -112,11 +113,7 @@ func TestAgentUnreadableProcessOfABlockedChildIsClosed(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.start()
 	setUp(t, c)
-	ctx := ctxT(t)
-	if err := c.SetPolicy(ctx, policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
-	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
-		t.Fatal(err)
-	}
+	setOneSecond(t, c)
 	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
 	if !eventually(10*time.Second, func() bool { return childStatus(t, c, "An").State == apitype.StateBlocked }) {
 		t.Fatalf("the child is not blocked: %+v", childStatus(t, c, "An"))
@@ -135,11 +132,7 @@ func TestAgentForkOfALoggedOutChildDies(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.start()
 	setUp(t, c)
-	ctx := ctxT(t)
-	if err := c.SetPolicy(ctx, policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
-	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
-		t.Fatal(err)
-	}
+	setOneSecond(t, c)
 	hopper := w.os.Exec(platform.Process{UID: w.kid, Exe: "/home/kid/hopper"})
 	w.os.Stubborn(hopper) // it survives the logout's kills
 	if !eventually(15*time.Second, func() bool { return len(eventsOf(t, c, "logout")) > 0 }) {
@@ -198,11 +191,7 @@ func TestAgentForgedLockedHeartbeatDoesNotLetProgramsStart(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.start()
 	setUp(t, c)
-	ctx := ctxT(t)
-	if err := c.SetPolicy(ctx, policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
-	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
-		t.Fatal(err)
-	}
+	setOneSecond(t, c)
 	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
 	var st apitype.ChildStatus
 	if e := w.asChild("lying-heartbeat", &st); e != nil {
@@ -224,5 +213,15 @@ func TestAgentForgedLockedHeartbeatDoesNotLetProgramsStart(t *testing.T) {
 	}
 	if len(eventsOf(t, c, "lock")) > 0 || len(eventsOf(t, c, "lock_requested")) == 0 {
 		t.Errorf("the log says the session was locked: lock %d, lock_requested %d", len(eventsOf(t, c, "lock")), len(eventsOf(t, c, "lock_requested")))
+	}
+}
+
+// setOneSecond gives An one second of screen time and one of grace: the
+// shortest way to a blocked child.
+func setOneSecond(t *testing.T, c *client.Client) {
+	t.Helper()
+	if err := c.SetPolicy(ctxT(t), policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
 	}
 }
