@@ -20,7 +20,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -59,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "notify":
 		return notifyCmd(rest, stderr)
 	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage+pprofHelp)
 		return 0
 	}
 	fmt.Fprintf(stderr, "kidtimed: unknown command %q\n%s", cmd, usage)
@@ -170,16 +169,13 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if p := os.Getenv("KIDTIMED_CPUPROFILE"); p != "" {
-		// For measuring the agent's idle cost (make bench-idle): a CPU
-		// profile written at exit.
-		stopProfile, err := startCPUProfile(p)
-		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed: %v\n", err)
-			return 1
-		}
-		defer stopProfile()
+	// Profiles for measuring (make bench-idle): pprof.go.
+	stopProfiles, err := startProfiles()
+	if err != nil {
+		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
+		return 1
 	}
+	defer stopProfiles()
 	deps, err := systemDeps(log)
 	if err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
@@ -276,18 +272,6 @@ func notifyCmd(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func startCPUProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // timeServers are the time servers the daemon checks its clock with:
