@@ -144,6 +144,7 @@ type Store struct {
 	keep    int
 
 	backupMu sync.Mutex
+	tails    tailCache // the intervals a flush extends (tails.go)
 }
 
 // Open opens (creating when missing) the database at path: the directory is
@@ -276,6 +277,7 @@ func (s *Store) openPools(ctx context.Context) error {
 }
 
 func (s *Store) closePools() error {
+	s.tails.reset()
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())

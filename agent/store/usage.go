@@ -66,36 +66,63 @@ func (s *Store) AddUsage(ctx context.Context, iv Interval) error {
 	if err := checkInterval(iv); err != nil {
 		return fmt.Errorf("store: add usage: %w", err)
 	}
-	return s.write(ctx, "add usage", func(tx *sql.Tx) error { return s.addUsage(ctx, tx, iv) })
+	return s.addUsages(ctx, []Interval{iv}, false)
 }
 
-// AddUsages records several intervals as AddUsage does, in one transaction:
-// what a flush of the agent writes every few seconds (the screen and each
-// running game) costs one commit. Nothing is written unless all are taken;
-// the error names the interval at fault.
+// AddUsages records several intervals as AddUsage does: what a flush of the
+// agent writes every few seconds (the screen and each running game). When
+// every interval extends the newest interval of its kind that this Store
+// wrote (the usual flush), it is one SQL statement that writes only what
+// changed; the rollups follow by trigger (schema.sql). Otherwise it is one
+// transaction, and nothing is written unless all are taken; the error names
+// the interval at fault.
 func (s *Store) AddUsages(ctx context.Context, ivs []Interval) error {
 	for i, iv := range ivs {
 		if err := checkInterval(iv); err != nil {
 			return fmt.Errorf("store: add usage [%d]: %w", i, err)
 		}
 	}
-	return s.write(ctx, "add usage", func(tx *sql.Tx) error {
-		for i, iv := range ivs {
-			if err := s.addUsage(ctx, tx, iv); err != nil {
+	return s.addUsages(ctx, ivs, true)
+}
+
+// addUsages writes checked intervals; many says whether errors name the
+// interval at fault.
+func (s *Store) addUsages(ctx context.Context, ivs []Interval, many bool) error {
+	rest, err := s.extendTails(ctx, ivs)
+	if err != nil {
+		return fmt.Errorf("store: add usage: %w", err)
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	var seen []tailSeen
+	err = s.write(ctx, "add usage", func(tx *sql.Tx) error {
+		for i, iv := range rest {
+			t, err := s.addUsage(ctx, tx, iv)
+			if err != nil && many {
 				return fmt.Errorf("[%d]: %w", i, err)
 			}
+			if err != nil {
+				return err
+			}
+			seen = append(seen, t)
 		}
 		return nil
 	})
+	if err == nil {
+		s.tails.remember(seen)
+	}
+	return err
 }
 
-// addUsage records one interval in tx (see AddUsage).
-func (s *Store) addUsage(ctx context.Context, tx *sql.Tx, iv Interval) error {
+// addUsage records one interval in tx (see AddUsage) and returns the newest
+// interval of its kind after the write, for the tail cache.
+func (s *Store) addUsage(ctx context.Context, tx *sql.Tx, iv Interval) (tailSeen, error) {
 	start, end := toMs(iv.Start), toMs(iv.End)
 	gap := s.gap.Milliseconds()
 	cid, err := childID(ctx, tx, iv.Child)
 	if err != nil {
-		return err
+		return tailSeen{}, err
 	}
 	var id, oStart, oEnd int64
 	err = tx.QueryRowContext(ctx,
@@ -106,59 +133,51 @@ func (s *Store) addUsage(ctx context.Context, tx *sql.Tx, iv Interval) error {
 		cid, iv.AppID, iv.Kind, iv.Session, iv.Day, start-gap, end+gap).Scan(&id, &oStart, &oEnd)
 	merge := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("find interval to extend: %w", err)
+		return tailSeen{}, fmt.Errorf("find interval to extend: %w", err)
 	}
 	if merge && max(end, oEnd)-min(start, oStart) > maxSpan.Milliseconds() {
 		merge = false
 	}
-	var added int64
 	if merge {
 		overlap := max(0, min(end, oEnd)-max(start, oStart))
-		added = (end - start) - overlap
-		if added == 0 && start >= oStart && end <= oEnd {
-			return nil // already recorded
-		}
-		if _, err := tx.ExecContext(ctx,
-			"UPDATE usage SET start_ms = ?, end_ms = ?, counted_ms = counted_ms + ? WHERE id = ?",
-			min(start, oStart), max(end, oEnd), added, id); err != nil {
-			return fmt.Errorf("extend interval: %w", err)
+		added := (end - start) - overlap
+		if added != 0 || start < oStart || end > oEnd {
+			// The rollup grows by trigger, by what counted_ms grows.
+			if _, err := tx.ExecContext(ctx,
+				"UPDATE usage SET start_ms = ?, end_ms = ?, counted_ms = counted_ms + ? WHERE id = ?",
+				min(start, oStart), max(end, oEnd), added, id); err != nil {
+				return tailSeen{}, fmt.Errorf("extend interval: %w", err)
+			}
 		}
 	} else {
 		if iv.AppID != 0 {
 			var one int
 			err := tx.QueryRowContext(ctx, "SELECT 1 FROM apps WHERE id = ?", iv.AppID).Scan(&one)
 			if errors.Is(err, sql.ErrNoRows) {
-				return &ValidationError{Field: "app_id", Reason: fmt.Sprintf("no app with id %d", iv.AppID), Err: ErrNotFound}
+				return tailSeen{}, &ValidationError{Field: "app_id", Reason: fmt.Sprintf("no app with id %d", iv.AppID), Err: ErrNotFound}
 			}
 			if err != nil {
-				return fmt.Errorf("look up app: %w", err)
+				return tailSeen{}, fmt.Errorf("look up app: %w", err)
 			}
 		}
-		added = end - start
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO usage (child_id, app_id, kind, session, day, start_ms, end_ms, counted_ms)
 			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			cid, iv.AppID, iv.Kind, iv.Session, iv.Day, start, end, added); err != nil {
-			return fmt.Errorf("insert interval: %w", err)
+			cid, iv.AppID, iv.Kind, iv.Session, iv.Day, start, end, end-start); err != nil {
+			return tailSeen{}, fmt.Errorf("insert interval: %w", err)
 		}
 	}
-	if added <= 0 {
-		return nil
+	// The newest interval of this kind (not always the one just written: a
+	// late heartbeat may extend an older one) is what the next flush extends.
+	t := tailSeen{key: keyOf(iv), tail: tail{cid: cid}}
+	if err := tx.QueryRowContext(ctx,
+		`SELECT id, start_ms, end_ms FROM usage
+		 WHERE child_id = ? AND app_id = ? AND kind = ? AND session = ? AND day = ?
+		 ORDER BY end_ms DESC LIMIT 1`,
+		cid, iv.AppID, iv.Kind, iv.Session, iv.Day).Scan(&t.id, &t.start, &t.end); err != nil {
+		return tailSeen{}, fmt.Errorf("read newest interval: %w", err)
 	}
-	var screen, game int64
-	if iv.Kind == KindGame {
-		game = added
-	} else {
-		screen = added
-	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO rollups (child_id, day, app_id, screen_ms, game_ms) VALUES (?, ?, ?, ?, ?)
-		 ON CONFLICT (child_id, day, app_id) DO UPDATE SET
-		   screen_ms = screen_ms + excluded.screen_ms, game_ms = game_ms + excluded.game_ms`,
-		cid, iv.Day, iv.AppID, screen, game); err != nil {
-		return fmt.Errorf("update rollup: %w", err)
-	}
-	return nil
+	return t, nil
 }
 
 // DayUsage is one child's day: time used and time granted.

@@ -125,3 +125,28 @@ CREATE TABLE IF NOT EXISTS settings (
     value      BLOB    NOT NULL,
     updated_ms INTEGER NOT NULL
 ) STRICT;
+
+-- The daily rollups follow the counted time of the detail intervals: a
+-- flush that extends an interval is one UPDATE of usage (usage.go), and
+-- these add what it counted to the day. Deleting intervals (pruning,
+-- erasing) leaves the rollups as they are.
+CREATE TRIGGER IF NOT EXISTS usage_rollup_insert AFTER INSERT ON usage
+WHEN NEW.counted_ms > 0
+BEGIN
+    INSERT INTO rollups (child_id, day, app_id, screen_ms, game_ms)
+    VALUES (NEW.child_id, NEW.day, NEW.app_id,
+            CASE WHEN NEW.kind = 'game' THEN 0 ELSE NEW.counted_ms END,
+            CASE WHEN NEW.kind = 'game' THEN NEW.counted_ms ELSE 0 END)
+    ON CONFLICT (child_id, day, app_id) DO UPDATE SET
+        screen_ms = screen_ms + excluded.screen_ms, game_ms = game_ms + excluded.game_ms;
+END;
+CREATE TRIGGER IF NOT EXISTS usage_rollup_update AFTER UPDATE OF counted_ms ON usage
+WHEN NEW.counted_ms > OLD.counted_ms
+BEGIN
+    INSERT INTO rollups (child_id, day, app_id, screen_ms, game_ms)
+    VALUES (NEW.child_id, NEW.day, NEW.app_id,
+            CASE WHEN NEW.kind = 'game' THEN 0 ELSE NEW.counted_ms - OLD.counted_ms END,
+            CASE WHEN NEW.kind = 'game' THEN NEW.counted_ms - OLD.counted_ms ELSE 0 END)
+    ON CONFLICT (child_id, day, app_id) DO UPDATE SET
+        screen_ms = screen_ms + excluded.screen_ms, game_ms = game_ms + excluded.game_ms;
+END;
