@@ -86,6 +86,8 @@ func watchProcs(ctx context.Context, rcvbuf, chanCap int) (<-chan ProcEvent, err
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvbuf); err != nil {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
 	}
+	// Thread, comm, uid... events are dropped in the kernel (watch_filter_linux.go).
+	_ = attachProcFilter(fd)
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: cnIdxProc}); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("platform: watch processes: bind proc connector: %w", err)
