@@ -41,7 +41,7 @@ type account struct {
 // addUser makes a throwaway account, removed at cleanup.
 func addUser(c *cleanup, name string) (account, error) {
 	_ = exec.Command("userdel", "-r", name).Run() // a leftover of a killed run
-	if out, err := exec.Command("useradd", "-m", "-s", "/bin/sh", name).CombinedOutput(); err != nil {
+	if out, err := exec.Command("useradd", "-m", "-s", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
 		return account{}, fmt.Errorf("useradd %s: %v: %s", name, err, strings.TrimSpace(string(out)))
 	}
 	c.add(func() {

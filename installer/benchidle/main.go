@@ -160,6 +160,7 @@ func run(c *cleanup, o options) error {
 
 	all, _ := countProcs(child.uid)
 	say("%d processes on the machine; windows of %v", all, o.window)
+	ec := countExecs(c)
 	var results []*result
 	daemons := []daemon{
 		&kidtimed{bin: filepath.Join(bin, "kidtimed"), cli: filepath.Join(bin, "kidtime"), dir: dir, bus: addr, child: child},
@@ -170,7 +171,7 @@ func run(c *cleanup, o options) error {
 			continue
 		}
 		say("measuring %s", d.name())
-		r := measure(c, o, d, child, other, say)
+		r := measure(c, o, d, child, other, ec, say)
 		results = append(results, r)
 	}
 	fmt.Println()

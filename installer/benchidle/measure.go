@@ -22,13 +22,18 @@ type result struct {
 	taken time.Duration // CPU to take in 500 new processes of the child
 	storm time.Duration // CPU during the exec storm
 	execs int
-	peak  memStatus // at the end: VmHWM is the peak since start
+	// the same daemon's CPU just before the storm, and the machine's
+	// other execs then and during it: the storm's own cost is the excess
+	before       window
+	stormDur     time.Duration
+	stormMachine int64
+	peak         memStatus // at the end: VmHWM is the peak since start
 }
 
 // idle windows: extra processes of the child, and the profile names.
 var extras = []int{0, 500, 2000}
 
-func measure(c *cleanup, o options, d daemon, child, other account, say func(string, ...any)) *result {
+func measure(c *cleanup, o options, d daemon, child, other account, ec *execCounter, say func(string, ...any)) *result {
 	r := &result{name: d.name()}
 	sub := &cleanup{} // this daemon's processes, ended before the next daemon
 	defer sub.run()
@@ -84,13 +89,19 @@ func measure(c *cleanup, o options, d daemon, child, other account, say func(str
 			r.err = fmt.Errorf("%s exited: %w", d.name(), err)
 			return r
 		}
+		e0 := ec.n()
 		time.Sleep(o.window)
 		b, err := takeSample(pid)
 		if err != nil {
 			r.err = fmt.Errorf("%s exited: %w", d.name(), err)
 			return r
 		}
-		r.idle = append(r.idle, between(a, b))
+		wd := between(a, b)
+		wd.execs = ec.n() - e0
+		if e0 < 0 {
+			wd.execs = -1
+		}
+		r.idle = append(r.idle, wd)
 		r.procs = append(r.procs, all)
 	}
 	for _, s := range stops {
@@ -102,9 +113,18 @@ func measure(c *cleanup, o options, d daemon, child, other account, say func(str
 	// The exec storm: short processes of an account nobody watches.
 	d.phase()
 	time.Sleep(300 * time.Millisecond)
+	// What the daemon spends meanwhile without the storm (10 s).
+	pre, err := takeSample(pid)
+	e0 := ec.n()
+	time.Sleep(10 * time.Second)
+	a, err2 := takeSample(pid)
+	if err == nil && err2 == nil {
+		r.before = between(pre, a)
+		r.before.execs = ec.n() - e0
+	}
 	say("%s: storm of %d short processes of %s", d.name(), o.storm, other.name)
-	a, err := takeSample(pid)
-	if err == nil {
+	if err2 == nil {
+		e1 := ec.n()
 		storm := asUser(other, "sh", "-c", fmt.Sprintf(`i=0; while [ $i -lt %d ]; do /bin/true; i=$((i+1)); done`, o.storm))
 		if out, err := storm.CombinedOutput(); err != nil {
 			r.err = fmt.Errorf("storm: %v: %s", err, out)
@@ -113,6 +133,8 @@ func measure(c *cleanup, o options, d daemon, child, other account, say func(str
 		time.Sleep(2 * time.Second)
 		if b, err := takeSample(pid); err == nil {
 			r.storm, r.execs = ticks(b.cpu-a.cpu), o.storm
+			r.stormDur = b.at.Sub(a.at)
+			r.stormMachine = ec.n() - e1 - int64(o.storm)
 			r.peak = b.mem
 		}
 	}
@@ -147,6 +169,15 @@ func printTable(w io.Writer, o options, rs []*result) {
 		})
 	}
 	for i := range extras {
+		row(fmt.Sprintf("  execs on the machine, per s (+%d)", extras[i]), func(r *result) (string, float64) {
+			if i >= len(r.idle) || r.idle[i].execs < 0 {
+				return "—", -1
+			}
+			v := float64(r.idle[i].execs) / r.idle[i].dur.Seconds()
+			return fmt.Sprintf("%.1f /s", v), v
+		})
+	}
+	for i := range extras {
 		row(fmt.Sprintf("  busy threads / RSS (+%d)", extras[i]), func(r *result) (string, float64) {
 			if i >= len(r.idle) {
 				return "—", -1
@@ -164,6 +195,21 @@ func printTable(w io.Writer, o options, rs []*result) {
 		}
 		us := float64(r.storm.Microseconds()) / float64(r.execs)
 		return fmt.Sprintf("%.1f µs (%d ms / %d)", us, r.storm.Milliseconds(), r.execs), us
+	})
+	row("  the same, less the CPU of the 10 s before", func(r *result) (string, float64) {
+		if r.execs == 0 || r.before.dur <= 0 {
+			return "—", -1
+		}
+		bg := time.Duration(float64(r.before.cpu) * float64(r.stormDur) / float64(r.before.dur))
+		us := float64((r.storm - bg).Microseconds()) / float64(r.execs)
+		return fmt.Sprintf("%.1f µs", us), us
+	})
+	row("other execs on the machine, per s (storm)", func(r *result) (string, float64) {
+		if r.stormDur <= 0 || r.stormMachine < 0 {
+			return "—", -1
+		}
+		v := float64(r.stormMachine) / r.stormDur.Seconds()
+		return fmt.Sprintf("%.0f /s (%.0f /s before)", v, float64(r.before.execs)/r.before.dur.Seconds()), v
 	})
 	row("VmHWM (peak RSS since start)", func(r *result) (string, float64) {
 		return fmt.Sprintf("%.1f MB", mb(r.peak.HWM)), mb(r.peak.HWM)

@@ -120,6 +120,8 @@ type window struct {
 	cpu  time.Duration // utime+stime spent
 	busy int           // threads that spent any CPU (or were born) in it
 	end  memStatus
+	// exec events on the whole machine in the window (-1: unknown)
+	execs int64
 }
 
 func between(a, b sample) window {

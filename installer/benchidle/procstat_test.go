@@ -60,3 +60,23 @@ func TestBetween(t *testing.T) {
 		t.Errorf("pct %.3f; want 0.3", p)
 	}
 }
+
+func TestCountExecEvents(t *testing.T) {
+	msg := func(what uint32) []byte {
+		b := make([]byte, 16+20+16+8)
+		b[0] = byte(len(b))
+		b[16+20] = byte(what)
+		b[16+20+3] = byte(what >> 24)
+		return b
+	}
+	var dgram []byte
+	for _, w := range []uint32{2, 1, 2, 0x80000000} {
+		dgram = append(dgram, msg(w)...)
+	}
+	if n := countExecEvents(dgram); n != 2 {
+		t.Errorf("%d execs; want 2", n)
+	}
+	if n := countExecEvents(dgram[:10]); n != 0 {
+		t.Errorf("%d execs in a truncated datagram; want 0", n)
+	}
+}
