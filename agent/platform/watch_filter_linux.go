@@ -9,8 +9,10 @@ import (
 // The kernel sends the proc connector's events to every listener: thread
 // creations and exits (a browser or a game makes them by the hundred),
 // comm, uid, sid, ptrace and coredump changes. The watcher uses only
-// process forks, execs and process exits; a socket filter drops the rest in
-// the kernel, so they cost no wake-up, no copy and no system call here.
+// process forks, execs and process exits; socket filters drop the rest in
+// the kernel, so they cost no wake-up, no copy and no system call here, and
+// split what is kept between two sockets (execs; forks and exits) so that
+// the second can be read lazily (watch_linux.go).
 //
 // A message is nlmsghdr (16 bytes), cn_msg (20), then proc_event: what at
 // 36, and event_data at 52: fork is parent_pid, parent_tgid, child_pid,
@@ -34,10 +36,10 @@ func asLoaded(v uint32) uint32 {
 	return binary.BigEndian.Uint32(b[:])
 }
 
-// procFilter keeps exec events, forks and exits of whole processes, and
-// messages too short to hold an event (acknowledgements); it drops the
-// rest.
-func procFilter() []unix.SockFilter {
+// procFilter keeps exec events (execs), forks and exits of whole processes
+// (forkExit), and messages too short to hold an event (only with execs); it
+// drops the rest.
+func procFilter(execs, forkExit bool) []unix.SockFilter {
 	const (
 		ldw  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
 		ldl  = unix.BPF_LD | unix.BPF_W | unix.BPF_LEN
@@ -46,33 +48,38 @@ func procFilter() []unix.SockFilter {
 		jeqx = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_X
 		tax  = unix.BPF_MISC | unix.BPF_TAX
 		ret  = unix.BPF_RET | unix.BPF_K
-		keep = 0xffffffff
+		all  = 0xffffffff
 	)
+	keep := func(b bool) uint32 {
+		if b {
+			return all
+		}
+		return 0
+	}
 	return []unix.SockFilter{
 		/* 0 */ {Code: ldl},
 		/* 1 */ {Code: jgek, K: offData + 16, Jt: 1}, // long enough for a fork or an exit?
-		/* 2 */ {Code: ret, K: keep}, // something else: keep, the parser decides
+		/* 2 */ {Code: ret, K: keep(execs)}, // something else: the parser decides
 		/* 3 */ {Code: ldw, K: offWhat},
-		/* 4 */ {Code: jeqk, K: asLoaded(procEventExec), Jt: 10}, // exec → 15
-		/* 5 */ {Code: jeqk, K: asLoaded(procEventFork), Jf: 4}, // not a fork → 10
-		/* 6 */ {Code: ldw, K: offForkChild},
-		/* 7 */ {Code: tax},
-		/* 8 */ {Code: ldw, K: offForkChildTG},
-		/* 9 */ {Code: jeqx, Jt: 5, Jf: 6}, // a process (pid == tgid) → 15, a thread → 16
-		/* 10 */ {Code: jeqk, K: asLoaded(procEventExit), Jf: 5}, // not an exit → 16
-		/* 11 */ {Code: ldw, K: offExitPID},
-		/* 12 */ {Code: tax},
-		/* 13 */ {Code: ldw, K: offExitTGID},
-		/* 14 */ {Code: jeqx, Jt: 0, Jf: 1},
-		/* 15 */ {Code: ret, K: keep},
-		/* 16 */ {Code: ret, K: 0},
+		/* 4 */ {Code: jeqk, K: asLoaded(procEventExec), Jf: 1}, // not an exec → 6
+		/* 5 */ {Code: ret, K: keep(execs)},
+		/* 6 */ {Code: jeqk, K: asLoaded(procEventFork), Jf: 4}, // not a fork → 11
+		/* 7 */ {Code: ldw, K: offForkChild},
+		/* 8 */ {Code: tax},
+		/* 9 */ {Code: ldw, K: offForkChildTG},
+		/* 10 */ {Code: jeqx, Jt: 5, Jf: 6}, // a process (pid == tgid) → 16, a thread → 17
+		/* 11 */ {Code: jeqk, K: asLoaded(procEventExit), Jf: 5}, // not an exit → 17
+		/* 12 */ {Code: ldw, K: offExitPID},
+		/* 13 */ {Code: tax},
+		/* 14 */ {Code: ldw, K: offExitTGID},
+		/* 15 */ {Code: jeqx, Jt: 0, Jf: 1},
+		/* 16 */ {Code: ret, K: keep(forkExit)},
+		/* 17 */ {Code: ret, K: 0},
 	}
 }
 
-// attachProcFilter installs procFilter on the netlink socket. A kernel that
-// refuses it loses nothing but the saving: the parser drops the same events.
-func attachProcFilter(fd int) error {
-	f := procFilter()
+// attachFilter installs a socket filter.
+func attachFilter(fd int, f []unix.SockFilter) error {
 	prog := unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]}
 	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &prog)
 }

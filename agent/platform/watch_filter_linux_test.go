@@ -64,29 +64,34 @@ func event(what uint32, data ...uint32) []byte {
 }
 
 func TestProcFilter(t *testing.T) {
-	prog := procFilter()
+	execs, forkExit, both := procFilter(true, false), procFilter(false, true), procFilter(true, true)
 	for _, tc := range []struct {
-		name string
-		pkt  []byte
-		keep bool
+		name      string
+		pkt       []byte
+		exec, f_e bool // kept by the exec socket, by the fork and exit one
 	}{
-		{"exec", event(procEventExec, 42, 42), true},
-		{"fork of a process", event(procEventFork, 1, 1, 42, 42), true},
-		{"fork of a thread", event(procEventFork, 1, 1, 43, 42), false},
-		{"exit of a process", event(procEventExit, 42, 42, 0, 17), true},
-		{"exit of a thread", event(procEventExit, 43, 42, 0, 0), false},
-		{"comm", event(0x00000200, 42, 42), false},
-		{"uid", event(0x00000004, 42, 42, 1000, 1000), false},
-		{"acknowledgement", event(0), false},
-		{"short message", event(procEventExec)[:40], true},
+		{"exec", event(procEventExec, 42, 42), true, false},
+		{"fork of a process", event(procEventFork, 1, 1, 42, 42), false, true},
+		{"fork of a thread", event(procEventFork, 1, 1, 43, 42), false, false},
+		{"exit of a process", event(procEventExit, 42, 42, 0, 17), false, true},
+		{"exit of a thread", event(procEventExit, 43, 42, 0, 0), false, false},
+		{"comm", event(0x00000200, 42, 42), false, false},
+		{"uid", event(0x00000004, 42, 42, 1000, 1000), false, false},
+		{"acknowledgement", event(0), false, false},
+		{"short message", event(procEventExec)[:40], true, false},
 	} {
-		got := runFilter(t, prog, tc.pkt) != 0
-		if got != tc.keep {
-			t.Errorf("%s: kept %v; want %v", tc.name, got, tc.keep)
+		if got := runFilter(t, execs, tc.pkt) != 0; got != tc.exec {
+			t.Errorf("%s: the exec socket keeps it: %v; want %v", tc.name, got, tc.exec)
 		}
-		// What the filter keeps, the parser takes; what it drops, the
-		// parser would have dropped too.
-		if !tc.keep && len(parseProcEvents(tc.pkt)) != 0 {
+		if got := runFilter(t, forkExit, tc.pkt) != 0; got != tc.f_e {
+			t.Errorf("%s: the fork and exit socket keeps it: %v; want %v", tc.name, got, tc.f_e)
+		}
+		keep := runFilter(t, both, tc.pkt) != 0
+		if keep != (tc.exec || tc.f_e) {
+			t.Errorf("%s: one filter for both keeps it: %v; want %v", tc.name, keep, tc.exec || tc.f_e)
+		}
+		// What the filters drop, the parser would have dropped too.
+		if !keep && len(parseProcEvents(tc.pkt)) != 0 {
 			t.Errorf("%s: dropped by the filter but the parser keeps it", tc.name)
 		}
 	}
@@ -100,7 +105,7 @@ func TestProcFilterAttaches(t *testing.T) {
 		t.Skipf("no netlink connector socket: %v", err)
 	}
 	defer unix.Close(fd)
-	if err := attachProcFilter(fd); err != nil {
+	if err := attachFilter(fd, procFilter(true, false)); err != nil {
 		t.Fatalf("attach: %v", err)
 	}
 }

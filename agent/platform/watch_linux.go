@@ -1,12 +1,16 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -74,9 +78,80 @@ func checkInitNamespaces() error {
 	return nil
 }
 
+// lazyForkExit is how long fork and exit events may wait in their socket
+// when no exec comes to fetch them: a burst of short processes then costs
+// one wake-up per exec and a few per second for the rest, not three per
+// process.
+const lazyForkExit = 25 * time.Millisecond
+
 // watchProcs is WatchProcs with the socket buffer and channel capacity as
 // parameters (tests shrink them to provoke an overrun).
+//
+// Exec events, the ones a decision waits for, come on a socket of their own
+// and are read at once. Forks and exits come on a second socket, read when
+// an exec arrives (first, so that they keep their order with it) or at most
+// lazyForkExit after the first of them: a process that starts and ends
+// costs one wake-up instead of three. Events of both are delivered in the
+// kernel's order (by its timestamps). A kernel that refuses the socket
+// filters gets one socket with everything, read at once.
 func watchProcs(ctx context.Context, rcvbuf, chanCap int) (<-chan ProcEvent, error) {
+	execs, err := openProcSocket(rcvbuf, procFilter(true, false))
+	if err != nil {
+		return nil, err
+	}
+	w := &procWatcher{ch: make(chan ProcEvent, chanCap), buf: make([]byte, 64<<10), socks: []*procSocket{execs}}
+	if execs.filtered {
+		if rest, err := openProcSocket(rcvbuf, procFilter(false, true)); err == nil && rest.filtered {
+			w.socks = append(w.socks, rest)
+		} else {
+			if err == nil {
+				rest.f.Close()
+			}
+			// No second socket: the first takes everything.
+			execs.f.Close()
+			if execs, err = openProcSocket(rcvbuf, nil); err != nil {
+				return nil, err
+			}
+			w.socks = []*procSocket{execs}
+		}
+	}
+	ctx, w.stop = context.WithCancel(ctx)
+	go func() {
+		<-ctx.Done()
+		for _, s := range w.socks {
+			s.f.Close()
+		}
+	}()
+	var wg sync.WaitGroup
+	for i, s := range w.socks {
+		lazy := time.Duration(0)
+		if i > 0 {
+			lazy = lazyForkExit
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer w.stop() // one reader failing stops both
+			w.follow(ctx, s, lazy)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(w.ch)
+	}()
+	return w.ch, nil
+}
+
+// procSocket is one subscription to the proc connector.
+type procSocket struct {
+	f        *os.File
+	rc       syscall.RawConn
+	filtered bool // the kernel took the filter
+}
+
+// openProcSocket subscribes a non-blocking netlink socket; filter nil
+// keeps every event.
+func openProcSocket(rcvbuf int, filter []unix.SockFilter) (*procSocket, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.NETLINK_CONNECTOR)
 	if err != nil {
 		return nil, fmt.Errorf("platform: watch processes: netlink socket: %w", err)
@@ -86,8 +161,8 @@ func watchProcs(ctx context.Context, rcvbuf, chanCap int) (<-chan ProcEvent, err
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvbuf); err != nil {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
 	}
-	// Thread, comm, uid... events are dropped in the kernel (watch_filter_linux.go).
-	_ = attachProcFilter(fd)
+	// Events nobody uses are dropped in the kernel (watch_filter_linux.go).
+	filtered := filter != nil && attachFilter(fd, filter) == nil
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: cnIdxProc}); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("platform: watch processes: bind proc connector: %w", err)
@@ -97,68 +172,112 @@ func watchProcs(ctx context.Context, rcvbuf, chanCap int) (<-chan ProcEvent, err
 		return nil, fmt.Errorf("platform: watch processes: subscribe: %w", err)
 	}
 	// A non-blocking fd in an os.File is driven by the runtime poller:
-	// reads park the goroutine (no wake-ups while idle) and Close wakes it.
+	// waiting parks the goroutine (no wake-ups while idle) and Close wakes it.
 	f := os.NewFile(uintptr(fd), "netlink-proc-connector")
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("platform: watch processes: %w", err)
 	}
-	ch := make(chan ProcEvent, chanCap)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-done:
+	return &procSocket{f: f, rc: rc, filtered: filtered}, nil
+}
+
+// procWatcher reads the sockets and delivers their events in order.
+type procWatcher struct {
+	ch    chan ProcEvent
+	socks []*procSocket
+	stop  context.CancelFunc
+
+	mu  sync.Mutex // one drain at a time: the order of delivery
+	buf []byte
+	evs []rawEvent
+}
+
+// follow waits until s has an event, waits lazy more, then drains every
+// socket; until ctx ends or a socket fails.
+func (w *procWatcher) follow(ctx context.Context, s *procSocket, lazy time.Duration) {
+	var peek [1]byte
+	for {
+		var perr error
+		err := s.rc.Read(func(fd uintptr) bool {
+			_, _, perr = unix.Recvfrom(int(fd), peek[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+			return perr != unix.EAGAIN
+		})
+		if ctx.Err() != nil || err != nil {
+			return
 		}
-		f.Close()
-	}()
-	go func() {
-		defer close(ch)
-		defer close(done)
-		buf := make([]byte, 64<<10)
+		if lazy > 0 {
+			t := time.NewTimer(lazy)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		if !w.drain(ctx) {
+			return
+		}
+	}
+}
+
+// drain reads what every socket holds and sends it in the kernel's order,
+// then an Overrun event if the kernel dropped some. It reports whether the
+// watcher goes on.
+func (w *procWatcher) drain(ctx context.Context) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.evs = w.evs[:0]
+	overrun := false
+	for _, s := range w.socks {
 		for {
 			var n int
 			var rerr error
-			err := rc.Read(func(fd uintptr) bool {
-				n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
-				return rerr != unix.EAGAIN
+			err := s.rc.Control(func(fd uintptr) {
+				n, _, rerr = unix.Recvfrom(int(fd), w.buf, unix.MSG_DONTWAIT)
 			})
-			if ctx.Err() != nil {
-				return
-			}
 			if err == nil {
 				err = rerr
 			}
-			switch {
-			case err == nil:
-			case errors.Is(err, unix.ENOBUFS):
-				if !send(ctx, ch, ProcEvent{Kind: Overrun, Time: time.Now()}) {
-					return
-				}
-				continue
-			case errors.Is(err, unix.EINTR):
-				continue
-			default:
-				slog.Error("process events stopped", "err", err)
-				return
+			if err == unix.EAGAIN {
+				break
 			}
-			now := time.Now()
-			var ts unix.Timespec
-			_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-			mono := uint64(ts.Nano())
-			for _, ev := range parseProcEvents(buf[:n]) {
-				ev.Time = now
-				if ev.mono > 0 && ev.mono <= mono {
-					ev.Time = now.Add(-time.Duration(mono - ev.mono))
-				}
-				if !send(ctx, ch, ev.ProcEvent) {
-					return
-				}
+			if errors.Is(err, unix.ENOBUFS) {
+				overrun = true
+				continue
 			}
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					slog.Error("process events stopped", "err", err)
+				}
+				return false
+			}
+			w.evs = append(w.evs, parseProcEvents(w.buf[:n])...)
 		}
-	}()
-	return ch, nil
+	}
+	if len(w.socks) > 1 {
+		slices.SortStableFunc(w.evs, func(a, b rawEvent) int { return cmp.Compare(a.mono, b.mono) })
+	}
+	now := time.Now()
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	mono := uint64(ts.Nano())
+	for _, ev := range w.evs {
+		ev.Time = now
+		if ev.mono > 0 && ev.mono <= mono {
+			ev.Time = now.Add(-time.Duration(mono - ev.mono))
+		}
+		if !send(ctx, w.ch, ev.ProcEvent) {
+			return false
+		}
+	}
+	if overrun && !send(ctx, w.ch, ProcEvent{Kind: Overrun, Time: now}) {
+		return false
+	}
+	return true
 }
 
 func send(ctx context.Context, ch chan<- ProcEvent, ev ProcEvent) bool {

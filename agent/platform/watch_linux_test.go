@@ -388,3 +388,36 @@ func TestWatchProcsInPIDNamespace(t *testing.T) {
 		t.Fatalf("the test did not run inside the namespace:\n%s", out)
 	}
 }
+
+// Forks and exits come on their own socket, read lazily, yet every
+// process's events arrive in the kernel's order: fork, exec, exit; and the
+// exit comes within the lazy delay (plus scheduling), not at the next exec.
+func TestWatchProcsKeepsOrder(t *testing.T) {
+	w := newWatcher(t)
+	var pids []int
+	for range 20 {
+		cmd := exec.Command("sh", "-c", "exec true")
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, cmd.Process.Pid)
+	}
+	start := time.Now()
+	last := pids[len(pids)-1]
+	if _, ok := w.wait(last, Exit, 2*time.Second); !ok {
+		t.Fatalf("no exit event for the last process %d within 2 s", last)
+	}
+	t.Logf("the last exit came %v after the process ended", time.Since(start).Round(time.Millisecond))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, pid := range pids {
+		var kinds []ProcEventKind
+		for _, s := range w.got[pid] {
+			kinds = append(kinds, s.ev.Kind)
+		}
+		// sh execs twice (sh, then true): fork, exec, exec, exit.
+		if len(kinds) < 3 || kinds[0] != Fork || kinds[len(kinds)-1] != Exit || slices.Index(kinds, Exec) < 1 {
+			t.Errorf("process %d: events %v; want fork, exec..., exit", pid, kinds)
+		}
+	}
+}
