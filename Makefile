@@ -13,7 +13,7 @@ DATA_DIR ?= $(CURDIR)/.kidtime-data
 SOCKET ?= $(DATA_DIR)/kidtimed.sock
 CROSS_CMDS := ./cmd/kidtimed ./cmd/kidtime
 
-.PHONY: all deps build run test test-unit test-windows test-e2e lint fmt-check vet staticcheck cross bench screenshots demo clean package package-deb package-msi package-deps pkgtest
+.PHONY: all deps build run test test-unit test-windows test-e2e lint fmt-check vet staticcheck cross bench bench-idle screenshots demo clean package package-deb package-msi package-deps pkgtest
 
 all: build
 
@@ -89,10 +89,17 @@ test-e2e:
 	status=0; $(GO) test -tags e2e -json -count=1 -timeout 15m ./agent/e2e/... > $(BUILD)/test-e2e.json || status=$$?; \
 	$(GO) run ./installer/testsum $$skipsok e2e < $(BUILD)/test-e2e.json || status=1; exit $$status
 
-## bench: the benchmarks of DESIGN.md §10 (compare runs with benchstat)
+## bench: the benchmarks of DESIGN.md §10 (compare runs with benchstat), then bench-idle
 bench:
 	@mkdir -p $(BUILD)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(BUILD)/bench.txt
+	@$(MAKE) --no-print-directory bench-idle
+
+## bench-idle: the whole daemon idle, beside Timekpr-nExT, on a real logind session of a throwaway child (Linux, root; about 20 min; BENCH_WINDOW=20s for a quick run)
+bench-idle:
+	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "==> bench-idle: skipped (Linux and root only: it makes accounts, a bus and a logind session)"; exit 0; fi; \
+	mkdir -p $(BUILD); echo "==> bench-idle (windows of $${BENCH_WINDOW:-2m})"; \
+	$(GO) run ./installer/benchidle | tee $(BUILD)/bench-idle.txt
 
 ## screenshots: every console screen and the companion, in Vietnamese and English, into build/screenshots/
 screenshots: deps

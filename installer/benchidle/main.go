@@ -92,8 +92,10 @@ func run(c *cleanup, o options) error {
 	}
 	bin := filepath.Join(dir, "bin")
 	for _, cmd := range []string{"kidtimed", "kidtime"} {
+		// Built as make build and the packages build it: without cgo.
 		b := exec.Command("go", "build", "-o", bin+"/", "./cmd/"+cmd)
 		b.Dir = root
+		b.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := b.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build ./cmd/%s: %v\n%s", cmd, err, out)
 		}
