@@ -207,7 +207,7 @@ func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	st.Child, st.Decision, st.GamesPaused = cs.rec, cs.dec, cs.gamesOff
+	st.Child, st.Decision, st.GamesPaused, st.ByDefault = cs.rec, cs.dec, cs.gamesOff, cs.byDefault
 	st.Policy, st.PolicyOK = cs.policy, cs.policyErr == nil
 	return st
 }
