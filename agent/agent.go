@@ -149,8 +149,9 @@ type Agent struct {
 	global   rules.File // defaultProfile and help (children live in the store)
 	// lastSessions are the login sessions seen at the last tick.
 	lastSessions []facts.Session
-	lastMark     time.Time  // when the clock mark was last written (loop goroutine only)
-	reloadMu     sync.Mutex // one reload or day refresh at a time
+	lastMark     time.Time            // when the clock mark was last written (loop goroutine only)
+	reloadMu     sync.Mutex           // one reload or day refresh at a time
+	floodSeen    map[uint32]time.Time // when connection_flood was last recorded, per uid (mu)
 	ready        chan struct{}
 	polling      atomic.Bool   // no process events: the ticks poll the table
 	notes        chan note     // for the notifications service
@@ -278,13 +279,20 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	}
 
 	l := a.cfg.Listener
+	var admin net.Listener // the administrators' own socket, beyond any flood of the shared one
 	if l == nil {
 		if l, err = ipc.Listen(a.cfg.Socket); err != nil {
 			return fmt.Errorf("listen on %s: %w", a.cfg.Socket, err)
 		}
+		if p := ipc.AdminPath(a.cfg.Socket); p != "" {
+			if admin, err = ipc.ListenAdmin(p); err != nil {
+				a.log.Warn("agent: no administrators' socket; administrators use the shared one", "err", err)
+			}
+		}
 	}
 	h := localapi.New(a, a.log)
 	srv := api.New(h.Routes(), h.Identify, a.log)
+	srv.Flooded = a.flooded
 
 	g, gctx := errgroup.WithContext(ctx)
 	var events <-chan facts.ProcEvent
@@ -304,6 +312,13 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"api", func(ctx context.Context) error {
 			defer l.Close()
 			return srv.Serve(ctx, l)
+		}},
+		{"administrators' api", func(ctx context.Context) error {
+			if admin == nil {
+				return nil
+			}
+			defer admin.Close()
+			return srv.Serve(ctx, admin)
 		}},
 		{"ticks", a.ticks},
 		{"maintenance", a.maintenance},
