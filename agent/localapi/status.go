@@ -22,6 +22,8 @@ type ChildState struct {
 	LogoutAt      time.Time // when a child still at the PC will be logged out
 	CompanionSeen time.Time
 	Foreground    string // the app in front, when the companion said
+	// AppStopped is the last program stopped for a parent's yes.
+	AppStopped *apitype.AppStopped
 }
 
 // childStatus shapes a child's state for the API.
@@ -33,7 +35,7 @@ func childStatus(cs ChildState, now time.Time) apitype.ChildStatus {
 		Active: cs.Active, ScreenUsedSec: secs(cs.Screen), GamesUsedSec: secs(cs.Games),
 		ScreenLeftSec: secs(dec.Screen.Left), GamesLeftSec: secs(dec.Games.Left),
 		GamesPaused: cs.GamesPaused, CompanionSeen: cs.CompanionSeen,
-		LockRequested: cs.LockRequested, Foreground: cs.Foreground,
+		LockRequested: cs.LockRequested, Foreground: cs.Foreground, AppStopped: cs.AppStopped,
 	}
 	if dec.At.IsZero() {
 		st.State = apitype.StateOK
