@@ -2,6 +2,7 @@ package agenttest_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 
 // approvalWorld is a world with An, 7 (new programs need a parent's yes
 // by her age preset), and a parent logged in; gcompris is always allowed.
-func approvalWorld(t *testing.T) (*agenttest.World, uint32, func(*agenttest.World) []apitype.Request) {
+func approvalWorld(t *testing.T) (*agenttest.World, uint32, func(*agenttest.World, ...string) []apitype.Request) {
 	t.Helper()
 	w := agenttest.Start(t, agenttest.Options{Now: time.Now().Truncate(24 * time.Hour).Add(10 * time.Hour)})
 	ctx := context.Background()
@@ -30,13 +31,28 @@ func approvalWorld(t *testing.T) (*agenttest.World, uint32, func(*agenttest.Worl
 		Profile: rules.Profile{Preset: "auto", Apps: []rules.AppRule{{Match: rules.Match{Name: "gcompris"}, Rule: rules.RuleAlways}}}}); err != nil {
 		t.Fatal(err)
 	}
-	list := func(w *agenttest.World) []apitype.Request {
+	// list lists the requests once the one for each of paths is filed
+	// (right after the kill, on the agent's side).
+	list := func(w *agenttest.World, paths ...string) []apitype.Request {
 		t.Helper()
-		rs, err := w.Client(agenttest.Root).Requests(context.Background(), "")
-		if err != nil {
-			t.Fatal(err)
+		for range 100 {
+			rs, err := w.Client(agenttest.Root).Requests(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			missing := 0
+			for _, p := range paths {
+				if !slices.ContainsFunc(rs, func(r apitype.Request) bool { return r.App != nil && r.App.Path == p }) {
+					missing++
+				}
+			}
+			if missing == 0 {
+				return rs
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		return rs
+		t.Fatalf("no request for %v", paths)
+		return nil
 	}
 	return w, w.UID(agenttest.Kid), list
 }
@@ -83,7 +99,7 @@ func TestNewProgramWaitsForAParent(t *testing.T) {
 	if !run(t, w, kid, "/home/kid/game") {
 		t.Fatal("the second try ran")
 	}
-	rs := list(w)
+	rs := list(w, "/home/kid/game")
 	if len(rs) != 1 || rs[0].Kind != apitype.KindApp || rs[0].Status != apitype.StatusPending || rs[0].App == nil ||
 		rs[0].App.Name != "game" || rs[0].App.Path != "/home/kid/game" || rs[0].App.Key == "" {
 		t.Fatalf("requests after two tries: %+v (want one pending request for game)", rs)
@@ -110,14 +126,14 @@ func TestNewProgramWaitsForAParent(t *testing.T) {
 	if !run(t, w, kid, "/tmp/other") {
 		t.Fatal("another new program ran")
 	}
-	other := list(w)[0]
+	other := list(w, "/tmp/other")[0]
 	if _, err := parent.Answer(ctx, other.ID, apitype.AnswerRequest{Approve: false}); err != nil {
 		t.Fatal(err)
 	}
 	if !run(t, w, kid, "/tmp/other") {
 		t.Fatal("a refused program ran")
 	}
-	if n := len(list(w)); n != 2 {
+	if n := len(list(w, "/tmp/other")); n != 2 {
 		t.Fatalf("%d requests after a refused program's retry, want 2 (no new ask)", n)
 	}
 	w.Restart()
@@ -169,11 +185,19 @@ func TestApprovalCapsWaitingPrograms(t *testing.T) {
 			t.Fatalf("program %d ran", i)
 		}
 	}
-	if n := len(list(w)); n != 20 {
+	if n := len(list(w, "/tmp/pa", "/tmp/pt")); n != 20 {
 		t.Fatalf("%d requests waiting, want the cap (20)", n)
 	}
-	st, err := w.Client(agenttest.Kid).Status(context.Background())
-	if err != nil || st.Children[0].AppStopped == nil || st.Children[0].AppStopped.Status != "full" {
-		t.Fatalf("the child is not told the list is full: %+v, %v", st.Children[0].AppStopped, err)
+	var last *apitype.AppStopped
+	for range 100 {
+		st, err := w.Client(agenttest.Kid).Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last = st.Children[0].AppStopped; last != nil && last.Status == "full" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
+	t.Fatalf("the child is not told the list is full: %+v", last)
 }
