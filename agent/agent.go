@@ -258,6 +258,13 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	if a.cfg.PolicyFile != "" {
 		a.fam.Seed(ctx, a.cfg.PolicyFile)
 	}
+	if a.guard.PINSet(ctx) {
+		// Set up before setup made a default profile (an older version):
+		// no login account stays unmanaged.
+		if err := a.fam.EnsureDefault(ctx, "kidtimed"); err != nil {
+			a.log.Error("agent: giving the family a default profile failed", "err", err)
+		}
+	}
 	if err := a.reload(ctx); err != nil {
 		return fmt.Errorf("load children: %w", err)
 	}

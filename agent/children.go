@@ -17,9 +17,10 @@ import (
 
 // childState is what the agent holds for one child between ticks.
 type childState struct {
-	rec  store.Child
-	spec rules.Child
-	uids []uint32 // the child's accounts that are enforced (not administrators')
+	rec       store.Child
+	spec      rules.Child
+	uids      []uint32 // the child's accounts that are enforced (not administrators')
+	byDefault bool     // an account no parent named, held by the default profile
 
 	policy    rules.Policy
 	policyErr error
@@ -65,7 +66,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	var uids []uint32
 	for _, sc := range stored {
 		r := sc.Record
-		cs := &childState{rec: r, spec: sc.Spec, uids: sc.UIDs, witness: monitor.NewWitness(a.presenceRules())}
+		cs := &childState{rec: r, spec: sc.Spec, uids: sc.UIDs, byDefault: sc.ByDefault, witness: monitor.NewWitness(a.presenceRules())}
 		for _, uid := range sc.UIDs {
 			byUID[uid] = cs
 			uids = append(uids, uid)

@@ -117,13 +117,16 @@ const (
 
 // ChildStatus is one child's day as the agent sees it now.
 type ChildStatus struct {
-	Name      string   `json:"name"`
-	Accounts  []string `json:"accounts"`
-	Age       int      `json:"age"`
-	State     string   `json:"state"`     // ok | warn | grace | blocked
-	Reason    string   `json:"reason"`    // machine-readable reason of the state (rules)
-	ReasonKey string   `json:"reasonKey"` // translation key of the human sentence
-	Active    bool     `json:"active"`    // at the PC now (a session counted as active)
+	Name string `json:"name"`
+	// DefaultProfile: an account no parent named as a child (Name is the
+	// account's), held by the default profile.
+	DefaultProfile bool     `json:"defaultProfile,omitempty"`
+	Accounts       []string `json:"accounts"`
+	Age            int      `json:"age"`
+	State          string   `json:"state"`     // ok | warn | grace | blocked
+	Reason         string   `json:"reason"`    // machine-readable reason of the state (rules)
+	ReasonKey      string   `json:"reasonKey"` // translation key of the human sentence
+	Active         bool     `json:"active"`    // at the PC now (a session counted as active)
 
 	ScreenUsedSec  int64 `json:"screenUsedSec"`
 	ScreenLeftSec  int64 `json:"screenLeftSec"`
@@ -181,6 +184,9 @@ type Child struct {
 	BirthYear int      `json:"birthYear"`
 	Accounts  []string `json:"accounts"`
 	Age       int      `json:"age"`
+	// DefaultProfile: an account no parent named as a child, held by the
+	// default profile (its name is the account's).
+	DefaultProfile bool `json:"defaultProfile,omitempty"`
 }
 
 // AddChildRequest adds a child with the age preset (unless Preset says otherwise).
@@ -365,6 +371,9 @@ type Account struct {
 	UID   uint32 `json:"uid"`
 	Admin bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
 	Child string `json:"child,omitempty"` // the child who claims it, if any
+	// DefaultProfile: no child claims it and the default profile holds it
+	// (a parent may still give it to a child).
+	DefaultProfile bool `json:"defaultProfile,omitempty"`
 }
 
 // Sessions route.

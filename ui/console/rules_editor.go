@@ -196,9 +196,13 @@ func (r *RulesEditor) Refresh() {
 			r.Error.SetText(ErrorText(err))
 			return
 		}
-		names := make([]string, len(kids))
-		for i, k := range kids {
-			names[i] = k.Name
+		// An account the default profile holds has its rules (Settings);
+		// giving it its own is adding a child on it.
+		names := make([]string, 0, len(kids))
+		for _, k := range kids {
+			if !k.DefaultProfile {
+				names = append(names, k.Name)
+			}
 		}
 		r.Child.SetOptions(names)
 		if r.Child.Selected == "" && len(names) > 0 {
