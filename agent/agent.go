@@ -142,6 +142,7 @@ type Agent struct {
 	guard    *auth.Guard
 	fam      *family.Family
 	apps     *store.AppIDs
+	appr     approvals // the parents' answers about new programs (approval.go)
 
 	mu       sync.Mutex
 	children map[string]*childState // by name

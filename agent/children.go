@@ -55,6 +55,7 @@ func (cs *childState) active() bool { return cs.witness.Last().Active }
 func (a *Agent) reload(ctx context.Context) error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	a.loadApprovals(ctx)
 	stored, global, err := a.fam.Children(ctx)
 	if err != nil {
 		return err
@@ -461,6 +462,9 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		// Logged out for the day: nothing of theirs may start again.
 		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, "session.stopped")
 		return
+	}
+	if a.holdForApproval(ctx, cs, e, &pol) {
+		return // a program the child obtained waits for a parent's yes
 	}
 	ra := monitor.RulesApp(e.App)
 	// The exec path never waits on the database (a backup may hold its

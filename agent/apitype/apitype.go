@@ -152,6 +152,8 @@ type ChildStatus struct {
 	Foreground string `json:"foreground,omitempty"`
 	// CompanionSeen is the last heartbeat from the child's companion.
 	CompanionSeen time.Time `json:"companionSeen,omitzero"`
+	// AppStopped is the last program stopped for a parent's yes (today).
+	AppStopped *AppStopped `json:"appStopped,omitempty"`
 }
 
 // SetupRequest sets the first PIN (admin only, once).
@@ -199,6 +201,9 @@ type AddChildRequest struct {
 const (
 	KindScreen = "screen"
 	KindGames  = "games"
+	// KindApp is a request for a program, not for time: a program the
+	// child obtained waits for a parent's yes (policy field approveNew).
+	KindApp = "app"
 )
 
 // GrantRequest gives a child more time today. A child's own session may send
@@ -230,6 +235,28 @@ type Request struct {
 	AnsweredBy string    `json:"answeredBy,omitempty"`
 	Created    time.Time `json:"created"`
 	Answered   time.Time `json:"answered,omitzero"`
+	// App is the program a request of kind "app" is for.
+	App *RequestApp `json:"app,omitempty"`
+}
+
+// RequestApp is the program a request of kind "app" is for.
+type RequestApp struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// Key is the program's identity (today its SHA-256): the answer stays
+	// with it, wherever the file goes and whatever its name.
+	Key string `json:"key"`
+}
+
+// AppStopped is the last program of the child's stopped at its start
+// because it waits for a parent's yes (or was refused).
+type AppStopped struct {
+	Name string `json:"name"`
+	// Status is "pending" (the parents were asked), "denied" (a parent
+	// said no) or "full" (too many programs wait already; not asked).
+	Status string `json:"status"`
+	// At is when it was first stopped in a row of tries.
+	At time.Time `json:"at"`
 }
 
 // Request statuses.

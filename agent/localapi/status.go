@@ -23,6 +23,8 @@ type ChildState struct {
 	CompanionSeen time.Time
 	Foreground    string // the app in front, when the companion said
 	ByDefault     bool   // an account no parent named, held by the default profile
+	// AppStopped is the last program stopped for a parent's yes.
+	AppStopped *apitype.AppStopped
 }
 
 // childStatus shapes a child's state for the API.
@@ -35,6 +37,7 @@ func childStatus(cs ChildState, now time.Time) apitype.ChildStatus {
 		ScreenLeftSec: secs(dec.Screen.Left), GamesLeftSec: secs(dec.Games.Left),
 		GamesPaused: cs.GamesPaused, CompanionSeen: cs.CompanionSeen,
 		LockRequested: cs.LockRequested, Foreground: cs.Foreground, DefaultProfile: cs.ByDefault,
+		AppStopped: cs.AppStopped,
 	}
 	if dec.At.IsZero() {
 		st.State = apitype.StateOK
