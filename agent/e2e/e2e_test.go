@@ -44,6 +44,9 @@ func TestMain(m *testing.M) {
 	if socket := os.Getenv(floodEnv); socket != "" {
 		os.Exit(flood(socket))
 	}
+	if socket := os.Getenv(beatEnv); socket != "" {
+		os.Exit(beat(socket, os.Getenv(beatLockedEnv) != ""))
+	}
 	if os.Geteuid() != 0 {
 		// Nothing to set up: every test skips (ostest.NeedRoot) and says
 		// why, so that the run reports skipped tests rather than none.
