@@ -24,6 +24,7 @@ type daemon interface {
 
 // kidtimed is the real daemon, built from this checkout.
 type kidtimed struct {
+	label              string // "kidtimed", or baselineName
 	bin, cli, dir, bus string
 	child              account
 	cmd                *exec.Cmd
@@ -31,7 +32,10 @@ type kidtimed struct {
 	phases             int
 }
 
-func (k *kidtimed) name() string { return "kidtimed" }
+// baselineName is the column of the kidtimed built from -baseline.
+const baselineName = "kidtimed (baseline)"
+
+func (k *kidtimed) name() string { return k.label }
 func (k *kidtimed) pid() int     { return k.cmd.Process.Pid }
 func (k *kidtimed) socket() string {
 	return filepath.Join(k.dir, "kidtimed.sock")
@@ -46,6 +50,9 @@ func (k *kidtimed) policy() string {
 }
 
 func (k *kidtimed) start(c *cleanup) error {
+	if err := os.MkdirAll(k.dir, 0o755); err != nil {
+		return err
+	}
 	data := filepath.Join(k.dir, "data")
 	pol := filepath.Join(k.dir, "policy.json")
 	if err := os.WriteFile(pol, []byte(k.policy()), 0o644); err != nil {

@@ -33,6 +33,7 @@ type options struct {
 	window, settle time.Duration
 	storm          int
 	only           string
+	baseline       string
 	keepTmp        bool
 }
 
@@ -52,6 +53,7 @@ func main() {
 	flag.IntVar(&o.storm, "storm", 10000, "short processes of another account in the exec storm")
 	flag.StringVar(&o.only, "only", os.Getenv("BENCH_ONLY"), "kidtimed or timekpr: measure one daemon only ($BENCH_ONLY)")
 	flag.BoolVar(&o.keepTmp, "keep", false, "keep the temporary folder (logs, profiles)")
+	flag.StringVar(&o.baseline, "baseline", os.Getenv("BENCH_BASELINE"), "a checkout of kidtime whose kidtimed runs beside this one, in the same windows ($BENCH_BASELINE)")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "bench-idle: needs root (it makes accounts, a logind session, and reads other processes)")
@@ -91,13 +93,13 @@ func run(c *cleanup, o options) error {
 		return err
 	}
 	bin := filepath.Join(dir, "bin")
-	for _, cmd := range []string{"kidtimed", "kidtime"} {
-		// Built as make build and the packages build it: without cgo.
-		b := exec.Command("go", "build", "-o", bin+"/", "./cmd/"+cmd)
-		b.Dir = root
-		b.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := b.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/%s: %v\n%s", cmd, err, out)
+	if err := buildKidtime(root, bin); err != nil {
+		return err
+	}
+	if o.baseline != "" {
+		say("building the baseline's kidtimed from %s", o.baseline)
+		if err := buildKidtime(o.baseline, filepath.Join(dir, "bin-baseline")); err != nil {
+			return fmt.Errorf("baseline: %w", err)
 		}
 	}
 
@@ -164,21 +166,40 @@ func run(c *cleanup, o options) error {
 	say("%d processes on the machine; windows of %v", all, o.window)
 	ec := countExecs(c)
 	var results []*result
-	daemons := []daemon{
-		&kidtimed{bin: filepath.Join(bin, "kidtimed"), cli: filepath.Join(bin, "kidtime"), dir: dir, bus: addr, child: child},
-		&timekpr{dir: dir, bus: addr, child: child},
+	kid := &kidtimed{label: "kidtimed", bin: filepath.Join(bin, "kidtimed"), cli: filepath.Join(bin, "kidtime"), dir: filepath.Join(dir, "kidtimed"), bus: addr, child: child}
+	groups := [][]daemon{{kid}, {&timekpr{dir: dir, bus: addr, child: child}}}
+	if o.baseline != "" {
+		bb := filepath.Join(dir, "bin-baseline")
+		groups[0] = append(groups[0], &kidtimed{label: baselineName, bin: filepath.Join(bb, "kidtimed"), cli: filepath.Join(bb, "kidtime"), dir: filepath.Join(dir, "kidtimed-baseline"), bus: addr, child: child})
 	}
-	for _, d := range daemons {
-		if o.only != "" && !strings.Contains(strings.ToLower(d.name()), strings.ToLower(o.only)) {
+	for _, g := range groups {
+		if o.only != "" && !strings.Contains(strings.ToLower(g[0].name()), strings.ToLower(o.only)) {
 			continue
 		}
-		say("measuring %s", d.name())
-		r := measure(c, o, d, child, other, ec, say)
-		results = append(results, r)
+		var names []string
+		for _, d := range g {
+			names = append(names, d.name())
+		}
+		say("measuring %s", strings.Join(names, " and "))
+		results = append(results, measureTogether(c, o, g, child, other, ec, say)...)
 	}
 	fmt.Println()
 	printTable(os.Stdout, o, results)
-	printProfiles(os.Stdout, filepath.Join(bin, "kidtimed"), filepath.Join(dir, "pprof"))
+	printProfiles(os.Stdout, filepath.Join(bin, "kidtimed"), filepath.Join(kid.dir, "pprof"))
+	return nil
+}
+
+// buildKidtime builds kidtimed and kidtime from a checkout into bin, as make
+// build and the packages build them: without cgo.
+func buildKidtime(root, bin string) error {
+	for _, cmd := range []string{"kidtimed", "kidtime"} {
+		b := exec.Command("go", "build", "-o", bin+"/", "./cmd/"+cmd)
+		b.Dir = root
+		b.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := b.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./cmd/%s in %s: %v\n%s", cmd, root, err, out)
+		}
+	}
 	return nil
 }
 

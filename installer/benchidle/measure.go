@@ -33,15 +33,51 @@ type result struct {
 // idle windows: extra processes of the child, and the profile names.
 var extras = []int{0, 500, 2000}
 
-func measure(c *cleanup, o options, d daemon, child, other account, ec *execCounter, say func(string, ...any)) *result {
-	r := &result{name: d.name()}
-	sub := &cleanup{} // this daemon's processes, ended before the next daemon
-	defer sub.run()
-	if err := d.start(sub); err != nil {
-		r.err = err
-		return r
+// measureTogether runs daemons side by side through the same windows (the
+// same machine, the same background): for two builds of kidtimed, where a
+// shared machine's noise would swamp a comparison of runs made one after
+// the other.
+func measureTogether(c *cleanup, o options, ds []daemon, child, other account, ec *execCounter, say func(string, ...any)) []*result {
+	rs := make([]*result, len(ds))
+	names := make([]string, len(ds))
+	for i, d := range ds {
+		rs[i] = &result{name: d.name()}
+		names[i] = d.name()
 	}
-	pid := d.pid()
+	label := strings.Join(names, " + ")
+	fail := func(err error) []*result {
+		for _, r := range rs {
+			if r.err == nil {
+				r.err = err
+			}
+		}
+		return rs
+	}
+	sub := &cleanup{} // these daemons' processes, ended before the next
+	defer sub.run()
+	for i, d := range ds {
+		if err := d.start(sub); err != nil {
+			rs[i].err = err
+			return fail(fmt.Errorf("%s did not start", d.name()))
+		}
+	}
+	phase := func() {
+		for _, d := range ds {
+			d.phase()
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	sampleAll := func() ([]sample, error) {
+		out := make([]sample, len(ds))
+		for i, d := range ds {
+			s, err := takeSample(d.pid())
+			if err != nil {
+				return nil, fmt.Errorf("%s exited: %w", d.name(), err)
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
 	time.Sleep(o.settle)
 	_, base := countProcs(child.uid)
 	var stops []func()
@@ -51,58 +87,55 @@ func measure(c *cleanup, o options, d daemon, child, other account, ec *execCoun
 		}
 	}()
 	spawned := 0
-	for i, extra := range extras {
+	for w, extra := range extras {
 		if more := extra - spawned; more > 0 {
-			d.phase() // a profile of the intake
-			time.Sleep(300 * time.Millisecond)
-			s0, err := takeSample(pid)
+			phase() // a profile of the intake
+			s0, err := sampleAll()
 			if err != nil {
-				r.err = fmt.Errorf("%s exited: %w", d.name(), err)
-				return r
+				return fail(err)
 			}
 			stop, err := spawn(sub, child, more)
 			if err != nil {
-				r.err = err
-				return r
+				return fail(err)
 			}
 			stops = append(stops, stop)
 			waitChildProcs(child.uid, base+extra)
 			time.Sleep(3 * time.Second)
-			s1, err := takeSample(pid)
+			s1, err := sampleAll()
 			if err != nil {
-				r.err = fmt.Errorf("%s exited: %w", d.name(), err)
-				return r
+				return fail(err)
 			}
 			if spawned == 0 {
 				// The first 500: the CPU to take them in (per 500).
-				r.taken = ticks(s1.cpu-s0.cpu) * 500 / time.Duration(more)
+				for i := range ds {
+					rs[i].taken = ticks(s1[i].cpu-s0[i].cpu) * 500 / time.Duration(more)
+				}
 			}
 			spawned = extra
 			time.Sleep(2 * time.Second)
 		}
-		d.phase() // profile NN+1 covers this window
-		time.Sleep(300 * time.Millisecond)
+		phase() // the next profile covers this window
 		all, _ := countProcs(child.uid)
-		say("%s: idle window %d: %d processes, %v", d.name(), i+1, all, o.window)
-		a, err := takeSample(pid)
+		say("%s: idle window %d: %d processes, %v", label, w+1, all, o.window)
+		a, err := sampleAll()
 		if err != nil {
-			r.err = fmt.Errorf("%s exited: %w", d.name(), err)
-			return r
+			return fail(err)
 		}
 		e0 := ec.n()
 		time.Sleep(o.window)
-		b, err := takeSample(pid)
+		b, err := sampleAll()
 		if err != nil {
-			r.err = fmt.Errorf("%s exited: %w", d.name(), err)
-			return r
+			return fail(err)
 		}
-		wd := between(a, b)
-		wd.execs = ec.n() - e0
-		if e0 < 0 {
-			wd.execs = -1
+		for i := range ds {
+			wd := between(a[i], b[i])
+			wd.execs = ec.n() - e0
+			if e0 < 0 {
+				wd.execs = -1
+			}
+			rs[i].idle = append(rs[i].idle, wd)
+			rs[i].procs = append(rs[i].procs, all)
 		}
-		r.idle = append(r.idle, wd)
-		r.procs = append(r.procs, all)
 	}
 	for _, s := range stops {
 		s()
@@ -111,52 +144,72 @@ func measure(c *cleanup, o options, d daemon, child, other account, ec *execCoun
 	time.Sleep(3 * time.Second)
 
 	// The exec storm: short processes of an account nobody watches.
-	d.phase()
-	time.Sleep(300 * time.Millisecond)
-	// What the daemon spends meanwhile without the storm (10 s).
-	pre, err := takeSample(pid)
+	phase()
+	// What the daemons spend meanwhile without the storm (10 s).
+	pre, err := sampleAll()
+	if err != nil {
+		return fail(err)
+	}
 	e0 := ec.n()
 	time.Sleep(10 * time.Second)
-	a, err2 := takeSample(pid)
-	if err == nil && err2 == nil {
-		r.before = between(pre, a)
-		r.before.execs = ec.n() - e0
+	a, err := sampleAll()
+	if err != nil {
+		return fail(err)
 	}
-	say("%s: storm of %d short processes of %s", d.name(), o.storm, other.name)
-	if err2 == nil {
-		e1 := ec.n()
-		storm := asUser(other, "sh", "-c", fmt.Sprintf(`i=0; while [ $i -lt %d ]; do /bin/true; i=$((i+1)); done`, o.storm))
-		if out, err := storm.CombinedOutput(); err != nil {
-			r.err = fmt.Errorf("storm: %v: %s", err, out)
-			return r
+	for i := range ds {
+		rs[i].before = between(pre[i], a[i])
+		rs[i].before.execs = ec.n() - e0
+	}
+	say("%s: storm of %d short processes of %s", label, o.storm, other.name)
+	e1 := ec.n()
+	storm := asUser(other, "sh", "-c", fmt.Sprintf(`i=0; while [ $i -lt %d ]; do /bin/true; i=$((i+1)); done`, o.storm))
+	if out, err := storm.CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("storm: %v: %s", err, out))
+	}
+	time.Sleep(2 * time.Second)
+	b, err := sampleAll()
+	if err != nil {
+		return fail(err)
+	}
+	for i := range ds {
+		r := rs[i]
+		r.storm, r.execs = ticks(b[i].cpu-a[i].cpu), o.storm
+		r.stormDur = b[i].at.Sub(a[i].at)
+		r.stormMachine = ec.n() - e1 - int64(o.storm)
+		r.peak = b[i].mem
+	}
+	for i, d := range ds {
+		d.phase()
+		if err := d.stop(); err != nil {
+			rs[i].err = err
 		}
-		time.Sleep(2 * time.Second)
-		if b, err := takeSample(pid); err == nil {
-			r.storm, r.execs = ticks(b.cpu-a.cpu), o.storm
-			r.stormDur = b.at.Sub(a.at)
-			r.stormMachine = ec.n() - e1 - int64(o.storm)
-			r.peak = b.mem
-		}
 	}
-	d.phase()
-	if err := d.stop(); err != nil {
-		r.err = err
-	}
-	return r
+	return rs
 }
 
 func printTable(w io.Writer, o options, rs []*result) {
-	kid, tk := find(rs, "kidtimed"), find(rs, "Timekpr-nExT")
-	fmt.Fprintf(w, "idle, child's session active, %v windows  | %-22s | %-22s | ratio\n", o.window, "Timekpr-nExT", "kidtimed")
-	fmt.Fprintln(w, strings.Repeat("-", 100))
+	kid, tk, base := find(rs, "kidtimed"), find(rs, "Timekpr-nExT"), find(rs, baselineName)
+	head := fmt.Sprintf("idle, child's session active, %v windows  | %-22s | %-22s | ratio", o.window, "Timekpr-nExT", "kidtimed")
+	if base != nil {
+		head += fmt.Sprintf("  | %-22s | this/baseline", baselineName)
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, strings.Repeat("-", len(head)+8))
+	ratio := func(a, b *result, av, bv float64) string {
+		if bv > 0 && av >= 0 && a != nil && a.err == nil && b != nil && b.err == nil {
+			return fmt.Sprintf("%.2f×", av/bv)
+		}
+		return "—"
+	}
 	row := func(label string, f func(*result) (string, float64)) {
 		ts, tv := cell(tk, f)
 		ks, kv := cell(kid, f)
-		ratio := "—"
-		if tv > 0 && kv >= 0 && tk != nil && tk.err == nil && kid != nil && kid.err == nil {
-			ratio = fmt.Sprintf("%.2f×", kv/tv)
+		line := fmt.Sprintf("%-43s | %-22s | %-22s | %-6s", label, ts, ks, ratio(kid, tk, kv, tv))
+		if base != nil {
+			bs, bv := cell(base, f)
+			line += fmt.Sprintf(" | %-22s | %s", bs, ratio(kid, base, kv, bv))
 		}
-		fmt.Fprintf(w, "%-43s | %-22s | %-22s | %s\n", label, ts, ks, ratio)
+		fmt.Fprintln(w, line)
 	}
 	for i, extra := range extras {
 		label := fmt.Sprintf("CPU, %% of a core (+%d processes)", extra)
