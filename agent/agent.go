@@ -248,6 +248,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		a.log.Warn("agent: known apps not loaded", "err", err)
 	}
 	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
+	a.restorePrograms(ctx)
+	a.learnInstalled()
 	a.acct = monitor.NewAccountant(usageSink{st, a.apps})
 	a.acct.MaxStep = 3 * a.cfg.Tick
 	// Start the accountant's clock now, so the first tick counts from here.
@@ -363,6 +365,7 @@ func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
 	}
+	a.savePrograms(ctx)
 	now := a.now()
 	if now.Sub(a.lastMark) < markEvery {
 		return
