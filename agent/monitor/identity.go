@@ -25,9 +25,9 @@ const maxKnown = 8192
 // Ranks: why a file is the one its identity is known by. A copy of lower
 // rank is linked to it; a file of higher rank takes its place.
 const (
-	rankSeen    = iota + 1 // first seen running
-	rankKnown              // classified (catalog, .desktop, launcher folder)
-	rankNamed              // named by a parent's rule
+	rankSeen  = iota + 1 // first seen running
+	rankKnown            // classified (catalog, .desktop, launcher folder)
+	rankNamed            // named by a parent's rule
 )
 
 // identityKey is what links copies: the file's identity, else its content.

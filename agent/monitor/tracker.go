@@ -115,8 +115,8 @@ type Tracker struct {
 	procs   map[int]*Entry
 	version uint64
 	watched map[uint32]bool
-	known   map[string]App      // by identity (identityKey): the program as known
-	dirty   map[string]bool     // identities learned or changed since TakeLearned
+	known   map[string]App       // by identity (identityKey): the program as known
+	dirty   map[string]bool      // identities learned or changed since TakeLearned
 	named   map[rules.Match]bool // what the parents' rules name (rank)
 }
 
