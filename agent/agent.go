@@ -449,7 +449,11 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 				rating = fmt.Sprintf("%d+", iv.App.MinAge)
 			}
 			var err error
-			id, err = s.apps.ID(ctx, key, store.App{Path: iv.App.Path, Name: iv.App.Name, Category: string(iv.App.Category), Rating: rating})
+			path, name := iv.App.Path, iv.App.Name
+			if l := iv.App.Linked; l != nil && l.SHA256 != "" {
+				path, name = l.Path, l.Name // a copy counts under the program it copies (its key)
+			}
+			id, err = s.apps.ID(ctx, key, store.App{Path: path, Name: name, Category: string(iv.App.Category), Rating: rating})
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,9 @@ type Program struct {
 	// when it has none, and then its content hash is its identity.
 	ID string
 	// Host is the path of the host's executable when Path is a program a
-	// host runs; "" when the process runs Path itself.
-	Host string
+	// host runs; "" when the process runs Path itself. HostSHA256 and
+	// HostID are that file's hash and identity: a host is known by its
+	// name, which a child can give any file.
+	Host               string
+	HostSHA256, HostID string
 }

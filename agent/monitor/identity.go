@@ -61,11 +61,10 @@ func (t *Tracker) rank(a App) int {
 }
 
 // learn links a to the known program of its identity, or makes it that
-// program. A host's own file (python3, java, ld.so) is never linked: it
-// is every program it runs, and what it is comes from its arguments.
+// program.
 func (t *Tracker) learn(a App) App {
 	key := identityKey(a)
-	if key == "" || ident.Host(a.Path) != ident.NotHost {
+	if key == "" {
 		return a
 	}
 	t.mu.Lock()
@@ -105,9 +104,26 @@ func (t *Tracker) learn(a App) App {
 		t.dirty[key] = true
 	}
 	link := prev
-	link.Linked = nil
+	link.Linked, link.HostLinked = nil, nil
 	a.Linked = &link
 	return a
+}
+
+// linkOnly returns the known program a file is a copy of, nil when none or
+// it is that program; it learns nothing.
+func (t *Tracker) linkOnly(a App) *App {
+	key := identityKey(a)
+	if key == "" {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	prev, ok := t.known[key]
+	if !ok || prev.Path == a.Path && strings.EqualFold(prev.SHA256, a.SHA256) {
+		return nil
+	}
+	prev.Linked, prev.HostLinked = nil, nil
+	return &prev
 }
 
 // Remember records that a file is a given app (from the parent's rules, or
@@ -226,15 +242,21 @@ func FindInstalled(dirs []string, names map[string]bool) []string {
 // copy never escapes the rules of its original, and a file that claims
 // another's identity gains nothing by it.
 func Judge(app App, pol *rules.Policy) rules.App {
-	self := RulesApp(app)
-	if app.Linked == nil || pol == nil {
-		return self
+	best := RulesApp(app)
+	if (app.Linked == nil && app.HostLinked == nil) || pol == nil {
+		return best
 	}
-	known := RulesApp(*app.Linked)
-	if strictness(pol.Classify(known), known) > strictness(pol.Classify(self), self) {
-		return known
+	score := strictness(pol.Classify(best), best)
+	for _, other := range []*App{app.Linked, app.HostLinked} {
+		if other == nil {
+			continue
+		}
+		ra := RulesApp(*other)
+		if s := strictness(pol.Classify(ra), ra); s > score {
+			best, score = ra, s
+		}
 	}
-	return self
+	return best
 }
 
 func strictness(c rules.Class, a rules.App) int {

@@ -42,8 +42,9 @@ func (p *identTable) IdentifyProc(pid int, _ []string) (facts.Program, error) {
 		return facts.Program{}, fmt.Errorf("identify %d: %w", pid, fs.ErrNotExist)
 	}
 	if hosted != "" {
+		host, _ := p.IdentifyFile(pr.Exe)
 		prog, err := p.IdentifyFile(hosted)
-		prog.Host = pr.Exe
+		prog.Host, prog.HostSHA256, prog.HostID = pr.Exe, host.SHA256, host.ID
 		return prog, err
 	}
 	return p.IdentifyFile(pr.Exe)
@@ -54,6 +55,7 @@ func TestTrackerLinksByIdentity(t *testing.T) {
 	classes := byName{
 		"supertuxkart": {Name: "SuperTuxKart", Category: "game", MinAge: 3, Source: "catalog"},
 		"gcompris":     {Name: "GCompris", Category: "education", MinAge: -1, Source: "catalog"},
+		"java":         {Name: "Minecraft", Category: "game", MinAge: 7, Source: "catalog"}, // as its class path would say
 	}
 	cases := []struct {
 		sentence string
@@ -79,9 +81,12 @@ func TestTrackerLinksByIdentity(t *testing.T) {
 		{"a game run through the loader is the game",
 			"/usr/games/supertuxkart", "/lib64/ld-linux-x86-64.so.2", "/home/kid/renamed", map[string]string{"/usr/games/supertuxkart": buildID, "/home/kid/renamed": buildID},
 			"/usr/games/supertuxkart", "game"},
-		{"a host's own file is never linked (python3 is every script)",
-			"/usr/games/supertuxkart", "/usr/bin/python3", "", map[string]string{"/usr/games/supertuxkart": buildID, "/usr/bin/python3": buildID},
-			"", ""},
+		{"a game renamed python3 is still linked to the game (a host is known by a name anyone can give)",
+			"/usr/games/supertuxkart", "/home/kid/python3", "", map[string]string{"/usr/games/supertuxkart": buildID, "/home/kid/python3": buildID},
+			"/usr/games/supertuxkart", ""},
+		{"a host running no file is never learned as what its arguments say (a copy of java is not Minecraft)",
+			"/usr/bin/java", "/home/kid/tool", "", map[string]string{"/usr/bin/java": buildID, "/home/kid/tool": buildID},
+			"/usr/bin/java", ""},
 	}
 	for i, tc := range cases {
 		t.Run(tc.sentence, func(t *testing.T) {
@@ -117,6 +122,32 @@ func TestTrackerLinksByIdentity(t *testing.T) {
 				t.Errorf("Key = %q; want the known program's (usage counts once)", e.App.Key())
 			}
 		})
+	}
+}
+
+func TestTrackerHostFileIsWeighedToo(t *testing.T) {
+	const buildID = "elf-build-id:e310"
+	tab := newIdentTable()
+	tab.ids["/usr/games/supertuxkart"], tab.ids["/home/kid/python3"] = buildID, buildID
+	tr := monitor.NewTracker(tab, tab, byName{"supertuxkart": {Name: "SuperTuxKart", Category: "game", MinAge: 3, Source: "catalog"}}, nil)
+	tr.Watch([]uint32{kid})
+	tab.add(facts.Process{PID: 400, UID: kid, Exe: "/usr/games/supertuxkart"})
+	if _, err := tr.Exec(400); err != nil {
+		t.Fatal(err)
+	}
+	// The game renamed python3 "runs" a harmless script named after it.
+	tab.add(facts.Process{PID: 401, UID: kid, Exe: "/home/kid/python3"})
+	tab.hosts[401] = "/home/kid/decoy.py"
+	e, err := tr.Exec(401)
+	if err != nil || e == nil {
+		t.Fatalf("Exec = %v, %v", e, err)
+	}
+	if e.App.Path != "/home/kid/decoy.py" || e.App.HostLinked == nil || e.App.HostLinked.Path != "/usr/games/supertuxkart" {
+		t.Fatalf("app %+v; want the script, its host linked to the game", e.App)
+	}
+	pol := &rules.Policy{}
+	if got := monitor.Judge(e.App, pol); got.Path != "/usr/games/supertuxkart" || got.Category != rules.CategoryGame {
+		t.Errorf("Judge = %+v; want the game", got)
 	}
 }
 

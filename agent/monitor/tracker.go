@@ -20,6 +20,7 @@ import (
 
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/facts"
+	"github.com/kidtime/kidtime/agent/ident"
 	"github.com/kidtime/kidtime/rules"
 )
 
@@ -43,6 +44,10 @@ type App struct {
 	// program itself. The rules judge the stricter of the two (Judge), and
 	// usage counts under the known program's key.
 	Linked *App
+	// HostLinked is the known program the host's own file is a copy of
+	// (a game renamed python3 running a harmless script): a host is known
+	// by its name, which a child can give any file. Judge weighs it too.
+	HostLinked *App
 }
 
 // Key identifies an app across renames and copies: the known program's key
@@ -261,6 +266,20 @@ func (t *Tracker) identify(p facts.Process) App {
 		Name: info.Name, Category: info.Category, MinAge: info.MinAge, Source: info.Source}
 	if a.Name == "" {
 		a.Name = appName(prog.Path, p.Name)
+	}
+	if prog.Host != "" {
+		a = t.learn(a)
+		a.HostLinked = t.linkOnly(App{Path: prog.Host, SHA256: prog.HostSHA256, ID: prog.HostID})
+		return a
+	}
+	if ident.Host(prog.Path) != ident.NotHost {
+		// A host running no file (java -cp, python3 -c): what it is comes
+		// from its arguments, never learned as what its file is (java is
+		// not Minecraft); its file is linked like any other (a game renamed
+		// python3 stays the game).
+		own := t.learn(App{Path: a.Path, SHA256: a.SHA256, ID: a.ID, Name: appName(a.Path, p.Name), MinAge: -1})
+		a.Linked = own.Linked
+		return a
 	}
 	return t.learn(a)
 }

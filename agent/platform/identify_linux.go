@@ -47,9 +47,9 @@ func (h *Hasher) IdentifyProc(pid int, cmdline []string) (facts.Program, error) 
 		if !ok {
 			break
 		}
-		next.Host = prog.Host
+		next.Host, next.HostSHA256, next.HostID = prog.Host, prog.HostSHA256, prog.HostID
 		if next.Host == "" {
-			next.Host = prog.Path
+			next.Host, next.HostSHA256, next.HostID = prog.Path, prog.SHA256, prog.ID
 		}
 		prog, argv = next, rest
 	}

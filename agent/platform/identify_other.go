@@ -35,7 +35,7 @@ func (h *Hasher) IdentifyProc(pid int, cmdline []string) (facts.Program, error) 
 		if err != nil {
 			continue
 		}
-		p.Host = exe
+		p.Host, p.HostSHA256, p.HostID = exe, prog.SHA256, prog.ID
 		return p, nil
 	}
 	return prog, nil
