@@ -260,3 +260,18 @@ func countProcs(uid uint32) int {
 	}
 	return n
 }
+
+// A host is known by its name, which a child can give any file: the game
+// renamed python3, "running" a file named like its argument, is the game.
+func TestIdentityGameNamedLikeAnInterpreter(t *testing.T) {
+	ostest.NeedRoot(t)
+	an := env.users["kte2e-an"]
+	d := startDaemon(t, t.TempDir())
+	d.policy(spentPolicy(an, ""))
+	mustDie(t, "the game itself", runAs(t, an, env.game, "300"))
+
+	dir := filepath.Join(env.dir, "decoy")
+	fake := copyIn(t, env.game, dir, "python3", "\x00")
+	copyIn(t, "/etc/hostname", dir, "300", "") // the "script" python3 would run
+	mustDie(t, "the game renamed python3 with a decoy script", runAsIn(t, an, dir, fake, "300"))
+}
