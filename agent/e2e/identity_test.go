@@ -174,6 +174,10 @@ func TestIdentityKillLatencyWith3000Processes(t *testing.T) {
 	d := startDaemon(t, t.TempDir())
 	d.policy(spentPolicy(an, ""))
 
+	// The machine's load before this test adds its own (others' test runs
+	// share it): a latency measured on an overloaded machine says nothing
+	// about the daemon.
+	loadBefore, busy := overloaded()
 	// 3,000 idle processes of An's (tail is no copy of sleep: not a game).
 	crowd := ostest.Command(an.uid, an.gid, "/bin/sh", "-c",
 		"for s in 1 2 3 4 5 6; do (i=0; while [ $i -lt 500 ]; do tail -f /dev/null & i=$((i+1)); done; wait) & done; wait")
@@ -192,8 +196,8 @@ func TestIdentityKillLatencyWith3000Processes(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	time.Sleep(2 * time.Second) // let the exec events of the crowd drain
-	t.Logf("%d of An's processes running", countProcs(an.uid))
+	time.Sleep(5 * time.Second) // let the exec events of the crowd drain
+	t.Logf("%d of An's processes running; load before the test %.1f on %d CPUs", countProcs(an.uid), loadBefore, runtime.NumCPU())
 
 	copy := copyIn(t, env.game, filepath.Join(env.dir, "crowd"), "notes", "\x00")
 	tricks := []struct {
@@ -206,7 +210,7 @@ func TestIdentityKillLatencyWith3000Processes(t *testing.T) {
 	}
 	for _, tr := range tricks {
 		var lat []time.Duration
-		for range 60 {
+		for range 200 {
 			p := runAs(t, an, tr.argv[0], tr.argv[1:]...)
 			if !p.exitedWithin(3 * time.Second) {
 				t.Fatalf("%s: still running 3 s after exec", tr.name)
@@ -218,8 +222,8 @@ func TestIdentityKillLatencyWith3000Processes(t *testing.T) {
 		t.Logf("exec→dead for %s with 3,000 processes: p50 %v p99 %v max %v (n=%d)", tr.name,
 			p50.Round(time.Microsecond), p99.Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond), len(lat))
 		if p99 > 20*time.Millisecond {
-			if load, busy := overloaded(); busy {
-				t.Logf("%s: p99 %v over 20 ms, not judged: the machine is overloaded (load %.1f on %d CPUs)", tr.name, p99, load, runtime.NumCPU())
+			if busy {
+				t.Logf("%s: p99 %v over 20 ms, not judged: the machine was overloaded before the test (load %.1f on %d CPUs)", tr.name, p99, loadBefore, runtime.NumCPU())
 				continue
 			}
 			t.Errorf("%s: p99 %v; want within 20 ms", tr.name, p99)
