@@ -1,7 +1,10 @@
 package platform
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -67,12 +70,24 @@ func (h *Hasher) identifyOpen(f *os.File, path string) (facts.Program, error) {
 	if !fi.Mode().IsRegular() {
 		return facts.Program{}, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
 	}
+	key, stamp := fileIdentity(f, fi)
+	if fi.Size() > maxWholeHash {
+		// A file this big (a sparse one costs nothing to make) would hold
+		// the exec path for seconds: it is known by its size and its head.
+		id, ok := h.ids.get(key, stamp)
+		if !ok {
+			if id, err = headID(f, fi.Size()); err != nil {
+				return facts.Program{Path: path}, err
+			}
+			h.ids.put(key, stamp, id)
+		}
+		return facts.Program{Path: path, ID: id}, nil
+	}
 	sum, err := h.hashFile(f)
 	if err != nil {
 		return facts.Program{Path: path}, err
 	}
 	p := facts.Program{Path: path, SHA256: sum}
-	key, stamp := fileIdentity(f, fi)
 	if id, ok := h.ids.get(key, stamp); ok {
 		p.ID = id
 		return p, nil
@@ -85,4 +100,22 @@ func (h *Hasher) identifyOpen(f *os.File, path string) (facts.Program, error) {
 	h.ids.put(key, stamp, id)
 	p.ID = id
 	return p, nil
+}
+
+// maxWholeHash is the largest file identified by its whole content;
+// headBytes is what is hashed of a bigger one.
+const (
+	maxWholeHash = 512 << 20
+	headBytes    = 16 << 20
+)
+
+// headID is the identity of a file too big to hash whole: its size and a
+// hash of its first headBytes.
+func headID(f *os.File, size int64) (string, error) {
+	d := sha256.New()
+	fmt.Fprintf(d, "%d\x00", size)
+	if _, err := io.Copy(d, io.NewSectionReader(f, 0, headBytes)); err != nil {
+		return "", fmt.Errorf("hash the head: %w", err)
+	}
+	return "head:" + hex.EncodeToString(d.Sum(nil)), nil
 }

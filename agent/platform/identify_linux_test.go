@@ -183,3 +183,29 @@ func BenchmarkIdentifyProc(b *testing.B) {
 		})
 	}
 }
+
+// A sparse file of 100 GB costs nothing to make: identifying it must not
+// read it whole.
+func TestIdentifyFileHuge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.py")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(100 << 30); err != nil {
+		f.Close()
+		t.Skip("no sparse files here:", err)
+	}
+	f.Close()
+	start := time.Now()
+	p, err := NewHasher(4).IdentifyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("identifying a sparse 100 GB file took %v", took)
+	}
+	if p.SHA256 != "" || !strings.HasPrefix(p.ID, "head:") {
+		t.Errorf("IdentifyFile = %+v; want an identity by size and head, no whole hash", p)
+	}
+}
