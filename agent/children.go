@@ -17,9 +17,10 @@ import (
 
 // childState is what the agent holds for one child between ticks.
 type childState struct {
-	rec  store.Child
-	spec rules.Child
-	uids []uint32 // the child's accounts that are enforced (not administrators')
+	rec       store.Child
+	spec      rules.Child
+	uids      []uint32 // the child's accounts that are enforced (not administrators')
+	byDefault bool     // an account no parent named, held by the default profile
 
 	policy    rules.Policy
 	policyErr error
@@ -54,6 +55,7 @@ func (cs *childState) active() bool { return cs.witness.Last().Active }
 func (a *Agent) reload(ctx context.Context) error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	a.loadApprovals(ctx)
 	stored, global, err := a.fam.Children(ctx)
 	if err != nil {
 		return err
@@ -64,7 +66,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	var uids []uint32
 	for _, sc := range stored {
 		r := sc.Record
-		cs := &childState{rec: r, spec: sc.Spec, uids: sc.UIDs, witness: monitor.NewWitness(a.presenceRules())}
+		cs := &childState{rec: r, spec: sc.Spec, uids: sc.UIDs, byDefault: sc.ByDefault, witness: monitor.NewWitness(a.presenceRules())}
 		for _, uid := range sc.UIDs {
 			byUID[uid] = cs
 			uids = append(uids, uid)
@@ -463,6 +465,9 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		// Logged out for the day: nothing of theirs may start again.
 		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, "session.stopped")
 		return
+	}
+	if a.holdForApproval(ctx, cs, e, &pol) {
+		return // a program the child obtained waits for a parent's yes
 	}
 	ra := monitor.Judge(e.App, &pol)
 	// The exec path never waits on the database (a backup may hold its

@@ -94,6 +94,10 @@ type Companion struct {
 	sent      []*fyne.Notification
 	asks      map[int64]apitype.AskRequest // the asks sent and not yet answered
 
+	// stopSeen is when the last program stopped for a parent's yes was
+	// told (approval.go)
+	stopSeen time.Time
+
 	// widgets, kept for updates and tests
 	name, screenBig, gamesBig *canvas.Text
 	screenBar, gamesBar       *widgets.TimeBar
@@ -292,6 +296,7 @@ func (c *Companion) apply(st apitype.ChildStatus, now time.Time) {
 		c.notice.SetText("")
 	}
 	c.warn(st, now)
+	c.tellAppStopped(st)
 	c.updateCountdown(now)
 }
 

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/platform"
 )
 
@@ -68,7 +69,8 @@ type Platform struct {
 	stubborn   map[int]bool
 	ignoreLock map[string]bool
 	fail       map[ActionKind]error
-	unreadable map[string]error // exe path: ReadProc fails with this
+	unreadable map[string]error         // exe path: ReadProc fails with this
+	exeFiles   map[string]facts.ExeFile // exe path: what ExeFile says (exefile.go)
 	actions    []Action
 	subs       []*sub
 	nextPID    int
