@@ -209,3 +209,22 @@ func TestIdentifyFileHuge(t *testing.T) {
 		t.Errorf("IdentifyFile = %+v; want an identity by size and head, no whole hash", p)
 	}
 }
+
+// For a program the loader runs, the approval rule looks at that program's
+// file (the child's, in a folder the child writes), not at the loader's.
+func TestExeFileOfAHostedProgram(t *testing.T) {
+	needLoader(t)
+	dir := t.TempDir()
+	game := filepath.Join(dir, "game")
+	copyFile(t, sleepBinary(t), game, 0o700)
+	cmd := startCmdDir(t, dir, loader, "./game", "30")
+	real, _ := filepath.EvalSymlinks(loader)
+	waitExec(t, cmd.Process.Pid, real)
+	f, err := ExeFile(cmd.Process.Pid, game)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Perm != 0o700 {
+		t.Errorf("mode %o; want the game's 700, not the loader's", f.Perm)
+	}
+}
