@@ -279,3 +279,31 @@ func TestIdentityGameNamedLikeAnInterpreter(t *testing.T) {
 	copyIn(t, "/etc/hostname", dir, "300", "") // the "script" python3 would run
 	mustDie(t, "the game renamed python3 with a decoy script", runAsIn(t, an, dir, fake, "300"))
 }
+
+// The dynamic loader (system-installed) does not free a program the child
+// obtained from the parent's yes: the program it runs is what is judged.
+func TestIdentityLoaderDoesNotSkipApproval(t *testing.T) {
+	ostest.NeedRoot(t)
+	const loader = "/lib64/ld-linux-x86-64.so.2"
+	if _, err := os.Stat(loader); err != nil {
+		t.Skip("no x86-64 dynamic loader:", err)
+	}
+	d := startDaemon(t, t.TempDir())
+	u := ostest.AddUser(t, ostest.UniqueName("ktidl"))
+	kid := account{u.Name, u.UID, u.GID}
+	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"Binh","birthYear":%d,"accounts":["%s"],
+		"allowed":{"daily":["00:00-24:00"]},"screen":{"daily":"4h"}}]}`, time.Now().Year()-7, kid.name))
+	home := filepath.Join(env.dir, "home-"+kid.name)
+	if err := os.MkdirAll(home, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(home, int(kid.uid), int(kid.gid)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	game := filepath.Join(home, "mygame")
+	if cp := runAs(t, kid, "/bin/cp", "/bin/sleep", game); !cp.exitedWithin(10*time.Second) || cp.cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("the child could not copy a program into her home (%v)", cp.cmd.ProcessState)
+	}
+	mustDie(t, "ld.so ./mygame (obtained, not allowed)", runAsIn(t, kid, home, loader, "./mygame", "300"))
+}
