@@ -57,16 +57,7 @@ func flood(socket string) int {
 // binary that the account may run.
 func startFlood(t *testing.T, as account, socket string, n int) []*exec.Cmd {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(env.dir, "flooder")
-	if _, err := os.Stat(bin); err != nil {
-		if err := copyFile(self, bin); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bin := helperBinary(t)
 	var cmds []*exec.Cmd
 	for range n {
 		cmd := ostest.Command(as.uid, as.gid, bin, "-test.run=^$")
@@ -87,6 +78,24 @@ func stopFlood(cmds []*exec.Cmd) {
 			_ = c.Wait()
 		}
 	}
+}
+
+// helperBinary is a copy of this test binary that any account may run
+// (the flooder, the forged companion).
+func helperBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(env.dir, "e2e-helper")
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := copyFile(self, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // procStatus reads a field of /proc/PID/status in kB (VmRSS, VmHWM) or as
