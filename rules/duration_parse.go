@@ -35,6 +35,11 @@ func (e *DurationError) Error() string {
 	return "not a duration (write e.g. 2 giờ 30 phút, 2g30, 150 phút, 2:30, 2h30m or 90s)"
 }
 
+// MessageKey is the error's sentence in the translations, for the apps.
+func (e *DurationError) MessageKey() (string, map[string]string) {
+	return e.Key, map[string]string{"value": e.Value}
+}
+
 // unitWords are the words for hours, minutes and seconds people write, in
 // Vietnamese (with and without marks) and English, lower case. Go's own
 // units h, m and s are among them.

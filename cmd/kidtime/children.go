@@ -122,7 +122,7 @@ func (k *cli) limit(ctx context.Context, o *limitOpts, pos []string) error {
 		}
 		d, err := rules.ParseDuration(v)
 		if err != nil {
-			return nil, badUsage("--%s %q: %v", name, v, err)
+			return nil, badValue("--"+name, v, err)
 		}
 		rd := rules.Duration(d)
 		return &rd, nil

@@ -143,7 +143,7 @@ func (k *cli) code(ctx context.Context, _ []string) error {
 func durArg(s string) (time.Duration, error) {
 	d, err := rules.ParseDuration(s)
 	if err != nil {
-		return 0, badUsage("DUR %q: %v", s, err)
+		return 0, badValue("DUR", s, err)
 	}
 	return d, nil
 }
