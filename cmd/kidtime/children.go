@@ -45,7 +45,7 @@ func (k *cli) childAdd(ctx context.Context, o *childAddOpts, pos []string) error
 		return err
 	}
 	return k.out(ch, func(w io.Writer) {
-		fmt.Fprintln(w, k.t("child.added", ch.Name, ch.Age, strings.Join(ch.Accounts, ", ")))
+		fmt.Fprintln(w, k.tn("child.added", len(ch.Accounts), ch.Name, ch.Age, strings.Join(ch.Accounts, ", ")))
 	})
 }
 

@@ -139,7 +139,8 @@ func (k *cli) code(ctx context.Context, _ []string) error {
 	})
 }
 
-// durArg reads a DUR argument (90s, 45m, 1h30m); a bad one is bad usage.
+// durArg reads a DUR argument as people write it (rules.ParseDuration: 90s,
+// 2 giờ 30 phút, 2:30); a bad one is bad usage, said in the CLI's language.
 func durArg(s string) (time.Duration, error) {
 	d, err := rules.ParseDuration(s)
 	if err != nil {

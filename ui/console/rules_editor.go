@@ -280,7 +280,7 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	}
 	for _, a := range apps {
 		row := &AppRow{App: a, Rule: widget.NewSelect(appRuleOptions(), nil), Limit: widget.NewEntry()}
-		row.Limit.SetPlaceHolder("30m")
+		row.Limit.SetPlaceHolder(formatDur(30 * time.Minute))
 		rule, limit := currentAppRule(p.Apps, a)
 		row.Rule.SetSelectedIndex(indexOf(appRuleValues, rule))
 		if limit > 0 {
@@ -299,13 +299,17 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	r.loaded = true
 }
 
-// formatDur writes a duration as the form reads it, "unlimited" in the
-// parent's language.
+// formatDur writes a duration the way Today says it and the form reads it
+// back ("2 giờ 30 phút", "2 h 30 min"; seconds kept: "1 min 30 s"),
+// "unlimited" in the parent's language.
 func formatDur(d time.Duration) string {
-	if d == rules.Unlimited {
+	switch {
+	case d == rules.Unlimited:
 		return lang.L("rules.unlimited")
+	case d >= time.Minute && d%time.Minute != 0:
+		return i18n.Duration(d-d%time.Minute) + " " + i18n.Duration(d%time.Minute)
 	}
-	return rules.FormatDuration(d)
+	return i18n.Duration(d)
 }
 
 func (r *RulesEditor) syncLimit(row *AppRow) {
@@ -364,7 +368,26 @@ type FieldProblem struct {
 }
 
 func (p *FieldProblem) Error() string {
+	if p.Value == "" {
+		return lang.L("rules.badField", map[string]any{"Field": p.Field, "Reason": p.Reason})
+	}
 	return lang.L("rules.bad", map[string]any{"Field": p.Field, "Value": p.Value, "Reason": p.Reason})
+}
+
+// keyedProblem is a FieldProblem whose reason is the sentence of a keyed
+// error (rules.DurationError, rules.FieldError) in the parent's language;
+// the sentence names the value itself. Other errors keep their text.
+func keyedProblem(field, value string, err error) *FieldProblem {
+	var ke interface {
+		MessageKey() (string, map[string]string)
+	}
+	if errors.As(err, &ke) {
+		key, args := ke.MessageKey()
+		if s, ok := i18n.ErrorText(key, args, 0); ok {
+			return &FieldProblem{Field: field, Reason: s}
+		}
+	}
+	return &FieldProblem{Field: field, Value: value, Reason: err.Error()}
 }
 
 // Build reads the form into a child spec: every day explicit, the parent's
@@ -502,7 +525,7 @@ func parseDur(s, field string) (time.Duration, error) {
 	}
 	d, err := rules.ParseDuration(s)
 	if err != nil {
-		return 0, &FieldProblem{Field: field, Value: s, Reason: err.Error()}
+		return 0, keyedProblem(field, s, err)
 	}
 	if d > rules.MaxDaily && d != rules.Unlimited {
 		return 0, &FieldProblem{Field: field, Value: s, Reason: lang.L("rules.tooLong")}
@@ -546,6 +569,9 @@ func spans(ws []rules.Window) []widgets.Span {
 func policyProblem(err error) error {
 	var fe *rules.FieldError
 	if errors.As(err, &fe) {
+		if fe.Key != "" {
+			return keyedProblem(fe.Path, fe.Value, fe)
+		}
 		return &FieldProblem{Field: fe.Path, Value: fe.Value, Reason: fe.Reason}
 	}
 	return err
