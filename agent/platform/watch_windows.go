@@ -47,7 +47,8 @@ var watchWake = make(chan struct{}, 1)
 // NtQuerySystemInformation(SystemProcessInformation) call per snapshot (no
 // process is opened), and reports the differences between two snapshots as
 // the events the Linux watcher produces: Exec for a process that appeared
-// (its Time is the process's creation time), Exit for one that is gone. A
+// (its Time is the process's creation time, or when it was seen if the
+// snapshot has none yet), Exit for one that is gone. A
 // process is known by its pid and creation time, so a pid reused between
 // two snapshots gives Exit then Exec. The first snapshot is the baseline
 // (no events: the agent scans the table itself at start). Windows has no
@@ -82,17 +83,26 @@ func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
 			}
 			took := time.Since(now)
 			for pid, created := range prev {
-				if c, ok := cur[pid]; !ok || c != created {
+				if c, ok := cur[pid]; !ok || !sameStart(c, created) {
 					if !send(ctx, ch, ProcEvent{Kind: Exit, PID: int(pid), Time: now}) {
 						return
 					}
 				}
 			}
 			for pid, created := range cur {
-				if c, ok := prev[pid]; !ok || c != created {
-					if !send(ctx, ch, ProcEvent{Kind: Exec, PID: int(pid), Time: filetimeToTime(created)}) {
-						return
+				c, ok := prev[pid]
+				if ok && sameStart(c, created) {
+					if created == 0 {
+						cur[pid] = c // keep the start time once known
 					}
+					continue
+				}
+				at := now
+				if created != 0 {
+					at = filetimeToTime(created)
+				}
+				if !send(ctx, ch, ProcEvent{Kind: Exec, PID: int(pid), Time: at}) {
+					return
 				}
 			}
 			prev, cur = cur, prev
@@ -103,6 +113,11 @@ func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
 	}()
 	return ch, nil
 }
+
+// sameStart reports whether two creation times of one pid are one process.
+// Zero is unknown (see snapshot): a process first seen still starting, then
+// with its time, has not exited and started again.
+func sameStart(a, b int64) bool { return a == b || a == 0 || b == 0 }
 
 func pace() time.Duration {
 	if watchFast.Load() {
@@ -131,19 +146,35 @@ func filetimeToTime(ft int64) time.Time {
 type snapshotter struct{ buf []byte }
 
 // snapshot fills into (cleared first; a new map when nil) with every
-// process's pid and creation time (FILETIME), leaving out the idle process
-// (pid 0), and returns it.
+// process's pid and creation time (FILETIME; 0 when the answer is not a
+// plausible time), leaving out the idle process (pid 0), and returns it.
 func (s *snapshotter) snapshot(into map[uint32]int64) (map[uint32]int64, error) {
 	if into == nil {
 		into = make(map[uint32]int64, 256)
 	}
 	clear(into)
+	latest := timeToFiletime(time.Now().Add(time.Hour))
 	err := s.each(func(p *windows.SYSTEM_PROCESS_INFORMATION) {
 		if p.UniqueProcessID != 0 {
-			into[uint32(p.UniqueProcessID)] = p.CreateTime
+			c := p.CreateTime
+			if c < earliestStart || c > latest {
+				// Not yet known: Wine answers 0x5555555555555555 (its
+				// fill for memory not yet set) for a process still
+				// being created.
+				c = 0
+			}
+			into[uint32(p.UniqueProcessID)] = c
 		}
 	})
 	return into, err
+}
+
+// earliestStart is 2000-01-01 as a FILETIME: no process started before.
+var earliestStart = timeToFiletime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+
+func timeToFiletime(t time.Time) int64 {
+	f := windows.NsecToFiletime(t.UnixNano())
+	return int64(f.HighDateTime)<<32 | int64(f.LowDateTime)
 }
 
 // each calls f for every entry of one SystemProcessInformation snapshot.
