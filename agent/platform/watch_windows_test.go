@@ -120,3 +120,14 @@ func BenchmarkProcSnapshot(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkReadProc measures what the exec path reads of each new process
+// (this one: no snapshot, its handle alone).
+func BenchmarkReadProc(b *testing.B) {
+	pid := os.Getpid()
+	for b.Loop() {
+		if _, err := platform.ReadProc(pid); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
