@@ -197,10 +197,12 @@ func fillFrom(h windows.Handle, p *Process) (gone bool) {
 	p.Exe = processImage(h)
 	var c, x, k, u windows.Filetime
 	if err := windows.GetProcessTimes(h, &c, &x, &k, &u); err == nil {
-		// Zero when not yet known: Wine answers 0x5555555555555555 for a
-		// process still being created (see snapshot).
-		if ft := int64(c.HighDateTime)<<32 | int64(c.LowDateTime); ft >= earliestStart && ft <= timeToFiletime(time.Now().Add(time.Hour)) {
-			p.Start = time.Unix(0, c.Nanoseconds())
+		p.Start = time.Unix(0, c.Nanoseconds())
+		// Wine answers 0x5555555555555555 for a process still being
+		// created (see snapshot): it started about now. (Not zero: pid and
+		// start tell processes apart, and Wine reuses pids at once.)
+		if ft := int64(c.HighDateTime)<<32 | int64(c.LowDateTime); ft < earliestStart || ft > timeToFiletime(time.Now().Add(time.Hour)) {
+			p.Start = time.Now()
 		}
 	}
 	if sid, err := processSID(h); err == nil {

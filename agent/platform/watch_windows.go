@@ -48,9 +48,13 @@ var watchWake = make(chan struct{}, 1)
 // process is opened), and reports the differences between two snapshots as
 // the events the Linux watcher produces: Exec for a process that appeared
 // (its Time is the process's creation time, or when it was seen if the
-// snapshot has none yet), Exit for one that is gone. A
-// process is known by its pid and creation time, so a pid reused between
-// two snapshots gives Exit then Exec. The first snapshot is the baseline
+// snapshot has none yet), Exit for one that is gone. A process is known by
+// its pid and creation time, so a pid reused between two snapshots gives
+// Exit then Exec. A creation time not known yet (Wine, a process still being
+// created) is decided later: a pid first seen so gives Exec, and Exec again
+// once its time is known (it may be another process under a reused pid);
+// a known pid whose time is momentarily unknown keeps its known time until
+// the next snapshot. The first snapshot is the baseline
 // (no events: the agent scans the table itself at start). Windows has no
 // fork: no Fork events. Sends block (the events of one snapshot are all
 // delivered, in order). The wait between two snapshots is the pace
@@ -83,7 +87,7 @@ func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
 			}
 			took := time.Since(now)
 			for pid, created := range prev {
-				if c, ok := cur[pid]; !ok || !sameStart(c, created) {
+				if c, ok := cur[pid]; !ok || (c != 0 && created != 0 && c != created) {
 					if !send(ctx, ch, ProcEvent{Kind: Exit, PID: int(pid), Time: now}) {
 						return
 					}
@@ -91,12 +95,19 @@ func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
 			}
 			for pid, created := range cur {
 				c, ok := prev[pid]
-				if ok && sameStart(c, created) {
-					if created == 0 {
-						cur[pid] = c // keep the start time once known
-					}
+				if ok && created == 0 {
+					// Not known yet (still being created): keep what was
+					// known of this pid; a new process under it shows when
+					// its time is known, one snapshot later.
+					cur[pid] = c
 					continue
 				}
+				if ok && c == created {
+					continue // the same process
+				}
+				// New, or reused pid, or a pid whose time was never known
+				// and now is: the agent reads it (again), which for the
+				// same process changes nothing.
 				at := now
 				if created != 0 {
 					at = filetimeToTime(created)
@@ -113,11 +124,6 @@ func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
 	}()
 	return ch, nil
 }
-
-// sameStart reports whether two creation times of one pid are one process.
-// Zero is unknown (see snapshot): a process first seen still starting, then
-// with its time, has not exited and started again.
-func sameStart(a, b int64) bool { return a == b || a == 0 || b == 0 }
 
 func pace() time.Duration {
 	if watchFast.Load() {

@@ -393,7 +393,8 @@ func TestMSI(t *testing.T) {
 		for i := range 20 {
 			l := w.startGame(t)
 			if !l.wait(30 * time.Second) {
-				t.Fatalf("launch %d still runs after 30 s", i)
+				ev, _ := w.kidtime(t, "events", "--child", "Kid")
+				t.Fatalf("launch %d still runs after 30 s; the events:\n%s", i, ev)
 			}
 			host = append(host, l.ended.Sub(l.spawned))
 			if !l.started.IsZero() {
