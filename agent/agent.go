@@ -145,6 +145,7 @@ type Agent struct {
 	guard    *auth.Guard
 	fam      *family.Family
 	apps     *store.AppIDs
+	appr     approvals // the parents' answers about new programs (approval.go)
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
@@ -152,8 +153,9 @@ type Agent struct {
 	global   rules.File // defaultProfile and help (children live in the store)
 	// lastSessions are the login sessions seen at the last tick.
 	lastSessions []facts.Session
-	lastMark     time.Time  // when the clock mark was last written (loop goroutine only)
-	reloadMu     sync.Mutex // one reload or day refresh at a time
+	lastMark     time.Time            // when the clock mark was last written (loop goroutine only)
+	reloadMu     sync.Mutex           // one reload or day refresh at a time
+	floodSeen    map[uint32]time.Time // when connection_flood was last recorded, per uid (mu)
 	ready        chan struct{}
 	polling      atomic.Bool   // no process events: the ticks poll the table
 	notes        chan note     // for the notifications service
@@ -251,6 +253,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		a.log.Warn("agent: known apps not loaded", "err", err)
 	}
 	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
+	a.restorePrograms(ctx)
+	a.learnInstalled()
 	a.acct = monitor.NewAccountant(usageSink{st, a.apps})
 	a.acct.MaxStep = 3 * a.cfg.Tick
 	// Start the accountant's clock now, so the first tick counts from here.
@@ -259,6 +263,13 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 
 	if a.cfg.PolicyFile != "" {
 		a.fam.Seed(ctx, a.cfg.PolicyFile)
+	}
+	if a.guard.PINSet(ctx) {
+		// Set up before setup made a default profile (an older version):
+		// no login account stays unmanaged.
+		if err := a.fam.EnsureDefault(ctx, "kidtimed"); err != nil {
+			a.log.Error("agent: giving the family a default profile failed", "err", err)
+		}
 	}
 	if err := a.reload(ctx); err != nil {
 		return fmt.Errorf("load children: %w", err)
@@ -274,13 +285,20 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	}
 
 	l := a.cfg.Listener
+	var admin net.Listener // the administrators' own socket, beyond any flood of the shared one
 	if l == nil {
 		if l, err = ipc.Listen(a.cfg.Socket); err != nil {
 			return fmt.Errorf("listen on %s: %w", a.cfg.Socket, err)
 		}
+		if p := ipc.AdminPath(a.cfg.Socket); p != "" {
+			if admin, err = ipc.ListenAdmin(p); err != nil {
+				a.log.Warn("agent: no administrators' socket; administrators use the shared one", "err", err)
+			}
+		}
 	}
 	h := localapi.New(a, a.log)
 	srv := api.New(h.Routes(), h.Identify, a.log)
+	srv.Flooded = a.flooded
 
 	g, gctx := errgroup.WithContext(ctx)
 	var events <-chan facts.ProcEvent
@@ -300,6 +318,13 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"api", func(ctx context.Context) error {
 			defer l.Close()
 			return srv.Serve(ctx, l)
+		}},
+		{"administrators' api", func(ctx context.Context) error {
+			if admin == nil {
+				return nil
+			}
+			defer admin.Close()
+			return srv.Serve(ctx, admin)
 		}},
 		{"ticks", a.ticks},
 		{"maintenance", a.maintenance},
@@ -366,6 +391,7 @@ func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
 	}
+	a.savePrograms(ctx)
 	now := a.now()
 	if now.Sub(a.lastMark) < markEvery {
 		return
@@ -449,7 +475,11 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 				rating = fmt.Sprintf("%d+", iv.App.MinAge)
 			}
 			var err error
-			id, err = s.apps.ID(ctx, key, store.App{Path: iv.App.Path, Name: iv.App.Name, Category: string(iv.App.Category), Rating: rating})
+			path, name := iv.App.Path, iv.App.Name
+			if l := iv.App.Linked; l != nil && l.SHA256 != "" {
+				path, name = l.Path, l.Name // a copy counts under the program it copies (its key)
+			}
+			id, err = s.apps.ID(ctx, key, store.App{Path: path, Name: name, Category: string(iv.App.Category), Rating: rating})
 			if err != nil {
 				return err
 			}

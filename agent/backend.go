@@ -147,6 +147,7 @@ func (a *Agent) Refresh(ctx context.Context, name string) error {
 		return nil
 	}
 	now := a.now()
+	a.loadApprovals(ctx) // an answer about a program may have come
 	if err := a.prepareDay(ctx, cs, now); err != nil {
 		return err
 	}
@@ -207,7 +208,8 @@ func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	st.Child, st.Decision, st.GamesPaused = cs.rec, cs.dec, cs.gamesOff
+	st.Child, st.Decision, st.GamesPaused, st.ByDefault = cs.rec, cs.dec, cs.gamesOff, cs.byDefault
+	st.AppStopped = a.appr.lastStopped(cs.rec.Name)
 	st.Policy, st.PolicyOK = cs.policy, cs.policyErr == nil
 	return st
 }

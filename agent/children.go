@@ -17,9 +17,10 @@ import (
 
 // childState is what the agent holds for one child between ticks.
 type childState struct {
-	rec  store.Child
-	spec rules.Child
-	uids []uint32 // the child's accounts that are enforced (not administrators')
+	rec       store.Child
+	spec      rules.Child
+	uids      []uint32 // the child's accounts that are enforced (not administrators')
+	byDefault bool     // an account no parent named, held by the default profile
 
 	policy    rules.Policy
 	policyErr error
@@ -54,6 +55,7 @@ func (cs *childState) active() bool { return cs.witness.Last().Active }
 func (a *Agent) reload(ctx context.Context) error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	a.loadApprovals(ctx)
 	stored, global, err := a.fam.Children(ctx)
 	if err != nil {
 		return err
@@ -64,7 +66,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	var uids []uint32
 	for _, sc := range stored {
 		r := sc.Record
-		cs := &childState{rec: r, spec: sc.Spec, uids: sc.UIDs, witness: monitor.NewWitness(a.presenceRules())}
+		cs := &childState{rec: r, spec: sc.Spec, uids: sc.UIDs, byDefault: sc.ByDefault, witness: monitor.NewWitness(a.presenceRules())}
 		for _, uid := range sc.UIDs {
 			byUID[uid] = cs
 			uids = append(uids, uid)
@@ -89,6 +91,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	for _, cs := range children {
 		a.rememberRuleApps(cs)
 	}
+	a.tracker.Relink() // what runs now, judged against what the rules name
 	// Processes of newly watched accounts count from now, not from the
 	// next periodic scan (policies are resolved first: a process is judged
 	// only against a policy).
@@ -108,9 +111,11 @@ func (a *Agent) reload(ctx context.Context) error {
 // rememberRuleApps lets the tracker know the programs the child's rules
 // name, before they ever run.
 func (a *Agent) rememberRuleApps(cs *childState) {
+	var hash func(string) (string, error)
 	if h, ok := a.deps.Hasher.(interface{ Hash(string) (string, error) }); ok {
-		a.tracker.RememberRules(cs.spec.Apps, h.Hash)
+		hash = h.Hash
 	}
+	a.tracker.RememberRules(cs.spec.Apps, hash)
 }
 
 // prepareDay resolves the child's policy for now's day, with today's grants,
@@ -305,7 +310,7 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 	for _, c := range dec.Close {
 		var pids []int
 		for _, e := range procs {
-			if monitor.SameApp(monitor.RulesApp(e.App), c.App) {
+			if monitor.SameApp(monitor.Judge(e.App, &pol), c.App) {
 				pids = append(pids, e.PID)
 			}
 		}
@@ -461,7 +466,10 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		_ = a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, "session.stopped")
 		return
 	}
-	ra := monitor.RulesApp(e.App)
+	if a.holdForApproval(ctx, cs, e, &pol) {
+		return // a program the child obtained waits for a parent's yes
+	}
+	ra := monitor.Judge(e.App, &pol)
 	// The exec path never waits on the database (a backup may hold its
 	// writer): today's time is kept by identity in memory.
 	u := a.usageOf(cs, []monitor.ViewApp{{App: ra, Key: e.App.Key()}})
@@ -476,7 +484,7 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		return
 	}
 	for _, c := range dec.Close {
-		if monitor.SameApp(monitor.RulesApp(e.App), c.App) {
+		if monitor.SameApp(ra, c.App) {
 			if err := a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, string(c.Reason)); err != nil {
 				a.log.Warn("agent: kill on exec failed", "err", err)
 			}

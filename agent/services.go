@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"os/user"
+	"strconv"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/clock"
@@ -134,4 +136,31 @@ func (a *Agent) notifications(ctx context.Context) error {
 			cancel()
 		}
 	}
+}
+
+// flooded records, once an hour per account, that an account's connections
+// to the API are refused over the caps: someone tries to exhaust the
+// daemon. Enforcement goes on regardless (it needs no connection).
+func (a *Agent) flooded(uid uint32, refused int) {
+	now := a.now()
+	a.mu.Lock()
+	if a.floodSeen == nil {
+		a.floodSeen = map[uint32]time.Time{}
+	}
+	last, seen := a.floodSeen[uid]
+	if seen && now.Sub(last) < time.Hour {
+		a.mu.Unlock()
+		return
+	}
+	a.floodSeen[uid] = now
+	child := ""
+	if cs, ok := a.byUID[uid]; ok {
+		child = cs.rec.Name
+	}
+	a.mu.Unlock()
+	account := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(account); err == nil {
+		account = u.Username
+	}
+	a.Record(context.Background(), child, "connection_flood", map[string]any{"uid": uid, "account": account, "refused": refused})
 }

@@ -106,7 +106,7 @@ func phoneNumber(s string) bool {
 	return nd > 0
 }
 
-var profileFields = []string{"preset", "screen", "games", "allowed", "warnings", "grace", "onLimit", "maxRating", "apps"}
+var profileFields = []string{"preset", "screen", "games", "allowed", "warnings", "grace", "onLimit", "maxRating", "apps", "approveNew"}
 
 func (w *walker) child(path string, n *node) Child {
 	var c Child
@@ -227,6 +227,14 @@ func (w *walker) profile(path string, fs map[string]*node, p *Profile, isChild b
 	}
 	if v, ok := fs["maxRating"]; ok {
 		w.enum(sub("maxRating"), v, &p.MaxRating)
+	}
+	if v, ok := fs["approveNew"]; ok {
+		if v.kind == 'b' {
+			b := v.b
+			p.ApproveNew = &b
+		} else {
+			w.fail(sub("approveNew"), v, "want true or false, got %s", v.describe())
+		}
 	}
 	if v, ok := fs["apps"]; ok {
 		for i, an := range w.list(sub("apps"), v, maxApps) {

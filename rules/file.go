@@ -52,6 +52,9 @@ type Profile struct {
 	OnLimit   Action              `json:"onLimit,omitempty"`
 	MaxRating Rating              `json:"maxRating,omitempty"`
 	Apps      []AppRule           `json:"apps,omitempty"`
+	// ApproveNew turns the parent's yes for new programs on or off; nil
+	// keeps the preset's (ApprovalPreset).
+	ApproveNew *bool `json:"approveNew,omitempty"`
 }
 
 // BudgetSpec is a daily budget with per-day overrides. Days keys are mon …
@@ -214,6 +217,9 @@ func (pr *Profile) apply(p Policy, who string) (Policy, error) {
 		p.MaxRating = pr.MaxRating
 	}
 	p.Apps = append(p.Apps, pr.Apps...)
+	if pr.ApproveNew != nil {
+		p.ApproveNew = *pr.ApproveNew
+	}
 	if err := p.Validate(); err != nil {
 		return Policy{}, fmt.Errorf("%s: %w", who, err)
 	}

@@ -329,6 +329,10 @@ type Policy struct {
 	MaxRating Rating `json:"maxRating"`
 	// Apps are the per-app rules, in the parent's order.
 	Apps []AppRule `json:"apps,omitempty"`
+	// ApproveNew: a program the child obtained (one in a place the child
+	// can write, not installed by an administrator) is stopped at its start
+	// until a parent allows it (see ApprovalPreset).
+	ApproveNew bool `json:"approveNew,omitempty"`
 	// Grants are the extra time parents gave; only today's count.
 	Grants []Grant `json:"grants,omitempty"`
 }

@@ -37,7 +37,28 @@ func AgeIn(birthYear int, now time.Time) int {
 func Preset(age int) Policy {
 	p := presetTable(age)
 	p.Age = max(age, 0)
+	p.ApproveNew, _ = ApprovalPreset(age)
 	return p
+}
+
+// ApprovalPreset says, for a child of the given age, whether a program the
+// child obtained needs a parent's yes before it runs (on: up to 8), and
+// whether a parent should be offered the choice when adding the child
+// (offered: up to 12; off by default from 9). From 13 it is off and not
+// offered, though a parent may still turn it on in the child's rules. The
+// ages follow Apple's Ask to Buy (on by default under 13 in a family) and
+// Google Family Link's app approvals, made stricter for the youngest, who
+// cannot judge what they download.
+func ApprovalPreset(age int) (on, offered bool) {
+	switch {
+	case age < 0:
+		return true, true
+	case age <= 8:
+		return true, true
+	case age <= 12:
+		return false, true
+	}
+	return false, false
 }
 
 func presetTable(age int) Policy {

@@ -31,7 +31,7 @@ func TestWorldRoles(t *testing.T) {
 		{"the daemon's own account administers", root, apitype.RoleAdmin},
 		{"a member of sudo administers", w.Client(agenttest.Dad), apitype.RoleAdmin},
 		{"the child's account is the child", w.Client(agenttest.Kid), apitype.RoleChild},
-		{"another account is nobody until it logs in", mum, apitype.RoleOther},
+		{"another standard account is held by the default profile setup made", mum, apitype.RoleChild},
 	}
 	for _, tc := range cases {
 		h, err := tc.c.Health(ctx)
@@ -47,6 +47,9 @@ func TestWorldRoles(t *testing.T) {
 	}
 	// A restart keeps the data; clients dial the new agent.
 	w.Restart()
+	if h, err := mum.Health(ctx); err != nil || h.Role != apitype.RoleOther {
+		t.Errorf("after a restart: role %q, %v; want other (released; tokens end with the daemon)", h.Role, err)
+	}
 	if ch, err := root.Children(ctx); err != nil || len(ch) != 1 {
 		t.Errorf("children after a restart: %v, %v", ch, err)
 	}

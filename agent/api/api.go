@@ -118,6 +118,10 @@ type Server struct {
 	mux      *http.ServeMux
 	identify Identifier
 	log      *slog.Logger
+
+	// Flooded, when set, hears of an account whose connections are
+	// refused over the caps (every 10 s at most while it goes on).
+	Flooded func(uid uint32, refused int)
 }
 
 type ctxKey struct{}
@@ -138,7 +142,7 @@ func New(routes []Route, identify Identifier, log *slog.Logger) *Server {
 // Serve answers connections from l until ctx ends.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	// No account may hold more than its share of connections (limit.go).
-	l = LimitListener(l, DefaultTotal, DefaultPerCaller, s.log)
+	l = limitWith(l, DefaultTotal, DefaultPerCaller, s.log, s.Flooded)
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 3 * time.Second,

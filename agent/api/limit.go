@@ -28,16 +28,24 @@ const (
 // daemon's own uid (root) and administrators share the same caps: they do
 // not flood.
 func LimitListener(l net.Listener, total, perCaller int, log *slog.Logger) net.Listener {
+	return limitWith(l, total, perCaller, log, nil)
+}
+
+// limitWith is LimitListener that also tells flooded, at most every 10 s,
+// the uid whose connection was just refused and how many were refused so
+// far.
+func limitWith(l net.Listener, total, perCaller int, log *slog.Logger, flooded func(uid uint32, refused int)) *limitListener {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &limitListener{Listener: l, total: total, per: perCaller, log: log, byUID: map[uint32]int{}}
+	return &limitListener{Listener: l, total: total, per: perCaller, log: log, byUID: map[uint32]int{}, flooded: flooded}
 }
 
 type limitListener struct {
 	net.Listener
 	total, per int
 	log        *slog.Logger
+	flooded    func(uid uint32, refused int)
 
 	mu      sync.Mutex
 	open    int
@@ -60,15 +68,20 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			uid = ^uint32(0) // unknown callers share one budget
 		}
-		if l.take(uid) {
+		ok, report := l.take(uid)
+		if ok {
 			return &limitedConn{Conn: c, l: l, uid: uid}, nil
 		}
 		_ = c.Close()
+		if report > 0 && l.flooded != nil {
+			l.flooded(uid, report)
+		}
 	}
 }
 
-// take counts a connection of uid, or reports that a cap is reached.
-func (l *limitListener) take(uid uint32) bool {
+// take counts a connection of uid, or reports that a cap is reached; then,
+// every 10 s at most, report is how many were refused so far.
+func (l *limitListener) take(uid uint32) (ok bool, report int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.open >= l.total || l.byUID[uid] >= l.per {
@@ -76,12 +89,13 @@ func (l *limitListener) take(uid uint32) bool {
 		if now := time.Now(); now.Sub(l.lastLog) >= 10*time.Second {
 			l.log.Warn("api: connections refused over the limit", "uid", uid, "open", l.open, "ofCaller", l.byUID[uid], "refusedSoFar", l.refused)
 			l.lastLog = now
+			report = l.refused
 		}
-		return false
+		return false, report
 	}
 	l.open++
 	l.byUID[uid]++
-	return true
+	return true, 0
 }
 
 func (l *limitListener) release(uid uint32) {

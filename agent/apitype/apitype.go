@@ -117,13 +117,16 @@ const (
 
 // ChildStatus is one child's day as the agent sees it now.
 type ChildStatus struct {
-	Name      string   `json:"name"`
-	Accounts  []string `json:"accounts"`
-	Age       int      `json:"age"`
-	State     string   `json:"state"`     // ok | warn | grace | blocked
-	Reason    string   `json:"reason"`    // machine-readable reason of the state (rules)
-	ReasonKey string   `json:"reasonKey"` // translation key of the human sentence
-	Active    bool     `json:"active"`    // at the PC now (a session counted as active)
+	Name string `json:"name"`
+	// DefaultProfile: an account no parent named as a child (Name is the
+	// account's), held by the default profile.
+	DefaultProfile bool     `json:"defaultProfile,omitempty"`
+	Accounts       []string `json:"accounts"`
+	Age            int      `json:"age"`
+	State          string   `json:"state"`     // ok | warn | grace | blocked
+	Reason         string   `json:"reason"`    // machine-readable reason of the state (rules)
+	ReasonKey      string   `json:"reasonKey"` // translation key of the human sentence
+	Active         bool     `json:"active"`    // at the PC now (a session counted as active)
 
 	ScreenUsedSec  int64 `json:"screenUsedSec"`
 	ScreenLeftSec  int64 `json:"screenLeftSec"`
@@ -149,6 +152,8 @@ type ChildStatus struct {
 	Foreground string `json:"foreground,omitempty"`
 	// CompanionSeen is the last heartbeat from the child's companion.
 	CompanionSeen time.Time `json:"companionSeen,omitzero"`
+	// AppStopped is the last program stopped for a parent's yes (today).
+	AppStopped *AppStopped `json:"appStopped,omitempty"`
 }
 
 // SetupRequest sets the first PIN (admin only, once).
@@ -179,6 +184,9 @@ type Child struct {
 	BirthYear int      `json:"birthYear"`
 	Accounts  []string `json:"accounts"`
 	Age       int      `json:"age"`
+	// DefaultProfile: an account no parent named as a child, held by the
+	// default profile (its name is the account's).
+	DefaultProfile bool `json:"defaultProfile,omitempty"`
 }
 
 // AddChildRequest adds a child with the age preset (unless Preset says otherwise).
@@ -193,6 +201,9 @@ type AddChildRequest struct {
 const (
 	KindScreen = "screen"
 	KindGames  = "games"
+	// KindApp is a request for a program, not for time: a program the
+	// child obtained waits for a parent's yes (policy field approveNew).
+	KindApp = "app"
 )
 
 // GrantRequest gives a child more time today. A child's own session may send
@@ -224,6 +235,28 @@ type Request struct {
 	AnsweredBy string    `json:"answeredBy,omitempty"`
 	Created    time.Time `json:"created"`
 	Answered   time.Time `json:"answered,omitzero"`
+	// App is the program a request of kind "app" is for.
+	App *RequestApp `json:"app,omitempty"`
+}
+
+// RequestApp is the program a request of kind "app" is for.
+type RequestApp struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// Key is the program's identity (today its SHA-256): the answer stays
+	// with it, wherever the file goes and whatever its name.
+	Key string `json:"key"`
+}
+
+// AppStopped is the last program of the child's stopped at its start
+// because it waits for a parent's yes (or was refused).
+type AppStopped struct {
+	Name string `json:"name"`
+	// Status is "pending" (the parents were asked), "denied" (a parent
+	// said no) or "full" (too many programs wait already; not asked).
+	Status string `json:"status"`
+	// At is when it was first stopped in a row of tries.
+	At time.Time `json:"at"`
 }
 
 // Request statuses.
@@ -338,6 +371,9 @@ type Account struct {
 	UID   uint32 `json:"uid"`
 	Admin bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
 	Child string `json:"child,omitempty"` // the child who claims it, if any
+	// DefaultProfile: no child claims it and the default profile holds it
+	// (a parent may still give it to a child).
+	DefaultProfile bool `json:"defaultProfile,omitempty"`
 }
 
 // Sessions route.

@@ -86,6 +86,11 @@ func (c *Client) socket() string {
 	return ipc.DefaultPath()
 }
 
+// Close closes the idle connection the client keeps to the daemon (each
+// account may hold only a few: see api.LimitListener). The client stays
+// usable.
+func (c *Client) Close() { c.http().CloseIdleConnections() }
+
 func (c *Client) http() *http.Client {
 	c.once.Do(func() {
 		c.hc = &http.Client{Transport: &http.Transport{
@@ -93,7 +98,7 @@ func (c *Client) http() *http.Client {
 				if c.Dial != nil {
 					return c.Dial(ctx)
 				}
-				return ipc.Dial(ctx, c.socket())
+				return ipc.DialAny(ctx, c.socket())
 			},
 			MaxIdleConns:    2,
 			IdleConnTimeout: 30 * time.Second,

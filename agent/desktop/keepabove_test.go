@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/kidtime/kidtime/internal/xvfbtest"
 )
 
 // redirect makes c the window manager: it selects substructure redirection
@@ -48,7 +50,7 @@ func (c *fakeClient) clientMessage() (xproto.ClientMessageEvent, bool) {
 }
 
 func TestKeepAbove(t *testing.T) {
-	display := startXvfb(t)
+	display := xvfbtest.Start(t)
 	t.Setenv("DISPLAY", display)
 	wm := newFakeClient(t, display)
 	me := uint32(os.Getpid())

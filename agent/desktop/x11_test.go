@@ -3,12 +3,9 @@
 package desktop
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,58 +13,9 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
-)
 
-// startXvfb starts a private Xvfb server on a free display number and
-// returns its display name; the server is killed when the test ends.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Skip("Xvfb is not installed; the X11 probe needs a real X server to be tested")
-	}
-	for n := 90 + os.Getpid()%50; n < 400; n++ {
-		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if _, err := os.Stat(sock); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		cmd := exec.Command(bin, display, "-screen", "0", "800x600x24", "-nolisten", "tcp")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start Xvfb: %v", err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			select {
-			case <-exited:
-				// Lost a race for this display number; try the next.
-				goto next
-			default:
-			}
-			if _, err := os.Stat(sock); err == nil {
-				t.Cleanup(func() {
-					cmd.Process.Kill()
-					<-exited
-				})
-				return display
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		<-exited
-		t.Fatalf("Xvfb %s did not create %s within 10 s: %s", display, sock, stderr.String())
-	next:
-	}
-	t.Fatal("no free X display number")
-	return ""
-}
+	"github.com/kidtime/kidtime/internal/xvfbtest"
+)
 
 // fakeClient plays the application and the window manager on a display.
 type fakeClient struct {
@@ -141,7 +89,7 @@ func (c *fakeClient) activate(win xproto.Window) {
 }
 
 func TestX11Foreground(t *testing.T) {
-	display := startXvfb(t)
+	display := xvfbtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c := newFakeClient(t, display)
@@ -228,7 +176,7 @@ func TestX11Foreground(t *testing.T) {
 }
 
 func TestX11Idle(t *testing.T) {
-	display := startXvfb(t)
+	display := xvfbtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c := newFakeClient(t, display)

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -41,6 +40,12 @@ type account struct {
 var userNames = []string{"kte2e-an", "kte2e-binh", "kte2e-chi", "kte2e-dad"}
 
 func TestMain(m *testing.M) {
+	if socket := os.Getenv(floodEnv); socket != "" {
+		os.Exit(flood(socket))
+	}
+	if socket := os.Getenv(beatEnv); socket != "" {
+		os.Exit(beat(socket, os.Getenv(beatLockedEnv) != ""))
+	}
 	if os.Geteuid() != 0 {
 		// Nothing to set up: every test skips (ostest.NeedRoot) and says
 		// why, so that the run reports skipped tests rather than none.
@@ -84,19 +89,17 @@ func setup(m *testing.M) (int, error) {
 	}
 	env.users = map[string]account{}
 	defer func() {
-		for n := range env.users {
-			if err := ostest.DeleteUser(n); err != nil {
+		for _, u := range env.users {
+			if err := ostest.DeleteUser(u.name); err != nil {
 				fmt.Fprintln(os.Stderr, "e2e cleanup:", err)
 			}
 		}
 	}()
+	// Each run has its own accounts (kte2e-an-1a2b…): two runs at once on
+	// one machine must not kill or delete each other's.
+	run := ostest.UniqueName("")[:4]
 	for _, n := range userNames {
-		if _, err := user.Lookup(n); err == nil { // left by a run that crashed
-			if err := ostest.DeleteUser(n); err != nil {
-				return 0, err
-			}
-		}
-		u, err := ostest.CreateUser(n)
+		u, err := ostest.CreateUser(n + "-" + run)
 		if err != nil {
 			return 0, err
 		}

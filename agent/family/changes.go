@@ -47,7 +47,7 @@ func (f *Family) AddChild(ctx context.Context, by Actor, spec rules.Child) (stor
 		return store.Child{}, err
 	}
 	f.rec.Record(ctx, rec.Name, "child_added", map[string]any{"by": by.User, "accounts": rec.Accounts})
-	return rec, nil
+	return rec, f.childrenChanged(ctx, by.User)
 }
 
 // SetRules replaces the rules of the child whose rules in force are old.
@@ -95,7 +95,7 @@ func (f *Family) SetRules(ctx context.Context, by Actor, old, spec rules.Child) 
 		}
 	}
 	f.rec.Record(ctx, rec.Name, "policy_changed", map[string]any{"by": by.User})
-	return nil
+	return f.childrenChanged(ctx, by.User)
 }
 
 func (f *Family) savePolicy(ctx context.Context, spec rules.Child, by string) error {
@@ -239,6 +239,9 @@ func (f *Family) importFile(ctx context.Context, pf *rules.File, by string, sig 
 		}
 	}
 	if err := f.SetGlobal(ctx, *pf, by); err != nil {
+		return err
+	}
+	if err := f.childrenChanged(ctx, by); err != nil {
 		return err
 	}
 	f.rec.Record(ctx, "", "policy_imported", map[string]any{"by": by, "children": len(pf.Children)})

@@ -106,8 +106,33 @@ func (f *Family) Global(ctx context.Context) rules.File {
 	return g
 }
 
-// SetGlobal replaces the default profile and help contacts.
+// SetGlobal replaces the default profile and help contacts. A default
+// profile is never removed once there: without one in g, kidtime keeps its
+// own, which follows the youngest child's rules (see EnsureDefault). A
+// parent's own default profile stops that.
 func (f *Family) SetGlobal(ctx context.Context, g rules.File, by string) error {
+	old := f.Global(ctx)
+	if g.DefaultProfile == nil && old.DefaultProfile != nil {
+		if err := f.st.SetSetting(ctx, settingDefaultAuto, []byte("1")); err != nil {
+			return fmt.Errorf("mark the default profile as kidtime's: %w", err)
+		}
+		return f.followYoungest(ctx, g, by)
+	}
+	if g.DefaultProfile != nil && !sameProfile(old.DefaultProfile, g.DefaultProfile) {
+		if err := f.st.SetSetting(ctx, settingDefaultAuto, []byte("0")); err != nil {
+			return fmt.Errorf("mark the default profile as the parent's: %w", err)
+		}
+	}
+	return f.setGlobal(ctx, g, by)
+}
+
+func sameProfile(a, b *rules.Profile) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func (f *Family) setGlobal(ctx context.Context, g rules.File, by string) error {
 	g = rules.File{Version: rules.FileVersion, DefaultProfile: g.DefaultProfile, Help: g.Help}
 	b, err := rules.EncodeFile(&g)
 	if err != nil {
@@ -206,8 +231,9 @@ func (f *Family) Unclaimed(ctx context.Context, claimed func(account string) boo
 		return false
 	}
 	seen := f.seenAccounts(ctx)
+	parents := f.parentAccounts(ctx)
 	for _, acc := range accs {
-		if !acc.Admin && !claimed(acc.Name) && !seen[strings.ToLower(acc.Name)] {
+		if !acc.Admin && !claimed(acc.Name) && !seen[strings.ToLower(acc.Name)] && !parents[strings.ToLower(acc.Name)] {
 			return true
 		}
 	}
@@ -246,10 +272,11 @@ func (f *Family) reportUnclaimed(ctx context.Context, recs []store.Child) error 
 		}
 	}
 	seen := f.seenAccounts(ctx)
+	parents := f.parentAccounts(ctx)
 	changed := false
 	for _, acc := range accs {
 		key := strings.ToLower(acc.Name)
-		if acc.Admin || claimed[key] || seen[key] {
+		if acc.Admin || claimed[key] || seen[key] || parents[key] {
 			continue
 		}
 		seen[key], changed = true, true
@@ -323,9 +350,10 @@ func (f *Family) adoptUnclaimed(ctx context.Context, recs []store.Child, global 
 		}
 	}
 	byDefault := f.defaultAccounts(ctx)
+	parents := f.parentAccounts(ctx)
 	var added []store.Child
 	for _, acc := range accs {
-		if acc.Admin || claimed[strings.ToLower(acc.Name)] {
+		if acc.Admin || claimed[strings.ToLower(acc.Name)] || parents[strings.ToLower(acc.Name)] {
 			continue
 		}
 		name := acc.Name

@@ -21,6 +21,9 @@ import (
 // user's credentials: a goroutine cannot change its uid.
 const helperEnv = "KT_IPC_HELPER_SOCKET"
 
+// helperAnyEnv makes the helper dial with DialAny.
+const helperAnyEnv = "KT_IPC_HELPER_ANY"
+
 func TestMain(m *testing.M) {
 	if path := os.Getenv(helperEnv); path != "" {
 		os.Exit(helperDial(path))
@@ -33,7 +36,11 @@ func TestMain(m *testing.M) {
 func helperDial(path string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := ipc.Dial(ctx, path)
+	dial := ipc.Dial
+	if os.Getenv(helperAnyEnv) != "" {
+		dial = ipc.DialAny
+	}
+	c, err := dial(ctx, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -57,10 +64,10 @@ func addUser(t *testing.T, groups ...string) ostest.User {
 
 // peerOfHelper runs the test binary as u, lets it connect to ln, and returns
 // what PeerOf says about that connection, plus the helper's pid.
-func peerOfHelper(t *testing.T, ln net.Listener, bin string, u ostest.User) (ipc.Peer, int) {
+func peerOfHelper(t *testing.T, ln net.Listener, bin string, u ostest.User, extraEnv ...string) (ipc.Peer, int) {
 	t.Helper()
 	cmd := ostest.Command(u.UID, u.GID, bin, "-test.run=^$")
-	cmd.Env = []string{helperEnv + "=" + ln.Addr().String()}
+	cmd.Env = append([]string{helperEnv + "=" + ln.Addr().String()}, extraEnv...)
 	var stdout, stderr fmtBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -84,11 +84,26 @@ func removeStale(path string) error {
 // Dial connects to the server listening at path.
 func Dial(ctx context.Context, path string) (net.Conn, error) {
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("ipc dial: %w", err)
+	wait := 100 * time.Microsecond
+	for {
+		c, err := d.DialContext(ctx, "unix", path)
+		if err == nil {
+			return c, nil
+		}
+		// A full listen queue (EAGAIN: someone floods the socket) is
+		// worth another try until ctx ends; the daemon drains it fast.
+		if !errors.Is(err, syscall.EAGAIN) {
+			return nil, fmt.Errorf("ipc dial: %w", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("ipc dial: %w (%w)", err, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 5*time.Millisecond)
 	}
-	return c, nil
 }
 
 // rawFD runs f with the connection's file descriptor.

@@ -59,6 +59,14 @@ func (h *Handlers) setup(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if err != nil {
 		return nil, err
 	}
+	// No login account is left unmanaged from now on: every one no child
+	// claims is held to a default profile (the youngest child's rules).
+	if err := h.b.Family().EnsureDefault(ctx, c.Peer.Username); err != nil {
+		return nil, err
+	}
+	if err := h.b.Reload(ctx); err != nil {
+		return nil, err
+	}
 	return apitype.LoginResponse{Token: tok, Expires: exp}, nil
 }
 
@@ -70,13 +78,25 @@ func (h *Handlers) login(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if req.PIN == "" {
 		return nil, api.BadRequest("pin", "the PIN is missing")
 	}
-	if c.Role == apitype.RoleChild {
-		// A token kept in a child's account would be the child's to use.
+	// An account the default profile merely holds may be a grown-up's: the
+	// PIN proves it, and releases the account for good. A child a parent
+	// named never logs in (a token kept in their account would be theirs
+	// to use).
+	released := c.Role == apitype.RoleChild && h.b.Family().HeldByDefault(ctx, c.Child)
+	if c.Role == apitype.RoleChild && !released {
 		return nil, api.Forbidden("parents log in from their own account; on a child's session, give time with the parent code or the PIN in the companion")
 	}
 	tok, exp, err := h.b.Auth().Login(ctx, who(c), req.PIN)
 	if err != nil {
 		return nil, err
+	}
+	if released {
+		if err := h.b.Family().ReleaseParent(ctx, c.Peer.Username, c.Peer.Username); err != nil {
+			return nil, err
+		}
+		if err := h.b.Reload(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return apitype.LoginResponse{Token: tok, Expires: exp}, nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/kidtime/kidtime/rules"
 )
 
-func (h *Handlers) accounts(context.Context, *api.Caller, *http.Request) (any, error) {
+func (h *Handlers) accounts(ctx context.Context, _ *api.Caller, _ *http.Request) (any, error) {
 	accs, err := h.b.Family().Accounts()
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
@@ -23,7 +23,12 @@ func (h *Handlers) accounts(context.Context, *api.Caller, *http.Request) (any, e
 	for _, acc := range accs {
 		x := apitype.Account{Name: acc.Name, UID: acc.UID, Admin: acc.Admin}
 		for _, ch := range f.Children {
-			if ch.Claims(acc.Name) {
+			if !ch.Claims(acc.Name) {
+				continue
+			}
+			if h.b.Family().HeldByDefault(ctx, ch.Name) {
+				x.DefaultProfile = true
+			} else {
 				x.Child = ch.Name
 			}
 		}
@@ -40,7 +45,8 @@ func (h *Handlers) children(ctx context.Context, _ *api.Caller, _ *http.Request)
 	now := h.b.Now()
 	out := []apitype.Child{}
 	for _, r := range recs {
-		out = append(out, apitype.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts, Age: rules.AgeIn(r.BirthYear, now)})
+		out = append(out, apitype.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts, Age: rules.AgeIn(r.BirthYear, now),
+			DefaultProfile: h.b.Family().HeldByDefault(ctx, r.Name)})
 	}
 	return out, nil
 }
@@ -81,6 +87,9 @@ func (h *Handlers) eraseChild(ctx context.Context, c *api.Caller, name, kind str
 		return err
 	}
 	h.b.Record(ctx, "", kind, map[string]any{"child": name, "by": c.Peer.Username})
+	if err := h.b.Family().ChildrenChanged(ctx, c.Peer.Username); err != nil {
+		return err
+	}
 	return h.b.Reload(ctx)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/kidtime/kidtime/agent/auth"
 	"github.com/kidtime/kidtime/agent/enforce"
 	"github.com/kidtime/kidtime/agent/family"
+	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/agent/store"
 )
 
@@ -409,6 +410,13 @@ func TestSetup(t *testing.T) {
 	}
 	if n := len(hs.events("setup")); n != 1 {
 		t.Errorf("%d setup events; want 1", n)
+	}
+	// Setup leaves no account unmanaged: a default profile holds them.
+	if dp := hs.b.PolicyFile().DefaultProfile; dp == nil || dp.Preset != "age:8" {
+		t.Errorf("default profile after setup %+v; want kidtime's own, age:8 while there is no child", dp)
+	}
+	if child, ok := hs.b.ChildOf(uidCuc); !ok || child != "cuc" {
+		t.Errorf("cuc after setup: child %q %v; want held by the default profile", child, ok)
 	}
 	var h apitype.Health
 	hs.do(asStranger, "GET", "/v1/health", nil).decode(t, &h)
@@ -878,4 +886,50 @@ func TestHandlerAnswers(t *testing.T) {
 			t.Error("a token survived the PIN change")
 		}
 	})
+}
+
+// TestLoginReleasesAGrownUpsAccount: the default profile holds every
+// standard account; a grown-up on one proves the PIN and the account is
+// theirs for good, while a child a parent named can never log in.
+func TestLoginReleasesAGrownUpsAccount(t *testing.T) {
+	hs := newHarness(t, options{})
+	if err := hs.b.fam.EnsureDefault(context.Background(), "dad"); err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.b.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	asCuc := caller{"cuc", ipc.Peer{UID: uidCuc, Username: "cuc"}, false}
+	if child, ok := hs.b.ChildOf(uidCuc); !ok || child != "cuc" {
+		t.Fatalf("cuc: child %q %v; want held by the default profile", child, ok)
+	}
+	var accs []apitype.Account
+	hs.do(asParent, "GET", "/v1/accounts", nil).decode(t, &accs)
+	for _, a := range accs {
+		if a.Name == "cuc" && (a.Child != "" || !a.DefaultProfile) {
+			t.Errorf("account cuc %+v; want held by the default profile and free to give a child", a)
+		}
+		if a.Name == "kid" && (a.Child != "An" || a.DefaultProfile) {
+			t.Errorf("account kid %+v; want An's", a)
+		}
+	}
+	if r := hs.do(asChild, "POST", "/v1/login", apitype.LoginRequest{PIN: testPIN}); r.Status != http.StatusForbidden {
+		t.Errorf("An (a named child) logging in: %s; want 403", r)
+	}
+	if r := hs.do(asCuc, "POST", "/v1/login", apitype.LoginRequest{PIN: "999999"}); r.Status == http.StatusOK {
+		t.Fatalf("cuc with a wrong PIN: %s", r)
+	}
+	if _, ok := hs.b.ChildOf(uidCuc); !ok {
+		t.Fatal("a wrong PIN released cuc's account")
+	}
+	r := hs.do(asCuc, "POST", "/v1/login", apitype.LoginRequest{PIN: testPIN})
+	if r.Status != http.StatusOK {
+		t.Fatalf("cuc with the PIN: %s; want 200", r)
+	}
+	if child, ok := hs.b.ChildOf(uidCuc); ok {
+		t.Errorf("cuc is still the child %q after proving the PIN", child)
+	}
+	if n := len(hs.events("parent_account")); n != 1 {
+		t.Errorf("%d parent_account events; want 1", n)
+	}
 }

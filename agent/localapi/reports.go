@@ -147,6 +147,7 @@ var tamperKinds = map[string]bool{
 	"agent_restart": true, "clock_jump": true, "pin_failed": true, "code_failed": true,
 	"companion_missing": true, "heartbeat_gap": true, "close_failed": true, "lock_failed": true,
 	"restore": true, "new_account": true, "policy_rejected": true, "pin_in_child_session": true, "policy_refused": true,
+	"connection_flood": true,
 }
 
 func (h *Handlers) events(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {

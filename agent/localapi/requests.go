@@ -25,8 +25,11 @@ func kindOf(field, k string) (store.Kind, error) {
 }
 
 func apiKind(k store.Kind) string {
-	if k == store.KindGame {
+	switch k {
+	case store.KindGame:
 		return apitype.KindGames
+	case store.KindApp:
+		return apitype.KindApp
 	}
 	return apitype.KindScreen
 }
@@ -106,7 +109,8 @@ func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (a
 
 func toAPIRequest(r store.Request) apitype.Request {
 	return apitype.Request{ID: r.ID, Child: r.Child, Kind: apiKind(r.Kind), AddSec: int64(r.Amount / time.Second), Reason: r.Reason,
-		Status: r.Status, GrantedSec: int64(r.Granted / time.Second), AnsweredBy: r.AnsweredBy, Created: r.CreatedAt, Answered: r.AnsweredAt}
+		Status: r.Status, GrantedSec: int64(r.Granted / time.Second), AnsweredBy: r.AnsweredBy, Created: r.CreatedAt, Answered: r.AnsweredAt,
+		App: requestApp(r)}
 }
 
 func (h *Handlers) requests(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
@@ -151,7 +155,7 @@ func (h *Handlers) ask(ctx context.Context, c *api.Caller, r *http.Request) (any
 		return nil, api.BadRequest("reason", "at most 500 characters")
 	}
 	pending, err := h.b.Store().Requests(ctx, c.Child, apitype.StatusPending)
-	if err == nil && len(pending) >= maxPending {
+	if err == nil && timeRequests(pending) >= maxPending {
 		return nil, api.Conflict("%d requests are already waiting for an answer", maxPending)
 	}
 	rq, err := h.b.Store().AddRequest(ctx, store.Request{Child: c.Child, Kind: kind, Amount: time.Duration(req.AddSec) * time.Second, Reason: req.Reason, Day: dayOf(h.b.Now())})
@@ -175,6 +179,9 @@ func (h *Handlers) answer(ctx context.Context, c *api.Caller, r *http.Request) (
 	}
 	rq, err := h.b.Store().Request(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAppAnswer(rq, req); err != nil {
 		return nil, err
 	}
 	granted := time.Duration(req.AddSec) * time.Second

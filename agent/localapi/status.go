@@ -22,6 +22,9 @@ type ChildState struct {
 	LogoutAt      time.Time // when a child still at the PC will be logged out
 	CompanionSeen time.Time
 	Foreground    string // the app in front, when the companion said
+	ByDefault     bool   // an account no parent named, held by the default profile
+	// AppStopped is the last program stopped for a parent's yes.
+	AppStopped *apitype.AppStopped
 }
 
 // childStatus shapes a child's state for the API.
@@ -33,7 +36,8 @@ func childStatus(cs ChildState, now time.Time) apitype.ChildStatus {
 		Active: cs.Active, ScreenUsedSec: secs(cs.Screen), GamesUsedSec: secs(cs.Games),
 		ScreenLeftSec: secs(dec.Screen.Left), GamesLeftSec: secs(dec.Games.Left),
 		GamesPaused: cs.GamesPaused, CompanionSeen: cs.CompanionSeen,
-		LockRequested: cs.LockRequested, Foreground: cs.Foreground,
+		LockRequested: cs.LockRequested, Foreground: cs.Foreground, DefaultProfile: cs.ByDefault,
+		AppStopped: cs.AppStopped,
 	}
 	if dec.At.IsZero() {
 		st.State = apitype.StateOK

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,31 +35,76 @@ func (Users) Lookup(name string) (uint32, error) {
 	return uint32(n), nil
 }
 
-// List reads the local accounts people log in with (uid 1000–59999 on
-// Linux, plus root), from /etc/passwd.
+// List reads the local accounts people log in with, from /etc/passwd: a
+// uid in the login range of /etc/login.defs (UID_MIN–UID_MAX; 1000–60000
+// when it says nothing) and a shell one can log in with. Service and system
+// accounts are never a child's nor reported as new.
 func (Users) List() ([]facts.Account, error) {
 	f, err := os.Open("/etc/passwd")
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	defer f.Close()
+	lo, hi := loginRange("/etc/login.defs")
 	var out []facts.Account
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		parts := strings.Split(sc.Text(), ":")
-		if len(parts) < 7 {
+		name, uid, ok := personLine(sc.Text(), lo, hi)
+		if !ok {
 			continue
 		}
-		uid, err := strconv.ParseUint(parts[2], 10, 32)
-		if err != nil || (uid < 1000 || uid >= 60000) {
-			continue
-		}
-		if strings.HasSuffix(parts[6], "nologin") || strings.HasSuffix(parts[6], "/false") {
-			continue
-		}
-		admin, _ := UserIsAdmin(uint32(uid))
-		out = append(out, facts.Account{Name: parts[0], UID: uint32(uid), Admin: admin})
+		admin, _ := UserIsAdmin(uid)
+		out = append(out, facts.Account{Name: name, UID: uid, Admin: admin})
 	}
 	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
 	return out, sc.Err()
+}
+
+// personLine reads one /etc/passwd line: the account is a person's when its
+// uid is in [lo, hi] and its shell lets one log in.
+func personLine(line string, lo, hi uint64) (name string, uid uint32, ok bool) {
+	parts := strings.Split(line, ":")
+	if len(parts) < 7 || parts[0] == "" || strings.HasPrefix(parts[0], "#") {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(parts[2], 10, 32)
+	if err != nil || n < lo || n > hi {
+		return "", 0, false
+	}
+	switch filepath.Base(strings.TrimSpace(parts[6])) {
+	case "nologin", "false", "sync", "halt", "shutdown":
+		return "", 0, false
+	}
+	return parts[0], uint32(n), true
+}
+
+// loginRange is UID_MIN and UID_MAX of a login.defs file, 1000 and 60000
+// for what it does not say (or a range that makes no sense).
+func loginRange(path string) (lo, hi uint64) {
+	lo, hi = 1000, 60000
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return lo, hi
+	}
+	l, h := lo, hi
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, err := strconv.ParseUint(f[1], 10, 32)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "UID_MIN":
+			l = v
+		case "UID_MAX":
+			h = v
+		}
+	}
+	if l == 0 || l > h {
+		return lo, hi
+	}
+	return l, h
 }

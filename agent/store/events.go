@@ -140,6 +140,8 @@ type Request struct {
 	CreatedAt  time.Time
 	AnsweredAt time.Time
 	Day        string // the local day the time is for
+	// App is the program a request of kind KindApp is for (approvals.go).
+	App RequestApp
 }
 
 // Request statuses.
@@ -241,7 +243,7 @@ func (s *Store) Request(ctx context.Context, id int64) (Request, error) {
 func queryRequests(ctx context.Context, q queryer, where string, args ...any) ([]Request, error) {
 	rows, err := q.QueryContext(ctx,
 		`SELECT r.id, c.name, r.kind, r.amount_ms, r.reason, r.status, r.granted_ms, r.answered_by,
-		        r.created_ms, r.answered_ms, r.day
+		        r.created_ms, r.answered_ms, r.day, r.app_key, r.app_name, r.app_path
 		 FROM requests r JOIN children c ON c.id = r.child_id `+where+` ORDER BY r.id DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query requests: %w", err)
@@ -252,7 +254,7 @@ func queryRequests(ctx context.Context, q queryer, where string, args ...any) ([
 		var r Request
 		var amount, granted, created, answered int64
 		if err := rows.Scan(&r.ID, &r.Child, &r.Kind, &amount, &r.Reason, &r.Status, &granted, &r.AnsweredBy,
-			&created, &answered, &r.Day); err != nil {
+			&created, &answered, &r.Day, &r.App.Key, &r.App.Name, &r.App.Path); err != nil {
 			return nil, fmt.Errorf("scan request: %w", err)
 		}
 		r.Amount, r.Granted = durMs(amount), durMs(granted)
@@ -289,7 +291,9 @@ func (s *Store) Answer(ctx context.Context, id int64, approve bool, granted time
 				r.AnsweredAt.Format(time.RFC3339))
 		}
 		r.Status, r.Granted = StatusDenied, 0
-		if approve {
+		if approve && r.Kind == KindApp {
+			r.Status = StatusApproved // a program is allowed: no time is given
+		} else if approve {
 			r.Status, r.Granted = StatusApproved, granted
 			if r.Granted == 0 {
 				r.Granted = r.Amount
@@ -314,14 +318,12 @@ func (s *Store) Answer(ctx context.Context, id int64, approve bool, granted time
 		if err != nil {
 			return err
 		}
-		if approve {
+		if approve && r.Kind != KindApp {
 			if err := s.insertGrant(ctx, tx, cid, r.Child, r.Day, r.Kind, r.Granted, by, id); err != nil {
 				return err
 			}
 		}
-		if _, err := appendEvent(ctx, tx, Event{At: now, Child: r.Child, Kind: "answer", Detail: map[string]any{
-			"request": id, "status": r.Status, "seconds": r.Granted.Seconds(), "by": by,
-		}}, cid); err != nil {
+		if _, err := appendEvent(ctx, tx, answerEvent(r, now), cid); err != nil {
 			return err
 		}
 		out = r

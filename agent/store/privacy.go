@@ -83,6 +83,8 @@ type ExportRequest struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	AnsweredAt     *time.Time `json:"answered_at,omitempty"`
 	Day            string     `json:"day"`
+	// App is the program a request of kind "app" is for.
+	App *RequestApp `json:"app,omitempty"`
 }
 
 // ExportEvent is one event about the child.
@@ -170,6 +172,10 @@ func (s *Store) Export(ctx context.Context, child string) ([]byte, error) {
 			if !r.AnsweredAt.IsZero() {
 				at := r.AnsweredAt
 				er.AnsweredAt = &at
+			}
+			if r.Kind == KindApp {
+				app := r.App
+				er.App = &app
 			}
 			x.Requests = append(x.Requests, er)
 		}
@@ -288,8 +294,9 @@ const pruneBatch = 500
 
 // Prune deletes what is past retention: detail intervals that ended before
 // now - detail retention; rollups and grants for days before now - rollup
-// retention (in now's location); events and answered requests older than
-// that. It works in small transactions so writers are never held up long,
+// retention (in now's location); events and requests older than that,
+// except requests for programs (kind "app"), which hold a parent's lasting
+// yes or no. It works in small transactions so writers are never held up long,
 // then returns freed pages to the file system.
 func (s *Store) Prune(ctx context.Context, now time.Time) error {
 	detailCut := toMs(now.Add(-time.Duration(s.detail.Load())))
@@ -304,7 +311,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time) error {
 		  (SELECT child_id, day, app_id FROM rollups WHERE day < ? LIMIT ` + fmt.Sprint(pruneBatch) + `)`, dayCut},
 		{"grants", `DELETE FROM grants WHERE id IN (SELECT id FROM grants WHERE day < ? LIMIT ` + fmt.Sprint(pruneBatch) + `)`, dayCut},
 		{"requests", `DELETE FROM requests WHERE id IN
-		  (SELECT id FROM requests WHERE created_ms < ? LIMIT ` + fmt.Sprint(pruneBatch) + `)`, toMs(longCut)},
+		  (SELECT id FROM requests WHERE created_ms < ? AND kind != 'app' LIMIT ` + fmt.Sprint(pruneBatch) + `)`, toMs(longCut)},
 		{"events", `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at_ms < ? LIMIT ` + fmt.Sprint(pruneBatch) + `)`, toMs(longCut)},
 	}
 	total := map[string]int64{}

@@ -26,6 +26,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(smokeEnv) != "" {
+		os.Exit(runSmokeCompanion())
+	}
 	flag.Parse()
 	if *demo == "" {
 		os.Exit(m.Run())

@@ -84,6 +84,12 @@ func (k *cli) requests(ctx context.Context, status *string, _ []string) error {
 			fmt.Fprintln(w, k.t("requests.none"))
 		}
 		for _, r := range rs {
+			if r.App != nil {
+				// A program waiting for a parent's yes: its name where the
+				// time would be, its path where the reason would be.
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Child, k.t("app"), r.App.Name, k.t("req."+r.Status), r.App.Path)
+				continue
+			}
 			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Child, k.t(r.Kind), k.dur(r.AddSec), k.t("req."+r.Status), r.Reason)
 		}
 	})
@@ -111,7 +117,16 @@ func (k *cli) answer(ctx context.Context, approve bool, pos []string) error {
 	if err != nil {
 		return err
 	}
-	return k.out(r, func(w io.Writer) { fmt.Fprintln(w, k.t("answer."+r.Status, r.ID, r.Child, k.dur(r.GrantedSec))) })
+	return k.out(r, func(w io.Writer) {
+		switch {
+		case r.App != nil && r.Status == apitype.StatusApproved:
+			fmt.Fprintln(w, k.t("answer.app.approved", r.ID, r.Child, r.App.Name))
+		case r.App != nil:
+			fmt.Fprintln(w, k.t("answer.app.denied", r.ID, r.Child, r.App.Name))
+		default:
+			fmt.Fprintln(w, k.t("answer."+r.Status, r.ID, r.Child, k.dur(r.GrantedSec)))
+		}
+	})
 }
 
 func (k *cli) code(ctx context.Context, _ []string) error {

@@ -30,7 +30,11 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 			}
 		}
 		for _, c := range st.Children {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, k.t("state."+c.State), assets.T(k.lang, c.ReasonKey))
+			name := c.Name
+			if c.DefaultProfile {
+				name = k.t("status.held", c.Name)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", name, k.t("state."+c.State), assets.T(k.lang, c.ReasonKey))
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("screen"), k.t("used", k.dur(c.ScreenUsedSec)), k.t("left", k.dur(c.ScreenLeftSec)))
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("games"), k.t("used", k.dur(c.GamesUsedSec)), k.t("left", k.dur(c.GamesLeftSec)))
 		}

@@ -22,6 +22,7 @@ import (
 // AppStream files. They produce agent/facts' types, which the monitor takes
 // as they are.
 func systemDeps(log *slog.Logger) (agent.Deps, error) {
+	raisePriority(log)
 	cl, err := catalog.New(catalog.Options{Catalog: assets.Catalog, Logger: log})
 	if err != nil {
 		return agent.Deps{}, fmt.Errorf("app catalog: %w", err)

@@ -33,6 +33,8 @@ func Config(args []string) *service.Config {
 }
 
 // SystemdUnit is the unit kardianos renders with its mini template engine.
+// Its limits are set on purpose (installer/deb/kidtimed.service says why):
+// LimitNOFILE, TasksMax, MemoryHigh/MemoryMax, OOMScoreAdjust and Nice.
 const SystemdUnit = `[Unit]
 Description={{Description}}
 ConditionFileIsExecutable={{Path | cmdEscape}}
@@ -51,6 +53,12 @@ RuntimeDirectoryPreserve=yes
 StateDirectory=kidtime
 StateDirectoryMode=0700
 UMask=0077
+LimitNOFILE=8192
+TasksMax=512
+MemoryHigh=96M
+MemoryMax=192M
+OOMScoreAdjust=-900
+Nice=-10
 EnvironmentFile=-/etc/default/{{Name}}
 
 [Install]

@@ -80,6 +80,9 @@ type Companion struct {
 	// screen time is spent or outside the allowed hours: without logind,
 	// that is how the agent's lock happens.
 	LockScreen func(ctx context.Context) error
+	// TrayHost, when set, says why the desktop has no system tray for
+	// SetupTray (desktop.TrayHost: no session D-Bus, no tray), or nil.
+	TrayHost func() error
 
 	ready bool // the window shows the child's status (Start succeeded)
 
@@ -93,6 +96,10 @@ type Companion struct {
 	prevNext  time.Time
 	sent      []*fyne.Notification
 	asks      map[int64]apitype.AskRequest // the asks sent and not yet answered
+
+	// stopSeen is when the last program stopped for a parent's yes was
+	// told (approval.go)
+	stopSeen time.Time
 
 	// widgets, kept for updates and tests
 	name, screenBig, gamesBig *canvas.Text
@@ -292,6 +299,7 @@ func (c *Companion) apply(st apitype.ChildStatus, now time.Time) {
 		c.notice.SetText("")
 	}
 	c.warn(st, now)
+	c.tellAppStopped(st)
 	c.updateCountdown(now)
 }
 

@@ -176,8 +176,12 @@ func TestQuitsQuietlyForOthers(t *testing.T) {
 		sentence string
 		account  string
 	}{
-		{"an account no child claims", agenttest.Mum},
+		{"a grown-up's standard account, released by the PIN", agenttest.Mum},
 		{"a parent's own session", agenttest.Dad},
+	}
+	// Setup's default profile holds mum's account until she proves the PIN.
+	if _, err := f.Client(agenttest.Mum).Login(context.Background(), agenttest.FamilyPIN); err != nil {
+		t.Fatal(err)
 	}
 	for _, tc := range cases {
 		test.NewTempApp(t)

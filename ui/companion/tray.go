@@ -1,6 +1,8 @@
 package companion
 
 import (
+	"log/slog"
+
 	"fyne.io/fyne/v2"
 	fdesktop "fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
@@ -28,11 +30,18 @@ func (c *Companion) TrayMenu() *fyne.Menu {
 
 // SetupTray puts the companion in the system tray when the driver has one
 // (a desktop driver with a StatusNotifier host); it reports whether it did.
-// Call it after Start or ShowWaiting.
+// Without a tray (no session D-Bus, no tray on the desktop) the companion
+// goes on in its window. Call it after Start or ShowWaiting.
 func (c *Companion) SetupTray() bool {
 	d, ok := c.app.(fdesktop.App)
 	if !ok {
 		return false
+	}
+	if c.TrayHost != nil {
+		if err := c.TrayHost(); err != nil {
+			slog.Info("companion: no system tray; the window stays", "err", err)
+			return false
+		}
 	}
 	c.window()
 	d.SetSystemTrayMenu(c.TrayMenu())

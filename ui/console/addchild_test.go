@@ -219,13 +219,13 @@ func TestRemoveChildIsConfirmed(t *testing.T) {
 	}
 	s.RemoveConfirm.Dismiss()
 	root := f.Client(agenttest.Root)
-	if kids, err := root.Children(ctxT(t)); wire.Count("POST", apitype.RouteErase) != 0 || err != nil || len(kids) != 2 {
+	if kids, err := named(root.Children(ctxT(t))); wire.Count("POST", apitype.RouteErase) != 0 || err != nil || len(kids) != 2 {
 		t.Fatalf("cancelled: Erase calls %d, children %+v (%v)", wire.Count("POST", apitype.RouteErase), kids, err)
 	}
 
 	test.Tap(s.Erase)
 	s.RemoveConfirm.Confirm()
-	if kids, err := root.Children(ctxT(t)); wire.Count("POST", apitype.RouteErase) != 1 || err != nil || len(kids) != 1 || kids[0].Name != "An" {
+	if kids, err := named(root.Children(ctxT(t))); wire.Count("POST", apitype.RouteErase) != 1 || err != nil || len(kids) != 1 || kids[0].Name != "An" {
 		t.Fatalf("confirmed: Erase calls %d, children %+v (%v)", wire.Count("POST", apitype.RouteErase), kids, err)
 	}
 	if said := overlayTexts(c.Window()); !strings.Contains(said, "Bình was removed") {

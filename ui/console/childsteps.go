@@ -27,6 +27,9 @@ type ChildSteps struct {
 	Account         *widget.Select
 	// PresetRows are the preset step's lines: "what: value — why".
 	PresetRows []string
+	// ApproveNew, offered up to 12, turns on "new programs need my yes"
+	// (nil when not offered; approvals.go).
+	ApproveNew *widget.Check
 
 	errs   *widget.Label // the flow's error line
 	child  apitype.Child
@@ -166,5 +169,6 @@ func (s *ChildSteps) presetObjects() []fyne.CanvasObject {
 				widget.NewLabelWithStyle(r.value, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 			why)))
 	}
+	objs = append(objs, s.approvalObjects()...)
 	return append(objs, wrap(lang.L("firstrun.presetLater")))
 }

@@ -88,7 +88,7 @@ func TestFirstRun(t *testing.T) {
 	if c.Screen != "main" || len(c.Main.Today.Cards) != 1 {
 		t.Fatalf("done should open the console with one child, screen %q", c.Screen)
 	}
-	if kids, err := root.Children(ctxT(t)); err != nil || len(kids) != 1 || kids[0].Name != "An" || !slices.Equal(kids[0].Accounts, []string{"an"}) {
+	if kids, err := named(root.Children(ctxT(t))); err != nil || len(kids) != 1 || kids[0].Name != "An" || !slices.Equal(kids[0].Accounts, []string{"an"}) {
 		t.Errorf("the agent's children after the first run: %+v, %v", kids, err)
 	}
 }
@@ -918,7 +918,7 @@ func TestAddChildIsNotAddedTwiceOnRetry(t *testing.T) {
 	}
 	fail.Store(false)
 	test.Tap(fr.Next) // the retry reads the rules of the child already added
-	kids, err := w.Client(agenttest.Root).Children(ctxT(t))
+	kids, err := named(w.Client(agenttest.Root).Children(ctxT(t)))
 	if n := wire.Count("POST", apitype.RouteChildren); fr.Step != 3 || n != 1 || err != nil || len(kids) != 1 {
 		t.Fatalf("retry: step %d, error %q, AddChild %d, kids %d (%v)", fr.Step, fr.Error.Text, n, len(kids), err)
 	}

@@ -138,7 +138,7 @@ func EventSentence(ev apitype.Event) string {
 // EventKinds are the kinds the console has sentences for; the translation
 // test checks each has "event.KIND" in both languages.
 var EventKinds = []string{
-	"agent_start", "agent_stop", "agent_restart", "answer", "app_closed", "close_failed", "clock_jump", "code_reset",
+	"agent_start", "agent_stop", "agent_restart", "answer", "app_allowed", "app_closed", "app_denied", "app_request", "close_failed", "clock_jump", "code_reset",
 	"code_failed", "companion_missing", "child_added", "child_removed", "child_erased", "erase", "games_paused",
 	"games_resumed", "grant", "heartbeat_gap", "lock", "lock_now", "lock_failed", "lock_requested", "login", "logout", "new_account",
 	"pin_changed", "pin_failed", "pin_in_child_session", "policy_changed", "policy_imported", "policy_rejected",

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -152,4 +153,10 @@ func appRow(t *testing.T, r *console.RulesEditor, name string) *console.AppRow {
 func dur(d time.Duration) *rules.Duration {
 	v := rules.Duration(d)
 	return &v
+}
+
+// named are the children a parent named: not the accounts setup's default
+// profile holds.
+func named(kids []apitype.Child, err error) ([]apitype.Child, error) {
+	return slices.DeleteFunc(kids, func(k apitype.Child) bool { return k.DefaultProfile }), err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func TestFromFirstRunToRemoval(t *testing.T) {
 		t.Fatalf("the PIN set in the console should log in: %v", err)
 	}
 	kids, err := other.Children(ctx)
-	if err != nil || len(kids) != 1 || kids[0].Name != "Lan" || kids[0].BirthYear != year || !slices.Equal(kids[0].Accounts, []string{account}) {
+	if err != nil || len(kids) != 1 || kids[0].Name != "Lan" || kids[0].BirthYear != year || !slices.Equal(kids[0].Accounts, []string{account}) || kids[0].DefaultProfile {
 		t.Fatalf("children: %+v, %v", kids, err)
 	}
 	if cards := c.Main.Today.Cards; len(cards) != 1 {
@@ -158,10 +159,11 @@ func TestFromFirstRunToRemoval(t *testing.T) {
 		t.Fatal("removing a child should ask first")
 	}
 	s.RemoveConfirm.Confirm()
-	if kids, err := other.Children(ctx); err != nil || len(kids) != 0 {
-		t.Errorf("after the removal the agent still has children: %+v, %v", kids, err)
+	// Lan is gone; her account goes back to the default profile setup made.
+	if kids, err := other.Children(ctx); err != nil || len(kids) != 1 || kids[0].Name != account || !kids[0].DefaultProfile {
+		t.Errorf("after the removal: children %+v, %v; want only the account held by the default profile", kids, err)
 	}
-	if len(c.Main.Today.Cards) != 0 {
-		t.Errorf("Today still shows %d cards", len(c.Main.Today.Cards))
+	if len(c.Main.Today.Cards) != 0 || !strings.Contains(c.Main.Today.Held.Text, account) {
+		t.Errorf("Today shows %d cards and %q; want none, and the account named as held by the default profile", len(c.Main.Today.Cards), c.Main.Today.Held.Text)
 	}
 }

@@ -23,10 +23,12 @@ type Requests struct {
 	content fyne.CanvasObject
 }
 
-// RequestRow is one pending ask with its answer buttons.
+// RequestRow is one pending ask with its answer buttons: Min15, Min30 and
+// Hour for time, Allow for a new program (approvals.go); Deny for both.
 type RequestRow struct {
 	Request                  apitype.Request
 	Min15, Min30, Hour, Deny *widget.Button
+	Allow                    *widget.Button
 }
 
 func newRequests(c *Console) *Requests {
@@ -57,6 +59,10 @@ func (r *Requests) show(all []apitype.Request) {
 	for _, q := range all {
 		if q.Status == "pending" {
 			pending++
+			if q.App != nil {
+				r.list.Add(r.appRow(q))
+				continue
+			}
 			r.list.Add(r.row(q))
 		}
 	}
@@ -75,6 +81,10 @@ func (r *Requests) show(all []apitype.Request) {
 		if !shown {
 			r.list.Add(answered)
 			shown = true
+		}
+		if q.App != nil {
+			r.list.Add(widget.NewLabel(appAnswered(q, r.c.now())))
+			continue
 		}
 		key := "requests.wasDenied"
 		if q.Status == "approved" {

@@ -91,8 +91,11 @@ type RulesEditor struct {
 	Warnings  *widget.Entry
 	Grace     *widget.Entry
 	OnLimit   *widget.Select
-	Apps      []*AppRow
-	appsBox   *fyne.Container
+	// ApproveNew: new programs need a parent's yes (approvals.go).
+	ApproveNew *widget.Check
+	approveWas bool // as loaded: only a change is written
+	Apps       []*AppRow
+	appsBox    *fyne.Container
 
 	Save   *widget.Button
 	Error  *widget.Label
@@ -162,6 +165,7 @@ func newRulesEditor(c *Console) *RulesEditor {
 		widget.NewFormItem(lang.L("rules.warnings"), r.Warnings),
 		widget.NewFormItem(lang.L("rules.grace"), r.Grace),
 		widget.NewFormItem(lang.L("rules.onLimit"), r.OnLimit),
+		widget.NewFormItem("", r.newApproveCheck()),
 	)
 	r.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), r.onSave)
 	r.Save.Importance = widget.HighImportance
@@ -192,9 +196,13 @@ func (r *RulesEditor) Refresh() {
 			r.Error.SetText(ErrorText(err))
 			return
 		}
-		names := make([]string, len(kids))
-		for i, k := range kids {
-			names[i] = k.Name
+		// An account the default profile holds has its rules (Settings);
+		// giving it its own is adding a child on it.
+		names := make([]string, 0, len(kids))
+		for _, k := range kids {
+			if !k.DefaultProfile {
+				names = append(names, k.Name)
+			}
 		}
 		r.Child.SetOptions(names)
 		if r.Child.Selected == "" && len(names) > 0 {
@@ -262,6 +270,8 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	r.Warnings.SetText(strings.Join(ws, ", "))
 	r.Grace.SetText(formatDur(p.Grace))
 	r.OnLimit.SetSelectedIndex(int(p.OnLimit))
+	r.ApproveNew.SetChecked(p.ApproveNew)
+	r.approveWas = p.ApproveNew
 
 	r.appsBox.RemoveAll()
 	r.Apps = nil
@@ -416,6 +426,7 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 	spec.Screen, spec.Games, spec.Allowed = screen, games, allowed
 	spec.Warnings, spec.Grace, spec.MaxRating, spec.Apps = warnings, &g, rating, apps
 	spec.OnLimit = rules.Action(max(r.OnLimit.SelectedIndex(), 0))
+	spec.ApproveNew = r.approveNew(spec.ApproveNew)
 	if _, err := spec.Policy(r.c.now()); err != nil {
 		return r.spec, policyProblem(err)
 	}

@@ -134,9 +134,13 @@ func (s *Settings) Refresh() {
 		s.DetailDays.SetText(strconv.Itoa(set.DetailRetentionDays))
 		s.RollupDays.SetText(strconv.Itoa(set.RollupRetentionDays))
 		s.Contacts.SetText(FormatContacts(set.Help))
-		names := make([]string, len(kids))
-		for i, k := range kids {
-			names[i] = k.Name
+		// An account the default profile holds goes back to it when
+		// erased: only the children a parent named are offered.
+		names := make([]string, 0, len(kids))
+		for _, k := range kids {
+			if !k.DefaultProfile {
+				names = append(names, k.Name)
+			}
 		}
 		s.Child.SetOptions(names)
 		if len(names) > 0 && s.Child.Selected == "" {

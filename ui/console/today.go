@@ -24,9 +24,12 @@ type Today struct {
 	// AddChild, at the top, and AddFirstChild, on an empty Today, open the
 	// steps that add a child.
 	AddChild, AddFirstChild *widget.Button
-	pending                 *widget.Label
-	list                    *fyne.Container
-	content                 fyne.CanvasObject
+	// Held names the accounts no parent named that the default profile
+	// holds (empty when there are none).
+	Held    *widget.Label
+	pending *widget.Label
+	list    *fyne.Container
+	content fyne.CanvasObject
 }
 
 // ChildCard is one child's card.
@@ -40,7 +43,8 @@ type ChildCard struct {
 }
 
 func newToday(c *Console) *Today {
-	t := &Today{c: c, list: container.NewVBox(), pending: widget.NewLabel("")}
+	t := &Today{c: c, list: container.NewVBox(), pending: widget.NewLabel(""), Held: widget.NewLabel("")}
+	t.Held.Wrapping = fyne.TextWrapWord
 	t.pending.Importance = widget.HighImportance
 	t.AddChild = widget.NewButtonWithIcon(lang.L("today.addChild"), theme.ContentAddIcon(), c.ShowAddChild)
 	t.AddFirstChild = widget.NewButtonWithIcon(lang.L("today.addChild"), theme.ContentAddIcon(), c.ShowAddChild)
@@ -74,15 +78,27 @@ func (t *Today) show(st apitype.Status) {
 	} else {
 		t.pending.SetText("")
 	}
-	if len(st.Children) == 0 {
+	var held []string
+	for _, cs := range st.Children {
+		if cs.DefaultProfile && !cs.Active {
+			held = append(held, cs.Name)
+			continue
+		}
+		// An account the default profile holds gets a card while someone
+		// is on it: it can be given time or locked like a child's.
+		card := t.card(cs)
+		t.Cards = append(t.Cards, card)
+		t.list.Add(card.content)
+	}
+	if len(t.Cards) == 0 {
 		t.list.Add(widget.NewCard("", "", container.NewVBox(
 			wrap(lang.L("today.noChildren")),
 			container.NewHBox(t.AddFirstChild))))
 	}
-	for _, cs := range st.Children {
-		card := t.card(cs)
-		t.Cards = append(t.Cards, card)
-		t.list.Add(card.content)
+	t.Held.SetText("")
+	if len(held) > 0 {
+		t.Held.SetText(lang.L("today.held", map[string]any{"Names": strings.Join(held, ", ")}))
+		t.list.Add(t.Held)
 	}
 	t.list.Refresh()
 }

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/platform"
 )
 
@@ -64,10 +65,12 @@ type Platform struct {
 	sessions   map[string]platform.Session
 	admins     map[uint32]bool
 	hashes     map[string]string
+	idents     map[string]string // exe path: identity (identify.go)
 	stubborn   map[int]bool
 	ignoreLock map[string]bool
 	fail       map[ActionKind]error
-	unreadable map[string]error // exe path: ReadProc fails with this
+	unreadable map[string]error         // exe path: ReadProc fails with this
+	exeFiles   map[string]facts.ExeFile // exe path: what ExeFile says (exefile.go)
 	actions    []Action
 	subs       []*sub
 	nextPID    int

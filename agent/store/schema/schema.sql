@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS rollups (
 CREATE TABLE IF NOT EXISTS requests (
     id          INTEGER PRIMARY KEY,
     child_id    INTEGER NOT NULL REFERENCES children(id) ON DELETE CASCADE,
-    kind        TEXT    NOT NULL CHECK (kind IN ('screen', 'game')),
+    kind        TEXT    NOT NULL CHECK (kind IN ('screen', 'game', 'app')),
     amount_ms   INTEGER NOT NULL,
     reason      TEXT    NOT NULL DEFAULT '',
     status      TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'denied')),
@@ -86,10 +86,18 @@ CREATE TABLE IF NOT EXISTS requests (
     answered_by TEXT    NOT NULL DEFAULT '',
     created_ms  INTEGER NOT NULL,
     answered_ms INTEGER NOT NULL DEFAULT 0,
-    day         TEXT    NOT NULL
+    day         TEXT    NOT NULL,
+    -- kind 'app': a program the child obtained, waiting for (or answered
+    -- with) a parent's yes; app_key is its identity (monitor.ApprovalKey).
+    app_key     TEXT    NOT NULL DEFAULT '',
+    app_name    TEXT    NOT NULL DEFAULT '',
+    app_path    TEXT    NOT NULL DEFAULT '',
+    CHECK ((kind = 'app') = (app_key != ''))
 ) STRICT;
 CREATE INDEX IF NOT EXISTS requests_child ON requests(child_id, status);
 CREATE INDEX IF NOT EXISTS requests_status ON requests(status);
+-- One request per program per child: the answer stays with the program.
+CREATE UNIQUE INDEX IF NOT EXISTS requests_app ON requests(child_id, app_key) WHERE kind = 'app';
 
 -- Extra time for one child, day and kind.
 CREATE TABLE IF NOT EXISTS grants (

@@ -1,0 +1,58 @@
+//go:build !windows
+
+package platform
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestPersonLine(t *testing.T) {
+	cases := []struct {
+		sentence string
+		line     string
+		ok       bool
+	}{
+		{"a person with bash", "an:x:1001:1001:An:/home/an:/bin/bash", true},
+		{"a person with zsh in /usr/bin", "binh:x:1002:1002::/home/binh:/usr/bin/zsh", true},
+		{"root is not a child's", "root:x:0:0:root:/root:/bin/bash", false},
+		{"a system account below the range", "_apt:x:42:65534::/nonexistent:/bin/bash", false},
+		{"nobody above the range", "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin", false},
+		{"a service account in range with nologin", "svc:x:1500:1500::/srv:/usr/sbin/nologin", false},
+		{"a service account in range with false", "svc:x:1500:1500::/srv:/bin/false", false},
+		{"sync's shell", "s:x:1500:1500::/:/bin/sync", false},
+		{"a short line", "broken:x:1500", false},
+		{"a uid that is not a number", "odd:x:abc:1:::/bin/sh", false},
+	}
+	for _, c := range cases {
+		if _, _, ok := personLine(c.line, 1000, 60000); ok != c.ok {
+			t.Errorf("%s: ok %v, want %v", c.sentence, ok, c.ok)
+		}
+	}
+}
+
+func TestLoginRange(t *testing.T) {
+	cases := []struct {
+		sentence string
+		text     string
+		lo, hi   uint64
+	}{
+		{"Debian's", "# comment\nUID_MIN\t\t\t 1000\nUID_MAX\t\t\t60000\nSYS_UID_MAX 999\n", 1000, 60000},
+		{"a machine whose people start at 500", "UID_MIN 500\nUID_MAX 29999\n", 500, 29999},
+		{"nothing said", "", 1000, 60000},
+		{"nonsense is ignored", "UID_MIN 70000\nUID_MAX 100\n", 1000, 60000},
+	}
+	for _, c := range cases {
+		p := filepath.Join(t.TempDir(), "login.defs")
+		if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if lo, hi := loginRange(p); lo != c.lo || hi != c.hi {
+			t.Errorf("%s: %d–%d, want %d–%d", c.sentence, lo, hi, c.lo, c.hi)
+		}
+	}
+	if lo, hi := loginRange(filepath.Join(t.TempDir(), "missing")); lo != 1000 || hi != 60000 {
+		t.Errorf("missing file: %d–%d", lo, hi)
+	}
+}
