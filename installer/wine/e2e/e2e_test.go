@@ -49,17 +49,24 @@ func loadWine(t *testing.T) *wineEnv {
 }
 
 // installedProducts are the product codes of every kidtime the prefix's
-// registry (system.reg) lists as installed.
-func (w *wineEnv) installedProducts() []string {
-	b, _ := os.ReadFile(filepath.Join(w.prefix, "system.reg"))
+// registry lists as installed (reg query: system.reg is written lazily).
+func (w *wineEnv) installedProducts(t *testing.T) []string {
+	t.Helper()
+	out, err := w.run(t, 60*time.Second, "reg", "query", `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall`, "/s")
+	if err != nil {
+		t.Logf("reg query: %v\n%s", err, out)
+	}
 	var codes []string
-	for _, block := range strings.Split(string(b), "\n\n") {
-		head, _, _ := strings.Cut(block, "\n")
-		const key = `[Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{`
-		if i := strings.Index(head, key); i >= 0 && strings.Contains(block, `"DisplayName"="kidtime"`) {
-			if code, _, ok := strings.Cut(head[i+len(key)-1:], "]"); ok {
-				codes = append(codes, code)
-			}
+	key := ""
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimRight(line, "\r ")
+		if strings.HasPrefix(line, "HKEY_") {
+			key = line[strings.LastIndex(line, `\`)+1:]
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) == 3 && f[0] == "DisplayName" && f[2] == "kidtime" && strings.HasPrefix(key, "{") {
+			codes = append(codes, key)
 		}
 	}
 	return codes
@@ -253,7 +260,7 @@ func TestMSI(t *testing.T) {
 
 	// Leftovers of an earlier run in this prefix (make test-windows makes a
 	// fresh one): the product, the service, the program and the data.
-	for _, code := range w.installedProducts() {
+	for _, code := range w.installedProducts(t) {
 		_, _ = w.run(t, 2*time.Minute, "msiexec", "/x", code, "/qn")
 	}
 	_, _ = w.run(t, 30*time.Second, "sc", "stop", "kidtimed")
@@ -447,7 +454,7 @@ func TestMSI(t *testing.T) {
 		if len(after.Children) != 1 || after.Children[0].GamesUsedSec < before.Children[0].GamesUsedSec {
 			t.Errorf("after the upgrade: children %+v, before %+v", after.Children, before.Children)
 		}
-		if codes := w.installedProducts(); len(codes) != 1 {
+		if codes := w.installedProducts(t); len(codes) != 1 {
 			t.Errorf("installed kidtime products after the upgrade: %v, want one (the old one removed)", codes)
 		}
 	})
