@@ -113,6 +113,9 @@ type Deps struct {
 	Classifier monitor.Classifier
 	// Watch starts the process event stream; nil or an error means polling.
 	Watch func(ctx context.Context) (<-chan facts.ProcEvent, error)
+	// Pace, when set, is told after each tick whether a child is logged in
+	// (a polling watcher, Windows', then looks more often).
+	Pace func(childPresent bool)
 	// Sessions connects to logind; nil or an error means none.
 	Sessions func(ctx context.Context) (SessionSource, error)
 	Actions  enforce.Actions
