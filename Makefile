@@ -64,12 +64,14 @@ test-unit:
 	@status=0; $(GO) test -race -json -timeout 20m ./... > $(BUILD)/test-unit.json || status=$$?; \
 	$(GO) run ./installer/testsum unit < $(BUILD)/test-unit.json || status=1; exit $$status
 
-## test-windows: the Windows build of the unit tests, run under Wine in a throwaway prefix made fresh each run (build/wine/prefix)
+## test-windows: the Windows build of the unit tests, then the MSI end-to-end, under Wine in a throwaway prefix made fresh each run (build/wine/prefix)
 # Every package that builds for Windows but cmd/kidtime-app, which needs cgo (Fyne's GLFW driver) and
 # so a Windows C toolchain this cross-build does not use, and the rest of the UI, ui/ (its Windows
 # build is the app's; ui/companion's tests do not build for Windows). -count=1: the results depend
 # on Wine and its prefix, which the test cache does not see. installer/wine/ says what the shim DLL,
-# the -exec wrapper and the -overlay (os.RemoveAll under Wine 8) are.
+# the -exec wrapper and the -overlay (os.RemoveAll under Wine 8) are; installer/wine/e2e (a Linux
+# test that drives Wine: wixl, msiexec, the service, kidtime.exe, a game) shares the prefix and the
+# summary line.
 test-windows: deps
 	@echo "==> GOOS=windows go test under Wine (installer/wine)"
 	@mkdir -p $(BUILD)
@@ -78,6 +80,8 @@ test-windows: deps
 	bash installer/wine/prefix.sh || { bash installer/wine/prefix.sh stop; exit 1; }; \
 	status=0; GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -json -count=1 -timeout 20m -overlay "$$overlay" \
 		-exec "$(CURDIR)/installer/wine/exec.sh" $$pkgs > $(BUILD)/test-windows.json || status=$$?; \
+	echo "==> the MSI end-to-end under Wine (installer/wine/e2e)"; \
+	$(GO) test -tags kidtime_wine_e2e -json -count=1 -timeout 10m ./installer/wine/e2e/ >> $(BUILD)/test-windows.json || status=$$?; \
 	bash installer/wine/prefix.sh stop; \
 	$(GO) run ./installer/testsum windows < $(BUILD)/test-windows.json || status=1; exit $$status
 

@@ -170,6 +170,7 @@ var importRules = []rule{
 		return strings.HasPrefix(d, module+"/agent/platform") || strings.HasPrefix(d, module+"/agent/store")
 	}, false},
 	{"agent/facts", "the OS facts are plain types: standard library only", func(_, d string) bool { return !isStd(d) }, false},
+	{"agent/ident", "a file's identity is parsing only: standard library only", func(_, d string) bool { return !isStd(d) }, false},
 	{"agent/localapi", "the handlers reach the running agent only through their Backend interface", func(_, d string) bool {
 		return d == module+"/agent" || inModule(d, module+"/agent/platform") || inModule(d, module+"/agent/catalog")
 	}, true},

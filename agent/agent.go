@@ -113,6 +113,9 @@ type Deps struct {
 	Classifier monitor.Classifier
 	// Watch starts the process event stream; nil or an error means polling.
 	Watch func(ctx context.Context) (<-chan facts.ProcEvent, error)
+	// Pace, when set, is told after each tick whether a child is logged in
+	// (a polling watcher, Windows', then looks more often).
+	Pace func(childPresent bool)
 	// Sessions connects to logind; nil or an error means none.
 	Sessions func(ctx context.Context) (SessionSource, error)
 	Actions  enforce.Actions
@@ -250,6 +253,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		a.log.Warn("agent: known apps not loaded", "err", err)
 	}
 	a.tracker = monitor.NewTracker(a.deps.Procs, a.deps.Hasher, a.deps.Classifier, a.log)
+	a.restorePrograms(ctx)
+	a.learnInstalled()
 	a.acct = monitor.NewAccountant(usageSink{st, a.apps})
 	a.acct.MaxStep = 3 * a.cfg.Tick
 	// Start the accountant's clock now, so the first tick counts from here.
@@ -386,6 +391,7 @@ func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
 	}
+	a.savePrograms(ctx)
 	now := a.now()
 	if now.Sub(a.lastMark) < markEvery {
 		return
@@ -469,7 +475,11 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 				rating = fmt.Sprintf("%d+", iv.App.MinAge)
 			}
 			var err error
-			id, err = s.apps.ID(ctx, key, store.App{Path: iv.App.Path, Name: iv.App.Name, Category: string(iv.App.Category), Rating: rating})
+			path, name := iv.App.Path, iv.App.Name
+			if l := iv.App.Linked; l != nil && l.SHA256 != "" {
+				path, name = l.Path, l.Name // a copy counts under the program it copies (its key)
+			}
+			id, err = s.apps.ID(ctx, key, store.App{Path: path, Name: name, Category: string(iv.App.Category), Rating: rating})
 			if err != nil {
 				return err
 			}

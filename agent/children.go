@@ -91,6 +91,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	for _, cs := range children {
 		a.rememberRuleApps(cs)
 	}
+	a.tracker.Relink() // what runs now, judged against what the rules name
 	// Processes of newly watched accounts count from now, not from the
 	// next periodic scan (policies are resolved first: a process is judged
 	// only against a policy).
@@ -110,9 +111,11 @@ func (a *Agent) reload(ctx context.Context) error {
 // rememberRuleApps lets the tracker know the programs the child's rules
 // name, before they ever run.
 func (a *Agent) rememberRuleApps(cs *childState) {
+	var hash func(string) (string, error)
 	if h, ok := a.deps.Hasher.(interface{ Hash(string) (string, error) }); ok {
-		a.tracker.RememberRules(cs.spec.Apps, h.Hash)
+		hash = h.Hash
 	}
+	a.tracker.RememberRules(cs.spec.Apps, hash)
 }
 
 // prepareDay resolves the child's policy for now's day, with today's grants,
@@ -307,7 +310,7 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 	for _, c := range dec.Close {
 		var pids []int
 		for _, e := range procs {
-			if monitor.SameApp(monitor.RulesApp(e.App), c.App) {
+			if monitor.SameApp(monitor.Judge(e.App, &pol), c.App) {
 				pids = append(pids, e.PID)
 			}
 		}
@@ -466,7 +469,7 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 	if a.holdForApproval(ctx, cs, e, &pol) {
 		return // a program the child obtained waits for a parent's yes
 	}
-	ra := monitor.RulesApp(e.App)
+	ra := monitor.Judge(e.App, &pol)
 	// The exec path never waits on the database (a backup may hold its
 	// writer): today's time is kept by identity in memory.
 	u := a.usageOf(cs, []monitor.ViewApp{{App: ra, Key: e.App.Key()}})
@@ -481,7 +484,7 @@ func (a *Agent) onNewProcess(ctx context.Context, e *monitor.Entry) {
 		return
 	}
 	for _, c := range dec.Close {
-		if monitor.SameApp(monitor.RulesApp(e.App), c.App) {
+		if monitor.SameApp(ra, c.App) {
 			if err := a.enf.KillNow(ctx, cs.rec.Name, e.PID, e.App.Name, string(c.Reason)); err != nil {
 				a.log.Warn("agent: kill on exec failed", "err", err)
 			}

@@ -50,6 +50,9 @@ func (a *Agent) ticks(ctx context.Context) error {
 			a.checkNewAccounts(ctx)
 		}
 		a.tick(ctx, now)
+		if a.deps.Pace != nil {
+			a.deps.Pace(a.anyonePresent())
+		}
 		if now.Sub(lastFlush) >= a.cfg.FlushEvery {
 			lastFlush = now
 			a.flush(ctx)

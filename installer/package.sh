@@ -64,6 +64,7 @@ deb() {
 
 msi() {
 	command -v wixl >/dev/null || { echo "wixl is missing: apt-get install -y wixl (Debian's msitools)" >&2; exit 1; }
+	command -v msibuild >/dev/null && command -v msiinfo >/dev/null || { echo "msibuild/msiinfo are missing: apt-get install -y msitools" >&2; exit 1; }
 	local win=$OUT/windows-amd64
 	mkdir -p "$win"
 	say "GOOS=windows CGO_ENABLED=0: kidtimed.exe kidtime.exe"
@@ -71,8 +72,18 @@ msi() {
 		GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w" -o "$win/$b.exe" "./cmd/$b"
 	done
 	say "wixl: kidtime $MSI_VERSION (x64)"
-	wixl -a x64 -D Version="$MSI_VERSION" -D BinDir="$win" -o "$OUT/kidtime-$MSI_VERSION-x64.msi" installer/msi/kidtime.wxs
-	ls -l "$OUT/kidtime-$MSI_VERSION-x64.msi"
+	local out=$OUT/kidtime-$MSI_VERSION-x64.msi
+	wixl -a x64 -D Version="$MSI_VERSION" -D BinDir="$win" -o "$out" installer/msi/kidtime.wxs
+	# POLICYFILE is declared Secure="yes" in the .wxs, which wixl ignores: add
+	# it to SecureCustomProperties (wixl's row holds MajorUpgrade's properties).
+	local secure
+	secure=$(msiinfo export "$out" Property | awk -F'\t' '$1 == "SecureCustomProperties" { print $2 }' | tr -d '\r')
+	case ";$secure;" in
+	*";POLICYFILE;"*) ;;
+	";;") msibuild "$out" -q "INSERT INTO \`Property\` (\`Property\`, \`Value\`) VALUES ('SecureCustomProperties', 'POLICYFILE')" ;;
+	*) msibuild "$out" -q "UPDATE \`Property\` SET \`Value\` = 'POLICYFILE;$secure' WHERE \`Property\` = 'SecureCustomProperties'" ;;
+	esac
+	ls -l "$out"
 }
 
 case "${1:-all}" in

@@ -219,6 +219,20 @@ func (w *walker) fail(path string, n *node, format string, args ...any) {
 	w.errs = append(w.errs, e)
 }
 
+// failKey is fail with the message key the apps translate; err may be a
+// *DurationError, whose key wins.
+func (w *walker) failKey(path string, n *node, key string, err error) {
+	w.fail(path, n, "%v", err)
+	if len(w.errs) == 0 || w.errs[len(w.errs)-1].Reason != err.Error() {
+		return
+	}
+	var de *DurationError
+	if errors.As(err, &de) {
+		key = de.Key
+	}
+	w.errs[len(w.errs)-1].Key = key
+}
+
 // object checks that n is an object with only the given fields, and returns
 // the present, non-null ones by name.
 func (w *walker) object(path string, n *node, known ...string) map[string]*node {
@@ -319,23 +333,23 @@ func (w *walker) duration(path string, n *node, kind durKind) (Duration, bool) {
 	}
 	d, err := ParseDuration(s)
 	if err != nil {
-		w.fail(path, n, "%v", err)
+		w.failKey(path, n, KeyDuration, err)
 		return 0, false
 	}
-	var reason string
+	var reason, key string
 	switch {
 	case d == Unlimited && kind != durBudget:
-		reason = "cannot be unlimited"
+		reason, key = "cannot be unlimited", "err.duration.unlimited"
 	case d == Unlimited:
 	case d > MaxDaily:
-		reason = "more than 24h in a day"
+		reason, key = "more than 24h in a day", "err.duration.max"
 	case d == 0 && (kind == durLimit || kind == durWarning):
-		reason = "must be more than 0"
+		reason, key = "must be more than 0", "err.duration.zero"
 	case kind == durGrace && d > MaxGrace:
-		reason = "longer than 30m"
+		reason, key = "longer than 30m", "err.duration.grace"
 	}
 	if reason != "" {
-		w.fail(path, n, "%s", reason)
+		w.failKey(path, n, key, errors.New(reason))
 		return 0, false
 	}
 	return Duration(d), true

@@ -294,11 +294,11 @@ func (w *walker) allowed(path string, n *node) map[string][]Window {
 			}
 			win, err := ParseWindow(s)
 			if err != nil {
-				w.fail(ep, wn, "%v", err)
+				w.failKey(ep, wn, "err.window", err)
 				continue
 			}
 			if o := slices.IndexFunc(ws, win.overlaps); o >= 0 {
-				w.fail(ep, wn, "overlaps %s", ws[o])
+				w.failKey(ep, wn, "err.window.overlap", fmt.Errorf("overlaps %s", ws[o]))
 				continue
 			}
 			ws = append(ws, win)

@@ -17,37 +17,9 @@ const Unlimited time.Duration = math.MaxInt64
 const MaxDaily = 24 * time.Hour
 
 // Duration is a time.Duration written in policy files as "90s", "45m",
-// "1h30m", or "unlimited" for budgets that have no end.
+// "1h30m", or "unlimited" for budgets that have no end. Reading also takes
+// the forms people write (ParseDuration); writing always gives Go's form.
 type Duration time.Duration
-
-// ParseDuration reads a policy-file duration: whole seconds, units h, m and s
-// only, never negative; "unlimited" gives Unlimited.
-func ParseDuration(s string) (time.Duration, error) {
-	switch {
-	case s == "unlimited":
-		return Unlimited, nil
-	case s == "":
-		return 0, errors.New("empty duration (want e.g. 90s, 45m or 1h30m)")
-	case strings.HasPrefix(s, "-"):
-		return 0, errors.New("negative duration")
-	}
-	for _, unit := range []string{"ns", "us", "µs", "μs", "ms"} {
-		if strings.Contains(s, unit) {
-			return 0, fmt.Errorf("unit %q not allowed (use h, m or s)", unit)
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, errors.New("not a duration (want e.g. 90s, 45m or 1h30m)")
-	}
-	if d < 0 {
-		return 0, errors.New("negative duration")
-	}
-	if d%time.Second != 0 {
-		return 0, errors.New("durations are whole seconds")
-	}
-	return d, nil
-}
 
 // FormatDuration writes d the way policy files do: "1h30m", "45m", "90s" is
 // written "1m30s", zero is "0m" and Unlimited is "unlimited".

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -13,6 +14,24 @@ type FieldError struct {
 	Path   string
 	Value  string
 	Reason string
+	// Key is the reason's sentence in the translations ("err.duration"),
+	// when it has one; "err.policy.field" (the English reason quoted)
+	// otherwise.
+	Key string
+}
+
+// MessageKey gives the apps the sentence to say in the person's language,
+// with the field path, the value (unquoted) and the English reason.
+func (e *FieldError) MessageKey() (string, map[string]string) {
+	key := e.Key
+	if key == "" {
+		key = "err.policy.field"
+	}
+	v := e.Value
+	if u, err := strconv.Unquote(v); err == nil {
+		v = u
+	}
+	return key, map[string]string{"field": e.Path, "value": v, "reason": e.Reason}
 }
 
 func (e *FieldError) Error() string {

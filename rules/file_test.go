@@ -192,7 +192,7 @@ func TestParseErrors(t *testing.T) {
 		{"An absurd duration (more than a day) is an error.", child(`,"screen":{"days":{"weekend":"25h"}}`),
 			`children[0].screen.days.weekend: "25h": more than 24h in a day`},
 		{"Milliseconds are not a policy unit.", child(`,"grace":"500ms"`),
-			`children[0].grace: "500ms": unit "ms" not allowed (use h, m or s)`},
+			`children[0].grace: "500ms": not a duration (write e.g. 2 giờ 30 phút, 2g30, 150 phút, 2:30, 2h30m or 90s)`},
 		{"A grace period longer than 30 minutes is absurd.", child(`,"grace":"2h"`),
 			`children[0].grace: "2h": longer than 30m`},
 		{"A duration must be a string.", child(`,"games":{"daily":60}`),

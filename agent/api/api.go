@@ -87,6 +87,29 @@ func (e *Error) Error() string {
 	return e.Body.Error
 }
 
+// KeyedError is an error that names its sentence in the translations, such
+// as rules.DurationError: the key and the arguments of apitype.Error.
+type KeyedError interface {
+	error
+	MessageKey() (key string, args map[string]string)
+}
+
+// Keyed gives e the message key and arguments clients translate (see
+// apitype.Error); it returns e. A "field" argument defaults to e's field.
+func (e *Error) Keyed(key string, args map[string]string) *Error {
+	e.Body.Key = key
+	if e.Body.Field != "" {
+		if args == nil {
+			args = map[string]string{}
+		}
+		if _, ok := args["field"]; !ok {
+			args["field"] = e.Body.Field
+		}
+	}
+	e.Body.Args = args
+	return e
+}
+
 // BadRequest is a 400 naming the field at fault.
 func BadRequest(field, format string, args ...any) *Error {
 	return &Error{http.StatusBadRequest, apitype.Error{Error: fmt.Sprintf(format, args...), Field: field, Code: apitype.CodeBadRequest}}
@@ -110,7 +133,8 @@ func Conflict(format string, args ...any) *Error {
 // RateLimited is a 429 telling when to try again.
 func RateLimited(wait time.Duration, format string, args ...any) *Error {
 	sec := int64((wait + time.Second - 1) / time.Second)
-	return &Error{http.StatusTooManyRequests, apitype.Error{Error: fmt.Sprintf(format, args...), Code: apitype.CodeRateLimited, RetryAfterSec: sec}}
+	e := &Error{http.StatusTooManyRequests, apitype.Error{Error: fmt.Sprintf(format, args...), Code: apitype.CodeRateLimited, RetryAfterSec: sec}}
+	return e.Keyed("err.rateLimited", map[string]string{"waitSec": fmt.Sprint(sec)})
 }
 
 // Server serves the route table.
@@ -180,7 +204,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // ServeHTTP refuses browser-originated requests, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") != "" || r.Header.Get("Referer") != "" {
-		WriteError(w, &Error{http.StatusForbidden, apitype.Error{Error: "requests from web pages are refused", Code: apitype.CodeNotAllowed}})
+		WriteError(w, Forbidden("requests from web pages are refused").Keyed("err.web", nil))
 		return
 	}
 	w.Header().Set("Content-Security-Policy", "default-src 'none'")
@@ -188,7 +212,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// An unclean path (//, /./, /../) would get the mux's HTML redirect: it
 	// is no route of ours.
 	if _, pattern := s.mux.Handler(r); pattern == "" || path.Clean(r.URL.Path) != r.URL.Path {
-		WriteError(w, NotFound("no such route: %s %s", r.Method, r.URL.Path))
+		WriteError(w, NotFound("no such route: %s %s", r.Method, r.URL.Path).Keyed("err.route", nil))
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -214,7 +238,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 			if rt.Role == apitype.RoleParent && c.Role != apitype.RoleParent {
 				msg += " (log in with the parent PIN first)"
 			}
-			WriteError(w, Forbidden("%s", msg))
+			key := "err.role"
+			if rt.Role == apitype.RoleParent && c.Role != apitype.RoleParent {
+				key = "err.role.parent"
+			}
+			WriteError(w, Forbidden("%s", msg).Keyed(key, map[string]string{"role": c.Role, "need": rt.Role}))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
@@ -248,18 +276,22 @@ func Decode(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		var mbe *http.MaxBytesError
+		var ke KeyedError
 		switch {
 		case errors.Is(err, io.EOF):
-			return BadRequest("", "empty request body; a JSON object is expected")
+			return BadRequest("", "empty request body; a JSON object is expected").Keyed("err.json", nil)
 		case errors.As(err, &ute):
-			return BadRequest(ute.Field, "%s must be a %s, not %s", ute.Field, ute.Type, ute.Value)
+			return BadRequest(ute.Field, "%s must be a %s, not %s", ute.Field, ute.Type, ute.Value).Keyed("err.field", nil)
 		case errors.As(err, &mbe):
 			return BadRequest("", "request body over %d bytes", mbe.Limit)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return BadRequest(f, "unknown field %q", f)
+			return BadRequest(f, "unknown field %q", f).Keyed("err.json", nil)
+		case errors.As(err, &ke):
+			key, args := ke.MessageKey()
+			return BadRequest("", "%v", err).Keyed(key, args)
 		default:
-			return BadRequest("", "bad JSON: %v", err)
+			return BadRequest("", "bad JSON: %v", err).Keyed("err.json", nil)
 		}
 	}
 	// Nothing may follow the value, not even a stray bracket (dec.More

@@ -57,6 +57,14 @@ type Error struct {
 	Code  string `json:"code"`            // machine-readable: bad_request, not_allowed, not_found, conflict, rate_limited, internal
 	// RetryAfterSec is set with rate_limited: how long to wait before the next try.
 	RetryAfterSec int64 `json:"retryAfterSec,omitempty"`
+	// Key names the sentence in the translations (assets/translations/cli,
+	// "err.*"), for clients to say it in the person's language; Args fill
+	// its {placeholders}. An argument whose name ends in "Sec" is a number
+	// of seconds, said as a duration ("2 phút"). Error stays the English
+	// sentence for old clients and scripts. Both are absent when the daemon
+	// has no sentence for the error (clients then fall back on Code).
+	Key  string            `json:"key,omitempty"`
+	Args map[string]string `json:"args,omitempty"`
 }
 
 // Error codes.

@@ -53,6 +53,10 @@ type APIError struct {
 	Field         string // the field at fault, if any
 	Code          string // apitype.Code*
 	RetryAfterSec int64  // with rate_limited
+	// Key and Args name the sentence in the translations (apitype.Error):
+	// render it with assets.ErrorSentence in the person's language.
+	Key  string
+	Args map[string]string
 }
 
 func (e *APIError) Error() string {
@@ -167,7 +171,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		if err := json.Unmarshal(data, &body); err != nil || body.Error == "" {
 			body = apitype.Error{Error: fmt.Sprintf("%s %s: %s", method, path, resp.Status), Code: apitype.CodeInternal}
 		}
-		return &APIError{Status: resp.StatusCode, Message: body.Error, Field: body.Field, Code: body.Code, RetryAfterSec: body.RetryAfterSec}
+		return &APIError{Status: resp.StatusCode, Message: body.Error, Field: body.Field, Code: body.Code, RetryAfterSec: body.RetryAfterSec, Key: body.Key, Args: body.Args}
 	}
 	switch o := out.(type) {
 	case nil:

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -152,6 +153,9 @@ func TestConnectionFloodDoesNotOpenTheGate(t *testing.T) {
 		"apps":[{"match":{"name":"kt-game"},"category":"game"}]}]}`, time.Now().Year()-11, an.name))
 	pid := d.cmd.Process.Pid
 	fdsBefore := openFDs(pid)
+	// Latencies measured on a machine already overloaded by others (test
+	// runs that share it) say nothing of the daemon: logged, not judged.
+	loadBefore, busy := overloaded()
 
 	flooders := startFlood(t, chi, d.socket, 4)
 	time.Sleep(3 * time.Second) // the flood at full strength
@@ -177,16 +181,21 @@ func TestConnectionFloodDoesNotOpenTheGate(t *testing.T) {
 	t.Logf("during the flood: status median %v, max %v; spent game exec→dead median %v, max %v; RSS %d kB (peak %d kB), %d descriptors (%d before)",
 		percentile(status, 0.5).Round(time.Microsecond), slices.Max(status).Round(time.Microsecond),
 		percentile(kills, 0.5).Round(time.Microsecond), slices.Max(kills).Round(time.Microsecond), rss, hwm, fds, fdsBefore)
+	judge := t.Errorf
+	if busy {
+		judge = t.Logf
+		t.Logf("latencies not judged: the machine was overloaded before the test (load %.1f on %d CPUs)", loadBefore, runtime.NumCPU())
+	}
 	if m := slices.Max(status); m > 100*time.Millisecond {
-		t.Errorf("a parent's status took %v during the flood; want within 100 ms", m)
+		judge("a parent's status took %v during the flood; want within 100 ms", m)
 	}
 	// The measure starts before the test's own fork and exec, which the
 	// flood slows as well: the median must hold 50 ms, any one 150 ms.
 	if m := percentile(kills, 0.5); m > 50*time.Millisecond {
-		t.Errorf("a spent game lived %v (median) after its exec during the flood; want within 50 ms", m)
+		judge("a spent game lived %v (median) after its exec during the flood; want within 50 ms", m)
 	}
 	if m := slices.Max(kills); m > 150*time.Millisecond {
-		t.Errorf("a spent game lived %v after its exec during the flood; want within 150 ms at worst", m)
+		judge("a spent game lived %v after its exec during the flood; want within 150 ms at worst", m)
 	}
 	if rss > 64*1024 {
 		t.Errorf("RSS %d kB during the flood; want under 64 MB", rss)

@@ -23,16 +23,16 @@ func (f *Family) AddChild(ctx context.Context, by Actor, spec rules.Child) (stor
 	now := f.now()
 	spec.Name = strings.TrimSpace(spec.Name)
 	if spec.Name == "" {
-		return store.Child{}, fieldErr("name", "the child's name is missing")
+		return store.Child{}, keyedFieldErr("name", "err.child.name", nil, "the child's name is missing")
 	}
 	if age := rules.AgeIn(spec.BirthYear, now); spec.BirthYear == 0 || age < 0 || age > 17 {
-		return store.Child{}, fieldErr("birthYear", "%d gives an age of %d; kidtime is for children of 0 to 17", spec.BirthYear, age)
+		return store.Child{}, keyedFieldErr("birthYear", "err.child.age", map[string]string{"year": fmt.Sprint(spec.BirthYear), "age": fmt.Sprint(age)}, "%d gives an age of %d; kidtime is for children of 0 to 17", spec.BirthYear, age)
 	}
 	if err := f.CheckAccounts("accounts", spec.Accounts); err != nil {
 		return store.Child{}, err
 	}
 	if _, err := spec.Policy(now); err != nil {
-		return store.Child{}, fieldErr("preset", "%v", err)
+		return store.Child{}, rulesFieldErr("preset", err)
 	}
 	rec, adopted, err := f.claimDefault(ctx, spec)
 	if err != nil {
@@ -72,7 +72,7 @@ func (f *Family) SetRules(ctx context.Context, by Actor, old, spec rules.Child) 
 		return err
 	}
 	if _, err := spec.Policy(f.now()); err != nil {
-		return fieldErr("", "%v", err)
+		return rulesFieldErr("", err)
 	}
 	rec, err := f.st.Child(ctx, old.Name)
 	if err != nil {
@@ -151,7 +151,7 @@ func (f *Family) Import(ctx context.Context, by Actor, data []byte, rekey bool) 
 	}
 	pf, err := rules.ParseFile(body)
 	if err != nil {
-		return fieldErr(FieldOf(err, ""), "%v", err)
+		return rulesFieldErr(FieldOf(err, ""), err)
 	}
 	return f.importFile(ctx, pf, by.User, sig)
 }
@@ -202,10 +202,10 @@ func (f *Family) importFile(ctx context.Context, pf *rules.File, by string, sig 
 			return err
 		}
 		if _, err := ch.Policy(now); err != nil {
-			return fieldErr(fmt.Sprintf("children[%d]", i), "%v", err)
+			return rulesFieldErr(fmt.Sprintf("children[%d]", i), err)
 		}
 		if age := rules.AgeIn(ch.BirthYear, now); age > 17 {
-			return fieldErr(fmt.Sprintf("children[%d].birthYear", i), "%d gives an age of %d; kidtime is for children of 0 to 17", ch.BirthYear, age)
+			return keyedFieldErr(fmt.Sprintf("children[%d].birthYear", i), "err.child.age", map[string]string{"year": fmt.Sprint(ch.BirthYear), "age": fmt.Sprint(age)}, "%d gives an age of %d; kidtime is for children of 0 to 17", ch.BirthYear, age)
 		}
 	}
 	if err := f.checkOwners(ctx, pf); err != nil {
@@ -270,7 +270,8 @@ func (f *Family) checkOwners(ctx context.Context, pf *rules.File) error {
 			owner[key] = ch.Name
 			rec, err := f.st.ChildByAccount(ctx, acc)
 			if err == nil && !strings.EqualFold(rec.Name, ch.Name) && !def[rec.Name] {
-				return fmt.Errorf("%s: %w: account %q already belongs to %q (take it from %q first)", field, store.ErrConflict, acc, rec.Name, rec.Name)
+				return &Keyed{Key: "err.account.taken", Args: map[string]string{"account": acc, "child": rec.Name},
+					Err: fmt.Errorf("%s: %w: account %q already belongs to %q (take it from %q first)", field, store.ErrConflict, acc, rec.Name, rec.Name)}
 			}
 		}
 	}

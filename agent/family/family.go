@@ -46,8 +46,59 @@ type Actor struct {
 	Role  string // for the tamper events (apitype.Role*)
 }
 
-// FieldError is input that cannot be taken, naming the field at fault.
-type FieldError struct{ Field, Reason string }
+// FieldError is input that cannot be taken, naming the field at fault; Key
+// and Args name its sentence in the translations (apitype.Error), when it
+// has one.
+type FieldError struct {
+	Field, Reason string
+	Key           string
+	Args          map[string]string
+}
+
+// MessageKey is the sentence the apps say: Key with Args and the field, or
+// "err.field" with the English reason.
+func (e *FieldError) MessageKey() (string, map[string]string) {
+	args := map[string]string{"field": e.Field, "reason": e.Reason}
+	for k, v := range e.Args {
+		args[k] = v
+	}
+	if e.Key == "" {
+		return "err.field", args
+	}
+	return e.Key, args
+}
+
+// keyedFieldErr is fieldErr with its sentence's key and arguments.
+func keyedFieldErr(field, key string, args map[string]string, format string, a ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, a...), Key: key, Args: args}
+}
+
+// rulesFieldErr is a policy's problems as a FieldError at field, with the
+// first problem's sentence.
+func rulesFieldErr(field string, err error) error {
+	fe := &FieldError{Field: field, Reason: err.Error()}
+	var re *rules.FieldError
+	if errors.As(err, &re) {
+		fe.Key, fe.Args = re.MessageKey()
+	}
+	return fe
+}
+
+// Keyed is an error with the sentence the apps say for it (apitype.Error's
+// key and arguments); it wraps the error it explains.
+type Keyed struct {
+	Key  string
+	Args map[string]string
+	Err  error
+}
+
+func (e *Keyed) Error() string { return e.Err.Error() }
+
+// Unwrap gives the explained error to errors.Is and errors.As.
+func (e *Keyed) Unwrap() error { return e.Err }
+
+// MessageKey is the sentence's key and arguments.
+func (e *Keyed) MessageKey() (string, map[string]string) { return e.Key, e.Args }
 
 func (e *FieldError) Error() string {
 	if e.Field == "" {
@@ -380,15 +431,15 @@ func (f *Family) adoptUnclaimed(ctx context.Context, recs []store.Child, global 
 // CheckAccounts refuses admin accounts and unknown accounts for a child.
 func (f *Family) CheckAccounts(field string, accounts []string) error {
 	if len(accounts) == 0 {
-		return fieldErr(field, "a child needs at least one OS account")
+		return keyedFieldErr(field, "err.child.accounts", nil, "a child needs at least one OS account")
 	}
 	for i, acc := range accounts {
 		uid, err := f.users.Lookup(acc)
 		if err != nil {
-			return fieldErr(fmt.Sprintf("%s[%d]", field, i), "no OS account %q on this computer", acc)
+			return keyedFieldErr(fmt.Sprintf("%s[%d]", field, i), "err.account.unknown", map[string]string{"account": acc}, "no OS account %q on this computer", acc)
 		}
 		if admin, _ := f.users.IsAdmin(uid); admin {
-			return fieldErr(fmt.Sprintf("%s[%d]", field, i), "%q is an administrator account; a child needs a standard account", acc)
+			return keyedFieldErr(fmt.Sprintf("%s[%d]", field, i), "err.account.admin", map[string]string{"account": acc}, "%q is an administrator account; a child needs a standard account", acc)
 		}
 	}
 	return nil

@@ -175,7 +175,7 @@ func (f *Family) openPolicy(ctx context.Context, by Actor, data []byte) ([]byte,
 	case errors.Is(err, rules.ErrBadSignature):
 		return nil, nil, f.refused(ctx, by, "bad-signature", nil, "%v", err)
 	case err != nil:
-		return nil, nil, fieldErr(FieldOf(err, ""), "%v", err)
+		return nil, nil, rulesFieldErr(FieldOf(err, ""), err)
 	case !signed:
 		return data, nil, nil
 	}

@@ -35,7 +35,7 @@ func timeRequests(rs []store.Request) int {
 // checkAppAnswer refuses an answer that gives time to a program's request.
 func checkAppAnswer(rq store.Request, req apitype.AnswerRequest) error {
 	if rq.Kind == store.KindApp && req.AddSec != 0 {
-		return api.BadRequest("addSec", "request %d is for a program, not for time: answer it without a duration", rq.ID)
+		return api.BadRequest("addSec", "request %d is for a program, not for time: answer it without a duration", rq.ID).Keyed("err.answer.app", nil)
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func (h *Handlers) login(ctx context.Context, c *api.Caller, r *http.Request) (a
 		return nil, err
 	}
 	if req.PIN == "" {
-		return nil, api.BadRequest("pin", "the PIN is missing")
+		return nil, api.BadRequest("pin", "the PIN is missing").Keyed("err.pin.missing", nil)
 	}
 	// An account the default profile merely holds may be a grown-up's: the
 	// PIN proves it, and releases the account for good. A child a parent
@@ -84,7 +84,7 @@ func (h *Handlers) login(ctx context.Context, c *api.Caller, r *http.Request) (a
 	// to use).
 	released := c.Role == apitype.RoleChild && h.b.Family().HeldByDefault(ctx, c.Child)
 	if c.Role == apitype.RoleChild && !released {
-		return nil, api.Forbidden("parents log in from their own account; on a child's session, give time with the parent code or the PIN in the companion")
+		return nil, api.Forbidden("parents log in from their own account; on a child's session, give time with the parent code or the PIN in the companion").Keyed("err.login.childAccount", nil)
 	}
 	tok, exp, err := h.b.Auth().Login(ctx, who(c), req.PIN)
 	if err != nil {
@@ -117,7 +117,7 @@ func (h *Handlers) changePIN(ctx context.Context, c *api.Caller, r *http.Request
 	err := h.b.Auth().ChangePIN(ctx, who(c), req.Old, req.New)
 	var pe *auth.InvalidPINError
 	if errors.As(err, &pe) {
-		return nil, api.BadRequest("new", "%v", pe.Err)
+		return nil, api.BadRequest("new", "%v", pe.Err).Keyed("err.pin.invalid", map[string]string{"reason": pe.Err.Error()})
 	}
 	return nil, err
 }

@@ -3,6 +3,7 @@ package localapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -96,11 +97,11 @@ func (h *Handlers) eraseChild(ctx context.Context, c *api.Caller, name, kind str
 func (h *Handlers) childPolicy(_ context.Context, c *api.Caller, r *http.Request) (any, error) {
 	name := r.PathValue("name")
 	if c.Role == apitype.RoleChild && !strings.EqualFold(name, c.Child) {
-		return nil, api.Forbidden("a child may read only their own rules")
+		return nil, api.Forbidden("a child may read only their own rules").Keyed("err.child.ownOnly", nil)
 	}
 	spec, _, ok := h.b.Rules(name)
 	if !ok {
-		return nil, api.NotFound("no child named %q", name)
+		return nil, notFoundChild(name)
 	}
 	return spec, nil
 }
@@ -113,7 +114,14 @@ func decodeChildSpec(r *http.Request) (rules.Child, error) {
 	}
 	f, err := rules.ParseFile([]byte(`{"version":1,"children":[` + string(raw) + `]}`))
 	if err != nil {
-		return rules.Child{}, api.BadRequest(family.FieldOf(err, "children[0]."), "%v", strings.ReplaceAll(err.Error(), "children[0].", ""))
+		e := api.BadRequest(family.FieldOf(err, "children[0]."), "%v", strings.ReplaceAll(err.Error(), "children[0].", ""))
+		var fe *rules.FieldError
+		if errors.As(err, &fe) {
+			key, args := fe.MessageKey()
+			args["field"] = strings.TrimPrefix(args["field"], "children[0].")
+			e.Keyed(key, args)
+		}
+		return rules.Child{}, e
 	}
 	return f.Children[0], nil
 }
@@ -122,7 +130,7 @@ func (h *Handlers) setChildPolicy(ctx context.Context, c *api.Caller, r *http.Re
 	name := r.PathValue("name")
 	old, _, ok := h.b.Rules(name)
 	if !ok {
-		return nil, api.NotFound("no child named %q", name)
+		return nil, notFoundChild(name)
 	}
 	if err := h.b.Family().GuardEdit(ctx, actor(c), "child policy", old.Name); err != nil {
 		return nil, err

@@ -159,8 +159,21 @@ func who(c *api.Caller) auth.Who {
 
 // apiErr turns the backend's errors into the API's: bad input names its
 // field (400), a refusal is 403, a wait 429, a missing thing 404, a clash
-// 409; anything else is the daemon's fault (500).
+// 409; anything else is the daemon's fault (500). Each carries the key of
+// its sentence (apitype.Error.Key) when there is one: see errors.go.
 func apiErr(err error) error {
+	e := apiErrOf(err)
+	var ae *api.Error
+	if !errors.As(e, &ae) || ae.Body.Key != "" {
+		return e
+	}
+	if key, args := keyOf(err); key != "" {
+		ae.Keyed(key, args)
+	}
+	return ae
+}
+
+func apiErrOf(err error) error {
 	var (
 		ae  *api.Error
 		fe  *family.FieldError

@@ -19,12 +19,12 @@ import (
 func reportChild(c *api.Caller, child, what string) (string, error) {
 	if c.Role == apitype.RoleChild {
 		if child != "" && !strings.EqualFold(child, c.Child) {
-			return "", api.Forbidden("a child may see only their own %s", what)
+			return "", api.Forbidden("a child may see only their own %s", what).Keyed("err.child.ownOnly", nil)
 		}
 		child = c.Child
 	}
 	if child == "" {
-		return "", api.BadRequest("child", "which child? (usage NAME)")
+		return "", api.BadRequest("child", "which child? (usage NAME)").Keyed("err.child.which", nil)
 	}
 	return child, nil
 }
@@ -179,7 +179,7 @@ func (h *Handlers) apps(ctx context.Context, _ *api.Caller, r *http.Request) (an
 	child := q.Get("child")
 	spec, pol, ok := h.b.Rules(child)
 	if !ok {
-		return nil, api.NotFound("no child named %q", child)
+		return nil, notFoundChild(child)
 	}
 	days := 7
 	if s := q.Get("days"); s != "" {

@@ -65,7 +65,7 @@ func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (a
 		return nil, err
 	}
 	if !secondsIn(req.AddSec, 1, maxGrant) {
-		return nil, api.BadRequest("addSec", "%d is not between 1 and %d seconds", req.AddSec, int64(maxGrant/time.Second))
+		return nil, api.BadRequest("addSec", "%d is not between 1 and %d seconds", req.AddSec, int64(maxGrant/time.Second)).Keyed("err.amount", boundsSec(1, maxGrant))
 	}
 	child := req.Child
 	by := c.Peer.Username
@@ -74,10 +74,10 @@ func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (a
 			child = c.Child
 		}
 		if !strings.EqualFold(child, c.Child) {
-			return nil, api.Forbidden("a child's session can grant time only to that child")
+			return nil, api.Forbidden("a child's session can grant time only to that child").Keyed("err.grant.otherChild", nil)
 		}
 		if !secondsIn(req.AddSec, 1, maxGrantOnSpot) {
-			return nil, api.BadRequest("addSec", "on the child's computer a parent can give at most %d minutes at a time", int64(maxGrantOnSpot/time.Minute))
+			return nil, api.BadRequest("addSec", "on the child's computer a parent can give at most %d minutes at a time", int64(maxGrantOnSpot/time.Minute)).Keyed("err.grant.onSpot", boundsSec(1, maxGrantOnSpot))
 		}
 		switch {
 		case req.Code != "":
@@ -89,13 +89,13 @@ func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (a
 			// Whatever is typed in a child's session is the child's to
 			// read (DESIGN §7): the PIN is never accepted from there.
 			h.b.Record(ctx, c.Child, "pin_in_child_session", map[string]any{"user": c.Peer.Username})
-			return nil, api.Forbidden("the PIN is never typed on a child's computer; use the parent code from your authenticator app")
+			return nil, api.Forbidden("the PIN is never typed on a child's computer; use the parent code from your authenticator app").Keyed("err.pin.childSession", nil)
 		default:
-			return nil, api.Forbidden("granting time needs a parent: the parent code from the authenticator app")
+			return nil, api.Forbidden("granting time needs a parent: the parent code from the authenticator app").Keyed("err.grant.needsParent", nil)
 		}
 	}
 	if _, _, ok := h.b.Rules(child); !ok {
-		return nil, api.NotFound("no child named %q", child)
+		return nil, notFoundChild(child)
 	}
 	rec, err := h.b.Store().Child(ctx, child)
 	if err != nil {
@@ -138,7 +138,7 @@ const maxPending = 5
 
 func (h *Handlers) ask(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
 	if c.Role != apitype.RoleChild {
-		return nil, api.Forbidden("only a child's account can ask for time")
+		return nil, api.Forbidden("only a child's account can ask for time").Keyed("err.ask.notChild", nil)
 	}
 	var req apitype.AskRequest
 	if err := api.Decode(r, &req); err != nil {
@@ -149,14 +149,14 @@ func (h *Handlers) ask(ctx context.Context, c *api.Caller, r *http.Request) (any
 		return nil, err
 	}
 	if !secondsIn(req.AddSec, 1, maxAsk) {
-		return nil, api.BadRequest("addSec", "%d is not between 1 and %d seconds", req.AddSec, int64(maxAsk/time.Second))
+		return nil, api.BadRequest("addSec", "%d is not between 1 and %d seconds", req.AddSec, int64(maxAsk/time.Second)).Keyed("err.amount", boundsSec(1, maxAsk))
 	}
 	if len(req.Reason) > 500 {
-		return nil, api.BadRequest("reason", "at most 500 characters")
+		return nil, api.BadRequest("reason", "at most 500 characters").Keyed("err.tooLong", map[string]string{"max": "500"})
 	}
 	pending, err := h.b.Store().Requests(ctx, c.Child, apitype.StatusPending)
 	if err == nil && timeRequests(pending) >= maxPending {
-		return nil, api.Conflict("%d requests are already waiting for an answer", maxPending)
+		return nil, api.Conflict("%d requests are already waiting for an answer", maxPending).Keyed("err.ask.full", map[string]string{"max": strconv.Itoa(maxPending)})
 	}
 	rq, err := h.b.Store().AddRequest(ctx, store.Request{Child: c.Child, Kind: kind, Amount: time.Duration(req.AddSec) * time.Second, Reason: req.Reason, Day: dayOf(h.b.Now())})
 	if err != nil {
@@ -175,7 +175,7 @@ func (h *Handlers) answer(ctx context.Context, c *api.Caller, r *http.Request) (
 		return nil, err
 	}
 	if !secondsIn(req.AddSec, 0, maxGrant) {
-		return nil, api.BadRequest("addSec", "%d is not between 0 and %d seconds", req.AddSec, int64(maxGrant/time.Second))
+		return nil, api.BadRequest("addSec", "%d is not between 0 and %d seconds", req.AddSec, int64(maxGrant/time.Second)).Keyed("err.amount", boundsSec(0, maxGrant))
 	}
 	rq, err := h.b.Store().Request(ctx, id)
 	if err != nil {
@@ -233,7 +233,7 @@ func (h *Handlers) action(ctx context.Context, c *api.Caller, r *http.Request) (
 		return nil, err
 	}
 	if _, _, ok := h.b.Rules(req.Child); !ok {
-		return nil, api.NotFound("no child named %q", req.Child)
+		return nil, notFoundChild(req.Child)
 	}
 	switch req.Action {
 	case apitype.ActionPauseGames, apitype.ActionResume:

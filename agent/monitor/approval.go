@@ -14,10 +14,11 @@ type ExeStater interface {
 }
 
 // ApprovalKey is the identity under which a parent's yes or no for a
-// program is kept: today its content hash (App.Key). Every caller goes
-// through here, so a stronger identity (build-id, section hashes) can take
-// its place in one spot.
-func ApprovalKey(a App) string { return a.Key() }
+// program is kept: the file's own content hash, not the program it is
+// linked to (App.Key). A build-id or a version resource is the file's own
+// claim and can be forged; a yes must not pass to another file by it, so
+// a copy with a byte appended asks again.
+func ApprovalKey(a App) string { return a.ownKey() }
 
 // removableRoots are where Linux desktops mount removable media.
 var removableRoots = []string{"/media", "/run/media"}

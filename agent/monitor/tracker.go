@@ -20,27 +20,51 @@ import (
 
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/facts"
+	"github.com/kidtime/kidtime/agent/ident"
+	"github.com/kidtime/kidtime/rules"
 )
 
 // App is what a process is: its identity and its built-in classification.
 type App struct {
-	Path     string // executable path
+	Path     string // the program's path (for a hosted program, the file the host runs)
 	SHA256   string // content hash ("" when unreadable)
 	Name     string // display name (catalog or basename)
 	Category catalog.Category
 	MinAge   int    // -1 unknown
 	Source   string // where the classification came from
-	// Canon is the path under which this content (hash) was first seen,
-	// when this process runs it under another name: a renamed or copied
-	// executable is still that app for the parent's rules.
-	Canon string
+	// ID is the file's identity that survives trivial changes (agent/ident:
+	// ELF build-id, loaded sections, PE version resource); "" when it has
+	// none (a script), and then its content hash is its identity.
+	ID string
+	// Host is the loader or interpreter that runs the program, "" when the
+	// process runs it itself.
+	Host string
+	// Linked is the known program this file is a copy of (the same
+	// identity under another path, name or content), nil when it is that
+	// program itself. The rules judge the stricter of the two (Judge), and
+	// usage counts under the known program's key.
+	Linked *App
+	// HostLinked is the known program the host's own file is a copy of
+	// (a game renamed python3 running a harmless script): a host is known
+	// by its name, which a child can give any file. Judge weighs it too.
+	HostLinked *App
 }
 
-// Key identifies an app across renames and copies: its content hash when
-// known, else a hash of its path (the store's key for an app whose file
-// could not be read, so what was counted before a restart is found again).
-// The zero App has the empty key: screen time with nothing known in front.
+// Key identifies an app across renames and copies: the known program's key
+// for a copy (Linked), else its content hash when known, else a hash of its
+// path (the store's key for an app whose file could not be read, so what
+// was counted before a restart is found again). The zero App has the empty
+// key: screen time with nothing known in front.
 func (a App) Key() string {
+	if a.Linked != nil {
+		if k := a.Linked.ownKey(); k != "" {
+			return k
+		}
+	}
+	return a.ownKey()
+}
+
+func (a App) ownKey() string {
 	switch {
 	case a.SHA256 != "":
 		return a.SHA256
@@ -96,7 +120,9 @@ type Tracker struct {
 	procs   map[int]*Entry
 	version uint64
 	watched map[uint32]bool
-	known   map[string]App // by hash: the first useful classification seen
+	known   map[string]App       // by identity (identityKey): the program as known
+	dirty   map[string]bool      // identities learned or changed since TakeLearned
+	named   map[rules.Match]bool // what the parents' rules name (rank)
 }
 
 // NewTracker builds an empty tracker.
@@ -105,7 +131,8 @@ func NewTracker(src ProcessSource, h Hasher, c Classifier, log *slog.Logger) *Tr
 		log = slog.Default()
 	}
 	return &Tracker{src: src, hash: h, class: c, log: log,
-		procs: map[int]*Entry{}, watched: map[uint32]bool{}, known: map[string]App{}}
+		procs: map[int]*Entry{}, watched: map[uint32]bool{}, known: map[string]App{},
+		dirty: map[string]bool{}, named: map[rules.Match]bool{}}
 }
 
 // Watch sets the uids whose processes are tracked.
@@ -219,67 +246,72 @@ func (t *Tracker) Exit(pid int) {
 	t.mu.Unlock()
 }
 
-// identify hashes and classifies; a hash seen before keeps the
-// classification it had, so a copy under another name is the same app.
+// identify finds the program the process runs (through a host), hashes
+// and classifies it, and links it to the known program of its identity.
 func (t *Tracker) identify(p facts.Process) App {
-	path, sum := p.Exe, ""
+	prog := t.program(p)
+	pf := catalog.ProcessFacts{Exe: prog.Path, Name: p.Name, Cmdline: p.Cmdline, SHA256: prog.SHA256}
+	if prog.Host != "" {
+		pf.Name = baseName(prog.Path)
+	}
+	info := t.class.Classify(pf)
+	if prog.Host != "" && info.Category == catalog.Unknown {
+		// The hosted program is unknown: what the host's own arguments say
+		// (a catalog pattern on Java's class path) may know more.
+		if hi := t.class.Classify(catalog.ProcessFacts{Exe: prog.Host, Name: p.Name, Cmdline: p.Cmdline}); hi.Category != catalog.Unknown {
+			info = hi
+		}
+	}
+	a := App{Path: prog.Path, SHA256: prog.SHA256, ID: prog.ID, Host: prog.Host,
+		Name: info.Name, Category: info.Category, MinAge: info.MinAge, Source: info.Source}
+	if a.Name == "" {
+		a.Name = appName(prog.Path, p.Name)
+	}
+	if prog.Host != "" {
+		a = t.learn(a)
+		a.HostLinked = t.linkOnly(App{Path: prog.Host, SHA256: prog.HostSHA256, ID: prog.HostID})
+		return a
+	}
+	if ident.Host(prog.Path) != ident.NotHost {
+		// A host running no file (java -cp, python3 -c): what it is comes
+		// from its arguments, never learned as what its file is (java is
+		// not Minecraft); its file is linked like any other (a game renamed
+		// python3 stays the game).
+		own := t.learn(App{Path: a.Path, SHA256: a.SHA256, ID: a.ID, Name: appName(a.Path, p.Name), MinAge: -1})
+		a.Linked = own.Linked
+		return a
+	}
+	return t.learn(a)
+}
+
+// program reads what the process runs: through the platform's identifier
+// when it has one (hosts followed, identity read), else its executable's
+// hash.
+func (t *Tracker) program(p facts.Process) facts.Program {
+	if pi, ok := t.hash.(ProgramIdentifier); ok {
+		prog, err := pi.IdentifyProc(p.PID, p.Cmdline)
+		if err == nil {
+			return prog
+		}
+		t.log.Debug("monitor: identify failed", "pid", p.PID, "exe", p.Exe, "err", err)
+		if prog.Path == "" {
+			prog.Path = p.Exe
+		}
+		return prog
+	}
+	prog := facts.Program{Path: p.Exe}
 	if t.hash != nil {
 		hp, hs, err := t.hash.HashProc(p.PID)
 		if err == nil {
-			path, sum = hp, hs
+			prog.Path, prog.SHA256 = hp, hs
 		} else {
 			t.log.Debug("monitor: hash failed", "pid", p.PID, "exe", p.Exe, "err", err)
 		}
 	}
-	if path == "" {
-		path = p.Exe
+	if prog.Path == "" {
+		prog.Path = p.Exe
 	}
-	info := t.class.Classify(catalog.ProcessFacts{Exe: path, Name: p.Name, Cmdline: p.Cmdline, SHA256: sum})
-	a := App{Path: path, SHA256: sum, Name: info.Name, Category: info.Category, MinAge: info.MinAge, Source: info.Source}
-	if a.Name == "" {
-		a.Name = appName(path, p.Name)
-	}
-	if sum == "" {
-		return a
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	prev, ok := t.known[sum]
-	if !ok {
-		if len(t.known) >= maxKnown {
-			clear(t.known)
-		}
-		t.known[sum] = a
-		return a
-	}
-	if appName(prev.Path, "") != appName(path, "") {
-		a.Canon = prev.Path
-		if prev.Canon != "" {
-			a.Canon = prev.Canon
-		}
-	}
-	if prev.Category != catalog.Unknown && (a.Category == catalog.Unknown || a.Category == catalog.Other) {
-		a.Category, a.Name, a.Source = prev.Category, prev.Name, prev.Source
-		a.MinAge = max(a.MinAge, prev.MinAge)
-	} else if prev.Category == catalog.Unknown && a.Category != catalog.Unknown {
-		prev.Category, prev.MinAge = a.Category, a.MinAge
-		t.known[sum] = prev
-	}
-	return a
-}
-
-// maxKnown bounds the memory of hashes seen.
-const maxKnown = 8192
-
-// Remember records that a hash is a given app (from the parent's rules),
-// so that copies are recognised even before the original ever ran.
-func (t *Tracker) Remember(a App) {
-	if a.SHA256 == "" {
-		return
-	}
-	t.mu.Lock()
-	t.known[a.SHA256] = a
-	t.mu.Unlock()
+	return prog
 }
 
 // OwnerScanner lists processes with their owners cheaply (one stat each).

@@ -275,10 +275,10 @@ func TestTrackerRenamedCopy(t *testing.T) {
 		exe      string
 		canon    string
 	}{
-		{"the original keeps its own path and no canon", 60, "/usr/games/supertux", ""},
-		{"a renamed copy is the original for the rules", 61, "/home/kid/homework", "/usr/games/supertux"},
+		{"the original is the program itself", 60, "/usr/games/supertux", ""},
+		{"a renamed copy is linked to the original", 61, "/home/kid/homework", "/usr/games/supertux"},
 		{"a copy of a copy still points at the first path", 62, "/tmp/x/notes", "/usr/games/supertux"},
-		{"a copy under the same base name needs no canon", 63, "/opt/other/supertux", ""},
+		{"a copy under the same base name in another folder is linked too (a path rule must hold)", 63, "/opt/other/supertux", "/usr/games/supertux"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.sentence, func(t *testing.T) {
@@ -287,8 +287,8 @@ func TestTrackerRenamedCopy(t *testing.T) {
 			if err != nil || e == nil {
 				t.Fatalf("Exec = %v, %v", e, err)
 			}
-			if e.App.Canon != tc.canon {
-				t.Errorf("Canon = %q; want %q", e.App.Canon, tc.canon)
+			if got := linkedPath(e.App); got != tc.canon {
+				t.Errorf("linked to %q; want %q", got, tc.canon)
 			}
 			if e.App.Category != "game" || e.App.Name != "SuperTux" || e.App.MinAge != 6 {
 				t.Errorf("app = %+v; want the game SuperTux rated 6", e.App)
@@ -312,7 +312,7 @@ func TestTrackerRemember(t *testing.T) {
 	if err != nil || e == nil {
 		t.Fatalf("Exec = %v, %v", e, err)
 	}
-	if e.App.Canon != "/usr/games/blocked" || e.App.Category != "game" || e.App.Source != "policy" {
+	if linkedPath(e.App) != "/usr/games/blocked" || e.App.Category != "game" || e.App.Source != "policy" {
 		t.Errorf("app = %+v; want the remembered game under its canonical path", e.App)
 	}
 }
@@ -430,4 +430,11 @@ func TestTrackerFork(t *testing.T) {
 	if e := tr.Fork(201, 200, at); e != nil {
 		t.Errorf("a fork of an untracked process = %+v; want nothing", e)
 	}
+}
+
+func linkedPath(a monitor.App) string {
+	if a.Linked == nil {
+		return ""
+	}
+	return a.Linked.Path
 }

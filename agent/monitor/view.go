@@ -30,11 +30,14 @@ func NewView(procs []Entry, pol *rules.Policy) View {
 	seen := make(map[string]bool, len(procs))
 	for _, e := range procs {
 		key := e.App.Key()
-		if seen[key] {
+		ra := Judge(e.App, pol)
+		// One entry per identity and per way the rules see it (a copy that
+		// is judged as itself is not its original).
+		if id := key + "\x00" + ra.SHA256 + "\x00" + ra.Path; seen[id] {
 			continue
+		} else {
+			seen[id] = true
 		}
-		seen[key] = true
-		ra := RulesApp(e.App)
 		if pol.Classify(ra).Game() {
 			v.Games = append(v.Games, e.App)
 		}
@@ -43,14 +46,11 @@ func NewView(procs []Entry, pol *rules.Policy) View {
 	return v
 }
 
-// RulesApp is how the rules see an app: under the path where its content
-// was first seen (a renamed or copied executable is still that app for the
-// parent's rules), with the catalog's category and minimum age.
+// RulesApp is how the rules see an app by itself: its path, name and hash,
+// with the catalog's category and minimum age. Judge also weighs the known
+// program a copy is linked to.
 func RulesApp(app App) rules.App {
 	path := app.Path
-	if app.Canon != "" {
-		path = app.Canon
-	}
 	ra := rules.App{Name: baseName(path), Path: path, SHA256: app.SHA256, Category: app.Category.Rules()}
 	if ra.Name == "" {
 		ra.Name = app.Name
@@ -81,7 +81,13 @@ func baseName(path string) string {
 // name (found in the system's program folders), so that a copy under
 // another name is known before the original ever runs.
 func (t *Tracker) RememberRules(rs []rules.AppRule, hash func(path string) (string, error)) {
+	pi, _ := t.hash.(ProgramIdentifier)
 	for _, r := range rs {
+		t.mu.Lock()
+		if len(t.named) < maxNamed {
+			t.named[r.Match] = true
+		}
+		t.mu.Unlock()
 		path := r.Match.Path
 		if path == "" && r.Match.Name != "" {
 			path = lookPath(r.Match.Name)
@@ -89,13 +95,28 @@ func (t *Tracker) RememberRules(rs []rules.AppRule, hash func(path string) (stri
 		if path == "" || r.Match.SHA256 != "" {
 			continue
 		}
-		sum, err := hash(path)
-		if err != nil {
+		app := App{Path: path, Name: baseName(path), Category: catalog.FromRules(r.Category), MinAge: -1, Source: "policy"}
+		if pi != nil {
+			prog, err := pi.IdentifyFile(path)
+			if err != nil {
+				continue
+			}
+			app.SHA256, app.ID = prog.SHA256, prog.ID
+		} else if hash != nil {
+			sum, err := hash(path)
+			if err != nil {
+				continue
+			}
+			app.SHA256 = sum
+		} else {
 			continue
 		}
-		t.Remember(App{Path: path, SHA256: sum, Name: baseName(path), Category: catalog.FromRules(r.Category), MinAge: -1, Source: "policy"})
+		t.Remember(app)
 	}
 }
+
+// maxNamed bounds the rule matches the tracker keeps to rank files by.
+const maxNamed = 1024
 
 // lookPath finds a program by name in the system's program folders (not
 // the child's PATH, which the child controls).

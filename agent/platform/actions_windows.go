@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -16,13 +17,18 @@ import (
 // [Terminate] waits for one) after TerminateProcess.
 const killWait = 5 * time.Second
 
-// Terminate ends a process on Windows. Windows has no SIGTERM for arbitrary
-// processes (closing windows is the companion's job in the user's session),
-// so the process is ended at once with TerminateProcess and grace is only
-// the time allowed for it to disappear (at least a second). It never ends
-// the System process (pid 4), the idle process or the calling process. The
-// process is held by its handle from before TerminateProcess until it has
-// exited, so a recycled pid is never ended by mistake once opened.
+// Terminate ends a process on Windows, politely first: with grace > 0 it
+// posts WM_CLOSE to the process's top-level windows (what the window's
+// close button does: a game may offer to save) and waits up to grace for
+// it to exit; then, or at once with grace 0 or no window to ask, it ends
+// the process with TerminateProcess and waits for it to disappear (at least
+// a second). Only windows on this process's desktop can be asked: a service
+// in session 0 sees none of a user's (the companion, in the user's session,
+// can), so from the service a game is ended by TerminateProcess alone. It
+// never ends the System process (pid 4), the idle process or the calling
+// process. The process is held by its handle from before the first message
+// until it has exited, so a recycled pid is never ended by mistake once
+// opened.
 func Terminate(ctx context.Context, pid int, grace time.Duration) error {
 	switch {
 	case pid <= 4: // 0 idle, 4 System
@@ -38,12 +44,21 @@ func Terminate(ctx context.Context, pid int, grace time.Duration) error {
 		return fmt.Errorf("platform: terminate %d: OpenProcess: %w", pid, err)
 	}
 	defer windows.CloseHandle(h)
-	if err := windows.TerminateProcess(h, 1); err != nil && !exited(h) {
-		return fmt.Errorf("platform: terminate %d: TerminateProcess: %w", pid, err)
-	}
 	gone := func() bool {
 		ev, err := windows.WaitForSingleObject(h, 0)
 		return err == nil && ev == windows.WAIT_OBJECT_0
+	}
+	if grace > 0 && CloseWindows(pid) > 0 {
+		ok, err := pollGone(ctx, gone, grace)
+		if err != nil {
+			return fmt.Errorf("platform: terminate %d: %w", pid, err)
+		}
+		if ok {
+			return nil
+		}
+	}
+	if err := windows.TerminateProcess(h, 1); err != nil && !exited(h) {
+		return fmt.Errorf("platform: terminate %d: TerminateProcess: %w", pid, err)
 	}
 	ok, err := pollGone(ctx, gone, max(grace, time.Second))
 	switch {
@@ -53,6 +68,45 @@ func Terminate(ctx context.Context, pid int, grace time.Duration) error {
 		return fmt.Errorf("platform: terminate %d: still running after TerminateProcess", pid)
 	}
 	return nil
+}
+
+var (
+	user32          = windows.NewLazySystemDLL("user32.dll")
+	procPostMessage = user32.NewProc("PostMessageW")
+	enumWindowsCB   = windows.NewCallback(enumWindowsProc)
+	enumMu          sync.Mutex
+	enumFound       []windows.HWND
+	enumPID         uint32
+)
+
+const wmClose = 0x0010
+
+// CloseWindows posts WM_CLOSE to every visible top-level window of process
+// pid on this process's desktop and returns how many it asked. It does not
+// wait. (Hidden windows are left alone: IME and message-only helpers close
+// nothing a child sees.)
+func CloseWindows(pid int) int {
+	enumMu.Lock()
+	enumFound, enumPID = enumFound[:0], uint32(pid)
+	_ = windows.EnumWindows(enumWindowsCB, nil) // fails when the callback stops it early only
+	hwnds := append([]windows.HWND(nil), enumFound...)
+	enumMu.Unlock()
+	n := 0
+	for _, w := range hwnds {
+		if r, _, _ := procPostMessage.Call(uintptr(w), wmClose, 0, 0); r != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// enumWindowsProc collects the visible top-level windows of enumPID (under enumMu).
+func enumWindowsProc(hwnd windows.HWND, _ uintptr) uintptr {
+	var owner uint32
+	if _, err := windows.GetWindowThreadProcessId(hwnd, &owner); err == nil && owner == enumPID && windows.IsWindowVisible(hwnd) {
+		enumFound = append(enumFound, hwnd)
+	}
+	return 1 // go on
 }
 
 // exited reports whether the process behind h has ended (TerminateProcess

@@ -14,14 +14,22 @@ import (
 
 // ExeFile reads what the approval rule needs of a running program's file:
 // the running image's owner and mode through /proc/PID/exe (a deleted or
-// replaced file, or a memfd, is still the one that runs), its folder's
+// replaced file, or a memfd, is still the one that runs) or, when path is
+// a program a host runs, that file's; its folder's
 // owner and mode from path, and the process's groups. Two stats and one
 // small read; the file is not opened.
 func ExeFile(pid int, path string) (facts.ExeFile, error) {
 	f := facts.ExeFile{Path: path}
 	proc := procRoot + "/" + strconv.Itoa(pid)
+	file := proc + "/exe"
+	if target, err := os.Readlink(file); err == nil && strings.HasPrefix(path, "/") &&
+		strings.TrimSuffix(target, " (deleted)") != path {
+		// A program a loader or an interpreter runs (ld.so ./game,
+		// python3 game.py): its own file, not the host's.
+		file = proc + "/root" + path
+	}
 	var st syscall.Stat_t
-	if err := syscall.Stat(proc+"/exe", &st); err != nil {
+	if err := syscall.Stat(file, &st); err != nil {
 		return f, fmt.Errorf("platform: stat the program of process %d: %w", pid, err)
 	}
 	f.UID, f.GID, f.Perm = st.Uid, st.Gid, st.Mode&0o7777

@@ -23,6 +23,8 @@ type Hasher struct {
 	lru      *list.List // of *hashEntry, most recent first
 	byKey    map[fileKey]*list.Element
 	inflight map[fileKey]*hashCall
+
+	ids idCache // identities (identify.go)
 }
 
 // fileKey identifies a file. path is set only where no inode exists.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"time"
 	"unsafe"
 
@@ -13,15 +14,61 @@ import (
 // stillActive is STILL_ACTIVE, the exit code of a running process.
 const stillActive = 259
 
-// ReadProc reads one process: pid, parent and base name from a Toolhelp
-// snapshot; full executable path, start time and owner from the process
-// itself; command line from the kernel (NtQueryInformationProcess), when
-// this process may read it. When the process does not exist the error wraps
+// ReadProc reads one process: parent, executable path, start time and
+// owner from the process itself (NtQueryInformationProcess and one token
+// read, no snapshot: the exec path calls it for each new process), name
+// from its path; command line from the kernel
+// (NtQueryInformationProcess), when this process may read it. A process it
+// may not open, or whose image it cannot read, is looked up in a Toolhelp
+// snapshot instead. When the process does not exist the error wraps
 // os.ErrNotExist.
 func ReadProc(pid int) (Process, error) {
 	if pid <= 0 {
 		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
 	}
+	p, ok, gone := readDirect(pid)
+	if gone {
+		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
+	}
+	if !ok {
+		var err error
+		if p, err = readFromSnapshot(pid); err != nil {
+			return Process{}, err
+		}
+	}
+	if v, err := processCmdline(pid); err == nil && len(v) > 0 {
+		p.Cmdline = v
+	}
+	return p, nil
+}
+
+// readDirect reads a process through its own handle; ok is false when that
+// is not enough (it may not be opened, or its image not read).
+func readDirect(pid int) (p Process, ok, gone bool) {
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
+	if err != nil {
+		return Process{}, false, errors.Is(err, windows.ERROR_INVALID_PARAMETER)
+	}
+	defer windows.CloseHandle(h)
+	var bi windows.PROCESS_BASIC_INFORMATION
+	n := uint32(unsafe.Sizeof(bi))
+	if err := windows.NtQueryInformationProcess(h, windows.ProcessBasicInformation, unsafe.Pointer(&bi), n, &n); err != nil {
+		return Process{}, false, false
+	}
+	p = Process{PID: pid, PPID: int(bi.InheritedFromUniqueProcessId)}
+	if gone := fillFrom(h, &p); gone {
+		return Process{}, false, true
+	}
+	if p.Exe == "" {
+		return Process{}, false, false
+	}
+	p.Name = filepath.Base(p.Exe)
+	return p, true, false
+}
+
+// readFromSnapshot reads a process found in a Toolhelp snapshot (pid,
+// parent, base name), then what its handle tells.
+func readFromSnapshot(pid int) (Process, error) {
 	var found *windows.ProcessEntry32
 	err := eachProcessEntry(func(e *windows.ProcessEntry32) bool {
 		if int(e.ProcessID) == pid {
@@ -40,9 +87,6 @@ func ReadProc(pid int) (Process, error) {
 	p := fromEntry(found)
 	if gone := fillProcess(&p); gone {
 		return Process{}, fmt.Errorf("platform: read process %d: %w", pid, fs.ErrNotExist)
-	}
-	if v, err := processCmdline(pid); err == nil && len(v) > 0 {
-		p.Cmdline = v
 	}
 	return p, nil
 }
@@ -142,6 +186,11 @@ func fillProcess(p *Process) (gone bool) {
 		return errors.Is(err, windows.ERROR_INVALID_PARAMETER)
 	}
 	defer windows.CloseHandle(h)
+	return fillFrom(h, p)
+}
+
+// fillFrom is fillProcess on an open handle.
+func fillFrom(h windows.Handle, p *Process) (gone bool) {
 	if code := uint32(0); windows.GetExitCodeProcess(h, &code) == nil && code != stillActive {
 		return true // exited; something still holds a handle to it
 	}
@@ -149,6 +198,12 @@ func fillProcess(p *Process) (gone bool) {
 	var c, x, k, u windows.Filetime
 	if err := windows.GetProcessTimes(h, &c, &x, &k, &u); err == nil {
 		p.Start = time.Unix(0, c.Nanoseconds())
+		// Wine answers 0x5555555555555555 for a process still being
+		// created (see snapshot): it started about now. (Not zero: pid and
+		// start tell processes apart, and Wine reuses pids at once.)
+		if ft := int64(c.HighDateTime)<<32 | int64(c.LowDateTime); ft < earliestStart || ft > timeToFiletime(time.Now().Add(time.Hour)) {
+			p.Start = time.Now()
+		}
 	}
 	if sid, err := processSID(h); err == nil {
 		p.UID = rememberSID(sid)

@@ -112,6 +112,7 @@ func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {
 	c.KeepAbove = companion.KeepAbove
 	c.ScreenLocked = desktop.ScreenLocked
 	c.LockScreen = desktop.LockScreen
+	c.TrayHost = desktop.TrayHost
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	switch err := c.Start(ctx); {

@@ -45,7 +45,7 @@ func (k *cli) childAdd(ctx context.Context, o *childAddOpts, pos []string) error
 		return err
 	}
 	return k.out(ch, func(w io.Writer) {
-		fmt.Fprintln(w, k.t("child.added", ch.Name, ch.Age, strings.Join(ch.Accounts, ", ")))
+		fmt.Fprintln(w, k.tn("child.added", len(ch.Accounts), ch.Name, ch.Age, strings.Join(ch.Accounts, ", ")))
 	})
 }
 
@@ -122,7 +122,7 @@ func (k *cli) limit(ctx context.Context, o *limitOpts, pos []string) error {
 		}
 		d, err := rules.ParseDuration(v)
 		if err != nil {
-			return nil, badUsage("--%s %q: %v", name, v, err)
+			return nil, badValue("--"+name, v, err)
 		}
 		rd := rules.Duration(d)
 		return &rd, nil

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
@@ -41,12 +42,31 @@ func main() {
 type usageError struct {
 	msg string
 	cmd string // the command it is about, if known: kidtime help names it
+	// key and args name the sentence in the person's language, when there
+	// is one (as the daemon's errors do); field is the flag or argument.
+	key   string
+	args  map[string]string
+	field string
 }
 
 func (e *usageError) Error() string { return e.msg }
 
 func badUsage(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// badValue is bad usage for a value the CLI refused itself with a keyed
+// error (api.KeyedError, such as a *rules.DurationError): field is the flag
+// or argument ("--screen", "DUR").
+func badValue(field, value string, err error) error {
+	ue := &usageError{msg: fmt.Sprintf("%s %q: %v", field, value, err), field: field}
+	var ke interface {
+		MessageKey() (string, map[string]string)
+	}
+	if errors.As(err, &ke) {
+		ue.key, ue.args = ke.MessageKey()
+	}
+	return ue
 }
 
 // cli is one invocation.
@@ -98,26 +118,27 @@ func (k *cli) exit(err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		if k.json {
-			writeJSON(k.stderr, apitype.Error{Error: ue.msg, Code: codeBadUsage})
+			writeJSON(k.stderr, apitype.Error{Error: ue.msg, Field: ue.field, Code: codeBadUsage, Key: ue.key, Args: ue.args})
 			return exitUsage
 		}
 		see := "kidtime help"
 		if ue.cmd != "" {
 			see += " " + ue.cmd
 		}
-		fmt.Fprintf(k.stderr, "kidtime: %s\n(see %s)\n", ue.msg, see)
+		msg := ue.msg
+		if s, ok := assets.ErrorText(k.lang, ue.key, ue.args); ok {
+			msg = ue.field + ": " + s
+		}
+		fmt.Fprintf(k.stderr, "kidtime: %s\n%s\n", msg, k.t("error.see", see))
 		return exitUsage
 	}
 	if ae, ok := client.AsAPIError(err); ok {
 		if k.json {
-			writeJSON(k.stderr, apitype.Error{Error: ae.Message, Field: ae.Field, Code: ae.Code, RetryAfterSec: ae.RetryAfterSec})
+			writeJSON(k.stderr, apitype.Error{Error: ae.Message, Field: ae.Field, Code: ae.Code, RetryAfterSec: ae.RetryAfterSec, Key: ae.Key, Args: ae.Args})
 		} else {
-			fmt.Fprintf(k.stderr, "kidtime: %s\n", ae.Message)
+			fmt.Fprintf(k.stderr, "kidtime: %s\n", k.apiSentence(ae))
 			if ae.Field != "" {
-				fmt.Fprintf(k.stderr, "  field: %s\n", ae.Field)
-			}
-			if ae.RetryAfterSec > 0 {
-				fmt.Fprintf(k.stderr, "  try again in %d s\n", ae.RetryAfterSec)
+				fmt.Fprintf(k.stderr, "  %s\n", k.t("error.field", ae.Field))
 			}
 		}
 		switch ae.Code {
@@ -139,3 +160,16 @@ const (
 	codeBadUsage = "bad_usage" // the command line (exit 2)
 	codeError    = "error"     // a local failure: no daemon, an unreadable or invalid file (exit 1)
 )
+
+// apiSentence is the daemon's error in the person's language (the English
+// sentence when it has no key and the language is English).
+func (k *cli) apiSentence(ae *client.APIError) string {
+	args := ae.Args
+	if ae.RetryAfterSec > 0 && args["waitSec"] == "" {
+		args = map[string]string{"waitSec": strconv.FormatInt(ae.RetryAfterSec, 10)}
+		for n, v := range ae.Args {
+			args[n] = v
+		}
+	}
+	return assets.ErrorSentence(k.lang, ae.Key, args, ae.Code, ae.Message)
+}

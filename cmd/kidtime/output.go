@@ -42,3 +42,14 @@ func (k *cli) dur(sec int64) string {
 	}
 	return assets.HumanDuration(k.lang, sec)
 }
+
+// tn is t for a count n: the key's ".one" sentence when n is 1 ("1
+// request"), the key's own otherwise ("2 requests").
+func (k *cli) tn(key string, n int, args ...any) string {
+	if n == 1 {
+		if m, _ := assets.Messages(k.lang); m["cli."+key+".one"] != "" {
+			return k.t(key+".one", args...)
+		}
+	}
+	return k.t(key, args...)
+}

@@ -139,11 +139,12 @@ func (k *cli) code(ctx context.Context, _ []string) error {
 	})
 }
 
-// durArg reads a DUR argument (90s, 45m, 1h30m); a bad one is bad usage.
+// durArg reads a DUR argument as people write it (rules.ParseDuration: 90s,
+// 2 giờ 30 phút, 2:30); a bad one is bad usage, said in the CLI's language.
 func durArg(s string) (time.Duration, error) {
 	d, err := rules.ParseDuration(s)
 	if err != nil {
-		return 0, badUsage("DUR %q: %v", s, err)
+		return 0, badValue("DUR", s, err)
 	}
 	return d, nil
 }

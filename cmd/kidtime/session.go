@@ -39,7 +39,7 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("games"), k.t("used", k.dur(c.GamesUsedSec)), k.t("left", k.dur(c.GamesLeftSec)))
 		}
 		if st.Pending > 0 {
-			fmt.Fprintln(w, k.t("status.pending", st.Pending))
+			fmt.Fprintln(w, k.tn("status.pending", st.Pending, st.Pending))
 		}
 		if st.SchoolKey != "" {
 			fmt.Fprintln(w, k.t("status.schoolkey", st.SchoolKey))

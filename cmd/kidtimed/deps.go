@@ -38,6 +38,7 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 			}
 			return platform.WatchProcs(ctx)
 		},
+		Pace: platform.SetWatchPace,
 		Sessions: func(ctx context.Context) (agent.SessionSource, error) {
 			return openSessions(ctx, host)
 		},

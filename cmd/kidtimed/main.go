@@ -88,7 +88,7 @@ func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error
 
 func defaultDataDir() string {
 	if service.Platform() == "windows-service" || os.PathSeparator == '\\' {
-		return filepath.Join(os.Getenv("ProgramData"), "kidtime")
+		return filepath.Join(programData(), "kidtime")
 	}
 	return "/var/lib/kidtime"
 }
@@ -153,7 +153,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 	if cmd == "install" {
 		return install(f, stdout, stderr)
 	}
-	if !service.Interactive() {
+	if startedBySCM() {
 		// Started by the service manager.
 		prg := &program{f: f, log: log}
 		s, err := service.New(prg, svcconf.Config(nil))
@@ -161,7 +161,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 			return 1
 		}
-		if err := s.Run(); err != nil {
+		if err := runService(s); err != nil {
 			log.Error("kidtimed: service failed", "err", err)
 			return 1
 		}

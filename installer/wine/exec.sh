@@ -16,4 +16,9 @@ if [ ! -f "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ]; then
 	echo "wine: no test prefix with the ProcessPrng shim at $WINEPREFIX (run installer/wine/prefix.sh first)" >&2
 	exit 1
 fi
+# The prefix's Xvfb, if prefix.sh started one: a test that makes a window
+# needs an X server under Wine.
+if [ -s "$KIDTIME_WINE_DIR/xdisplay" ]; then
+	export DISPLAY=":$(cat "$KIDTIME_WINE_DIR/xdisplay")"
+fi
 exec "$WINE" "$@"

@@ -7,8 +7,16 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
+xpid="$KIDTIME_WINE_DIR/xvfb.pid"
+xdisplay="$KIDTIME_WINE_DIR/xdisplay"
+stop_xvfb() {
+	if [ -f "$xpid" ]; then kill "$(cat "$xpid")" 2>/dev/null || true; fi
+	rm -f "$xpid" "$xdisplay"
+}
+
 if [ "${1:-}" = stop ]; then
 	if [ -d "$WINEPREFIX" ]; then "$WINESERVER" -k 2>/dev/null || true; fi
+	stop_xvfb
 	exit 0
 fi
 
@@ -41,5 +49,14 @@ if ! "$WINE" wineboot </dev/null >>"$log" 2>&1; then
 	cat "$log" >&2
 	echo "wine: wineboot failed in $WINEPREFIX" >&2
 	exit 1
+fi
+# An X server for the tests that need a window (WM_CLOSE): Xvfb on a free
+# display (-displayfd), its name in $xdisplay for exec.sh; `stop` ends it.
+stop_xvfb
+if command -v Xvfb >/dev/null 2>&1; then
+	Xvfb -displayfd 3 -nolisten tcp -screen 0 640x480x24 3>"$xdisplay.tmp" >>"$log" 2>&1 </dev/null &
+	echo $! >"$xpid"
+	for _ in $(seq 50); do [ -s "$xdisplay.tmp" ] && break; sleep 0.1; done
+	if [ -s "$xdisplay.tmp" ]; then mv "$xdisplay.tmp" "$xdisplay"; else rm -f "$xdisplay.tmp"; stop_xvfb; fi
 fi
 echo "wine: fresh prefix $WINEPREFIX ($("$WINE" --version 2>/dev/null || echo 'wine ?'), $((SECONDS - start))s)"

@@ -80,6 +80,9 @@ type Companion struct {
 	// screen time is spent or outside the allowed hours: without logind,
 	// that is how the agent's lock happens.
 	LockScreen func(ctx context.Context) error
+	// TrayHost, when set, says why the desktop has no system tray for
+	// SetupTray (desktop.TrayHost: no session D-Bus, no tray), or nil.
+	TrayHost func() error
 
 	ready bool // the window shows the child's status (Start succeeded)
 

@@ -589,7 +589,7 @@ func TestBlockedSaysWhenTimeComesBack(t *testing.T) {
 	test.NewTempApp(t)
 	for _, tc := range []struct{ lang, state, reason string }{
 		{"en", "Time for a break. Screen time comes back tomorrow at 06:00.", "Screens are off at this hour."},
-		{"vi", "Đến giờ nghỉ rồi. Thời gian dùng máy trở lại vào ngày mai lúc 06:00.", "Giờ này màn hình được nghỉ."},
+		{"vi", "Đến giờ nghỉ rồi. Thời gian dùng máy trở lại vào ngày mai lúc 06:00.", "Bây giờ là giờ nghỉ, không dùng máy."},
 	} {
 		if err := i18n.Setup(tc.lang); err != nil {
 			t.Fatal(err)

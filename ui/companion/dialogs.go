@@ -126,7 +126,13 @@ func (c *Companion) sendAsk(f *AskForm) {
 	}, func() {
 		f.Send.Enable()
 		if err != nil {
-			c.notice.SetText(lang.L("ask.failed"))
+			msg := lang.L("ask.failed")
+			if ae, ok := client.AsAPIError(err); ok {
+				if s, ok := i18n.ErrorText(ae.Key, ae.Args, ae.RetryAfterSec); ok {
+					msg = s // e.g. five asks already wait for an answer
+				}
+			}
+			c.notice.SetText(msg)
 			return
 		}
 		c.mu.Lock()
@@ -311,6 +317,11 @@ func grantError(err error) string {
 	switch {
 	case ok && ae.RetryAfterSec > 0:
 		return lang.L("code.wait", map[string]any{"Wait": i18n.Seconds(ae.RetryAfterSec)})
+	case ok && ae.Key != "" && ae.Key != "err.code.wrong":
+		if s, ok := i18n.ErrorText(ae.Key, ae.Args, 0); ok {
+			return s // e.g. more than an hour at a time
+		}
+		return lang.L("code.wrong")
 	case ok && ae.Code != apitype.CodeInternal:
 		return lang.L("code.wrong")
 	}

@@ -37,9 +37,11 @@ func (c *Companion) SetupTray() bool {
 	if !ok {
 		return false
 	}
-	if err := trayHost(); err != nil {
-		slog.Info("companion: no system tray; the window stays", "err", err)
-		return false
+	if c.TrayHost != nil {
+		if err := c.TrayHost(); err != nil {
+			slog.Info("companion: no system tray; the window stays", "err", err)
+			return false
+		}
 	}
 	c.window()
 	d.SetSystemTrayMenu(c.TrayMenu())

@@ -198,7 +198,7 @@ func (a *Activity) loadSessions(seq int, child, from, to string) {
 			a.LateInfo.SetText(lang.L("activity.noLate"))
 			return
 		}
-		a.LateInfo.SetText(lang.L("activity.lateCount", map[string]any{"N": len(late)}))
+		a.LateInfo.SetText(i18n.Plural("activity.lateCount", len(late), map[string]any{"N": len(late)}))
 		a.LateShown = late[:min(len(late), lateShown)]
 		for _, s := range a.LateShown {
 			a.Late.Add(sessionLabel(s))

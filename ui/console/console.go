@@ -158,6 +158,9 @@ func (c *Console) showError(err error) {
 // ErrorText is a sentence for an error from the agent.
 func ErrorText(err error) string {
 	if ae, ok := client.AsAPIError(err); ok {
+		if s, ok := i18n.ErrorText(ae.Key, ae.Args, ae.RetryAfterSec); ok {
+			return s
+		}
 		switch ae.Code {
 		case apitype.CodeRateLimited:
 			return lang.L("error.rateLimited", map[string]any{"Wait": i18n.Seconds(ae.RetryAfterSec)})

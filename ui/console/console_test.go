@@ -127,18 +127,20 @@ func TestRuleEditedAndSaved(t *testing.T) {
 	c := open(t, mum)
 	c.Main.Select(1)
 	r := c.Main.Rules
-	if r.Child.Selected != "An" || r.Days[0].Screen.Text != "2h" {
+	if r.Child.Selected != "An" || r.Days[0].Screen.Text != "2 h" {
 		t.Fatalf("the editor should show An's rules: child %q, Monday %q", r.Child.Selected, r.Days[0].Screen.Text)
 	}
 	r.WeekendScreen.SetText("")
-	test.Type(r.WeekendScreen, "3h")
+	test.Type(r.WeekendScreen, "3 giờ") // the words Today uses, typed in any language
 	r.WeekendHours.SetText("07:00-21:00")
 	test.Tap(r.ApplyWeekend)
 	r.Days[2].Hours.SetText("06:30-12:00, 14:00-20:00") // Wednesday, two windows
 	appRow(t, r, "roblox").Rule.SetSelected(lang.L("rules.app.block"))
 	minecraft := appRow(t, r, "minecraft")
 	minecraft.Rule.SetSelected(lang.L("rules.app.limit"))
-	minecraft.Limit.SetText("30m")
+	minecraft.Limit.SetText("30p")
+	r.Days[4].Games.SetText("1 tiếng rưỡi") // Friday
+	r.Warnings.SetText("10 min, 0:20 , 30 giây")
 	test.Tap(r.Save)
 	if n := wire.Count("PUT", apitype.RouteChild+"An/policy"); r.Error.Text != "" || n != 1 {
 		t.Fatalf("save: error %q, saved %d", r.Error.Text, n)
@@ -146,6 +148,9 @@ func TestRuleEditedAndSaved(t *testing.T) {
 	p := rulesOf(t, f.World, "An")
 	if p.Screen[time.Saturday] != 3*time.Hour || p.Screen[time.Sunday] != 3*time.Hour || p.Screen[time.Monday] != 2*time.Hour {
 		t.Errorf("weekend shortcut: screen = %v", p.Screen)
+	}
+	if p.Games[time.Friday] != 90*time.Minute || len(p.Warnings) != 3 || p.Warnings[0] != 20*time.Minute || p.Warnings[1] != 10*time.Minute || p.Warnings[2] != 30*time.Second {
+		t.Errorf("durations as people write them: friday's games %v, warnings %v", p.Games[time.Friday], p.Warnings)
 	}
 	if len(p.Allowed[time.Wednesday]) != 2 || p.Allowed[time.Saturday][0].String() != "07:00-21:00" {
 		t.Errorf("hours: wed %v, sat %v", p.Allowed[time.Wednesday], p.Allowed[time.Saturday])
@@ -167,7 +172,7 @@ func TestBadValueRefused(t *testing.T) {
 		want     string
 	}{
 		{"a day longer than 24 hours", func(_ *testing.T, r *console.RulesEditor) { r.Days[0].Screen.SetText("25h") }, "only 24 hours"},
-		{"a duration that is not one", func(_ *testing.T, r *console.RulesEditor) { r.Days[1].Games.SetText("lots") }, "not a duration"},
+		{"a duration that is not one", func(_ *testing.T, r *console.RulesEditor) { r.Days[1].Games.SetText("lots") }, "“lots” is not a length of time"},
 		{"an hour that does not exist", func(_ *testing.T, r *console.RulesEditor) { r.Days[2].Hours.SetText("25:00-26:00") }, "25:00-26:00"},
 		{"windows that overlap", func(_ *testing.T, r *console.RulesEditor) {
 			r.Days[3].Hours.SetText("06:00-12:00, 11:00-13:00")
@@ -606,7 +611,11 @@ func TestActivitySessions(t *testing.T) {
 				t.Errorf("%s: late-night sessions are not newest first", what)
 			}
 		}
-		if want := fmt.Sprintf("%d session(s) went on late at night.", wantLate); a.LateInfo.Text != want {
+		want := fmt.Sprintf("%d sessions went on late at night.", wantLate)
+		if wantLate == 1 {
+			want = "1 session went on late at night."
+		}
+		if a.LateInfo.Text != want {
 			t.Errorf("%s: late-night summary %q, want %q", what, a.LateInfo.Text, want)
 		}
 	}
@@ -806,7 +815,7 @@ func TestExpiredTokenAsksThePINAgain(t *testing.T) {
 	// a wrong PIN on the PIN screen stays there with its own message
 	test.Type(c.Login.PIN, "000000")
 	test.Tap(c.Login.Submit)
-	if c.Screen != "login" || c.Login.Error.Text != lang.L("error.notAllowed") {
+	if c.Screen != "login" || c.Login.Error.Text != "Wrong PIN." {
 		t.Fatalf("wrong PIN: screen %q, %q", c.Screen, c.Login.Error.Text)
 	}
 	test.Type(c.Login.PIN, agenttest.FamilyPIN)
@@ -826,7 +835,7 @@ func TestPINChangeLogsInAgain(t *testing.T) {
 	s.NewPIN.SetText("13579135")
 	s.NewPIN2.SetText("13579135")
 	test.Tap(s.ChangePIN)
-	if c.Screen != "main" || s.PINResult.Text != lang.L("error.notAllowed") {
+	if c.Screen != "main" || s.PINResult.Text != "Wrong PIN." {
 		t.Fatalf("wrong old PIN: screen %q, %q", c.Screen, s.PINResult.Text)
 	}
 	s.OldPIN.SetText(agenttest.FamilyPIN)

@@ -77,7 +77,7 @@ func (e *Events) show() {
 	case len(e.all) == 0:
 		e.info.SetText(lang.L("events.none"))
 	case tampers > 0:
-		e.info.SetText(lang.L("events.tamperCount", map[string]any{"N": tampers}))
+		e.info.SetText(i18n.Plural("events.tamperCount", tampers, map[string]any{"N": tampers}))
 	default:
 		e.info.SetText("")
 	}

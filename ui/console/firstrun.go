@@ -141,11 +141,11 @@ func (f *FirstRun) showPreset() {
 func (f *FirstRun) showSummary() {
 	p := f.policy
 	f.SummaryLines = []string{
-		lang.L("firstrun.sumChild", map[string]any{"Name": f.child.Name, "Age": f.child.Age, "Account": strings.Join(f.child.Accounts, ", ")}),
+		i18n.Plural("firstrun.sumChild", f.child.Age, map[string]any{"Name": f.child.Name, "Age": f.child.Age, "Account": strings.Join(f.child.Accounts, ", ")}),
 		lang.L("firstrun.sumScreen", map[string]any{"Value": budgetText(p.Screen[time.Monday])}),
 		lang.L("firstrun.sumGames", map[string]any{"Value": gamesText(p)}),
 		lang.L("firstrun.sumHours", map[string]any{"Value": hoursText(p.Allowed[time.Monday])}),
-		lang.L("firstrun.sumRating", map[string]any{"Value": p.MaxRating.String()}),
+		ratingSummary(p.MaxRating.String()),
 		lang.L("firstrun.sumHelp"),
 	}
 	objs := []fyne.CanvasObject{}
@@ -187,4 +187,13 @@ func (f *FirstRun) onNext() {
 	case 4:
 		f.c.ShowMain()
 	}
+}
+
+// ratingSummary says the highest game rating: "only games for all ages
+// (00+)" for 00+, else "only games rated 12+ or lower".
+func ratingSummary(rating string) string {
+	if rating == "00+" {
+		return lang.L("firstrun.sumRating.all")
+	}
+	return lang.L("firstrun.sumRating", map[string]any{"Value": rating})
 }

@@ -88,7 +88,7 @@ func TestFromFirstRunToRemoval(t *testing.T) {
 	// a rule edited in the Rules tab and saved
 	c.Main.Select(1)
 	r := c.Main.Rules
-	if r.Child.Selected != "Lan" || r.Days[0].Screen.Text != "2h" {
+	if r.Child.Selected != "Lan" || r.Days[0].Screen.Text != "2 h" {
 		t.Fatalf("the editor should show Lan's preset: child %q, Monday %q, error %q", r.Child.Selected, r.Days[0].Screen.Text, r.Error.Text)
 	}
 	r.Days[2].Screen.SetText("")

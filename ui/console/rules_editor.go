@@ -280,7 +280,7 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	}
 	for _, a := range apps {
 		row := &AppRow{App: a, Rule: widget.NewSelect(appRuleOptions(), nil), Limit: widget.NewEntry()}
-		row.Limit.SetPlaceHolder("30m")
+		row.Limit.SetPlaceHolder(formatDur(30 * time.Minute))
 		rule, limit := currentAppRule(p.Apps, a)
 		row.Rule.SetSelectedIndex(indexOf(appRuleValues, rule))
 		if limit > 0 {
@@ -297,15 +297,6 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	}
 	r.appsBox.Refresh()
 	r.loaded = true
-}
-
-// formatDur writes a duration as the form reads it, "unlimited" in the
-// parent's language.
-func formatDur(d time.Duration) string {
-	if d == rules.Unlimited {
-		return lang.L("rules.unlimited")
-	}
-	return rules.FormatDuration(d)
 }
 
 func (r *RulesEditor) syncLimit(row *AppRow) {
@@ -364,6 +355,9 @@ type FieldProblem struct {
 }
 
 func (p *FieldProblem) Error() string {
+	if p.Value == "" {
+		return lang.L("rules.badField", map[string]any{"Field": p.Field, "Reason": p.Reason})
+	}
 	return lang.L("rules.bad", map[string]any{"Field": p.Field, "Value": p.Value, "Reason": p.Reason})
 }
 
@@ -495,21 +489,6 @@ func (r *RulesEditor) appRules(old []rules.AppRule) ([]rules.AppRule, error) {
 	return out, nil
 }
 
-func parseDur(s, field string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == lang.L("rules.unlimited") {
-		s = "unlimited"
-	}
-	d, err := rules.ParseDuration(s)
-	if err != nil {
-		return 0, &FieldProblem{Field: field, Value: s, Reason: err.Error()}
-	}
-	if d > rules.MaxDaily && d != rules.Unlimited {
-		return 0, &FieldProblem{Field: field, Value: s, Reason: lang.L("rules.tooLong")}
-	}
-	return d, nil
-}
-
 // parseWindows reads "06:30-20:00, 21:00-21:30"; "" is no screen time that day.
 func parseWindows(s string) ([]rules.Window, error) {
 	ws := []rules.Window{}
@@ -546,6 +525,9 @@ func spans(ws []rules.Window) []widgets.Span {
 func policyProblem(err error) error {
 	var fe *rules.FieldError
 	if errors.As(err, &fe) {
+		if fe.Key != "" {
+			return keyedProblem(fe.Path, fe.Value, fe)
+		}
 		return &FieldProblem{Field: fe.Path, Value: fe.Value, Reason: fe.Reason}
 	}
 	return err

@@ -74,7 +74,7 @@ func (t *Today) show(st apitype.Status) {
 	t.list.RemoveAll()
 	t.Cards = nil
 	if st.Pending > 0 {
-		t.pending.SetText(lang.L("today.pending", map[string]any{"N": st.Pending}))
+		t.pending.SetText(i18n.Plural("today.pending", st.Pending, map[string]any{"N": st.Pending}))
 	} else {
 		t.pending.SetText("")
 	}
@@ -105,7 +105,7 @@ func (t *Today) show(st apitype.Status) {
 
 func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	k := &ChildCard{Status: cs}
-	name := widget.NewLabelWithStyle(lang.L("today.childAge", map[string]any{"Name": cs.Name, "Age": cs.Age}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name := widget.NewLabelWithStyle(i18n.Plural("today.childAge", cs.Age, map[string]any{"Name": cs.Name, "Age": cs.Age}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	dot := canvas.NewCircle(widgets.StateColor(cs.State))
 	dot.Resize(fyne.NewSize(14, 14))
 	k.State = widget.NewLabel(StateSentence(cs, t.c.now()))

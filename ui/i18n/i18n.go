@@ -171,3 +171,31 @@ func When(t, now time.Time) string {
 	}
 	return Date(t) + " " + Clock(t)
 }
+
+// ErrorText is the sentence of an error's message key (the daemon's
+// apitype.Error.Key and Args, or a rules error's) in the app's language;
+// retryAfterSec, when above 0, fills a missing {waitSec}. ok is false when
+// the key has no sentence. The sentences live with the CLI's, in
+// assets/translations/cli ("err.*"), so the CLI and the app say the same.
+func ErrorText(key string, args map[string]string, retryAfterSec int64) (string, bool) {
+	if retryAfterSec > 0 && args["waitSec"] == "" {
+		withWait := map[string]string{"waitSec": fmt.Sprint(retryAfterSec)}
+		for k, v := range args {
+			withWait[k] = v
+		}
+		args = withWait
+	}
+	return assets.ErrorText(Current(), key, args)
+}
+
+// Plural is lang.L for a count n: the key's ".one" form when n is 1 (both
+// translation files have it: "1 request", "1 yêu cầu"), the key itself
+// otherwise ("2 requests"). data should hold n under the key's own name.
+func Plural(key string, n int, data map[string]any) string {
+	if n == 1 {
+		if s := lang.L(key+".one", data); s != key+".one" {
+			return s
+		}
+	}
+	return lang.L(key, data)
+}

@@ -214,3 +214,67 @@ func TestSetupRefusesUnknownLanguages(t *testing.T) {
 		t.Error("Languages should list vi and en")
 	}
 }
+
+// The daemon's errors are said in the app's language, from their key, and
+// every duration the app shows reads back as the same duration.
+func TestErrorTextAndDurationsReadBack(t *testing.T) {
+	cases := []struct {
+		sentence string
+		key      string
+		args     map[string]string
+		retry    int64
+		en, vi   string
+	}{
+		{"a wrong PIN", "err.pin.wrong", nil, 0, "Wrong PIN.", "Mã PIN không đúng."},
+		{"the wait of a rate limit", "err.rateLimited", nil, 120, "Too many tries. Please wait 2 min.", "Thử sai quá nhiều lần. Hãy đợi 2 phút."},
+		{"the five asks", "err.ask.full", map[string]string{"max": "5"}, 0,
+			"5 requests are already waiting for an answer. Wait for your parents to answer them.", "Đã có 5 yêu cầu đang chờ trả lời. Con hãy đợi cha mẹ trả lời."},
+	}
+	for _, lang := range []string{"en", "vi"} {
+		if err := i18n.Setup(lang); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			want := c.en
+			if lang == "vi" {
+				want = c.vi
+			}
+			if got, ok := i18n.ErrorText(c.key, c.args, c.retry); !ok || got != want {
+				t.Errorf("%s (%s): %q, %v; want %q", c.sentence, lang, got, ok, want)
+			}
+		}
+		for _, d := range []time.Duration{42 * time.Second, 45 * time.Minute, 2 * time.Hour, 150 * time.Minute, 24 * time.Hour} {
+			if back, err := rules.ParseDuration(i18n.Duration(d)); err != nil || back != d {
+				t.Errorf("(%s) %v is shown %q, which reads back as %v, %v", lang, d, i18n.Duration(d), back, err)
+			}
+		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	cases := []struct {
+		sentence string
+		n        int
+		en, vi   string
+	}{
+		{"one request", 1, "1 request waiting for your answer — see Requests.", "1 yêu cầu đang chờ cha mẹ trả lời — xem mục Yêu cầu."},
+		{"two requests", 2, "2 requests waiting for your answer — see Requests.", "2 yêu cầu đang chờ cha mẹ trả lời — xem mục Yêu cầu."},
+	}
+	for _, lang := range []string{"en", "vi"} {
+		if err := i18n.Setup(lang); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			want := c.en
+			if lang == "vi" {
+				want = c.vi
+			}
+			if got := i18n.Plural("today.pending", c.n, map[string]any{"N": c.n}); got != want {
+				t.Errorf("%s (%s): %q, want %q", c.sentence, lang, got, want)
+			}
+		}
+		if got, want := i18n.Plural("today.childAge", 11, map[string]any{"Name": "An", "Age": 11}), map[string]string{"en": "An · 11 years old", "vi": "An · 11 tuổi"}[lang]; got != want {
+			t.Errorf("(%s) a child's age: %q, want %q", lang, got, want)
+		}
+	}
+}

@@ -65,6 +65,7 @@ type Platform struct {
 	sessions   map[string]platform.Session
 	admins     map[uint32]bool
 	hashes     map[string]string
+	idents     map[string]string // exe path: identity (identify.go)
 	stubborn   map[int]bool
 	ignoreLock map[string]bool
 	fail       map[ActionKind]error

@@ -1,4 +1,4 @@
-package companion
+package desktop
 
 import (
 	"errors"
@@ -7,12 +7,12 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// trayHost reports why there is no system tray to put the companion in,
+// TrayHost reports why there is no system tray to put the companion in,
 // or nil when there is one: a session D-Bus with a StatusNotifierWatcher
 // (what fyne's Linux tray registers with). Without them fyne's tray code
 // dereferences a nil bus connection (at quit, or when the menu changes):
-// the companion then does without the tray instead of crashing.
-func trayHost() error {
+// the companion does without the tray then, instead of crashing.
+func TrayHost() error {
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
 		return fmt.Errorf("no session D-Bus: %w", err)
