@@ -233,8 +233,10 @@ func (w *procWatcher) drain(ctx context.Context) bool {
 		for {
 			var n int
 			var rerr error
+			// read(2), not recvfrom: no sender address to allocate per
+			// datagram (the socket is non-blocking).
 			err := s.rc.Control(func(fd uintptr) {
-				n, _, rerr = unix.Recvfrom(int(fd), w.buf, unix.MSG_DONTWAIT)
+				n, rerr = unix.Read(int(fd), w.buf)
 			})
 			if err == nil {
 				err = rerr
