@@ -207,10 +207,24 @@ func (t *timekpr) start(c *cleanup) error {
 	if err := os.WriteFile(uc, []byte(t.userConf()), 0o600); err != nil {
 		return err
 	}
+	// Whatever Timekpr writes there for this run (the child's files, and a
+	// config for every login account it meets) goes at the end.
+	before := map[string]bool{}
+	for _, sub := range []string{"config", "work"} {
+		ents, _ := os.ReadDir(filepath.Join(timekprDir, sub))
+		for _, e := range ents {
+			before[filepath.Join(sub, e.Name())] = true
+		}
+	}
+	delete(before, filepath.Join("config", filepath.Base(uc)))
 	c.add(func() {
-		_ = os.Remove(uc)
-		for _, p := range []string{"work/" + t.child.name + ".time", "config/timekpr." + t.child.name + ".conf"} {
-			_ = os.Remove(filepath.Join(timekprDir, p))
+		for _, sub := range []string{"config", "work"} {
+			ents, _ := os.ReadDir(filepath.Join(timekprDir, sub))
+			for _, e := range ents {
+				if p := filepath.Join(sub, e.Name()); !before[p] {
+					_ = os.Remove(filepath.Join(timekprDir, p))
+				}
+			}
 		}
 	})
 	t.cmd = exec.Command("/usr/bin/python3", timekprMain) // the Debian python, with its dbus module
