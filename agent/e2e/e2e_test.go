@@ -294,10 +294,18 @@ func (d *daemon) child(name string) apitype.ChildStatus {
 // runAs starts a program as an account.
 func runAs(t *testing.T, as account, name string, args ...string) *proc {
 	t.Helper()
+	return runAsIn(t, as, "", name, args...)
+}
+
+// runAsIn starts a program as an account (root's uid 0: as this test) in a
+// folder ("": this one).
+func runAsIn(t *testing.T, as account, dir, name string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(name, args...)
 	if as.uid != 0 {
 		cmd = ostest.Command(as.uid, as.gid, name, args...)
 	}
+	cmd.Dir = dir
 	p := &proc{cmd: cmd, done: make(chan struct{}), started: time.Now()}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s as %s: %v", name, as.name, err)

@@ -32,27 +32,6 @@ func spentPolicy(an account, extra string) string {
 		"apps":[{"match":{"name":"kt-game"},"category":"game"}%s]}]}`, time.Now().Year()-11, an.name, extra)
 }
 
-// runAsIn starts a program as an account in a folder.
-func runAsIn(t *testing.T, as account, dir, name string, args ...string) *proc {
-	t.Helper()
-	cmd := ostest.Command(as.uid, as.gid, name, args...)
-	cmd.Dir = dir
-	p := &proc{cmd: cmd, done: make(chan struct{}), started: time.Now()}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s as %s: %v", name, as.name, err)
-	}
-	go func() {
-		_ = cmd.Wait()
-		p.ended = time.Now()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-	})
-	return p
-}
-
 // mustDie checks that p is killed soon after its exec and logs how soon.
 func mustDie(t *testing.T, what string, p *proc) {
 	t.Helper()

@@ -8,19 +8,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// ScanOwners lists every process with its owner's uid (from [ScanProcs]).
-func ScanOwners() (map[int]uint32, error) {
-	ps, err := ScanProcs()
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int]uint32, len(ps))
-	for _, p := range ps {
-		out[p.PID] = p.UID
-	}
-	return out, nil
-}
-
 // Owner is the uid ([SIDToUID]) of the user of a process's token: one
 // OpenProcess and one token read, no snapshot, so that the exec path drops
 // the processes of accounts nobody watches cheaply. A process that does not
