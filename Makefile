@@ -8,9 +8,11 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(PATH):$(GOBIN)
 
 BUILD := build
-# `make run` keeps everything in a local data folder (no root needed, nothing outside the repo).
+# `make run` keeps its data in a local folder (private, no root needed); the socket sits in a
+# folder of /tmp every account can reach, as /run/kidtime is when installed, so that a child's
+# companion can be tried too (README: "Try the child's side").
 DATA_DIR ?= $(CURDIR)/.kidtime-data
-SOCKET ?= $(DATA_DIR)/kidtimed.sock
+SOCKET ?= /tmp/kidtime-$(shell id -u)/kidtimed.sock
 CROSS_CMDS := ./cmd/kidtimed ./cmd/kidtime
 
 .PHONY: all deps build run test test-unit test-windows test-e2e lint fmt-check vet staticcheck cross bench bench-idle screenshots demo clean package package-deb package-msi package-deps pkgtest

@@ -156,6 +156,7 @@ type Agent struct {
 	lastMark     time.Time            // when the clock mark was last written (loop goroutine only)
 	reloadMu     sync.Mutex           // one reload or day refresh at a time
 	floodSeen    map[uint32]time.Time // when connection_flood was last recorded, per uid (mu)
+	eventq       chan store.Event     // the enforcer's events, written by the events service
 	ready        chan struct{}
 	polling      atomic.Bool   // no process events: the ticks poll the table
 	notes        chan note     // for the notifications service
@@ -259,7 +260,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.acct.MaxStep = 3 * a.cfg.Tick
 	// Start the accountant's clock now, so the first tick counts from here.
 	a.acct.Tick(now, dayOf(now), nil)
-	a.enf = enforce.New(a.deps.Actions, recorder{a}, a.log, a.now)
+	a.eventq = make(chan store.Event, eventQueue)
+	a.enf = enforce.New(a.deps.Actions, laterRecorder{a}, a.log, a.now)
 
 	if a.cfg.PolicyFile != "" {
 		a.fam.Seed(ctx, a.cfg.PolicyFile)
@@ -330,6 +332,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"maintenance", a.maintenance},
 		{"notifications", a.notifications},
 		{"network clock", a.networkClock},
+		{"events", a.writeEvents},
 	}
 	if events != nil {
 		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})
@@ -431,13 +434,65 @@ const (
 
 // event appends an event, logging a failure (events never stop the agent).
 func (a *Agent) event(ctx context.Context, child, kind string, detail map[string]any) {
-	if _, err := a.st.AppendEvent(ctx, store.Event{At: a.now(), Child: child, Kind: kind, Detail: detail}); err != nil {
-		if errors.Is(err, store.ErrNotFound) && child != "" {
+	a.storeEvent(ctx, store.Event{At: a.now(), Child: child, Kind: kind, Detail: detail})
+}
+
+func (a *Agent) storeEvent(ctx context.Context, ev store.Event) {
+	if _, err := a.st.AppendEvent(ctx, ev); err != nil {
+		if errors.Is(err, store.ErrNotFound) && ev.Child != "" {
 			// The child was removed meanwhile: keep the event without them.
-			_, err = a.st.AppendEvent(ctx, store.Event{At: a.now(), Kind: kind, Detail: detail})
+			ev.Child = ""
+			_, err = a.st.AppendEvent(ctx, ev)
 		}
 		if err != nil {
-			a.log.Error("agent: event not stored", "kind", kind, "child", child, "err", err)
+			a.log.Error("agent: event not stored", "kind", ev.Kind, "child", ev.Child, "err", err)
+		}
+	}
+}
+
+// laterRecorder records the enforcer's events (app_closed, the ladder's
+// steps) through a queue that the "events" service writes, so that the
+// exec path never waits on the database between two kills: a program
+// started right after another was closed dies as fast as the first. A full
+// queue (a storm) writes at once instead: nothing is lost, and memory stays
+// bounded.
+type laterRecorder struct{ a *Agent }
+
+// eventQueue is how many of the enforcer's events wait for the database at
+// most.
+const eventQueue = 256
+
+func (r laterRecorder) Record(ctx context.Context, child, kind string, detail map[string]any) {
+	ev := store.Event{At: r.a.now(), Child: child, Kind: kind, Detail: detail}
+	select {
+	case r.a.eventq <- ev:
+	default:
+		r.a.storeEvent(ctx, ev)
+	}
+}
+
+// writeEvents is the "events" service: it writes the queued events until
+// ctx ends, then the ones still queued.
+func (a *Agent) writeEvents(ctx context.Context) error {
+	for {
+		select {
+		case ev := <-a.eventq:
+			a.storeEvent(context.WithoutCancel(ctx), ev)
+		case <-ctx.Done():
+			a.drainEvents(context.WithoutCancel(ctx))
+			return nil
+		}
+	}
+}
+
+// drainEvents writes what the queue holds now.
+func (a *Agent) drainEvents(ctx context.Context) {
+	for {
+		select {
+		case ev := <-a.eventq:
+			a.storeEvent(ctx, ev)
+		default:
+			return
 		}
 	}
 }

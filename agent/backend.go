@@ -43,7 +43,10 @@ func (a *Agent) Reload(ctx context.Context) error {
 }
 
 // Flush writes what was counted.
-func (a *Agent) Flush(ctx context.Context) error { return a.acct.Flush(ctx) }
+func (a *Agent) Flush(ctx context.Context) error {
+	a.drainEvents(ctx)
+	return a.acct.Flush(ctx)
+}
 
 // ChildOf names the child whose account uid is.
 func (a *Agent) ChildOf(uid uint32) (string, bool) {

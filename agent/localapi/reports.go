@@ -163,6 +163,16 @@ func (h *Handlers) events(ctx context.Context, _ *api.Caller, r *http.Request) (
 			return nil, api.BadRequest("since", "%q is neither a time (RFC 3339) nor a duration like 2h", s)
 		}
 	}
+	if child := q.Get("child"); child != "" {
+		if _, _, ok := h.b.Rules(child); !ok {
+			return nil, notFoundChild(child)
+		}
+	}
+	// What was recorded up to now is shown (the enforcer's events wait in
+	// a queue; Flush writes them).
+	if err := h.b.Flush(ctx); err != nil {
+		return nil, err
+	}
 	evs, err := h.b.Store().Events(ctx, since, q.Get("child"))
 	if err != nil {
 		return nil, err

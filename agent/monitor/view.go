@@ -27,9 +27,18 @@ type ViewApp struct {
 // NewView reads what procs mean under pol.
 func NewView(procs []Entry, pol *rules.Policy) View {
 	v := View{Procs: procs}
-	seen := make(map[string]bool, len(procs))
+	seen := make(map[string]bool)
+	// Thousands of processes are a few programs: each program (its
+	// identity, path and name) is judged once.
+	type program struct{ key, path, name string }
+	judged := make(map[program]bool)
 	for _, e := range procs {
 		key := e.App.Key()
+		if pr := (program{key, e.App.Path, e.App.Name}); judged[pr] {
+			continue
+		} else {
+			judged[pr] = true
+		}
 		ra := Judge(e.App, pol)
 		// One entry per identity and per way the rules see it (a copy that
 		// is judged as itself is not its original).

@@ -122,7 +122,7 @@ func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {
 		// the agent does not answer (yet: the session may start before
 		// kidtimed): show help and the reason, and keep asking
 		slog.Warn("companion: the agent does not answer; trying again", "every", companion.RetryEvery, "err", err)
-		c.ShowWaiting()
+		c.ShowWaiting(err)
 		go func() {
 			switch err := c.WaitStart(ctx); {
 			case err == nil:

@@ -4,8 +4,18 @@
 set -euo pipefail
 build="$1" data="$2" socket="$3"
 mkdir -p "$data"
-chmod 700 "$data"
+chmod 700 "$data" # the database stays private
 log="$data/kidtimed.log"
+# The socket's folder must let every account in (the companion runs as the
+# child), and must be ours: a folder someone else made in /tmp, or a link,
+# could hand our clients to their listener.
+sockdir=$(dirname "$socket")
+mkdir -p "$sockdir"
+if [ -L "$sockdir" ] || [ ! -O "$sockdir" ]; then
+	echo "run: $sockdir is not a folder of yours; remove it or set SOCKET=/another/path/kidtimed.sock" >&2
+	exit 1
+fi
+chmod 755 "$sockdir"
 
 if [ -S "$socket" ] && KIDTIME_SOCKET="$socket" "$build/kidtime" status >/dev/null 2>&1; then
 	echo "run: kidtimed already answers on $socket"

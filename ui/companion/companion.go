@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -183,9 +184,15 @@ var RetryEvery = 5 * time.Second
 // ShowWaiting fills the window (not yet shown) for when the agent does not
 // answer at start: the sentence that the service does not answer yet, and
 // help (hotline 111), which is never out of reach. WaitStart replaces it.
-func (c *Companion) ShowWaiting() {
+func (c *Companion) ShowWaiting(why error) {
 	c.window()
-	msg := widget.NewLabel(lang.L("companion.waitAgent"))
+	key := "companion.waitAgent"
+	if errors.Is(why, fs.ErrPermission) {
+		// The service is there but this account may not reach it: an
+		// installation to fix, not a wait.
+		key = "companion.agentRefused"
+	}
+	msg := widget.NewLabel(lang.L(key))
 	msg.Wrapping = fyne.TextWrapWord
 	msg.TextStyle.Bold = true
 	c.win.SetContent(container.NewBorder(container.NewPadded(msg), nil, nil, nil, HelpContent(c.help)))

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
+	"os"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -17,6 +21,7 @@ import (
 
 	"github.com/kidtime/kidtime/agent/agenttest"
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/desktop"
 	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/rules"
@@ -686,10 +691,11 @@ func TestWaitsForTheAgent(t *testing.T) {
 	f.Stop() // the session starts before kidtimed
 	c := companion.New(test.NewTempApp(t), f.Client(agenttest.Kid), probe{})
 	c.SetClock(f.Clock.Wall)
-	if err := c.Start(context.Background()); err == nil || errors.Is(err, companion.ErrNotChild) {
+	err := c.Start(context.Background())
+	if err == nil || errors.Is(err, companion.ErrNotChild) {
 		t.Fatalf("Start with no agent = %v", err)
 	}
-	c.ShowWaiting()
+	c.ShowWaiting(err)
 	texts := func() map[string]bool {
 		out := map[string]bool{}
 		for _, o := range test.LaidOutObjects(c.Window().Content()) {
@@ -791,5 +797,32 @@ func TestEveryAskIsAnswered(t *testing.T) {
 	}
 	if got := companion.LimitReason(strings.Repeat("ệ", 200)); len(got) != 498 || !utf8.ValidString(got) {
 		t.Errorf("LimitReason cuts between letters: %d bytes", len(got))
+	}
+}
+
+// A socket that refuses the account is not a service that is late: the
+// companion says the installation needs a grown-up, not "wait".
+func TestTellsARefusedAccountFromAServiceThatIsLate(t *testing.T) {
+	test.NewTempApp(t)
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	refused := &client.Client{Dial: func(context.Context) (net.Conn, error) {
+		return nil, &os.PathError{Op: "dial", Path: "/run/kidtime/kidtimed.sock", Err: syscall.EACCES}
+	}}
+	c := companion.New(test.NewTempApp(t), refused, probe{})
+	err := c.Start(context.Background())
+	if err == nil {
+		t.Fatal("Start through a refusing socket succeeded")
+	}
+	c.ShowWaiting(err)
+	var said []string
+	for _, o := range test.LaidOutObjects(c.Window().Content()) {
+		if l, ok := o.(*widget.Label); ok {
+			said = append(said, l.Text)
+		}
+	}
+	if !slices.Contains(said, lang.L("companion.agentRefused")) || slices.Contains(said, lang.L("companion.waitAgent")) {
+		t.Errorf("a refused account is told %q; want the installation to be checked, not to wait", said)
 	}
 }
