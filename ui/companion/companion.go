@@ -301,8 +301,8 @@ func (c *Companion) apply(st apitype.ChildStatus, now time.Time) {
 	c.state.SetText(StateSentence(st, now))
 	c.reason.SetText(ReasonSentence(st))
 	if st.State == apitype.StateGrace {
-		c.notice.SetText(lang.L("companion.saveGame"))
-	} else if c.notice.Text == lang.L("companion.saveGame") {
+		c.notice.SetText(lang.L(saveKey(st)))
+	} else if c.notice.Text == lang.L("companion.saveGame") || c.notice.Text == lang.L("companion.saveWork") {
 		c.notice.SetText("")
 	}
 	c.warn(st, now)
@@ -350,6 +350,9 @@ func StateSentence(st apitype.ChildStatus, now time.Time) string {
 		}
 		return lang.L("state.warn", map[string]any{"Left": i18n.Seconds(left)})
 	case apitype.StateGrace:
+		if saveKey(st) == "companion.saveWork" {
+			return lang.L("state.graceWork")
+		}
 		return lang.L("state.grace")
 	case apitype.StateBlocked:
 		if !st.BackAt.IsZero() {
@@ -442,7 +445,7 @@ func (c *Companion) warn(st apitype.ChildStatus, now time.Time) {
 		if prevState == apitype.StateGrace {
 			return
 		}
-		body = lang.L("companion.saveGame")
+		body = lang.L(saveKey(st))
 	default:
 		return
 	}
@@ -577,4 +580,13 @@ func (c *Companion) Run(ctx context.Context) {
 			fyne.Do(func() { c.updateCountdown(c.now()) })
 		}
 	}
+}
+
+// saveKey is what the grace asks the child to save: their game when a game's
+// time ran out, their work when it is the computer's time (or the hours).
+func saveKey(st apitype.ChildStatus) string {
+	if strings.HasPrefix(st.Reason, "games") {
+		return "companion.saveGame"
+	}
+	return "companion.saveWork"
 }

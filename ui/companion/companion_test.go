@@ -304,12 +304,33 @@ func TestWarningsFollowTheAgentsThresholds(t *testing.T) {
 	if n := c.Notifications(); len(n) != 2 || !strings.Contains(n[1].Content, "10 min") {
 		t.Fatalf("the second threshold: %+v", n)
 	}
-	// the grace period: save your game
+	// the grace period of screen time: save your work (not "your game")
 	setAn(t, f, screen(0), func(st apitype.ChildStatus) bool { return st.State == apitype.StateGrace })
 	c.Tick(ctx)
 	c.Tick(ctx)
-	if n := c.Notifications(); len(n) != 3 || n[2].Content != lang.L("companion.saveGame") {
+	if n := c.Notifications(); len(n) != 3 || n[2].Content != lang.L("companion.saveWork") {
 		t.Fatalf("grace: %+v", n)
+	}
+}
+
+// The grace asks to save a game only when a game's time ran out.
+func TestGraceSaysWhatToSave(t *testing.T) {
+	test.NewTempApp(t)
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		reason, want string
+	}{
+		{"games.budget", "state.grace"},
+		{"screen.budget", "state.graceWork"},
+		{"hours.outside", "state.graceWork"},
+	}
+	for _, c := range cases {
+		st := apitype.ChildStatus{State: apitype.StateGrace, Reason: c.reason}
+		if got := companion.StateSentence(st, now); got != lang.L(c.want) {
+			t.Errorf("grace for %s: %q, want %q", c.reason, got, lang.L(c.want))
+		}
 	}
 }
 

@@ -396,7 +396,7 @@ func (c *Companion) updateCountdown(now time.Time) {
 	}
 	c.countText.Refresh()
 	if st.State == apitype.StateGrace {
-		c.countLabel.SetText(lang.L("companion.saveGame"))
+		c.countLabel.SetText(lang.L(saveKey(st)))
 	} else {
 		c.countLabel.SetText(lang.L("countdown.label"))
 	}
