@@ -25,6 +25,7 @@ import (
 	"github.com/kidtime/kidtime/rules"
 	"github.com/kidtime/kidtime/ui/console"
 	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/widgets"
 )
 
 func TestFirstRun(t *testing.T) {
@@ -264,6 +265,9 @@ func TestTodayQuickActions(t *testing.T) {
 	// has just sent a heartbeat
 	if _, err := f.Client(agenttest.Kid).Heartbeat(ctxT(t), apitype.Heartbeat{IdleSec: 3600}); err != nil {
 		t.Fatal(err)
+	}
+	if today.Cards[0].LockNow.Icon.Name() != widgets.LockIcon().Name() {
+		t.Errorf("lock now shows the icon %q, not a padlock", today.Cards[0].LockNow.Icon.Name())
 	}
 	test.Tap(today.Cards[0].LockNow)
 	if n := len(events(t, f.World, "lock_now")); n != 1 || !status(t, f.World, "An").LockRequested {

@@ -123,7 +123,7 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, gamesCaption)
 	k.Plus15 = widget.NewButtonWithIcon(lang.L("today.plus15"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 15*60) })
 	k.Plus1h = widget.NewButtonWithIcon(lang.L("today.plus1h"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 3600) })
-	k.LockNow = widget.NewButtonWithIcon(lang.L("today.lock"), theme.VisibilityOffIcon(), func() { t.onAction(cs.Name, apitype.ActionLock) })
+	k.LockNow = widget.NewButtonWithIcon(lang.L("today.lock"), widgets.LockIcon(), func() { t.onAction(cs.Name, apitype.ActionLock) })
 	if cs.GamesPaused {
 		k.PauseGames = widget.NewButtonWithIcon(lang.L("today.resumeGames"), theme.MediaPlayIcon(), func() { t.onAction(cs.Name, apitype.ActionResume) })
 	} else {
