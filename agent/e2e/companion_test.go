@@ -46,17 +46,25 @@ func startBeat(t *testing.T, as account, socket string, locked bool) *exec.Cmd {
 	return cmd
 }
 
-// The child's own companion cannot delay the end (issue 11, class 5): a
-// forged "locked" heartbeat from the child's account does not make the
-// daemon wait for a lock that never comes. The child's programs end within
-// a few seconds of the grace, and a program started after it dies at exec.
-func TestForgedLockedHeartbeatDoesNotDelayTheEnd(t *testing.T) {
+// fourSecondsForAn starts a daemon where An has 4 s of screen time, a
+// warning at 2 s and 1 s of grace.
+func fourSecondsForAn(t *testing.T) (*daemon, account) {
+	t.Helper()
 	ostest.NeedRoot(t)
 	d := startDaemon(t, t.TempDir())
 	an := env.users["kte2e-an"]
 	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":[%q],
 		"screen":{"daily":"4s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["2s"],"grace":"1s"}]}`,
 		time.Now().Year()-11, an.name))
+	return d, an
+}
+
+// The child's own companion cannot delay the end (issue 11, class 5): a
+// forged "locked" heartbeat from the child's account does not make the
+// daemon wait for a lock that never comes. The child's programs end within
+// a few seconds of the grace, and a program started after it dies at exec.
+func TestForgedLockedHeartbeatDoesNotDelayTheEnd(t *testing.T) {
+	d, an := fourSecondsForAn(t)
 	startBeat(t, an, d.socket, true)
 	p := runAs(t, an, "/bin/sleep", "300")
 	if !p.exitedWithin(20 * time.Second) {
@@ -82,12 +90,7 @@ func TestForgedLockedHeartbeatDoesNotDelayTheEnd(t *testing.T) {
 // again with the companion; killing it while their programs run raises
 // heartbeat_gap.
 func TestKilledCompanionIsReportedAfterALogout(t *testing.T) {
-	ostest.NeedRoot(t)
-	d := startDaemon(t, t.TempDir())
-	an := env.users["kte2e-an"]
-	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":[%q],
-		"screen":{"daily":"4s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["2s"],"grace":"1s"}]}`,
-		time.Now().Year()-11, an.name))
+	d, an := fourSecondsForAn(t)
 	// First login: time runs out, the lock is asked for, An is logged out.
 	startBeat(t, an, d.socket, false)
 	first := runAs(t, an, "/bin/sleep", "300")
