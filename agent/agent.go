@@ -417,6 +417,9 @@ func (a *Agent) writeMark(ctx context.Context, now time.Time) {
 func (a *Agent) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// The enforcer's last closings (recorded after the events service
+	// ended) reach the store before it closes.
+	a.drainEvents(ctx)
 	a.flush(ctx)
 	a.writeMark(ctx, a.now())
 	a.event(ctx, "", "agent_stop", nil)
