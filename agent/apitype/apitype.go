@@ -106,6 +106,8 @@ type Status struct {
 	// SchoolKey is the ID of the school key this computer's policy must be
 	// signed with (rules.KeyID), "" when it follows no school key.
 	SchoolKey string `json:"schoolKey"`
+	// Hub is the hub this PC joined (kidtime join); absent when none.
+	Hub *HubStatus `json:"hub,omitempty"`
 }
 
 // Contact is a help line shown to children; never blocked.

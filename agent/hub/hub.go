@@ -287,10 +287,6 @@ func (h *Hub) onEnrol(m *nats.Msg) {
 }
 
 func (h *Hub) enrol(nkey string, req wire.EnrolRequest) (pcRecord, error) {
-	name := strings.TrimSpace(req.Name)
-	if err := checkName(name); err != nil {
-		return pcRecord{}, err
-	}
 	now := h.cfg.Now()
 	hash := wire.SecretHash(req.Secret)
 	h.mu.Lock()
@@ -308,6 +304,18 @@ func (h *Hub) enrol(nkey string, req wire.EnrolRequest) (pcRecord, error) {
 		return pcRecord{}, wire.ErrTokenUsed()
 	case !now.Before(in.Expires):
 		return pcRecord{}, wire.ErrTokenExpired(in.Expires)
+	}
+	name := strings.TrimSpace(req.Name)
+	if name == "" {
+		name = in.Name
+	}
+	if name == "" {
+		name = strings.TrimSpace(req.Host)
+	}
+	if err := checkName(name); err != nil {
+		return pcRecord{}, err
+	}
+	switch {
 	case h.st.pcByName(name) != nil:
 		return pcRecord{}, wire.ErrNameTaken(name)
 	case h.st.revoked(nkey) || h.st.pcByNkey(nkey) != nil:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +50,8 @@ func Enrol(ctx context.Context, token, name, osName, version string) (Creds, err
 		return Creds{}, fmt.Errorf("%w at %s: %v", ErrUnreachable, t.Hub, err)
 	}
 	defer nc.Close()
-	body, _ := json.Marshal(wire.EnrolRequest{Secret: t.Secret, Name: name, OS: osName, Version: version})
+	host, _ := os.Hostname()
+	body, _ := json.Marshal(wire.EnrolRequest{Secret: t.Secret, Name: name, Host: host, OS: osName, Version: version})
 	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	m, err := nc.RequestWithContext(rctx, wire.EnrolSubject(hubID, pub), body)

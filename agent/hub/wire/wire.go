@@ -90,7 +90,8 @@ func ValidPCID(id string) bool { return pcIDRe.MatchString(id) }
 // registers that public key, and the seed never leaves the PC.
 type EnrolRequest struct {
 	Secret  string `json:"secret"`
-	Name    string `json:"name"`
+	Name    string `json:"name,omitempty"` // "" = the invite's name, else Host
+	Host    string `json:"host"`           // the PC's host name
 	OS      string `json:"os"`
 	Version string `json:"version"`
 }
