@@ -70,6 +70,8 @@ type Config struct {
 	IdleTick time.Duration
 	// Location is the local time zone for days (time.Local).
 	Location *time.Location
+	// HubSyncEvery is how often a joined PC sends its days to its hub (30 s).
+	HubSyncEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -96,6 +98,9 @@ func (c *Config) defaults() {
 	}
 	if c.Location == nil {
 		c.Location = time.Local
+	}
+	if c.HubSyncEvery <= 0 {
+		c.HubSyncEvery = 30 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -164,6 +169,7 @@ type Agent struct {
 	ticked       atomic.Int64  // ticks run (tests)
 	trusted      atomic.Bool   // the trusted clock is set (a.clk)
 	startMark    clock.Mark    // the mark found at start: the trusted time never goes below it
+	hub          *hubLink      // the hub this PC joined (hublink.go)
 }
 
 // storeNow is the store's clock: the trusted one once it is set.
@@ -188,6 +194,7 @@ func New(cfg Config, deps Deps) *Agent {
 	a := &Agent{cfg: cfg, deps: deps, log: cfg.Logger,
 		children: map[string]*childState{}, byUID: map[uint32]*childState{}, ready: make(chan struct{}),
 		notes: make(chan note, 32), wake: make(chan struct{}, 1)}
+	a.hub = &hubLink{a: a, push: make(chan struct{}, 1)}
 	return a
 }
 
@@ -333,6 +340,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"notifications", a.notifications},
 		{"network clock", a.networkClock},
 		{"events", a.writeEvents},
+		{"hub", a.hubSync},
 	}
 	if events != nil {
 		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})

@@ -113,7 +113,11 @@ func (h *Hub) PCs(context.Context) ([]PC, error) {
 		}
 		for day, kids := range h.usage[r.ID] {
 			if day == today {
-				p.ChildrenToday = len(kids)
+				for k := range kids {
+					if k != wire.PCChild {
+						p.ChildrenToday++
+					}
+				}
 			}
 			if day >= week && day <= today {
 				for _, k := range kids {

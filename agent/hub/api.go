@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/kidtime/kidtime/agent/api"
 	"github.com/kidtime/kidtime/agent/apitype"
-	"github.com/kidtime/kidtime/agent/hub/wire"
 	"github.com/kidtime/kidtime/agent/ipc"
 )
 
@@ -75,7 +73,7 @@ func (h *Hub) invite(_ context.Context, _ *api.Caller, r *http.Request) (any, er
 	}
 	t, err := h.Invite(in.Name, time.Duration(in.ExpiresSec)*time.Second, in.Hub)
 	if err != nil {
-		return nil, apiErr(err)
+		return nil, err
 	}
 	return apitype.HubInvite{Token: t.String(), Expires: t.Expires, Hub: t.Hub}, nil
 }
@@ -94,7 +92,7 @@ func (h *Hub) pcs(ctx context.Context, _ *api.Caller, _ *http.Request) (any, err
 }
 
 func (h *Hub) remove(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {
-	return nil, apiErr(h.Remove(ctx, r.PathValue("name")))
+	return nil, h.Remove(ctx, r.PathValue("name"))
 }
 
 func (h *Hub) publish(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {
@@ -104,36 +102,7 @@ func (h *Hub) publish(ctx context.Context, _ *api.Caller, r *http.Request) (any,
 	}
 	p, err := h.Publish(ctx, b)
 	if err != nil {
-		return nil, apiErr(err)
+		return nil, err
 	}
 	return apitype.HubPublished{OK: true, Seq: p.Seq, KeyID: p.KeyID, SignedAt: p.SignedAt}, nil
-}
-
-// apiErr gives the hub's refusals their status and sentence.
-func apiErr(err error) error {
-	var we *wire.Error
-	if err == nil || !errors.As(err, &we) {
-		return err
-	}
-	return WireError(we)
-}
-
-// WireError is a hub refusal as an API error (the daemon forwards the
-// hub's refusals the same way).
-func WireError(we *wire.Error) *api.Error {
-	field := we.Args["field"]
-	var e *api.Error
-	switch we.Key {
-	case "err.hub.noPC":
-		e = api.NotFound("%s", we.Msg)
-	case "err.hub.policyOtherKey", "err.hub.policyOlder", "err.hub.policyBadSignature", "err.hub.tokenUsed", "err.hub.tokenExpired", "err.hub.tokenUnknown", "err.hub.notPinned":
-		e = api.Forbidden("%s", we.Msg)
-	case "err.hub.nameTaken":
-		e = api.Conflict("%s", we.Msg)
-	case "err.hub.internal":
-		return &api.Error{Status: http.StatusBadGateway, Body: apitype.Error{Error: we.Msg, Code: apitype.CodeInternal}}
-	default:
-		e = api.BadRequest(field, "%s", we.Msg)
-	}
-	return e.Keyed(we.Key, we.Args)
 }

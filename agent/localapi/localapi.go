@@ -135,6 +135,9 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "POST " + apitype.RouteErase, Role: P, Handle: h.erase},
 		{Pattern: "GET " + apitype.RouteSettings, Role: P, Handle: h.settings},
 		{Pattern: "PUT " + apitype.RouteSettings, Role: P, Handle: h.setSettings},
+		{Pattern: "POST " + apitype.RouteJoin, Role: A, Handle: h.join},
+		{Pattern: "DELETE " + apitype.RouteJoin, Role: A, Handle: h.leave},
+		{Pattern: "PUT " + apitype.RouteHubPolicy, Role: A, Handle: h.forwardPolicy},
 	}
 	for i := range rs {
 		rs[i].Handle = wrap(rs[i].Handle)

@@ -97,6 +97,12 @@ var commands = []command{
 	{name: "policy keygen", flags: "--out PREFIX", summary: "cmd.policy-keygen", bind: with(keygenFlags, (*cli).keygen)},
 	{name: "policy sign", args: "FILE", flags: "--key PREFIX.key [--out FILE]", summary: "cmd.policy-sign", bind: with(signFlags, (*cli).sign)},
 	{name: "code", summary: "cmd.code", bind: noFlags((*cli).code)},
+	{name: "policy publish", args: "FILE", summary: "cmd.policy-publish", bind: noFlags((*cli).policyPublish)},
+	{name: "hub invite", flags: "[--name NAME] [--expires 24h] [--hub HOST:PORT]", summary: "cmd.hub-invite", bind: with(inviteFlags, (*cli).hubInvite)},
+	{name: "hub pcs", summary: "cmd.hub-pcs", bind: noFlags((*cli).hubPCs)},
+	{name: "hub remove", args: "PCNAME", summary: "cmd.hub-remove", bind: noFlags((*cli).hubRemove)},
+	{name: "join", args: "TOKEN", flags: "[--name PCNAME]", summary: "cmd.join", bind: with(joinFlags, (*cli).join)},
+	{name: "leave", summary: "cmd.leave", bind: noFlags((*cli).leave)},
 }
 
 // usageLine is the command as README.md writes it, without "kidtime".

@@ -117,6 +117,22 @@ func (e *Error) Error() string { return e.Msg }
 // MessageKey names the sentence (api.KeyedError).
 func (e *Error) MessageKey() (string, map[string]string) { return e.Key, e.Args }
 
+// HTTPStatus is the status a local API answers this refusal with.
+func (e *Error) HTTPStatus() int {
+	switch e.Key {
+	case "err.hub.noPC", "err.hub.notJoined":
+		return 404
+	case "err.hub.policyOtherKey", "err.hub.policyOlder", "err.hub.policyBadSignature",
+		"err.hub.tokenUsed", "err.hub.tokenExpired", "err.hub.tokenUnknown", "err.hub.notPinned":
+		return 403
+	case "err.hub.nameTaken", "err.hub.joined":
+		return 409
+	case "err.hub.internal", "err.hub.unreachable":
+		return 502
+	}
+	return 400
+}
+
 // Errors the hub answers with.
 func ErrTokenUsed() *Error {
 	return &Error{Key: "err.hub.tokenUsed", Msg: "this enrolment token was used already; ask the hub's administrator for a new one (kidtime hub invite)"}
@@ -132,6 +148,10 @@ func ErrNameTaken(name string) *Error {
 	return &Error{Key: "err.hub.nameTaken", Args: map[string]string{"name": name},
 		Msg: fmt.Sprintf("a PC named %q is joined to this hub already; choose another name (--name) or remove it first (kidtime hub remove)", name)}
 }
+
+// PCChild is the child key of a rollup about the PC itself (its tamper
+// events that concern no one child).
+const PCChild = "pc"
 
 // Hello is what a PC says of itself every minute, and at every connect.
 type Hello struct {
