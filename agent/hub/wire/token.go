@@ -63,8 +63,11 @@ func (e *TokenError) Error() string { return "TOKEN: " + e.Reason }
 
 // MessageKey names the sentence (api.KeyedError).
 func (e *TokenError) MessageKey() (string, map[string]string) {
-	return "err.hub.tokenBad", map[string]string{"reason": e.Reason}
+	return "err.hub.tokenBad", map[string]string{"reason": e.Reason, "field": "token"}
 }
+
+// HTTPStatus: a token that cannot be read is bad input.
+func (e *TokenError) HTTPStatus() int { return 400 }
 
 // ParseToken reads a token as String wrote it.
 func ParseToken(s string) (Token, error) {
