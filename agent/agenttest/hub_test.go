@@ -14,6 +14,7 @@ import (
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/hub"
+	"github.com/kidtime/kidtime/agent/hub/wire"
 	"github.com/kidtime/kidtime/rules"
 )
 
@@ -212,5 +213,53 @@ func TestJoinRefusals(t *testing.T) {
 	}
 	if s := hubStatus(t, w2.Client(agenttest.Root)); s != nil {
 		t.Errorf("a refused join left a hub in the status: %+v", s)
+	}
+}
+
+// A PC's day reaches the hub as a rollup (no name: the child's key), and a
+// restart that sends the same day again counts nothing twice.
+func TestHubRollups(t *testing.T) {
+	h := runHub(t)
+	w := agenttest.Start(t, agenttest.Options{})
+	joinWorld(t, h, w, "kitchen")
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	if _, err := h.Publish(context.Background(), signPolicy(t, priv, time.Now(), "2h")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the policy applied", func() bool { return dailyOf(t, w.Client(agenttest.Root)) == "2h" })
+	now := w.Clock.Wall()
+	start := now.Add(-30 * time.Minute)
+	if midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location()); start.Before(midnight) {
+		start = midnight
+	}
+	w.History(agenttest.Use{Child: "An", App: "minecraft", Category: "game", Game: true, Start: start, End: now})
+	kitchen := func() hub.PC {
+		pcs, _ := h.PCs(context.Background())
+		for _, p := range pcs {
+			if p.Name == "kitchen" {
+				return p
+			}
+		}
+		return hub.PC{}
+	}
+	eventually(t, "the day on the hub", func() bool { return kitchen().ChildrenToday == 1 && kitchen().OS != "" })
+	w.Restart()
+	eventually(t, "back online", func() bool { s := hubStatus(t, w.Client(agenttest.Root)); return s != nil && s.Connected })
+	time.Sleep(300 * time.Millisecond)
+	if p := kitchen(); p.ChildrenToday != 1 {
+		t.Errorf("after a restart the hub counts %d children today; want 1", p.ChildrenToday)
+	}
+	var kids []wire.Rollup
+	for _, r := range h.Rollups(now.Format(time.DateOnly)) {
+		if r.Child != wire.PCChild {
+			kids = append(kids, r)
+		}
+	}
+	want := int64(now.Sub(start) / time.Second)
+	if len(kids) != 1 || kids[0].Child != wire.ChildKey("An") || kids[0].Name != "" || kids[0].ScreenSec < want-2 || kids[0].ScreenSec > want+2 || kids[0].GamesSec != kids[0].ScreenSec {
+		t.Errorf("the hub's day: %+v; want one child by key, no name, %d s of screen and game time", kids, want)
+	}
+	if len(kids) == 1 && kids[0].Category["game"] == 0 {
+		t.Errorf("the hub's day has no game category: %+v", kids[0].Category)
 	}
 }

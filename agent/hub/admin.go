@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/hub/wire"
@@ -258,4 +259,24 @@ func (h *Hub) onForward(m *nats.Msg) {
 	}
 	h.log.Info("hub: a PC forwarded the policy", "pc", wire.PCFromSubject(m.Subject))
 	reply(m, wire.PolicyReply{OK: true, Seq: p.Seq})
+}
+
+// Rollups are the last rollup of every PC's children for a day (the
+// family's or school's figures start here), by PC then child.
+func (h *Hub) Rollups(day string) []wire.Rollup {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []wire.Rollup
+	for _, days := range h.usage {
+		for _, r := range days[day] {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b wire.Rollup) int {
+		if c := strings.Compare(a.PC, b.PC); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Child, b.Child)
+	})
+	return out
 }
