@@ -38,6 +38,9 @@ type hubLink struct {
 	cl   *hubsync.Client  // nil when not joined
 	sent map[string]int64 // rollup subject → the revision the hub took
 	push chan struct{}    // asks the service for a push now
+	// others are the other PCs' rollups of today, by child key then PC:
+	// the family's budget is the sum over its PCs.
+	others map[string]map[string]wire.Rollup
 }
 
 var _ localapi.HubBackend = (*Agent)(nil)
@@ -96,12 +99,61 @@ func (h *hubLink) Join(ctx context.Context, token, name string) (apitype.HubStat
 }
 
 func (h *hubLink) connectLocked(creds hubsync.Creds) error {
-	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake})
+	h.others = map[string]map[string]wire.Rollup{}
+	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake,
+		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) }})
 	if err != nil {
 		return err
 	}
 	h.cl, h.sent = cl, map[string]int64{}
 	return nil
+}
+
+// otherUsage keeps another PC's rollup of today, and wakes the ticks: the
+// child's time left there counts it at once.
+func (h *hubLink) otherUsage(self string, r wire.Rollup) {
+	if r.PC == self || r.Child == wire.PCChild {
+		return
+	}
+	today := dayOf(h.a.now())
+	if r.Day != today {
+		return
+	}
+	h.mu.Lock()
+	if h.others == nil {
+		h.others = map[string]map[string]wire.Rollup{}
+	}
+	byPC := h.others[r.Child]
+	if byPC == nil {
+		byPC = map[string]wire.Rollup{}
+		h.others[r.Child] = byPC
+	}
+	old, had := byPC[r.PC]
+	changed := !had || old.Day != r.Day || old.Rev < r.Rev
+	if changed {
+		byPC[r.PC] = r
+	}
+	h.mu.Unlock()
+	if changed {
+		h.a.poke()
+	}
+}
+
+// elsewhere is a child's screen and game time today on the family's other
+// PCs, as their last rollups said (zero when the PC joined no hub).
+func (h *hubLink) elsewhere(child, day string) (screen, games time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.others) == 0 {
+		return 0, 0
+	}
+	for _, r := range h.others[wire.ChildKey(child)] {
+		if r.Day == day {
+			screen += time.Duration(r.ScreenSec) * time.Second
+			games += time.Duration(r.GamesSec) * time.Second
+		}
+	}
+	return screen, games
 }
 
 func (h *hubLink) wake() {
@@ -124,7 +176,7 @@ func (h *hubLink) Leave(ctx context.Context) error {
 	if told != nil {
 		h.a.log.Warn("hub: the hub was not told this PC leaves; its administrator can remove it (kidtime hub remove)", "err", told)
 	}
-	h.cl = nil
+	h.cl, h.others = nil, nil
 	if err := hubsync.RemoveCreds(h.a.cfg.DataDir); err != nil {
 		return err
 	}

@@ -263,3 +263,50 @@ func TestHubRollups(t *testing.T) {
 		t.Errorf("the hub's day has no game category: %+v", kids[0].Category)
 	}
 }
+
+// The family's budget: the child's time on one PC counts on the other.
+func TestFamilyBudgetAcrossPCs(t *testing.T) {
+	h := runHub(t)
+	kitchen, laptop := agenttest.Start(t, agenttest.Options{}), agenttest.Start(t, agenttest.Options{})
+	joinWorld(t, h, kitchen, "kitchen")
+	joinWorld(t, h, laptop, "laptop")
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	if _, err := h.Publish(context.Background(), signPolicy(t, priv, time.Now(), "2h")); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*agenttest.World{kitchen, laptop} {
+		eventually(t, "the policy applied", func() bool { return dailyOf(t, w.Client(agenttest.Root)) == "2h" })
+	}
+	left := func(w *agenttest.World) int64 {
+		st, err := w.Client(agenttest.Root).Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range st.Children {
+			if c.Name == "An" {
+				return c.ScreenLeftSec
+			}
+		}
+		return -2
+	}
+	now := kitchen.Clock.Wall()
+	start := now.Add(-30 * time.Minute)
+	if midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location()); start.Before(midnight) {
+		start = midnight
+	}
+	used := int64(now.Sub(start) / time.Second)
+	kitchen.History(agenttest.Use{Child: "An", App: "minecraft", Game: true, Start: start, End: now})
+	eventually(t, "the kitchen's time counted on the laptop", func() bool {
+		l := left(laptop)
+		return l <= 7200-used+2 && l >= 7200-used-5
+	})
+	if l := left(kitchen); l < 7200-used-5 || l > 7200-used+2 {
+		t.Errorf("the kitchen PC has %d s left; want %d (its own time, once)", l, 7200-used)
+	}
+	// The laptop restarts: it reads today's family usage again at connect.
+	laptop.Restart()
+	eventually(t, "the family's time read again after a restart", func() bool {
+		l := left(laptop)
+		return l <= 7200-used+2 && l >= 7200-used-5
+	})
+}

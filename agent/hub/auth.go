@@ -68,15 +68,19 @@ func (h *Hub) Check(c server.ClientAuthentication) bool {
 }
 
 // pcPermissions: a PC publishes under its own prefix only, reads the
-// policy (live, and the last one by a direct get) and its own inbox.
+// policy (live, and the last one by a direct get), the family's daily
+// rollups (live, and today's by a direct get: the family budget is the
+// sum over its PCs) and its own inbox.
 func pcPermissions(hub, pc string) *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
 			wire.PCPrefix(hub, pc) + ".>",
 			"$JS.API.DIRECT.GET." + wire.StreamPolicy + "." + wire.PolicySubject(hub),
+			wire.DirectGetUsage(),
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			wire.PolicySubject(hub),
+			wire.UsageWildcard(hub),
 			wire.Inbox(pc) + ".>",
 		}},
 	}

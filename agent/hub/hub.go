@@ -219,6 +219,7 @@ func (h *Hub) streams(ctx context.Context) error {
 		Description:       "each PC's cumulative rollup per child per day (last per subject)",
 		Subjects:          []string{wire.UsageWildcard(h.id)},
 		MaxMsgsPerSubject: 1,
+		AllowDirect:       true,
 		Duplicates:        30 * time.Minute,
 		MaxAge:            2 * 366 * 24 * time.Hour,
 		Storage:           jetstream.FileStorage,

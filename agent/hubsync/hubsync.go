@@ -80,6 +80,11 @@ type Options struct {
 	OnPolicy func(raw []byte)
 	// OnConnect is called at each (re)connect, for a hello and a resend.
 	OnConnect func()
+	// OnUsage, when set, gets every rollup of the hub's PCs as it comes
+	// (this PC's own too), and at each connect the last ones of Today().
+	OnUsage func(wire.Rollup)
+	// Today is the day whose rollups a connect fetches (the trusted day).
+	Today func() string
 }
 
 // Client is a joined PC's connection to its hub.
@@ -147,6 +152,12 @@ func Connect(creds Creds, opts Options) (*Client, error) {
 		nc.Close()
 		return nil, fmt.Errorf("hub: follow the policy: %w", err)
 	}
+	if opts.OnUsage != nil {
+		if _, err := nc.Subscribe(wire.UsageWildcard(creds.HubID), func(m *nats.Msg) { c.usage(m.Subject, m.Data) }); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("hub: follow the family's usage: %w", err)
+		}
+	}
 	close(c.started)
 	return c, nil
 }
@@ -171,8 +182,55 @@ func (c *Client) synced() {
 	c.mu.Unlock()
 }
 
-// catchUp fetches the newest policy (a PC offline when it was published).
+func (c *Client) usage(subject string, data []byte) {
+	var r wire.Rollup
+	if json.Unmarshal(data, &r) != nil {
+		return
+	}
+	// The subject, which the server let only that PC publish, says whose
+	// rollup it is.
+	r.PC = wire.PCFromSubject(subject)
+	if r.PC != "" {
+		c.opts.OnUsage(r)
+	}
+}
+
+// usageOf fetches the last rollup of every PC and child for a day, in one
+// batch (a direct get of the last message per subject).
+func (c *Client) usageOf(day string) error {
+	inbox := c.nc.NewInbox()
+	sub, err := c.nc.SubscribeSync(inbox)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	req, _ := json.Marshal(map[string]any{"multi_last": []string{wire.UsageOfDay(c.creds.HubID, day)}, "batch": 10000})
+	if err := c.nc.PublishRequest(wire.DirectGetUsage(), inbox, req); err != nil {
+		return err
+	}
+	for {
+		m, err := sub.NextMsg(10 * time.Second)
+		if err != nil {
+			return err
+		}
+		if st := m.Header.Get("Status"); st != "" {
+			if st == "204" || st == "404" {
+				return nil
+			}
+			return fmt.Errorf("status %s %s", st, m.Header.Get("Description"))
+		}
+		c.usage(m.Header.Get("Nats-Subject"), m.Data)
+	}
+}
+
+// catchUp fetches the newest policy (a PC offline when it was published),
+// and today's rollups of the family's PCs.
 func (c *Client) catchUp() {
+	if c.opts.OnUsage != nil && c.opts.Today != nil {
+		if err := c.usageOf(c.opts.Today()); err != nil {
+			c.log.Info("hub: the family's usage could not be read", "err", err)
+		}
+	}
 	m, err := c.nc.Request(wire.DirectGetPolicy(c.creds.HubID), nil, 10*time.Second)
 	if err != nil {
 		c.log.Info("hub: the newest policy could not be read", "err", err)

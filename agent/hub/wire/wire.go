@@ -1,17 +1,20 @@
 // Package wire is what a kidtime hub and the PCs that join it agree on:
 // the subjects and streams, the enrolment token, the messages, and the TLS
 // pinned to the hub's own certificate authority. It imports the standard
-// library only, so that the daemon's side (agent/sync) and the hub
+// library only, so that the daemon's side (agent/hubsync) and the hub
 // (agent/hub) share it without linking each other.
 //
 // Subjects (H is the hub's id, P a joined PC's id):
 //
 //	kt.H.enrol.<NKEY>         request: a PC enrols with a token (only that NKEY may publish it)
-//	kt.H.pc.P.hello           a PC says who it is and how it is (name, OS, version), every minute
+//	kt.H.pc.P.hello           a PC says who it is and how it is (name, OS, version), at every sync
 //	kt.H.pc.P.usage.<C>.<D>   a PC's rollup of child C for day D (stream KT_USAGE, last per subject)
 //	kt.H.pc.P.policy          request: a PC forwards a signed policy for the hub to publish
 //	kt.H.pc.P.leave           a PC leaves the hub
 //	kt.H.policy               the signed policy in force (stream KT_POLICY, last per subject)
+//
+// Every PC of a hub reads kt.H.pc.*.usage.> (live, and a day's by a direct
+// get on KT_USAGE): the family's budget is the sum over its PCs.
 //
 // A PC's inbox is _i.P (an enrolling connection's _i.<NKEY>): no other
 // connection may read it.
@@ -58,7 +61,9 @@ func Inbox(id string) string               { return "_i." + id }
 func DirectGetPolicy(hub string) string {
 	return "$JS.API.DIRECT.GET." + StreamPolicy + "." + PolicySubject(hub)
 }
-func DirectGetPrefix() string { return "$JS.API.DIRECT.GET." + StreamPolicy + ".>" }
+func DirectGetPrefix() string           { return "$JS.API.DIRECT.GET." + StreamPolicy + ".>" }
+func DirectGetUsage() string            { return "$JS.API.DIRECT.GET." + StreamUsage }
+func UsageOfDay(hub, day string) string { return "kt." + hub + ".pc.*.usage.*." + day }
 func UsageSubject(hub, pc, child, day string) string {
 	return PCPrefix(hub, pc) + ".usage." + child + "." + day
 }
