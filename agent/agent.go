@@ -70,7 +70,7 @@ type Config struct {
 	IdleTick time.Duration
 	// Location is the local time zone for days (time.Local).
 	Location *time.Location
-	// HubSyncEvery is how often a joined PC sends its days to its hub (30 s).
+	// HubSyncEvery is how often a joined PC sends its days to its hub (15 s).
 	HubSyncEvery time.Duration
 }
 
@@ -100,7 +100,7 @@ func (c *Config) defaults() {
 		c.Location = time.Local
 	}
 	if c.HubSyncEvery <= 0 {
-		c.HubSyncEvery = 30 * time.Second
+		c.HubSyncEvery = 15 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

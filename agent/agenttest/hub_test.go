@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,15 @@ import (
 // folder, TLS on loopback): a signed policy published on the hub is
 // applied on each; one signed by another key is refused and recorded; a
 // PC that was off when a newer one came takes it when it is back.
+
+// roots keeps one administrator's client per world: each account may hold
+// only 16 connections, and a client keeps its connection open.
+var roots sync.Map
+
+func root(w *agenttest.World) *client.Client {
+	c, _ := roots.LoadOrStore(w, w.Client(agenttest.Root))
+	return c.(*client.Client)
+}
 
 func runHub(t *testing.T) *hub.Hub {
 	t.Helper()
@@ -50,7 +60,7 @@ func joinWorld(t *testing.T, h *hub.Hub, w *agenttest.World, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := w.Client(agenttest.Root).Join(context.Background(), apitype.JoinRequest{Token: tok.String()})
+	st, err := root(w).Join(context.Background(), apitype.JoinRequest{Token: tok.String()})
 	if err != nil {
 		t.Fatalf("join %s: %v", name, err)
 	}
@@ -105,7 +115,7 @@ func hubStatus(t *testing.T, c *client.Client) *apitype.HubStatus {
 func TestHubPolicyOnEveryPC(t *testing.T) {
 	h := runHub(t)
 	a, b, c := agenttest.Start(t, agenttest.Options{}), agenttest.Start(t, agenttest.Options{}), agenttest.Start(t, agenttest.Options{})
-	if hubStatus(t, a.Client(agenttest.Root)) != nil {
+	if hubStatus(t, root(a)) != nil {
 		t.Fatal("status shows a hub before any join")
 	}
 	joinWorld(t, h, a, "kitchen")
@@ -113,7 +123,7 @@ func TestHubPolicyOnEveryPC(t *testing.T) {
 	joinWorld(t, h, c, "lab-3")
 	for _, w := range []*agenttest.World{a, b, c} {
 		eventually(t, "connected, and synced once", func() bool {
-			s := hubStatus(t, w.Client(agenttest.Root))
+			s := hubStatus(t, root(w))
 			return s != nil && s.Connected && s.LastSync != nil
 		})
 	}
@@ -130,39 +140,39 @@ func TestHubPolicyOnEveryPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []*agenttest.World{a, b} {
-		eventually(t, "the signed policy applied", func() bool { return dailyOf(t, w.Client(agenttest.Root)) == "1h30m" })
+		eventually(t, "the signed policy applied", func() bool { return dailyOf(t, root(w)) == "1h30m" })
 	}
 	t.Logf("a signed policy applied on two PCs %v after it was published", time.Since(start).Round(time.Millisecond))
-	st, _ := a.Client(agenttest.Root).Status(context.Background())
+	st, _ := root(a).Status(context.Background())
 	if st.SchoolKey != rules.KeyID(priv.Public().(ed25519.PublicKey)) {
 		t.Errorf("school key %q after the first publish; want the signer's", st.SchoolKey)
 	}
 
 	// Published through a joined PC's daemon: a newer one.
-	if _, err := b.Client(agenttest.Root).PublishPolicy(context.Background(), signPolicy(t, priv, time.Now(), "45m")); err != nil {
+	if _, err := root(b).PublishPolicy(context.Background(), signPolicy(t, priv, time.Now(), "45m")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the forwarded policy applied on the kitchen PC", func() bool { return dailyOf(t, a.Client(agenttest.Root)) == "45m" })
+	eventually(t, "the forwarded policy applied on the kitchen PC", func() bool { return dailyOf(t, root(a)) == "45m" })
 
 	// lab-3 comes back and catches up with the newest.
 	c.Restart()
-	eventually(t, "lab-3 caught up", func() bool { return dailyOf(t, c.Client(agenttest.Root)) == "45m" })
+	eventually(t, "lab-3 caught up", func() bool { return dailyOf(t, root(c)) == "45m" })
 
 	// A policy of another key, forced into the stream by a compromised
 	// hub, is refused by the PCs and recorded. (Through the hub's own
 	// check it is refused before: see agent/hub.)
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
-	if _, err := b.Client(agenttest.Root).PublishPolicy(context.Background(), signPolicy(t, other, time.Now().Add(time.Minute), "9h")); err == nil {
+	if _, err := root(b).PublishPolicy(context.Background(), signPolicy(t, other, time.Now().Add(time.Minute), "9h")); err == nil {
 		t.Error("the hub took a policy of another key")
 	} else if ae, ok := client.AsAPIError(err); !ok || ae.Key != "err.hub.policyOtherKey" || ae.Code != apitype.CodeNotAllowed {
 		t.Errorf("another key's policy: %v; want 403 err.hub.policyOtherKey", err)
 	}
 
 	// Leaving: the status has no hub, the hub no longer lists the PC.
-	if err := b.Client(agenttest.Root).Leave(context.Background()); err != nil {
+	if err := root(b).Leave(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if s := hubStatus(t, b.Client(agenttest.Root)); s != nil {
+	if s := hubStatus(t, root(b)); s != nil {
 		t.Errorf("status after leave: %+v; want no hub", s)
 	}
 	eventually(t, "the hub forgot the laptop", func() bool {
@@ -174,7 +184,7 @@ func TestHubPolicyOnEveryPC(t *testing.T) {
 		}
 		return true
 	})
-	if err := b.Client(agenttest.Root).Leave(context.Background()); err == nil {
+	if err := root(b).Leave(context.Background()); err == nil {
 		t.Error("leaving twice was taken")
 	}
 	// Only an administrator joins.
@@ -188,7 +198,7 @@ func TestJoinRefusals(t *testing.T) {
 	h := runHub(t)
 	w := agenttest.Start(t, agenttest.Options{})
 	tok, _ := h.Invite("pc", time.Hour, h.Addr())
-	if _, err := w.Client(agenttest.Root).Join(context.Background(), apitype.JoinRequest{Token: tok.String()}); err != nil {
+	if _, err := root(w).Join(context.Background(), apitype.JoinRequest{Token: tok.String()}); err != nil {
 		t.Fatal(err)
 	}
 	w2 := agenttest.Start(t, agenttest.Options{})
@@ -205,13 +215,13 @@ func TestJoinRefusals(t *testing.T) {
 		{"no token at all", w2, " ", apitype.CodeBadRequest, "err.hub.tokenBad"},
 	}
 	for _, c := range cases {
-		_, err := c.w.Client(agenttest.Root).Join(context.Background(), apitype.JoinRequest{Token: c.token, Name: "pc2"})
+		_, err := root(c.w).Join(context.Background(), apitype.JoinRequest{Token: c.token, Name: "pc2"})
 		ae, ok := client.AsAPIError(err)
 		if !ok || ae.Code != c.code || ae.Key != c.key {
 			t.Errorf("%s: %v (%+v); want %s %s", c.sentence, err, ae, c.code, c.key)
 		}
 	}
-	if s := hubStatus(t, w2.Client(agenttest.Root)); s != nil {
+	if s := hubStatus(t, root(w2)); s != nil {
 		t.Errorf("a refused join left a hub in the status: %+v", s)
 	}
 }
@@ -226,7 +236,7 @@ func TestHubRollups(t *testing.T) {
 	if _, err := h.Publish(context.Background(), signPolicy(t, priv, time.Now(), "2h")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the policy applied", func() bool { return dailyOf(t, w.Client(agenttest.Root)) == "2h" })
+	eventually(t, "the policy applied", func() bool { return dailyOf(t, root(w)) == "2h" })
 	now := w.Clock.Wall()
 	start := now.Add(-30 * time.Minute)
 	if midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location()); start.Before(midnight) {
@@ -244,7 +254,7 @@ func TestHubRollups(t *testing.T) {
 	}
 	eventually(t, "the day on the hub", func() bool { return kitchen().ChildrenToday == 1 && kitchen().OS != "" })
 	w.Restart()
-	eventually(t, "back online", func() bool { s := hubStatus(t, w.Client(agenttest.Root)); return s != nil && s.Connected })
+	eventually(t, "back online", func() bool { s := hubStatus(t, root(w)); return s != nil && s.Connected })
 	time.Sleep(300 * time.Millisecond)
 	if p := kitchen(); p.ChildrenToday != 1 {
 		t.Errorf("after a restart the hub counts %d children today; want 1", p.ChildrenToday)
@@ -275,10 +285,10 @@ func TestFamilyBudgetAcrossPCs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []*agenttest.World{kitchen, laptop} {
-		eventually(t, "the policy applied", func() bool { return dailyOf(t, w.Client(agenttest.Root)) == "2h" })
+		eventually(t, "the policy applied", func() bool { return dailyOf(t, root(w)) == "2h" })
 	}
 	left := func(w *agenttest.World) int64 {
-		st, err := w.Client(agenttest.Root).Status(context.Background())
+		st, err := root(w).Status(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
