@@ -231,13 +231,19 @@ func (a *Agent) hubSync(ctx context.Context) error {
 		}
 		h.mu.Unlock()
 	}()
+	// Not joined, the service sleeps until a join wakes it (an idle PC
+	// pays nothing for the hub).
 	t := time.NewTicker(a.cfg.HubSyncEvery)
 	defer t.Stop()
 	for {
+		var tick <-chan time.Time
+		if h.client() != nil {
+			tick = t.C
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-tick:
 		case <-h.push:
 		}
 		if cl := h.client(); cl != nil && cl.Connected() {

@@ -213,6 +213,7 @@ func (h *Hub) streams(ctx context.Context) error {
 		Subjects:          []string{wire.PolicySubject(h.id)},
 		MaxMsgsPerSubject: 5,
 		AllowDirect:       true,
+		MaxMsgSize:        1 << 20,
 		Storage:           jetstream.FileStorage,
 	}, {
 		Name:              wire.StreamUsage,
@@ -222,6 +223,8 @@ func (h *Hub) streams(ctx context.Context) error {
 		AllowDirect:       true,
 		Duplicates:        30 * time.Minute,
 		MaxAge:            2 * 366 * 24 * time.Hour,
+		MaxMsgSize:        64 << 10, // a rollup is well under 1 KiB
+		MaxBytes:          8 << 30,  // a runaway PC cannot fill the disk
 		Storage:           jetstream.FileStorage,
 	}} {
 		if _, err := h.js.CreateOrUpdateStream(ctx, sc); err != nil {
