@@ -371,7 +371,8 @@ func TestPolicyFanOutAndCatchUp(t *testing.T) {
 
 // A rollup resent with the same revision is kept once.
 func TestRollupDedup(t *testing.T) {
-	r := startHub(t, t.TempDir(), nil)
+	dir := t.TempDir()
+	r := startHub(t, dir, nil)
 	c := join(t, r, "pc-a")
 	cl := connect(t, c, hubsync.Options{})
 	waitFor(t, "connected", 10*time.Second, cl.Connected)
@@ -390,5 +391,16 @@ func TestRollupDedup(t *testing.T) {
 	waitFor(t, "rollups indexed", 5*time.Second, func() bool { p, _ := pcNamed(t, r, "pc-a"); return p.ChildrenToday == 2 })
 	if p, _ := pcNamed(t, r, "pc-a"); p.Tamper7d != 2 {
 		t.Errorf("tamper over 7 days = %d; want 2 (one per child, the resends dropped)", p.Tamper7d)
+	}
+	// A restarted hub reads its usage stream again: the same figures.
+	addr := r.Addr()
+	r.stop()
+	r = startHubAt(t, dir, addr, nil)
+	waitFor(t, "rollups indexed again", 10*time.Second, func() bool { p, _ := pcNamed(t, r, "pc-a"); return p.ChildrenToday == 2 })
+	if p, _ := pcNamed(t, r, "pc-a"); p.Tamper7d != 2 {
+		t.Errorf("after a restart, tamper over 7 days = %d; want 2", p.Tamper7d)
+	}
+	if got := r.Rollups(today); len(got) != 2 || got[0].ScreenSec != 600 || got[0].PC != c.PC {
+		t.Errorf("after a restart the day is %+v; want two rollups of 600 s from %s", got, c.PC)
 	}
 }
