@@ -76,7 +76,7 @@ func parseTTL(s string) (time.Duration, error) {
 func (k *cli) hubInvite(ctx context.Context, o *inviteOpts, _ []string) error {
 	ttl, err := parseTTL(o.expires)
 	if err != nil {
-		return &usageError{msg: "--expires: " + err.Error(), field: "--expires"}
+		return &usageError{msg: "--expires: " + err.Error(), field: "--expires", key: "err.hub.expiresValue", args: map[string]string{"value": o.expires}}
 	}
 	inv, err := k.hubClient().HubInvite(ctx, apitype.HubInviteRequest{Name: o.name, ExpiresSec: int64(ttl / time.Second), Hub: o.hub})
 	if err != nil {
