@@ -34,10 +34,13 @@ const settingHubPolicy = "hub.policy"
 type hubLink struct {
 	a *Agent
 
-	mu   sync.Mutex
-	cl   *hubsync.Client  // nil when not joined
-	sent map[string]int64 // rollup subject → the revision the hub took
-	push chan struct{}    // asks the service for a push now
+	// joinMu: one join, leave or start at a time. mu is never held while
+	// the hub is waited for: the ticks read others under it.
+	joinMu sync.Mutex
+	mu     sync.Mutex
+	cl     *hubsync.Client  // nil when not joined
+	sent   map[string]int64 // rollup subject → the revision the hub took
+	push   chan struct{}    // asks the service for a push now
 	// others are the other PCs' rollups of today, by child key then PC:
 	// the family's budget is the sum over its PCs.
 	others map[string]map[string]wire.Rollup
@@ -74,10 +77,10 @@ func notJoined() error {
 // Join enrols with the hub a token names, keeps the credentials and
 // connects.
 func (h *hubLink) Join(ctx context.Context, token, name string) (apitype.HubStatus, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.cl != nil {
-		c := h.cl.Creds()
+	h.joinMu.Lock()
+	defer h.joinMu.Unlock()
+	if cl := h.client(); cl != nil {
+		c := cl.Creds()
 		return apitype.HubStatus{}, &wire.Error{Key: "err.hub.joined", Args: map[string]string{"hub": c.Hub},
 			Msg: fmt.Sprintf("this PC has joined the hub at %s already; kidtime leave first", c.Hub)}
 	}
@@ -91,21 +94,27 @@ func (h *hubLink) Join(ctx context.Context, token, name string) (apitype.HubStat
 	if err := hubsync.SaveCreds(h.a.cfg.DataDir, creds); err != nil {
 		return apitype.HubStatus{}, err
 	}
-	if err := h.connectLocked(creds); err != nil {
+	if err := h.connect(creds); err != nil {
 		return apitype.HubStatus{}, err
 	}
 	h.a.event(ctx, "", "hub_joined", map[string]any{"hub": creds.Hub, "name": creds.Name, "pc": creds.PC})
-	return apitype.HubStatus{URL: creds.URL(), Connected: h.cl.Connected()}, nil
+	return apitype.HubStatus{URL: creds.URL(), Connected: h.client().Connected()}, nil
 }
 
-func (h *hubLink) connectLocked(creds hubsync.Creds) error {
-	h.others = map[string]map[string]wire.Rollup{}
+// connect starts the connection (joinMu held).
+func (h *hubLink) connect(creds hubsync.Creds) error {
+	h.mu.Lock()
+	h.others, h.sent = map[string]map[string]wire.Rollup{}, map[string]int64{}
+	h.mu.Unlock()
 	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake,
 		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) }})
 	if err != nil {
 		return err
 	}
-	h.cl, h.sent = cl, map[string]int64{}
+	h.mu.Lock()
+	h.cl = cl
+	h.mu.Unlock()
+	h.wake()
 	return nil
 }
 
@@ -166,17 +175,20 @@ func (h *hubLink) wake() {
 // Leave tells the hub (when it can be reached), forgets the credentials
 // and disconnects.
 func (h *hubLink) Leave(ctx context.Context) error {
+	h.joinMu.Lock()
+	defer h.joinMu.Unlock()
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.cl == nil {
+	cl := h.cl
+	h.cl, h.others = nil, nil
+	h.mu.Unlock()
+	if cl == nil {
 		return notJoined()
 	}
-	c := h.cl.Creds()
-	told := h.cl.Leave(ctx)
+	c := cl.Creds()
+	told := cl.Leave(ctx)
 	if told != nil {
 		h.a.log.Warn("hub: the hub was not told this PC leaves; its administrator can remove it (kidtime hub remove)", "err", told)
 	}
-	h.cl, h.others = nil, nil
 	if err := hubsync.RemoveCreds(h.a.cfg.DataDir); err != nil {
 		return err
 	}
@@ -217,19 +229,19 @@ func (a *Agent) hubSync(ctx context.Context) error {
 	if err != nil {
 		a.log.Error("hub: credentials unreadable; this PC does not sync (leave and join again)", "err", err)
 	}
-	h.mu.Lock()
-	if ok && h.cl == nil {
-		if err := h.connectLocked(creds); err != nil {
+	h.joinMu.Lock()
+	if ok && h.client() == nil {
+		if err := h.connect(creds); err != nil {
 			a.log.Error("hub: cannot start the link", "err", err)
 		}
 	}
-	h.mu.Unlock()
+	h.joinMu.Unlock()
 	defer func() {
-		h.mu.Lock()
-		if h.cl != nil {
-			h.cl.Close()
+		h.joinMu.Lock()
+		defer h.joinMu.Unlock()
+		if cl := h.client(); cl != nil {
+			cl.Close()
 		}
-		h.mu.Unlock()
 	}()
 	// Not joined, the service sleeps until a join wakes it (an idle PC
 	// pays nothing for the hub).
