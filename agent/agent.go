@@ -113,6 +113,11 @@ type Deps struct {
 	Classifier monitor.Classifier
 	// Watch starts the process event stream; nil or an error means polling.
 	Watch func(ctx context.Context) (<-chan facts.ProcEvent, error)
+	// WatchAccounts, when set, narrows Watch's events to these accounts'
+	// where the OS can (Linux: in the kernel, with eBPF): everyone else's
+	// processes then cost nothing. It is called with every change of the
+	// children's accounts, before their processes are looked for.
+	WatchAccounts func(uids []uint32)
 	// Pace, when set, is told after each tick whether a child is logged in
 	// (a polling watcher, Windows', then looks more often).
 	Pace func(childPresent bool)
