@@ -1,11 +1,6 @@
 package platform
 
-import (
-	"fmt"
-
-	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/btf"
-)
+import "github.com/cilium/ebpf/asm"
 
 // The three programs of watch_ebpf_linux.go. Each runs on a raw tracepoint
 // (its context: the tracepoint's arguments as u64s) in the task that
@@ -28,31 +23,6 @@ type ebpfFDs struct{ uids, events, lost int }
 // taskOffs are where task_struct keeps pid and tgid in this kernel (from
 // its BTF): only the fork program reads another task (the new one).
 type taskOffs struct{ pid, tgid int32 }
-
-// taskOffsets reads them from the kernel's BTF (/sys/kernel/btf/vmlinux).
-func taskOffsets() (taskOffs, error) {
-	spec, err := btf.LoadKernelSpec()
-	if err != nil {
-		return taskOffs{}, fmt.Errorf("platform: the kernel's BTF: %w", err)
-	}
-	var ts *btf.Struct
-	if err := spec.TypeByName("task_struct", &ts); err != nil {
-		return taskOffs{}, fmt.Errorf("platform: task_struct in the kernel's BTF: %w", err)
-	}
-	offs := taskOffs{pid: -1, tgid: -1}
-	for _, m := range ts.Members {
-		switch m.Name {
-		case "pid":
-			offs.pid = int32(m.Offset.Bytes())
-		case "tgid":
-			offs.tgid = int32(m.Offset.Bytes())
-		}
-	}
-	if offs.pid < 0 || offs.tgid < 0 {
-		return taskOffs{}, fmt.Errorf("platform: task_struct has no pid or tgid in the kernel's BTF")
-	}
-	return offs, nil
-}
 
 // Stack slots.
 const (
