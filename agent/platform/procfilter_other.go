@@ -16,6 +16,9 @@ func NewProcFilter() *ProcFilter { return &ProcFilter{} }
 // filter).
 func (f *ProcFilter) Set(uids []uint32) {}
 
+// InKernel is false: this OS does not filter the events.
+func (f *ProcFilter) InKernel() bool { return false }
+
 // WatchProcsFor is WatchProcs: this OS cannot narrow the events.
 func WatchProcsFor(ctx context.Context, f *ProcFilter) (<-chan ProcEvent, error) {
 	return WatchProcs(ctx)

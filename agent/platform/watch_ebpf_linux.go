@@ -90,6 +90,15 @@ func (f *ProcFilter) attach(m *ebpf.Map, fail func(error)) error {
 	return nil
 }
 
+// InKernel reports whether the kernel filters the events now: they are
+// then complete for the watched accounts and cost nothing for the others,
+// so periodic scans of the process table are only a safety net.
+func (f *ProcFilter) InKernel() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.m != nil
+}
+
 func (f *ProcFilter) detach() {
 	f.mu.Lock()
 	f.m, f.fail = nil, nil
@@ -139,6 +148,7 @@ func WatchProcsFor(ctx context.Context, f *ProcFilter) (<-chan ProcEvent, error)
 // kernel frees it too when the daemon dies: nothing is pinned).
 type ebpfWatcher struct {
 	uids, events, lost *ebpf.Map
+	lostMem            *ebpf.Memory // lost, mapped; nil: read with a system call
 	progs              []*ebpf.Program
 	links              []link.Link
 	rd                 *ringbuf.Reader
@@ -182,8 +192,15 @@ func watchEBPF(ctx context.Context, f *ProcFilter, ring, chanCap int) (<-chan Pr
 	if w.events, err = ebpf.NewMap(&ebpf.MapSpec{Name: "kt_procs", Type: ebpf.RingBuf, MaxEntries: uint32(ring)}); err != nil {
 		return nil, fmt.Errorf("platform: eBPF ring buffer: %w", err)
 	}
-	if w.lost, err = ebpf.NewMap(&ebpf.MapSpec{Name: "kt_lost", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}); err != nil {
-		return nil, fmt.Errorf("platform: eBPF lost counter: %w", err)
+	// The lost counter is mapped into our memory where the kernel allows
+	// it (5.5 and later): reading it then costs no system call.
+	if w.lost, err = ebpf.NewMap(&ebpf.MapSpec{Name: "kt_lost", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1, Flags: unix.BPF_F_MMAPABLE}); err != nil {
+		if w.lost, err = ebpf.NewMap(&ebpf.MapSpec{Name: "kt_lost", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}); err != nil {
+			return nil, fmt.Errorf("platform: eBPF lost counter: %w", err)
+		}
+	}
+	if mem, err := w.lost.Memory(); err == nil {
+		w.lostMem = mem
 	}
 	fds := ebpfFDs{uids: w.uids.FD(), events: w.events.FD(), lost: w.lost.FD()}
 	for _, p := range []struct {
@@ -265,14 +282,27 @@ func (w *ebpfWatcher) follow(ctx context.Context, ch chan<- ProcEvent) {
 			continue
 		}
 		// The end of a batch: did the ring overflow meanwhile?
-		var lost uint64
-		if err := w.lost.Lookup(uint32(0), &lost); err == nil && lost != lostSeen {
+		if lost, err := w.lostCount(); err == nil && lost != lostSeen {
 			lostSeen = lost
 			if !send(ctx, ch, ProcEvent{Kind: Overrun, Time: time.Now()}) {
 				return
 			}
 		}
 	}
+}
+
+// lostCount is how many records the programs could not write so far.
+func (w *ebpfWatcher) lostCount() (uint64, error) {
+	if w.lostMem != nil {
+		var b [8]byte
+		if _, err := w.lostMem.ReadAt(b[:], 0); err != nil {
+			return 0, err
+		}
+		return binary.NativeEndian.Uint64(b[:]), nil
+	}
+	var lost uint64
+	err := w.lost.Lookup(uint32(0), &lost)
+	return lost, err
 }
 
 // parseEBPFRecord decodes one record written by the programs.

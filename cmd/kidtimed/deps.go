@@ -39,8 +39,9 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 			}
 			return platform.WatchProcsFor(ctx, accounts)
 		},
-		WatchAccounts: accounts.Set,
-		Pace:          platform.SetWatchPace,
+		WatchAccounts:  accounts.Set,
+		EventsInKernel: accounts.InKernel,
+		Pace:           platform.SetWatchPace,
 		Sessions: func(ctx context.Context) (agent.SessionSource, error) {
 			return openSessions(ctx, host)
 		},
