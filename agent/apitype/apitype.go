@@ -380,8 +380,8 @@ type Account struct {
 	// it has one.
 	FullName string `json:"fullName,omitempty"`
 	UID      uint32 `json:"uid"`
-	Admin bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
-	Child string `json:"child,omitempty"` // the child who claims it, if any
+	Admin    bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
+	Child    string `json:"child,omitempty"` // the child who claims it, if any
 	// DefaultProfile: no child claims it and the default profile holds it
 	// (a parent may still give it to a child).
 	DefaultProfile bool `json:"defaultProfile,omitempty"`
