@@ -17,7 +17,7 @@ type AddChild struct {
 	Step int
 
 	Next, Cancel, Back *widget.Button
-	Error        *widget.Label
+	Error              *widget.Label
 	*ChildSteps
 
 	body    *fyne.Container
