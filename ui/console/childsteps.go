@@ -145,7 +145,8 @@ func (s *ChildSteps) loadAccounts(selectLogin string) {
 		s.logins = map[string]string{}
 		var labels []string
 		for _, a := range accounts {
-			if a.Admin || a.Child != "" {
+			// the child this flow added (Back) keeps their account
+			if a.Admin || a.Child != "" && (s.added == nil || a.Child != s.added.Name) {
 				continue
 			}
 			l := AccountLabel(a)

@@ -107,6 +107,7 @@ func (f *FirstRun) showPIN() {
 	f.PINError = fieldError()
 	objs := []fyne.CanvasObject{widget.NewForm(widget.NewFormItem(lang.L("firstrun.language"), f.Language))}
 	if f.pinSet {
+		f.PIN, f.PIN2 = nil, nil
 		objs = append(objs, wrap(lang.L("firstrun.pinSet")))
 	} else {
 		f.PIN, f.PIN2 = widget.NewPasswordEntry(), widget.NewPasswordEntry()
