@@ -106,6 +106,9 @@ type Status struct {
 	// SchoolKey is the ID of the school key this computer's policy must be
 	// signed with (rules.KeyID), "" when it follows no school key.
 	SchoolKey string `json:"schoolKey"`
+	// ParentCode: a parent has set up the parent code (its secret was shown
+	// for an authenticator app), so a child may be given time with one.
+	ParentCode bool `json:"parentCode,omitempty"`
 }
 
 // Contact is a help line shown to children; never blocked.
