@@ -107,9 +107,14 @@ func Move(title string, r image.Rectangle) error {
 		return err
 	}
 	mask := uint16(xproto.ConfigWindowX | xproto.ConfigWindowY)
-	// ICCCM's default (north-west) gravity: the position asked is the
-	// frame's, which the window manager keeps; without one, the window's.
-	vals := []uint32{uint32(int32(r.Min.X)), uint32(int32(r.Min.Y))}
+	// ICCCM: with the default (north-west) gravity the position asked is
+	// the frame's; with static gravity (GLFW, so Fyne, asks for it) it is
+	// the window's own, inside the frame.
+	x, y := r.Min.X, r.Min.Y
+	if staticGravity(conn, win) {
+		x, y = x+ext[0], y+ext[2]
+	}
+	vals := []uint32{uint32(int32(x)), uint32(int32(y))}
 	if r.Dx() != now.Dx() || r.Dy() != now.Dy() {
 		mask |= xproto.ConfigWindowWidth | xproto.ConfigWindowHeight
 		vals = append(vals, uint32(max(1, r.Dx()-ext[0]-ext[1])), uint32(max(1, r.Dy()-ext[2]-ext[3])))
@@ -118,6 +123,17 @@ func Move(title string, r image.Rectangle) error {
 		return fmt.Errorf("move %q: %w", title, err)
 	}
 	return nil
+}
+
+// staticGravity reports whether win's WM_NORMAL_HINTS ask for static
+// gravity.
+func staticGravity(conn *xgb.Conn, win xproto.Window) bool {
+	const pWinGravity, static = 1 << 9, 10
+	p, err := xproto.GetProperty(conn, false, win, xproto.AtomWmNormalHints, xproto.AtomWmSizeHints, 0, 18).Reply()
+	if err != nil || p.Format != 32 || len(p.Value) < 18*4 {
+		return false
+	}
+	return xgb.Get32(p.Value)&pWinGravity != 0 && xgb.Get32(p.Value[17*4:]) == static
 }
 
 // ownWindow is the top-level window of this process called title: from
