@@ -39,7 +39,7 @@ func newAddChild(c *Console) *AddChild {
 	a.Back = widget.NewButtonWithIcon(lang.L("common.back"), theme.NavigateBackIcon(), a.showChildStep)
 	a.content = container.NewBorder(
 		container.NewVBox(title(lang.L("addchild.title")), a.heading),
-		container.NewVBox(a.Error, container.NewHBox(a.Cancel, a.Back, layoutSpacer(), a.Next)), nil, nil,
+		container.NewVBox(a.Error, container.NewHBox(a.Cancel, a.Back, pushRight(), a.Next)), nil, nil,
 		container.NewVScroll(container.NewPadded(a.body)))
 	a.showChildStep()
 	return a
@@ -48,7 +48,7 @@ func newAddChild(c *Console) *AddChild {
 // showChildStep shows step 1 (again, after Back: the fields as they were;
 // Next with other values replaces the child added).
 func (a *AddChild) showChildStep() {
-	a.Back.Hide()
+	a.Back.Disable() // there, but off: the buttons do not move
 	a.Next.SetText(lang.L("common.next"))
 	a.Next.SetIcon(theme.NavigateNextIcon())
 	a.showChild(func(objs ...fyne.CanvasObject) {
@@ -86,7 +86,7 @@ func (a *AddChild) onNext() {
 // now, so there is nothing left to cancel.
 func (a *AddChild) showPreset() {
 	a.Cancel.Hide()
-	a.Back.Show()
+	a.Back.Enable()
 	a.Next.SetText(lang.L("addchild.done"))
 	a.Next.SetIcon(theme.ConfirmIcon())
 	a.set(2, lang.L("firstrun.presetTitle"), a.presetObjects()...)

@@ -77,7 +77,8 @@ func fieldError() *widget.Label {
 	return l
 }
 
-// setFieldError shows msg under its field ("" hides the line).
+// setFieldError shows msg under its field ("" hides the line). The
+// window lays the form out again when the line's height changes.
 func setFieldError(l *widget.Label, msg string) {
 	l.SetText(msg)
 	if msg == "" {
@@ -323,7 +324,7 @@ func (s *ChildSteps) presetObjects() []fyne.CanvasObject {
 		what, value, why string
 		pick             fyne.CanvasObject
 	}{
-		{lang.L("firstrun.screen"), budgetText(p.Screen[weekday]), lang.L("why.screen." + b), s.Preset.Screen},
+		{lang.L("firstrun.screen"), budgetText(p.Screen[weekday]), lang.L("why.screen." + b), s.Preset.screenObject()},
 		{lang.L("firstrun.games"), gamesText(p), lang.L("why.games." + b), s.Preset.gamesObject()},
 		{lang.L("firstrun.hours"), hoursText(p.Allowed[weekday]), lang.L("why.hours." + b), s.Preset.hoursObject()},
 		{lang.L("firstrun.rating"), p.MaxRating.String(), lang.L("why.rating." + b), nil},

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -56,7 +57,7 @@ func newFirstRun(c *Console) *FirstRun {
 	f.Back = widget.NewButtonWithIcon(lang.L("common.back"), theme.NavigateBackIcon(), f.onBack)
 	f.content = container.NewBorder(
 		container.NewVBox(title(lang.L("firstrun.title")), f.heading),
-		container.NewVBox(f.Error, container.NewHBox(f.Back, layoutSpacer(), f.Next)), nil, nil,
+		container.NewVBox(f.Error, container.NewHBox(f.Back, pushRight(), f.Next)), nil, nil,
 		container.NewVScroll(container.NewPadded(f.body)))
 	f.showPIN()
 	return f
@@ -71,12 +72,17 @@ func (f *FirstRun) onKey(ev *fyne.KeyEvent) {
 
 func layoutSpacer() fyne.CanvasObject { return container.NewStack() }
 
+// pushRight pushes what follows it in a row to the far end (Next to the
+// right, Back and Cancel on the left).
+func pushRight() fyne.CanvasObject { return layout.NewSpacer() }
+
 func (f *FirstRun) set(step int, head string, objs ...fyne.CanvasObject) {
 	f.Step = step
+	// on the first step Back is there but off: the buttons do not move
 	if step == 1 {
-		f.Back.Hide()
+		f.Back.Disable()
 	} else {
-		f.Back.Show()
+		f.Back.Enable()
 	}
 	if step < 4 {
 		f.Next.SetText(lang.L("common.next"))

@@ -32,7 +32,7 @@ func TestFirstRunBackEnterAndPresetPickers(t *testing.T) {
 	wire := agenttest.Watch(dad)
 	c := open(t, dad)
 	fr := c.FirstRun
-	if fr.Back.Visible() {
+	if !fr.Back.Disabled() {
 		t.Error("the first step has nothing to go back to")
 	}
 	test.Type(fr.PIN, "246810")
@@ -42,7 +42,7 @@ func TestFirstRunBackEnterAndPresetPickers(t *testing.T) {
 		t.Fatalf("Enter on the PIN: step %d, Setup calls %d", fr.Step, wire.Count("POST", apitype.RouteSetup))
 	}
 	test.Tap(fr.Back)
-	if fr.Step != 1 || fr.PIN != nil || !fr.Back.Hidden {
+	if fr.Step != 1 || fr.PIN != nil || !fr.Back.Disabled() {
 		t.Fatalf("Back to the first step: step %d, PIN asked again %v", fr.Step, fr.PIN != nil)
 	}
 	test.Tap(fr.Next)

@@ -56,7 +56,7 @@ func (s *ChildSteps) openNewAccount() {
 			widget.NewFormItem(lang.L("newaccount.fullName"), withError(f.FullName, f.FullNameError)),
 			widget.NewFormItem(lang.L("newaccount.password"), f.Password),
 			widget.NewFormItem(lang.L("newaccount.password2"), withError(f.Password2, f.PasswordError))),
-		container.NewHBox(layoutSpacer(), f.Cancel, f.Create)))
+		container.NewHBox(pushRight(), f.Cancel, f.Create)))
 	s.NewAccount = f
 	s.MakeAccount.Hide()
 	s.accountBox.Add(f.content)

@@ -97,18 +97,25 @@ func newPresetPickers(p rules.Policy) *PresetPickers {
 	return k
 }
 
+// wide gives a picker room for its longest choice ("không giới hạn").
+func wide(o fyne.CanvasObject, width float32) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(width, o.MinSize().Height), o)
+}
+
+func (k *PresetPickers) screenObject() fyne.CanvasObject { return wide(k.Screen, 200) }
+
 func (k *PresetPickers) gamesObject() fyne.CanvasObject {
 	if k.perGame == nil {
-		return k.Games
+		return wide(k.Games, 200)
 	}
-	return container.NewHBox(k.Games, k.perGame)
+	return container.NewHBox(wide(k.Games, 200), k.perGame)
 }
 
 func (k *PresetPickers) hoursObject() fyne.CanvasObject {
 	if k.From == nil {
 		return nil
 	}
-	return container.NewVBox(container.NewHBox(k.From, widget.NewLabel("–"), k.To), k.HoursError)
+	return container.NewVBox(container.NewHBox(wide(k.From, 110), widget.NewLabel("–"), wide(k.To, 110)), k.HoursError)
 }
 
 func pickedDuration(s *widget.Select) time.Duration {
