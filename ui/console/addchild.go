@@ -21,6 +21,7 @@ type AddChild struct {
 	*ChildSteps
 
 	body    *fyne.Container
+	buttons *fyne.Container // laid out again when a button changes
 	heading *widget.Label
 	content fyne.CanvasObject
 }
@@ -37,9 +38,10 @@ func newAddChild(c *Console) *AddChild {
 	a.Next.IconPlacement = widget.ButtonIconTrailingText
 	a.Cancel = widget.NewButtonWithIcon(lang.L("common.cancel"), theme.CancelIcon(), a.onCancel)
 	a.Back = widget.NewButtonWithIcon(lang.L("common.back"), theme.NavigateBackIcon(), a.showChildStep)
+	a.buttons = container.NewHBox(a.Cancel, a.Back, pushRight(), a.Next)
 	a.content = container.NewBorder(
 		container.NewVBox(title(lang.L("addchild.title")), a.heading),
-		container.NewVBox(a.Error, container.NewHBox(a.Cancel, a.Back, pushRight(), a.Next)), nil, nil,
+		container.NewVBox(a.Error, a.buttons), nil, nil,
 		container.NewVScroll(container.NewPadded(a.body)))
 	a.showChildStep()
 	return a
@@ -51,6 +53,9 @@ func (a *AddChild) showChildStep() {
 	a.Back.Disable() // there, but off: the buttons do not move
 	a.Next.SetText(lang.L("common.next"))
 	a.Next.SetIcon(theme.NavigateNextIcon())
+	if a.buttons != nil {
+		a.buttons.Refresh()
+	}
 	a.showChild(func(objs ...fyne.CanvasObject) {
 		a.set(1, lang.L("addchild.childTitle"), objs...)
 	})
@@ -89,6 +94,7 @@ func (a *AddChild) showPreset() {
 	a.Back.Enable()
 	a.Next.SetText(lang.L("addchild.done"))
 	a.Next.SetIcon(theme.ConfirmIcon())
+	a.buttons.Refresh()
 	a.set(2, lang.L("firstrun.presetTitle"), a.presetObjects()...)
 }
 

@@ -42,6 +42,9 @@ type FirstRun struct {
 	content fyne.CanvasObject
 	// pinSet: the PIN was set (Back to step 1 does not set it again)
 	pinSet bool
+	// buttons is the row of Back and Next, laid out again when Next's
+	// words change
+	buttons *fyne.Container
 }
 
 func newFirstRun(c *Console) *FirstRun {
@@ -55,9 +58,10 @@ func newFirstRun(c *Console) *FirstRun {
 	f.Next.Importance = widget.HighImportance
 	f.Next.IconPlacement = widget.ButtonIconTrailingText
 	f.Back = widget.NewButtonWithIcon(lang.L("common.back"), theme.NavigateBackIcon(), f.onBack)
+	f.buttons = container.NewHBox(f.Back, pushRight(), f.Next)
 	f.content = container.NewBorder(
 		container.NewVBox(title(lang.L("firstrun.title")), f.heading),
-		container.NewVBox(f.Error, container.NewHBox(f.Back, pushRight(), f.Next)), nil, nil,
+		container.NewVBox(f.Error, f.buttons), nil, nil,
 		container.NewVScroll(container.NewPadded(f.body)))
 	f.showPIN()
 	return f
@@ -87,6 +91,7 @@ func (f *FirstRun) set(step int, head string, objs ...fyne.CanvasObject) {
 	if step < 4 {
 		f.Next.SetText(lang.L("common.next"))
 		f.Next.SetIcon(theme.NavigateNextIcon())
+		f.buttons.Refresh()
 	}
 	f.heading.SetText(lang.L("firstrun.step", map[string]any{"N": step, "Of": 4}) + " · " + head)
 	f.body.Objects = objs
@@ -257,6 +262,7 @@ func (f *FirstRun) showSummary() {
 	f.Next.SetText(lang.L("firstrun.done"))
 	f.Next.SetIcon(theme.ConfirmIcon())
 	f.set(4, lang.L("firstrun.sumTitle"), objs...)
+	f.buttons.Refresh()
 }
 
 // onNext checks the step and moves on; nothing reaches the agent until the
