@@ -240,6 +240,14 @@ func (c *Client) Accounts(ctx context.Context) ([]apitype.Account, error) {
 	return a, err
 }
 
+// CreateAccount makes a standard OS account for a child (administrators
+// only).
+func (c *Client) CreateAccount(ctx context.Context, req apitype.NewAccountRequest) (apitype.Account, error) {
+	var a apitype.Account
+	err := c.do(ctx, http.MethodPost, apitype.RouteAccounts, nil, req, &a)
+	return a, err
+}
+
 // Children lists the children.
 func (c *Client) Children(ctx context.Context) ([]apitype.Child, error) {
 	var ch []apitype.Child

@@ -43,8 +43,8 @@ func TestFirstRun(t *testing.T) {
 	test.Type(fr.PIN, "246810")
 	test.Type(fr.PIN2, "246811")
 	test.Tap(fr.Next)
-	if n := wire.Count("POST", apitype.RouteSetup); fr.Step != 1 || n != 0 || fr.Error.Text != lang.L("pin.mismatch") {
-		t.Fatalf("different PINs: step %d, Setup calls %d, error %q", fr.Step, n, fr.Error.Text)
+	if n := wire.Count("POST", apitype.RouteSetup); fr.Step != 1 || n != 0 || fr.PINError.Text != lang.L("pin.mismatch") {
+		t.Fatalf("different PINs: step %d, Setup calls %d, error under the PIN %q", fr.Step, n, fr.PINError.Text)
 	}
 	fr.PIN2.SetText("")
 	test.Type(fr.PIN2, "246810")
@@ -65,8 +65,8 @@ func TestFirstRun(t *testing.T) {
 	test.Type(fr.BirthYear, "1990")
 	fr.Account.SetSelected("an")
 	test.Tap(fr.Next)
-	if from := strconv.Itoa(now.Year() - 17); fr.Step != 2 || !strings.Contains(fr.Error.Text, from) {
-		t.Fatalf("an adult's birth year is refused with the range from %s: step %d, error %q", from, fr.Step, fr.Error.Text)
+	if from := strconv.Itoa(now.Year() - 17); fr.Step != 2 || !strings.Contains(fr.YearError.Text, from) {
+		t.Fatalf("an adult's birth year is refused with the range from %s: step %d, error under the year %q", from, fr.Step, fr.YearError.Text)
 	}
 	fr.BirthYear.SetText(strconv.Itoa(now.Year() - 12))
 	test.Tap(fr.Next)
