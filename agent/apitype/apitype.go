@@ -303,6 +303,12 @@ type UsageRow struct {
 	Key       string `json:"key"` // the day, the app's name or the category
 	ScreenSec int64  `json:"screenSec"`
 	GamesSec  int64  `json:"gamesSec"`
+	// By app only: the program's path, content hash and category ("" =
+	// not classified), so a row without a name shows its file name and an
+	// unclassified one can be classified on the spot.
+	Path     string `json:"path,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Category string `json:"category,omitempty"`
 }
 
 // AppUsage is an app the child actually used, for the console's app rules.

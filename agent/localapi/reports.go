@@ -84,9 +84,21 @@ func (h *Handlers) usage(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if err != nil {
 		return nil, err
 	}
+	byID := map[int64]store.App{}
+	if by == "app" {
+		apps, err := h.b.Store().Apps(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, ap := range apps {
+			byID[ap.ID] = ap
+		}
+	}
 	out := apitype.Usage{Child: rec.Name, From: from, To: to, By: by, Rows: []apitype.UsageRow{}}
 	for _, row := range rows {
-		out.Rows = append(out.Rows, apitype.UsageRow{Key: row.Key, ScreenSec: int64(row.Screen / time.Second), GamesSec: int64(row.Games / time.Second)})
+		ap := byID[row.AppID]
+		out.Rows = append(out.Rows, apitype.UsageRow{Key: row.Key, ScreenSec: int64(row.Screen / time.Second), GamesSec: int64(row.Games / time.Second),
+			Path: ap.Path, SHA256: ap.SHA256, Category: ap.Category})
 	}
 	return out, nil
 }

@@ -119,7 +119,7 @@ func TestScreenshots(t *testing.T) {
 		}
 		c.Main.Select(1)
 		w.Resize(tall(w))
-		c.Main.Rules.Days[0].Screen.SetText("25h")
+		c.Main.Rules.Days[0].Hours.SetText("25:00-26:00")
 		test.Tap(c.Main.Rules.Save)
 		shot(w, "rules-refused")
 		w.Resize(size)

@@ -39,7 +39,10 @@ type ChildCard struct {
 	Screen, Games       *widgets.TimeBar
 	Plus15, Plus1h      *widget.Button
 	LockNow, PauseGames *widget.Button
-	content             fyne.CanvasObject
+	// Missing warns that the child's app has not reported today (it may
+	// have been closed), with what to do; empty when it has.
+	Missing *widget.Label
+	content fyne.CanvasObject
 }
 
 func newToday(c *Console) *Today {
@@ -116,11 +119,7 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	k.Screen = widgets.NewTimeBar(lang.L("companion.screen"), widgets.ScreenColor)
 	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec))
 	k.Games = widgets.NewTimeBar(lang.L("companion.games"), widgets.GamesColor)
-	gamesCaption := leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec)
-	if cs.GamesPaused { // the agent then gives games no time left at all
-		gamesCaption = lang.L("today.gamesPaused", map[string]any{"Used": i18n.Seconds(cs.GamesUsedSec)})
-	}
-	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, gamesCaption)
+	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, GamesCaption(cs))
 	k.Plus15 = widget.NewButtonWithIcon(lang.L("today.plus15"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 15*60) })
 	k.Plus1h = widget.NewButtonWithIcon(lang.L("today.plus1h"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 3600) })
 	k.LockNow = widget.NewButtonWithIcon(lang.L("today.lock"), widgets.LockIcon(), func() { t.onAction(cs.Name, apitype.ActionLock) })
@@ -129,22 +128,64 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	} else {
 		k.PauseGames = widget.NewButtonWithIcon(lang.L("today.pauseGames"), theme.MediaPauseIcon(), func() { t.onAction(cs.Name, apitype.ActionPauseGames) })
 	}
-	seen := lang.L("today.companionMissing")
-	if !cs.CompanionSeen.IsZero() {
+	k.Missing = widget.NewLabel("")
+	k.Missing.Wrapping = fyne.TextWrapWord
+	k.Missing.Importance = widget.WarningImportance
+	k.Missing.TextStyle.Bold = true
+	missing := container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, k.Missing)
+	seen := ""
+	if CompanionMissing(cs, t.c.now()) {
+		// the child's app may have been closed: the parent must see it
+		k.Missing.SetText(lang.L("today.companionMissingWarn", map[string]any{"Name": cs.Name}))
+	} else {
 		seen = lang.L("today.companionSeen", map[string]any{"When": i18n.When(cs.CompanionSeen, t.c.now())})
+		missing.Hide()
 	}
 	if cs.Active {
-		seen = lang.L("today.atPC") + " · " + seen
+		seen = strings.TrimSuffix(lang.L("today.atPC")+" · "+seen, " · ")
 	}
 	extra := widget.NewLabel(seen)
 	extra.Importance = widget.LowImportance
+	actions := []fyne.CanvasObject{k.Plus15, k.Plus1h, k.LockNow, k.PauseGames}
+	cell := fyne.NewSize(0, 0)
+	for _, b := range actions {
+		cell = cell.Max(b.MinSize())
+	}
 	card := widget.NewCard("", "", container.NewVBox(
 		container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), name),
-		k.State, k.Reason, k.Screen, k.Games, extra,
-		container.NewGridWithColumns(4, k.Plus15, k.Plus1h, k.LockNow, k.PauseGames),
+		k.State, k.Reason, missing, k.Screen, k.Games, extra,
+		// as many buttons a row as the window has room for
+		container.NewGridWrap(cell, actions...),
 	))
 	k.content = card
 	return k
+}
+
+// CompanionMissing reports whether the child's app has sent nothing
+// today: no heartbeat since midnight.
+func CompanionMissing(cs apitype.ChildStatus, now time.Time) bool {
+	y, m, d := now.Local().Date()
+	return cs.CompanionSeen.Before(time.Date(y, m, d, 0, 0, 0, 0, time.Local))
+}
+
+// GamesCaption says where games stand, and why: "used up" only when the
+// game time itself was used up; when games stop because screen time ran
+// out, or outside the allowed hours, it says so.
+func GamesCaption(cs apitype.ChildStatus) string {
+	used := map[string]any{"Used": i18n.Seconds(cs.GamesUsedSec)}
+	switch {
+	case cs.GamesPaused: // the agent then gives games no time left at all
+		return lang.L("today.gamesPaused", used)
+	case cs.GamesLeftSec == 0 && (cs.GamesLimitSec < 0 || cs.GamesUsedSec < cs.GamesLimitSec):
+		// not the game time: something else ended the day
+		if cs.ScreenLimitSec >= 0 && cs.ScreenLeftSec == 0 && cs.ScreenUsedSec >= cs.ScreenLimitSec && cs.ScreenLimitSec > 0 {
+			return lang.L("today.gamesScreenOver", used)
+		}
+		if cs.GamesLimitSec != 0 {
+			return lang.L("today.gamesNotNow", used)
+		}
+	}
+	return leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec)
 }
 
 // leftCaption is "45 min left of 2 h", "no time today" or, when a value is
