@@ -2,15 +2,15 @@ package console
 
 import (
 	"bytes"
-	"image/color"
-	"path/filepath"
-	"strings"
 	"cmp"
 	"context"
 	"encoding/csv"
+	"image/color"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"

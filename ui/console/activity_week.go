@@ -225,4 +225,3 @@ func (a *Activity) onClassify(child string, cr *ClassifyRow) {
 		}
 	})
 }
-
