@@ -77,7 +77,12 @@ func newActivity(c *Console) *Activity {
 	a.Period.Required = true
 	a.Period.Selected = lang.L("activity.days7")
 	a.Chart = widgets.NewBarChart(func(i int) { a.onDay(i) })
-	a.Chart.HourLabel = func(h int) string { return i18n.Duration(time.Duration(h) * time.Hour) }
+	a.Chart.HourLabel = func(h int) string {
+		if h == 0 {
+			return "0"
+		}
+		return i18n.Duration(time.Duration(h) * time.Hour)
+	}
 	a.Week.Wrapping = fyne.TextWrapWord
 	a.DayInfo.Wrapping = fyne.TextWrapWord
 	a.Export = widget.NewButtonWithIcon(lang.L("activity.export"), theme.DownloadIcon(), a.onExport)
@@ -97,7 +102,7 @@ func newActivity(c *Console) *Activity {
 	chartHeight := canvas.NewRectangle(color.Transparent)
 	chartHeight.SetMinSize(fyne.NewSize(0, 220))
 	a.content = container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewVBox(
-		widget.NewCard(lang.L("activity.weekTitle"), "", a.Week),
+		widget.NewCard("", "", container.NewVBox(heading(lang.L("activity.weekTitle")), a.Week)),
 		container.NewStack(chartHeight, a.Chart), legend,
 		widget.NewLabel(lang.L("activity.tapDay")),
 		a.DayInfo, breakdown, sessions)))

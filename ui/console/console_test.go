@@ -271,8 +271,15 @@ func TestTodayQuickActions(t *testing.T) {
 	if n := len(events(t, f.World, "lock_now")); n != 1 || !status(t, f.World, "An").LockRequested {
 		t.Errorf("lock now: %d lock_now events, lock requested %v", n, status(t, f.World, "An").LockRequested)
 	}
-	if today.Cards[1].State.Text != "Bình cannot use the computer now; time comes back tomorrow at 06:00." || !strings.Contains(today.Cards[1].Screen.Caption, "used up") {
-		t.Errorf("Bình's card says when time comes back: %q, %q", today.Cards[1].State.Text, today.Cards[1].Screen.Caption)
+	if today.Cards[1].State.Text != "Bình cannot use the computer now; time comes back tomorrow at 06:00." {
+		t.Errorf("Bình's card says when time comes back: %q", today.Cards[1].State.Text)
+	}
+	// Bình's day is not used up: the allowed hours ended it (issue 12 §3:
+	// "used up" only when it was)
+	for _, bar := range []*widgets.TimeBar{today.Cards[1].Screen, today.Cards[1].Games} {
+		if !strings.Contains(bar.Caption, "outside the allowed hours") || strings.Contains(bar.Caption, "used up") {
+			t.Errorf("Bình's %s: %q, want why there is no time now", bar.Title, bar.Caption)
+		}
 	}
 }
 

@@ -147,3 +147,26 @@ func TestConsoleFitsALabScreen(t *testing.T) {
 		})
 	}
 }
+
+// cards are the titles of a screen's cards, top to bottom.
+func cards(s *console.Settings) []string {
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch v := o.(type) {
+		case *widget.Card:
+			out = append(out, v.Title)
+			return
+		case *fyne.Container:
+			for _, k := range v.Objects {
+				walk(k)
+			}
+		case fyne.Widget:
+			for _, k := range test.WidgetRenderer(v).Objects() {
+				walk(k)
+			}
+		}
+	}
+	walk(s.Content())
+	return out
+}

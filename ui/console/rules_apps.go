@@ -122,10 +122,12 @@ func (r *RulesEditor) appsSection() fyne.CanvasObject {
 	r.Search.OnChanged = func(s string) { r.onSearch(s) }
 	intro := widget.NewLabel(lang.L("rules.appsIntro"))
 	intro.Wrapping = fyne.TextWrapWord
+	search := heading(lang.L("rules.searchTitle"))
+	search.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(
-		widget.NewCard(lang.L("rules.searchTitle"), "", container.NewVBox(
+		widget.NewCard("", "", container.NewVBox(search,
 			container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, r.Search), r.foundBx)),
-		widget.NewCard(lang.L("rules.usedTitle"), "", container.NewVBox(intro, r.appsBox)),
+		widget.NewCard("", "", container.NewVBox(heading(lang.L("rules.usedTitle")), intro, r.appsBox)),
 	)
 }
 

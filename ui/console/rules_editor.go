@@ -77,8 +77,9 @@ type RulesEditor struct {
 	// Search finds apps in the catalog of known games and apps to rule on
 	// in advance (rules_search.go); Found are the rows it shows.
 	Search  *widget.Entry
-	Found   []*AppRow
-	foundBx *fyne.Container
+	Found      []*AppRow
+	foundBx    *fyne.Container
+	appsScroll *container.Scroll
 
 	Save   *widget.Button
 	Error  *widget.Label
@@ -106,9 +107,10 @@ func newRulesEditor(c *Console) *RulesEditor {
 	r.Error.Wrapping = fyne.TextWrapWord
 	r.Result.Importance = widget.SuccessImportance
 
+	r.appsScroll = container.NewVScroll(r.appsSection())
 	r.Sections = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("rules.week"), theme.CalendarIcon(), container.NewVScroll(r.weekSection())),
-		container.NewTabItemWithIcon(lang.L("rules.apps"), theme.GridIcon(), container.NewVScroll(r.appsSection())),
+		container.NewTabItemWithIcon(lang.L("rules.apps"), theme.GridIcon(), r.appsScroll),
 		container.NewTabItemWithIcon(lang.L("rules.more"), theme.WarningIcon(), container.NewVScroll(r.moreSection())),
 	)
 	r.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), r.onSave)
@@ -167,6 +169,8 @@ func (r *RulesEditor) moreSection() fyne.CanvasObject {
 	r.Warnings.Horizontal = true
 	r.MaxRating = widget.NewSelect(ratingOptions(), nil)
 	r.OnLimit = widget.NewSelect(onLimitOptions(), nil)
+	r.OnLimit.PlaceHolder = widestOf(r.OnLimit.Options)
+	r.MaxRating.PlaceHolder = widestOf(r.MaxRating.Options)
 	r.setWarningOptions(nil)
 	r.setGraceOptions(time.Minute)
 	return widget.NewCard("", "", widget.NewForm(

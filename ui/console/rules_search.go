@@ -173,6 +173,9 @@ func (r *RulesEditor) onSearch(q string) {
 		r.foundBx.Add(widget.NewLabel(lang.L("rules.searchNone", map[string]any{"Query": strings.TrimSpace(q)})))
 	}
 	r.foundBx.Refresh()
+	if r.appsScroll != nil {
+		r.appsScroll.Refresh() // the section grew or shrank
+	}
 }
 
 // knownInfo says what a known app is: its name, kind, age, and where an

@@ -82,6 +82,7 @@ func newSettings(c *Console) *Settings {
 		choices = append(choices, i18n.LanguageName(l))
 	}
 	s.Language = widget.NewSelect(choices, func(string) { s.onLanguage() })
+	s.Language.PlaceHolder = widestOf(choices)
 	s.DetailDays, s.RollupDays = widget.NewEntry(), widget.NewEntry()
 	s.Contacts = widget.NewMultiLineEntry()
 	s.Contacts.SetMinRowsVisible(3)
@@ -117,6 +118,9 @@ func newSettings(c *Console) *Settings {
 	))
 	return s
 }
+
+// Content is the screen.
+func (s *Settings) Content() fyne.CanvasObject { return s.content }
 
 // Refresh reloads the settings and the children.
 func (s *Settings) Refresh() {

@@ -117,7 +117,7 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	k.Reason = widget.NewLabel(ReasonSentence(cs))
 	k.Reason.Wrapping = fyne.TextWrapWord
 	k.Screen = widgets.NewTimeBar(lang.L("companion.screen"), widgets.ScreenColor)
-	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec))
+	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, ScreenCaption(cs))
 	k.Games = widgets.NewTimeBar(lang.L("companion.games"), widgets.GamesColor)
 	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, GamesCaption(cs))
 	k.Plus15 = widget.NewButtonWithIcon(lang.L("today.plus15"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 15*60) })
@@ -178,14 +178,36 @@ func GamesCaption(cs apitype.ChildStatus) string {
 		return lang.L("today.gamesPaused", used)
 	case cs.GamesLeftSec == 0 && (cs.GamesLimitSec < 0 || cs.GamesUsedSec < cs.GamesLimitSec):
 		// not the game time: something else ended the day
-		if cs.ScreenLimitSec >= 0 && cs.ScreenLeftSec == 0 && cs.ScreenUsedSec >= cs.ScreenLimitSec && cs.ScreenLimitSec > 0 {
+		if cs.ScreenLimitSec > 0 && cs.ScreenLeftSec == 0 && cs.ScreenUsedSec >= cs.ScreenLimitSec {
 			return lang.L("today.gamesScreenOver", used)
 		}
 		if cs.GamesLimitSec != 0 {
-			return lang.L("today.gamesNotNow", used)
+			return notNow(cs, "today.games", used)
 		}
 	}
 	return leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec)
+}
+
+// ScreenCaption is leftCaption for screen time, except that no time now
+// with time still in the day's budget says why (the allowed hours, a
+// parent's lock) instead of "used up".
+func ScreenCaption(cs apitype.ChildStatus) string {
+	if cs.ScreenLeftSec == 0 && cs.ScreenLimitSec > 0 && cs.ScreenUsedSec < cs.ScreenLimitSec {
+		return notNow(cs, "today.screen", map[string]any{"Used": i18n.Seconds(cs.ScreenUsedSec), "Limit": i18n.Seconds(cs.ScreenLimitSec)})
+	}
+	return leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec)
+}
+
+// notNow is the caption of a budget with time left in it that cannot be
+// used now: outside the allowed hours, or locked by a parent.
+func notNow(cs apitype.ChildStatus, prefix string, data map[string]any) string {
+	switch cs.Reason {
+	case "hours.outside", "hours.end":
+		return lang.L(prefix+"Hours", data)
+	case "parent.lock":
+		return lang.L(prefix+"Locked", data)
+	}
+	return lang.L(prefix+"NotNow", data)
 }
 
 // leftCaption is "45 min left of 2 h", "no time today" or, when a value is
