@@ -76,7 +76,7 @@ type RulesEditor struct {
 	appsBox *fyne.Container
 	// Search finds apps in the catalog of known games and apps to rule on
 	// in advance (rules_search.go); Found are the rows it shows.
-	Search  *widget.Entry
+	Search     *widget.Entry
 	Found      []*AppRow
 	foundBx    *fyne.Container
 	appsScroll *container.Scroll
