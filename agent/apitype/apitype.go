@@ -395,6 +395,20 @@ const (
 	RouteSessions = "/v1/sessions" // GET child(own)/parent ?child=&from=&to= -> Sessions
 )
 
+// Installed apps route.
+const (
+	RouteInstalled = "/v1/installed" // GET parent -> []InstalledApp
+)
+
+// InstalledApp is an app installed on the computer (its .desktop file),
+// for rules set before the child runs it: a rule names it by the file
+// names of its programs.
+type InstalledApp struct {
+	Name     string   `json:"name"`
+	Programs []string `json:"programs"`
+	Category string   `json:"category"` // game | education | other | …
+}
+
 // Sessions answers RouteSessions: the child's stretches of screen use over
 // the days from..to (inclusive), sorted by start.
 type Sessions struct {

@@ -68,6 +68,7 @@ var gateCases = []gateCase{
 	{"erasing a child's data needs a parent", "POST /v1/erase", apitype.RoleParent, "POST", "/v1/erase", `{"bogus":1}`},
 	{"the settings are for parents", "GET /v1/settings", apitype.RoleParent, "GET", "/v1/settings", nil},
 	{"changing the settings needs a parent", "PUT /v1/settings", apitype.RoleParent, "PUT", "/v1/settings", `{"bogus":1}`},
+	{"the installed apps are for parents", "GET /v1/installed", apitype.RoleParent, "GET", "/v1/installed", nil},
 }
 
 // TestRouteTableRoles checks the route table against the roles above: a

@@ -310,3 +310,17 @@ func (h *Handlers) setSettings(ctx context.Context, c *api.Caller, r *http.Reque
 	h.b.Record(ctx, "", "settings_changed", map[string]any{"by": c.Peer.Username})
 	return Options(ctx, h.b.Store(), h.b.PolicyFile()), nil
 }
+
+// InstalledLister is the part of a Backend that knows the installed apps
+// (the agent's classifier); a backend without it lists none.
+type InstalledLister interface {
+	Installed() []apitype.InstalledApp
+}
+
+func (h *Handlers) installed(context.Context, *api.Caller, *http.Request) (any, error) {
+	out := []apitype.InstalledApp{}
+	if il, ok := h.b.(InstalledLister); ok {
+		out = append(out, il.Installed()...)
+	}
+	return out, nil
+}

@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/kidtime/kidtime/agent/agenttest"
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/rules"
 	"github.com/kidtime/kidtime/ui/console"
 	"github.com/kidtime/kidtime/ui/i18n"
@@ -349,5 +352,43 @@ func TestRequestShowsItsContext(t *testing.T) {
 	got := rows[0].Context.Text
 	if !strings.Contains(got, "Games today: ") || !strings.Contains(got, "of 1 h") || !strings.Contains(got, "now in ") || strings.Contains(got, "kidtime") {
 		t.Errorf("An's ask for games: context %q should give the games played, the limit and the app", got)
+	}
+}
+
+// An app installed on the computer (its .desktop file), unknown to the
+// catalog, is found by the search too, and blocked before it ever ran.
+func TestRulesForAnInstalledGame(t *testing.T) {
+	apps := t.TempDir()
+	desktop := "[Desktop Entry]\nType=Application\nName=Pixel Racers\nExec=pixel-racers %f\nCategories=Game;ArcadeGame;\n"
+	if err := os.WriteFile(filepath.Join(apps, "pixel-racers.desktop"), []byte(desktop), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cls, err := catalog.New(catalog.Options{DesktopDirs: []string{apps}, MetainfoDirs: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := agenttest.Start(t, agenttest.Options{Now: now, Classifier: cls})
+	root := w.Client(agenttest.Root)
+	if _, err := root.Setup(ctxT(t), "246810"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.AddChild(ctxT(t), apitype.AddChildRequest{Name: "An", BirthYear: now.Year() - 10, Accounts: []string{agenttest.Kid}}); err != nil {
+		t.Fatal(err)
+	}
+	c := open(t, root)
+	c.Main.Select(1)
+	r := c.Main.Rules
+	test.Type(r.Search, "pixel")
+	if len(r.Found) != 1 || r.Found[0].Known == nil || !r.Found[0].Known.Installed || r.Found[0].Known.Name != "Pixel Racers" {
+		t.Fatalf("the installed game should be found: %d rows", len(r.Found))
+	}
+	r.Found[0].Rule.SetSelected(lang.L("rules.app.block"))
+	test.Tap(r.Save)
+	if r.Error.Text != "" {
+		t.Fatalf("save: %q", r.Error.Text)
+	}
+	p := rulesOf(t, w, "An")
+	if got := p.Classify(rules.App{Name: "pixel-racers", Path: "/usr/games/pixel-racers"}); got.Rule != rules.RuleBlock {
+		t.Errorf("Pixel Racers: %+v, want blocked", got)
 	}
 }

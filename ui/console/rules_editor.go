@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -87,6 +88,9 @@ type RulesEditor struct {
 
 	spec   ChildSpec
 	policy rules.Policy // as loaded: the rules the found apps show
+	// installed are the apps installed on the computer that the catalog
+	// does not know, for the search
+	installed []*KnownApp
 	loaded bool
 	// seq counts the loads: the reply to an older one (another child
 	// picked since) is dropped
@@ -281,12 +285,19 @@ func (r *RulesEditor) load() {
 	r.loaded = false // no Save of one child's form over another's rules
 	var spec ChildSpec
 	var apps []apitype.AppUsage
+	var installed []apitype.InstalledApp
 	r.c.call(func(ctx context.Context) (err error) {
 		if spec, err = r.c.b.ChildPolicy(ctx, name); err != nil {
 			return err
 		}
-		apps, err = r.c.b.Apps(ctx, name, 7)
-		return err
+		if apps, err = r.c.b.Apps(ctx, name, 7); err != nil {
+			return err
+		}
+		// the search still finds the catalog's apps without the list
+		if installed, err = r.c.b.Installed(ctx); err != nil {
+			slog.Warn("console: the installed apps are not listed", "err", err)
+		}
+		return nil
 	}, func(err error) {
 		if seq != r.seq || name != r.Child.Selected {
 			return // another child was picked since
@@ -301,6 +312,7 @@ func (r *RulesEditor) load() {
 			return
 		}
 		r.spec = spec
+		r.installed = installedApps(installed)
 		r.show(p, apps)
 	})
 }

@@ -24,14 +24,35 @@ import (
 // the emulator: its rule also names the emulators' programs, and the row
 // says so.
 
-// KnownApp is an app of the catalog.
+// KnownApp is an app of the catalog, or one installed on the computer
+// (Installed; its ID is "installed:" and its name).
 type KnownApp struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Category string   `json:"category"`
-	MinAge   int      `json:"minAge"`
-	Exe      []string `json:"exe"`
-	Android  []string `json:"android"`
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Category  string   `json:"category"`
+	MinAge    int      `json:"minAge"`
+	Exe       []string `json:"exe"`
+	Android   []string `json:"android"`
+	Installed bool     `json:"-"`
+}
+
+// installedApps are the agent's installed apps that the catalog does not
+// already know by one of their programs.
+func installedApps(in []apitype.InstalledApp) []*KnownApp {
+	known := map[string]bool{}
+	for _, k := range knownApps() {
+		for _, e := range k.Exe {
+			known[strings.ToLower(e)] = true
+		}
+	}
+	var out []*KnownApp
+	for _, a := range in {
+		if len(a.Programs) == 0 || slices.ContainsFunc(a.Programs, func(p string) bool { return known[strings.ToLower(p)] }) {
+			continue
+		}
+		out = append(out, &KnownApp{ID: "installed:" + a.Name, Name: a.Name, Category: a.Category, Exe: a.Programs, Installed: true})
+	}
+	return out
 }
 
 // ThroughEmulators reports whether the app runs only in an Android
@@ -98,13 +119,16 @@ func gameRank(category string) int {
 // SearchKnownApps finds the catalog's apps whose name, id or program
 // names hold the words of q, with or without Vietnamese marks ("lien
 // quan" finds "Liên Quân Mobile"), games first.
-func SearchKnownApps(q string) []*KnownApp {
+func SearchKnownApps(q string) []*KnownApp { return searchApps(q, knownApps()) }
+
+// searchApps searches a list of apps: games first, then installed ones.
+func searchApps(q string, apps []*KnownApp) []*KnownApp {
 	words := strings.Fields(fold(q))
 	if len(words) == 0 {
 		return nil
 	}
 	var out []*KnownApp
-	for _, k := range knownApps() {
+	for _, k := range apps {
 		hay := fold(k.Name + " " + k.ID + " " + strings.Join(k.Exe, " ") + " " + strings.Join(k.Android, " "))
 		ok := true
 		for _, w := range words {
@@ -114,7 +138,18 @@ func SearchKnownApps(q string) []*KnownApp {
 			out = append(out, k)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b *KnownApp) int { return gameRank(a.Category) - gameRank(b.Category) })
+	slices.SortStableFunc(out, func(a, b *KnownApp) int {
+		if d := gameRank(a.Category) - gameRank(b.Category); d != 0 {
+			return d
+		}
+		switch {
+		case a.Installed && !b.Installed:
+			return -1
+		case b.Installed && !a.Installed:
+			return 1
+		}
+		return 0
+	})
 	return out
 }
 
@@ -157,7 +192,7 @@ func (r *RulesEditor) onSearch(q string) {
 	for _, row := range keep {
 		r.foundBx.Add(row.object(knownInfo(row.Known)))
 	}
-	found := SearchKnownApps(q)
+	found := searchApps(q, append(slices.Clone(r.installed), knownApps()...))
 	for _, k := range found {
 		if len(r.Found) >= searchShown+len(keep) {
 			break
@@ -184,6 +219,9 @@ func knownInfo(k *KnownApp) string {
 	s := k.Name + " · " + CategoryName(k.Category)
 	if k.MinAge > 0 {
 		s += " · " + lang.L("rules.minAge", map[string]any{"Age": k.MinAge})
+	}
+	if k.Installed {
+		s += " · " + lang.L("rules.installed")
 	}
 	if k.ThroughEmulators() {
 		s += " · " + lang.L("rules.throughEmulators")
