@@ -91,7 +91,7 @@ type RulesEditor struct {
 	// installed are the apps installed on the computer that the catalog
 	// does not know, for the search
 	installed []*KnownApp
-	loaded bool
+	loaded    bool
 	// seq counts the loads: the reply to an older one (another child
 	// picked since) is dropped
 	seq     int
