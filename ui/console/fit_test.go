@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -43,9 +44,8 @@ func openIn(t *testing.T, b *client.Client, language string) *console.Console {
 }
 
 // tooWide lists the buttons in o's tree whose text (with its icon and
-// padding) is wider than the button as laid out, and the objects wider
-// than the window.
-func tooWide(o fyne.CanvasObject, path string, limit float32, out *[]string) {
+// padding) is wider than the button as laid out.
+func tooWide(o fyne.CanvasObject, path string, out *[]string) {
 	if o == nil || !o.Visible() {
 		return
 	}
@@ -61,7 +61,7 @@ func tooWide(o fyne.CanvasObject, path string, limit float32, out *[]string) {
 	}
 	name := strings.TrimPrefix(reflect.TypeOf(o).String(), "*")
 	for i, k := range kids {
-		tooWide(k, fmt.Sprintf("%s/%s[%d]", path, name, i), limit, out)
+		tooWide(k, fmt.Sprintf("%s/%s[%d]", path, name, i), out)
 	}
 }
 
@@ -110,9 +110,9 @@ func fits(t *testing.T, what string, w fyne.Window, screen fyne.CanvasObject, ba
 		t.Errorf("%s needs %.0f px of height; it should scroll within %.0f", what, min.Height+pad, labScreen.Height)
 	}
 	var bad []string
-	tooWide(w.Content(), "", labScreen.Width, &bad)
+	tooWide(w.Content(), "", &bad)
 	for _, o := range w.Canvas().Overlays().List() {
-		tooWide(o, "overlay", labScreen.Width, &bad)
+		tooWide(o, "overlay", &bad)
 	}
 	for _, s := range bad {
 		t.Errorf("%s: %s", what, s)
@@ -144,6 +144,26 @@ func TestConsoleFitsALabScreen(t *testing.T) {
 				c.Main.Select(i)
 				fits(t, fmt.Sprintf("%s: tab %q", language, item.Text), c.Window(), item.Content, bar)
 			}
+			// the rules' sections, with apps found by the search
+			c.Main.Select(1)
+			r := c.Main.Rules
+			r.Search.SetText("minecraft")
+			for i, item := range r.Sections.Items {
+				r.Sections.SelectIndex(i)
+				fits(t, fmt.Sprintf("%s: rules, section %q", language, item.Text), c.Window(), tabs.Items[1].Content, bar)
+			}
+			// Settings with the parent code's QR code, then the question
+			// before a child is removed
+			c.Main.Select(5)
+			s := c.Main.Settings
+			s.CodePIN.SetText(agenttest.FamilyPIN)
+			test.Tap(s.ShowCode)
+			if len(s.QR.Objects) == 0 {
+				t.Fatalf("%s: no QR code: %q", language, s.CodeInfo.Text)
+			}
+			fits(t, language+": settings with the QR code", c.Window(), tabs.Items[5].Content, bar)
+			test.Tap(s.Erase)
+			fits(t, language+": removing a child", c.Window(), tabs.Items[5].Content, bar)
 		})
 	}
 }
@@ -169,4 +189,20 @@ func cards(s *console.Settings) []string {
 	}
 	walk(s.Content())
 	return out
+}
+
+// The walk finds what it looks for: a button squeezed below its text, as
+// the wizard's last button and the parent-code dialog's were (issue 12 §6).
+func TestButtonWalkFindsSpilledText(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewWindow(container.NewVBox(
+		container.NewGridWrap(fyne.NewSize(60, 36), widget.NewButton("Bảng điều khiển ✓", nil)),
+		widget.NewButton("fits", nil)))
+	t.Cleanup(w.Close)
+	w.Resize(fyne.NewSize(300, 200))
+	var bad []string
+	tooWide(w.Content(), "", &bad)
+	if len(bad) != 1 || !strings.Contains(bad[0], "Bảng điều khiển") {
+		t.Errorf("the walk found %q; want the one squeezed button", bad)
+	}
 }

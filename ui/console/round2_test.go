@@ -323,10 +323,7 @@ func TestSettingsOrder(t *testing.T) {
 	}
 	c.Main.Select(5)
 	s := c.Main.Settings
-	var titles []string
-	for _, card := range cards(s) {
-		titles = append(titles, card)
-	}
+	titles := cards(s)
 	want := []string{lang.L("settings.language"), lang.L("settings.pin"), lang.L("settings.code")}
 	if len(titles) < 4 || !slices.Equal(titles[:3], want) || titles[len(titles)-1] != lang.L("settings.retention") {
 		t.Errorf("settings' cards: %q; want %q first and retention last", titles, want)

@@ -2,6 +2,7 @@ package widgets
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -17,7 +18,7 @@ type TableLayout struct {
 
 // NewTable is a container of objects in a TableLayout.
 func NewTable(cols, stretch int, objects ...fyne.CanvasObject) *fyne.Container {
-	return fyne.NewContainerWithLayout(&TableLayout{Cols: cols, Stretch: stretch}, objects...)
+	return container.New(&TableLayout{Cols: cols, Stretch: stretch}, objects...)
 }
 
 func (l *TableLayout) sizes(objects []fyne.CanvasObject) (widths, heights []float32) {
