@@ -146,6 +146,9 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	}
 	extra := widget.NewLabel(seen)
 	extra.Importance = widget.LowImportance
+	if seen == "" {
+		extra.Hide()
+	}
 	actions := []fyne.CanvasObject{k.Plus15, k.Plus1h, k.LockNow, k.PauseGames}
 	cell := fyne.NewSize(0, 0)
 	for _, b := range actions {
