@@ -160,7 +160,7 @@ func (r *RulesEditor) weekSection() fyne.CanvasObject {
 	hint.Importance = widget.LowImportance
 	return container.NewVBox(
 		widget.NewCard("", "", table),
-		widget.NewCard(lang.L("rules.shortcuts"), "", shortcuts),
+		widget.NewCard("", "", container.NewVBox(heading(lang.L("rules.shortcuts")), shortcuts)),
 		hint)
 }
 
@@ -386,7 +386,12 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 		games.Days[d.key] = rules.Duration(r.Days[i].Games.Value())
 		ws, err := parseWindows(r.Days[i].Hours.Text)
 		if err != nil {
-			return spec, &FieldProblem{Field: lang.L("rules.hours") + " · " + day, Value: r.Days[i].Hours.Text, Reason: err.Error()}
+			var bad *badWindow
+			value := r.Days[i].Hours.Text
+			if errors.As(err, &bad) {
+				value = bad.part
+			}
+			return spec, &FieldProblem{Field: lang.L("rules.hours") + " · " + day, Value: value, Reason: lang.L("rules.badHours")}
 		}
 		allowed[d.key] = ws
 	}
@@ -419,6 +424,15 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 	return spec, nil
 }
 
+// badWindow is a part of the allowed hours that does not read.
+type badWindow struct {
+	part string
+	err  error
+}
+
+func (e *badWindow) Error() string { return fmt.Sprintf("%q: %v", e.part, e.err) }
+func (e *badWindow) Unwrap() error { return e.err }
+
 // parseWindows reads "06:30-20:00, 21:00-21:30"; "" is no screen time that day.
 func parseWindows(s string) ([]rules.Window, error) {
 	ws := []rules.Window{}
@@ -428,7 +442,7 @@ func parseWindows(s string) ([]rules.Window, error) {
 		}
 		w, err := rules.ParseWindow(part)
 		if err != nil {
-			return nil, fmt.Errorf("%q: %w", part, err)
+			return nil, &badWindow{part: part, err: err}
 		}
 		ws = append(ws, w)
 	}

@@ -29,7 +29,7 @@ func TestAVietnameseParentIsAnsweredInVietnamese(t *testing.T) {
 	r.Days[1].Screen.Hours.SetSelected("3 giờ")
 	r.Days[1].Hours.SetText("25:00-26:00")
 	test.Tap(r.Save)
-	if n := wire.Count("PUT", apitype.RouteChild+"An/policy"); n != 0 || !strings.HasPrefix(r.Error.Text, "Chưa lưu") {
+	if n := wire.Count("PUT", apitype.RouteChild+"An/policy"); n != 0 || !strings.HasPrefix(r.Error.Text, "Chưa lưu") || !strings.Contains(r.Error.Text, "hãy viết giờ như 06:30-20:00") {
 		t.Fatalf("an hour that does not exist: saved %d, error %q", n, r.Error.Text)
 	}
 	r.Days[1].Hours.SetText("06:00-20:00")
