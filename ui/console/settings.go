@@ -329,6 +329,7 @@ func (s *Settings) onNewCode() {
 		secret.Selectable = true
 		s.QR.Objects = []fyne.CanvasObject{container.NewVBox(img, secret)}
 		s.QR.Refresh()
+		s.content.Refresh() // the screen grew or shrank: lay it out again
 		s.codeGen++
 		gen := s.codeGen
 		s.c.opt.After(CodeVisibleFor, func() {
@@ -351,6 +352,7 @@ func (s *Settings) ClearCode() {
 	}
 	s.QR.Objects = nil
 	s.QR.Refresh()
+	s.content.Refresh() // the screen grew or shrank: lay it out again
 	s.CodeInfo.SetText(lang.L("settings.codeIntro"))
 }
 
