@@ -144,9 +144,16 @@ func classifyOptions() []string {
 	return []string{lang.L("rules.app.game"), lang.L("rules.app.education"), lang.L("rules.app.other")}
 }
 
-// unclassified reports whether an app row has no kind yet.
-func unclassified(r apitype.UsageRow) bool {
-	return r.Category == "" || r.Category == "unknown"
+// unclassified reports whether an app row has no kind yet: neither the
+// agent's catalog nor the parent's rules (pol, when known) give it one.
+func unclassified(r apitype.UsageRow, pol *rules.Policy) bool {
+	if r.Category != "" && r.Category != "unknown" {
+		return false
+	}
+	if pol == nil {
+		return true
+	}
+	return pol.Classify(rules.App{Name: r.Key, Path: r.Path, SHA256: r.SHA256}).Category == rules.CategoryUnknown
 }
 
 // fillApps shows one day's apps (kidtime's own left out), each by its name
@@ -174,7 +181,7 @@ func (a *Activity) fillApps(child string, rows []apitype.UsageRow) {
 			bar.Color = widgets.GamesColor
 		}
 		bar.Set(r.ScreenSec, top, i18n.Seconds(r.ScreenSec))
-		if !unclassified(r) {
+		if !unclassified(r, a.policy) {
 			a.Apps.Add(bar)
 			continue
 		}
@@ -216,6 +223,9 @@ func (a *Activity) onClassify(child string, cr *ClassifyRow) {
 		if err != nil {
 			cr.Result.SetText(ErrorText(err))
 			return
+		}
+		if a.policy != nil { // the next day shown knows it too
+			a.policy.Apps = append(a.policy.Apps, rules.AppRule{Match: m, Category: cat})
 		}
 		cr.Result.SetText(lang.L("activity.classified"))
 		cr.Result.Importance = widget.SuccessImportance

@@ -186,6 +186,12 @@ func TestActivityClassifiesOnTheSpot(t *testing.T) {
 	if got.Category != rules.CategoryEducation {
 		t.Errorf("%s classified in the agent's rules as %v", cr.App.Key, got.Category)
 	}
+	// shown again, it is classified: nothing more to ask
+	c.Main.Select(0)
+	c.Main.Select(2)
+	if len(a.Classify) != 0 {
+		t.Errorf("a classified app is offered again: %d", len(a.Classify))
+	}
 }
 
 func TestSearchFindsGamesBeforeTheyRun(t *testing.T) {
