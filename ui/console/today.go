@@ -149,16 +149,11 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	if seen == "" {
 		extra.Hide()
 	}
-	actions := []fyne.CanvasObject{k.Plus15, k.Plus1h, k.LockNow, k.PauseGames}
-	cell := fyne.NewSize(0, 0)
-	for _, b := range actions {
-		cell = cell.Max(b.MinSize())
-	}
 	card := widget.NewCard("", "", container.NewVBox(
 		container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), name),
 		k.State, k.Reason, missing, k.Screen, k.Games, extra,
-		// as many buttons a row as the window has room for
-		container.NewGridWrap(cell, actions...),
+		// as many buttons a row as the window has room for, balanced
+		widgets.NewButtons(k.Plus15, k.Plus1h, k.LockNow, k.PauseGames),
 	))
 	k.content = card
 	return k

@@ -84,3 +84,65 @@ func (l *TableLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		y += rh + pad
 	}
 }
+
+// ButtonsLayout lays buttons out in equal cells, as many a row as the
+// width holds, the rows balanced (four buttons go 4, 2+2 or 1 a row,
+// never 3+1). Its minimum is one column; the height follows the rows of
+// the last layout, as a GridWrap's does.
+type ButtonsLayout struct {
+	rows int
+}
+
+// NewButtons is a container of buttons in a ButtonsLayout.
+func NewButtons(objects ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&ButtonsLayout{rows: len(objects)}, objects...)
+}
+
+func cellOf(objects []fyne.CanvasObject) fyne.Size {
+	var cell fyne.Size
+	for _, o := range objects {
+		if o.Visible() {
+			cell = cell.Max(o.MinSize())
+		}
+	}
+	return cell
+}
+
+// Columns is how many columns n cells of width cell take in width:
+// as many as fit, then as few as keep the same number of rows.
+func Columns(n int, cell, width, pad float32) int {
+	if n == 0 {
+		return 1
+	}
+	fit := max(int((width+pad)/(cell+pad)), 1)
+	fit = min(fit, n)
+	rows := (n + fit - 1) / fit
+	return (n + rows - 1) / rows
+}
+
+// MinSize is one cell wide, as tall as the last layout's rows.
+func (l *ButtonsLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	cell := cellOf(objects)
+	rows := max(l.rows, 1)
+	return fyne.NewSize(cell.Width, cell.Height*float32(rows)+theme.Padding()*float32(rows-1))
+}
+
+// Layout places the cells, stretched to share the width.
+func (l *ButtonsLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	var shown []fyne.CanvasObject
+	for _, o := range objects {
+		if o.Visible() {
+			shown = append(shown, o)
+		}
+	}
+	cell, pad := cellOf(shown), theme.Padding()
+	cols := Columns(len(shown), cell.Width, size.Width, pad)
+	w := (size.Width - pad*float32(cols-1)) / float32(cols)
+	w = max(w, cell.Width)
+	for i, o := range shown {
+		r, c := i/cols, i%cols
+		o.Move(fyne.NewPos(float32(c)*(w+pad), float32(r)*(cell.Height+pad)))
+		o.Resize(fyne.NewSize(w, cell.Height))
+	}
+	l.rows = (len(shown) + cols - 1) / cols
+}

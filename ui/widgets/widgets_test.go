@@ -101,3 +101,22 @@ func TestChartScale(t *testing.T) {
 		t.Errorf("%d limit lines, want 1", lines)
 	}
 }
+
+func TestButtonsBalanceTheirRows(t *testing.T) {
+	for _, tc := range []struct {
+		n        int
+		width    float32
+		want     int
+		sentence string
+	}{
+		{4, 1000, 4, "room for four: one row"},
+		{4, 700, 2, "room for three: two rows of two, not three and one"},
+		{4, 410, 2, "room for two: two rows of two"},
+		{4, 150, 1, "room for one: one a row"},
+		{3, 700, 3, "three fit"},
+	} {
+		if got := widgets.Columns(tc.n, 200, tc.width, 4); got != tc.want {
+			t.Errorf("%s: %d columns, want %d", tc.sentence, got, tc.want)
+		}
+	}
+}
