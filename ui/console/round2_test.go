@@ -14,7 +14,6 @@ import (
 
 	"github.com/kidtime/kidtime/agent/agenttest"
 	"github.com/kidtime/kidtime/agent/apitype"
-	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/rules"
 	"github.com/kidtime/kidtime/ui/console"
 	"github.com/kidtime/kidtime/ui/i18n"
@@ -366,11 +365,7 @@ func TestRulesForAnInstalledGame(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(apps, "pixel-racers.desktop"), []byte(desktop), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cls, err := catalog.New(catalog.Options{DesktopDirs: []string{apps}, MetainfoDirs: []string{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := agenttest.Start(t, agenttest.Options{Now: now, Classifier: cls})
+	w := agenttest.Start(t, agenttest.Options{Now: now, Classifier: agenttest.Desktop(t, apps)})
 	root := w.Client(agenttest.Root)
 	if _, err := root.Setup(ctxT(t), "246810"); err != nil {
 		t.Fatal(err)
