@@ -68,9 +68,10 @@ func (r *Requests) Refresh() {
 // RequestContext is what a parent needs beside an ask: the child's day.
 type RequestContext struct {
 	Status apitype.ChildStatus
-	// Doing is the app in front (the companion says it), else the app
-	// the child used most today ("" when none).
+	// Doing is the app in front (the companion says it; Now is set), else
+	// the app the child used most today ("" when none).
 	Doing string
+	Now   bool
 }
 
 // Text says the context in the parent's words.
@@ -86,8 +87,11 @@ func (rc RequestContext) Text(kind string) string {
 	if limit < 0 {
 		s = lang.L(key+"NoLimit", data)
 	}
-	if rc.Doing != "" {
+	switch {
+	case rc.Doing != "" && rc.Now:
 		s += " · " + lang.L("requests.doing", map[string]any{"App": rc.Doing})
+	case rc.Doing != "":
+		s += " · " + lang.L("requests.mostUsed", map[string]any{"App": rc.Doing})
 	}
 	return s
 }
@@ -116,9 +120,9 @@ func (r *Requests) contexts(ctx context.Context, all []apitype.Request, out map[
 		if !want[cs.Name] {
 			continue
 		}
-		rc := RequestContext{Status: cs, Doing: cs.Foreground}
+		rc := RequestContext{Status: cs, Doing: cs.Foreground, Now: cs.Foreground != ""}
 		if OwnProgram(rc.Doing, "") {
-			rc.Doing = ""
+			rc.Doing, rc.Now = "", false
 		}
 		if rc.Doing == "" {
 			if u, err := r.c.b.Usage(ctx, cs.Name, today, today, "app"); err == nil {

@@ -352,7 +352,7 @@ func TestRequestShowsItsContext(t *testing.T) {
 		t.Fatalf("%d pending", len(rows))
 	}
 	got := rows[0].Context.Text
-	if !strings.Contains(got, "Games today: ") || !strings.Contains(got, "of 1 h") || !strings.Contains(got, "now in ") || strings.Contains(got, "kidtime") {
+	if !strings.Contains(got, "Games today: ") || !strings.Contains(got, "of 1 h") || !strings.Contains(got, "most used today: minecraft") || strings.Contains(got, "kidtime") {
 		t.Errorf("An's ask for games: context %q should give the games played, the limit and the app", got)
 	}
 }
@@ -388,5 +388,26 @@ func TestRulesForAnInstalledGame(t *testing.T) {
 	p := rulesOf(t, w, "An")
 	if got := p.Classify(rules.App{Name: "pixel-racers", Path: "/usr/games/pixel-racers"}); got.Rule != rules.RuleBlock {
 		t.Errorf("Pixel Racers: %+v, want blocked", got)
+	}
+}
+
+func TestRequestContextText(t *testing.T) {
+	test.NewTempApp(t)
+	if err := i18n.Setup("en"); err != nil {
+		t.Fatal(err)
+	}
+	cs := apitype.ChildStatus{ScreenUsedSec: 5400, ScreenLimitSec: 7200, GamesUsedSec: 1800, GamesLimitSec: -1}
+	for _, tc := range []struct {
+		rc   console.RequestContext
+		kind string
+		want string
+	}{
+		{console.RequestContext{Status: cs, Doing: "roblox", Now: true}, apitype.KindScreen, "Today: 1 h 30 min of screen time used of 2 h · now in roblox"},
+		{console.RequestContext{Status: cs, Doing: "roblox"}, apitype.KindScreen, "Today: 1 h 30 min of screen time used of 2 h · most used today: roblox"},
+		{console.RequestContext{Status: cs}, apitype.KindGames, "Games today: 30 min played, no limit"},
+	} {
+		if got := tc.rc.Text(tc.kind); got != tc.want {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
 	}
 }
