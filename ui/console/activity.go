@@ -58,7 +58,8 @@ type Activity struct {
 
 	// Days is the report on show, oldest first, one row per day.
 	Days    []apitype.UsageRow
-	policy  *rules.Policy // the child's rules, for the limit lines
+	policy  *rules.Policy      // the child's rules, for the limit lines and the kinds
+	dayApps []apitype.UsageRow // the apps of the day on show
 	content fyne.CanvasObject
 
 	// seq counts the loads (a child or a period picked) and daySeq the days
@@ -327,12 +328,9 @@ func (a *Activity) onDay(i int) {
 	child := a.Child.Selected
 	a.daySeq++
 	seq, daySeq := a.seq, a.daySeq
-	var apps, cats apitype.Usage
+	var apps apitype.Usage
 	a.c.call(func(ctx context.Context) (err error) {
-		if apps, err = a.c.b.Usage(ctx, child, day, day, "app"); err != nil {
-			return err
-		}
-		cats, err = a.c.b.Usage(ctx, child, day, day, "category")
+		apps, err = a.c.b.Usage(ctx, child, day, day, "app")
 		return err
 	}, func(err error) {
 		if seq != a.seq || daySeq != a.daySeq {
@@ -349,8 +347,9 @@ func (a *Activity) onDay(i int) {
 			a.DayInfo.SetText(lang.L("activity.day", map[string]any{"Date": i18n.Date(d),
 				"Screen": i18n.Seconds(row.ScreenSec), "Games": i18n.Seconds(row.GamesSec)}))
 		}
+		a.dayApps = apps.Rows
 		a.fillApps(child, apps.Rows)
-		fillRows(a.Cats, cats.Rows, CategoryName)
+		a.showCategories()
 	})
 }
 

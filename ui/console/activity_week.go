@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
@@ -227,6 +228,7 @@ func (a *Activity) onClassify(child string, cr *ClassifyRow) {
 		if a.policy != nil { // the next day shown knows it too
 			a.policy.Apps = append(a.policy.Apps, rules.AppRule{Match: m, Category: cat})
 		}
+		a.showCategories()
 		cr.Result.SetText(lang.L("activity.classified"))
 		cr.Result.Importance = widget.SuccessImportance
 		cr.Result.Refresh()
@@ -234,4 +236,48 @@ func (a *Activity) onClassify(child string, cr *ClassifyRow) {
 			a.c.Main.Rules.Refresh()
 		}
 	})
+}
+
+// Categories sums a day's apps by kind (kidtime's own left out), the kind
+// the parent's rules give an app first (pol, when known), else the
+// agent's: an app classified on the spot moves at once.
+func Categories(apps []apitype.UsageRow, pol *rules.Policy) []apitype.UsageRow {
+	var out []apitype.UsageRow
+	at := map[string]int{}
+	for _, r := range apps {
+		if OwnProgram(r.Key, r.Path) {
+			continue
+		}
+		cat := r.Category
+		if pol != nil {
+			for _, ar := range pol.Apps {
+				if ar.Category != rules.CategoryUnknown && ar.Match.Matches(rules.App{Name: r.Key, Path: r.Path, SHA256: r.SHA256}) {
+					cat = ar.Category.String()
+					break // the first of the parent's rules decides
+				}
+			}
+		}
+		if cat == "unknown" {
+			cat = ""
+		}
+		i, ok := at[cat]
+		if !ok {
+			i, at[cat] = len(out), len(out)
+			out = append(out, apitype.UsageRow{Key: cat})
+		}
+		out[i].ScreenSec += r.ScreenSec
+		out[i].GamesSec += r.GamesSec
+	}
+	return out
+}
+
+// showCategories fills the day's kinds from its apps.
+func (a *Activity) showCategories() {
+	fillRows(a.Cats, Categories(a.dayApps, a.policy), CategoryName)
+	if len(a.Classify) > 0 {
+		hint := widget.NewLabel(lang.L("activity.classifyHint"))
+		hint.Wrapping = fyne.TextWrapWord
+		hint.Importance = widget.LowImportance
+		a.Cats.Add(hint)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kidtime/kidtime/rules"
 	"github.com/kidtime/kidtime/ui/console"
 	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/widgets"
 )
 
 // Issue 12, section 3: what the console says is what happened.
@@ -184,6 +185,16 @@ func TestActivityClassifiesOnTheSpot(t *testing.T) {
 	got := p.Classify(rules.App{Name: cr.App.Key, Path: cr.App.Path, SHA256: cr.App.SHA256})
 	if got.Category != rules.CategoryEducation {
 		t.Errorf("%s classified in the agent's rules as %v", cr.App.Key, got.Category)
+	}
+	// the day's kinds count it as learning at once
+	var kinds []string
+	for _, o := range a.Cats.Objects {
+		if bar, ok := o.(*widgets.TimeBar); ok {
+			kinds = append(kinds, bar.Title)
+		}
+	}
+	if slices.Contains(kinds, lang.L("category.unknown")) || !slices.Contains(kinds, lang.L("category.education")) {
+		t.Errorf("the day's kinds after classifying: %q", kinds)
 	}
 	// shown again, it is classified: nothing more to ask
 	c.Main.Select(0)
