@@ -422,3 +422,23 @@ func TestRequestContextText(t *testing.T) {
 		}
 	}
 }
+
+// Allowed hours that do not read are marked as they are typed.
+func TestHoursAreCheckedAsTheyAreTyped(t *testing.T) {
+	_, mum, _ := family(t)
+	c := open(t, mum)
+	c.Main.Select(1)
+	h := c.Main.Rules.Days[0].Hours
+	h.SetText("")
+	test.Type(h, "25:00-26:00")
+	if err := h.Validate(); err == nil || !strings.Contains(err.Error(), "06:30-20:00") {
+		t.Errorf("25:00-26:00: %v", err)
+	}
+	h.SetText("07:00-12:00, 14:00-20:00")
+	if err := h.Validate(); err != nil {
+		t.Errorf("two windows: %v", err)
+	}
+	if tl := c.Main.Rules.Days[0].Timeline; len(tl.Spans) != 2 {
+		t.Errorf("the timeline shows %d windows", len(tl.Spans))
+	}
+}

@@ -138,6 +138,8 @@ func (r *RulesEditor) weekSection() fyne.CanvasObject {
 				row.Timeline.SetSpans(spans(ws))
 			}
 		}
+		row.Hours.Validator = hoursValidator
+		row.Hours.SetPlaceHolder(lang.L("rules.noHours"))
 		r.Days[i] = row
 		table.Add(widget.NewLabel(lang.L("day." + d.key)))
 		table.Add(row.Screen.Object())
@@ -148,6 +150,10 @@ func (r *RulesEditor) weekSection() fyne.CanvasObject {
 	r.WeekdaysScreen, r.WeekendScreen = NewDurationPicker(24, true), NewDurationPicker(24, true)
 	r.WeekdaysGames, r.WeekendGames = NewDurationPicker(24, true), NewDurationPicker(24, true)
 	r.WeekdaysHours, r.WeekendHours = widget.NewEntry(), widget.NewEntry()
+	for _, e := range []*widget.Entry{r.WeekdaysHours, r.WeekendHours} {
+		e.Validator = hoursValidator
+		e.SetPlaceHolder(lang.L("rules.noHours"))
+	}
 	r.ApplyWeekdays = widget.NewButtonWithIcon(lang.L("rules.applyWeekdays"), theme.ContentCopyIcon(), func() { r.onShortcut(true) })
 	r.ApplyWeekend = widget.NewButtonWithIcon(lang.L("rules.applyWeekend"), theme.ContentCopyIcon(), func() { r.onShortcut(false) })
 	shortcuts := widgets.NewTable(4, 3,
@@ -422,6 +428,15 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 		return r.spec, policyProblem(err)
 	}
 	return spec, nil
+}
+
+// hoursValidator marks allowed hours that do not read as they are typed,
+// with the reason in the parent's language.
+func hoursValidator(s string) error {
+	if _, err := parseWindows(s); err != nil {
+		return errors.New(lang.L("rules.badHours"))
+	}
+	return nil
 }
 
 // badWindow is a part of the allowed hours that does not read.
