@@ -277,6 +277,12 @@ func TestRulesInAdvance(t *testing.T) {
 			t.Errorf("%s: rule %v, want %v", tc.app.Name, got.Rule, tc.rule)
 		}
 	}
+	// saved again, nothing changes
+	before := spec(t, f.World, "An").Apps
+	test.Tap(r.Save)
+	if after := spec(t, f.World, "An").Apps; r.Error.Text != "" || fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a second save changed the app rules:\n%v\n%v (%q)", before, after, r.Error.Text)
+	}
 	// loaded again, the rows show the rules
 	r.Search.SetText("liên quân")
 	if row := found("arena-of-valor"); row.Rule.Selected != lang.L("rules.app.limit") || row.Limit.Value() != 30*time.Minute {

@@ -515,6 +515,12 @@ func (r *RulesEditor) onSave() {
 			return
 		}
 		r.spec = spec
+		if p, err := spec.Policy(r.c.now()); err == nil {
+			r.policy = p
+		}
+		for _, row := range r.rows() { // what is saved is now as loaded
+			row.rule, row.limit = row.choice(), row.Limit.Value()
+		}
 		r.Result.SetText(lang.L("rules.saved", map[string]any{"Time": i18n.Clock(r.c.now())}))
 	})
 }
