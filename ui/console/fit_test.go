@@ -44,13 +44,47 @@ func openIn(t *testing.T, b *client.Client, language string) *console.Console {
 }
 
 // tooWide lists the buttons in o's tree whose text (with its icon and
-// padding) is wider than the button as laid out.
+// padding) is wider than the button as laid out, and the buttons that lie
+// over one another (the companion's "Close" over "Give time").
 func tooWide(o fyne.CanvasObject, path string, out *[]string) {
+	var placed []placedButton
+	walkButtons(o, fyne.NewPos(0, 0), path, &placed, out)
+	for i, a := range placed {
+		for _, b := range placed[i+1:] {
+			if a.overlaps(b) {
+				*out = append(*out, fmt.Sprintf("button %q at %s lies over %q at %s", b.b.Text, b.path, a.b.Text, a.path))
+			}
+		}
+	}
+}
+
+// placedButton is a button where it is on the canvas.
+type placedButton struct {
+	b    *widget.Button
+	pos  fyne.Position
+	path string
+}
+
+func (p placedButton) overlaps(q placedButton) bool {
+	const slack = 1 // touching edges are no overlap
+	ps, qs := p.b.Size(), q.b.Size()
+	return p.pos.X+ps.Width-slack > q.pos.X && q.pos.X+qs.Width-slack > p.pos.X &&
+		p.pos.Y+ps.Height-slack > q.pos.Y && q.pos.Y+qs.Height-slack > p.pos.Y
+}
+
+func walkButtons(o fyne.CanvasObject, at fyne.Position, path string, placed *[]placedButton, out *[]string) {
 	if o == nil || !o.Visible() {
 		return
 	}
-	if b, ok := o.(*widget.Button); ok && b.Text != "" && b.Size().Width+0.5 < b.MinSize().Width {
-		*out = append(*out, fmt.Sprintf("button %q at %s: %.0f px for %.0f px of text", b.Text, path, b.Size().Width, b.MinSize().Width))
+	at = at.Add(o.Position())
+	if b, ok := o.(*widget.Button); ok {
+		if b.Text != "" && b.Size().Width+0.5 < b.MinSize().Width {
+			*out = append(*out, fmt.Sprintf("button %q at %s: %.0f px for %.0f px of text", b.Text, path, b.Size().Width, b.MinSize().Width))
+		}
+		if b.Size().Width > 0 && b.Size().Height > 0 {
+			*placed = append(*placed, placedButton{b: b, pos: at, path: path})
+		}
+		return // a button's own insides are its text and icon
 	}
 	var kids []fyne.CanvasObject
 	switch v := o.(type) {
@@ -61,7 +95,7 @@ func tooWide(o fyne.CanvasObject, path string, out *[]string) {
 	}
 	name := strings.TrimPrefix(reflect.TypeOf(o).String(), "*")
 	for i, k := range kids {
-		tooWide(k, fmt.Sprintf("%s/%s[%d]", path, name, i), out)
+		walkButtons(k, at, fmt.Sprintf("%s/%s[%d]", path, name, i), placed, out)
 	}
 }
 
@@ -192,17 +226,19 @@ func cards(s *console.Settings) []string {
 }
 
 // The walk finds what it looks for: a button squeezed below its text, as
-// the wizard's last button and the parent-code dialog's were (issue 12 §6).
+// the wizard's last button was, and a button over another, as the
+// companion's "Close" over "Give time" (issue 12 §6).
 func TestButtonWalkFindsSpilledText(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewWindow(container.NewVBox(
 		container.NewGridWrap(fyne.NewSize(60, 36), widget.NewButton("Bảng điều khiển ✓", nil)),
-		widget.NewButton("fits", nil)))
+		widget.NewButton("fits", nil),
+		container.NewStack(widget.NewButton("Give time", nil), container.NewCenter(widget.NewButton("Close", nil)))))
 	t.Cleanup(w.Close)
 	w.Resize(fyne.NewSize(300, 200))
 	var bad []string
 	tooWide(w.Content(), "", &bad)
-	if len(bad) != 1 || !strings.Contains(bad[0], "Bảng điều khiển") {
-		t.Errorf("the walk found %q; want the one squeezed button", bad)
+	if len(bad) != 2 || !strings.Contains(bad[0], "Bảng điều khiển") || !strings.Contains(bad[1], `"Close" at`) || !strings.Contains(bad[1], `over "Give time"`) {
+		t.Errorf("the walk found %q; want the squeezed button and the one over another", bad)
 	}
 }
