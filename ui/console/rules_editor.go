@@ -156,18 +156,20 @@ func (r *RulesEditor) weekSection() fyne.CanvasObject {
 	}
 	r.ApplyWeekdays = widget.NewButtonWithIcon(lang.L("rules.applyWeekdays"), theme.ContentCopyIcon(), func() { r.onShortcut(true) })
 	r.ApplyWeekend = widget.NewButtonWithIcon(lang.L("rules.applyWeekend"), theme.ContentCopyIcon(), func() { r.onShortcut(false) })
-	shortcuts := widgets.NewTable(4, 3,
-		widget.NewLabel(lang.L("rules.weekdays")), r.WeekdaysScreen.Object(), r.WeekdaysGames.Object(), r.WeekdaysHours,
-		layoutSpacer(), layoutSpacer(), layoutSpacer(), container.NewHBox(r.ApplyWeekdays),
-		widget.NewLabel(lang.L("rules.weekend")), r.WeekendScreen.Object(), r.WeekendGames.Object(), r.WeekendHours,
-		layoutSpacer(), layoutSpacer(), layoutSpacer(), container.NewHBox(r.ApplyWeekend))
+	// the shortcuts in the days' table, so their columns line up
+	for _, o := range []fyne.CanvasObject{
+		widget.NewSeparator(), widget.NewSeparator(), widget.NewSeparator(), widget.NewSeparator(),
+		widget.NewLabel(lang.L("rules.weekdays")), r.WeekdaysScreen.Object(), r.WeekdaysGames.Object(),
+		container.NewVBox(r.WeekdaysHours, container.NewHBox(r.ApplyWeekdays)),
+		widget.NewLabel(lang.L("rules.weekend")), r.WeekendScreen.Object(), r.WeekendGames.Object(),
+		container.NewVBox(r.WeekendHours, container.NewHBox(r.ApplyWeekend)),
+	} {
+		table.Add(o)
+	}
 	hint := widget.NewLabel(lang.L("rules.hint"))
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Importance = widget.LowImportance
-	return container.NewVBox(
-		widget.NewCard("", "", table),
-		widget.NewCard("", "", container.NewVBox(heading(lang.L("rules.shortcuts")), shortcuts)),
-		hint)
+	return container.NewVBox(widget.NewCard("", "", table), hint)
 }
 
 // moreSection: per game, the age rating, the warnings, the grace, what
