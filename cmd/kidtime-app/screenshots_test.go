@@ -66,7 +66,7 @@ func TestScreenshots(t *testing.T) {
 				t.Fatalf("screenshot %s: %v", name, err)
 			}
 		}
-		size := fyne.NewSize(1024, 720)
+		size := fyne.NewSize(1024, 768) // a school lab's screen (issue 12)
 
 		// first run, by an administrator on an agent with no PIN yet
 		fresh := agenttest.Start(t, agenttest.Options{Now: now})
