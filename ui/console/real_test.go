@@ -141,6 +141,10 @@ func TestFromFirstRunToRemoval(t *testing.T) {
 	if a := c.Main.Activity; a.LateInfo.Text != "No use late at night in these days." || len(a.Top) != 0 {
 		t.Errorf("activity against the agent: late %q, %d sessions, rows %d", a.LateInfo.Text, len(a.Top), len(a.Longest.Objects))
 	}
+	// and says so of the day on show, instead of "0 s of screen time"
+	if a := c.Main.Activity; !strings.HasSuffix(a.DayInfo.Text, "your child did not use the computer that day.") {
+		t.Errorf("an empty day: %q", a.DayInfo.Text)
+	}
 
 	// "Add a child" on Today: the account Lan claims is no longer offered
 	c.Main.Select(0)
