@@ -306,6 +306,12 @@ type UsageRow struct {
 	Key       string `json:"key"` // the day, the app's name or the category
 	ScreenSec int64  `json:"screenSec"`
 	GamesSec  int64  `json:"gamesSec"`
+	// By app only: the program's path, content hash and category ("" =
+	// not classified), so a row without a name shows its file name and an
+	// unclassified one can be classified on the spot.
+	Path     string `json:"path,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Category string `json:"category,omitempty"`
 }
 
 // AppUsage is an app the child actually used, for the console's app rules.
@@ -404,6 +410,20 @@ type NewAccountRequest struct {
 const (
 	RouteSessions = "/v1/sessions" // GET child(own)/parent ?child=&from=&to= -> Sessions
 )
+
+// Installed apps route.
+const (
+	RouteInstalled = "/v1/installed" // GET parent -> []InstalledApp
+)
+
+// InstalledApp is an app installed on the computer (its .desktop file),
+// for rules set before the child runs it: a rule names it by the file
+// names of its programs.
+type InstalledApp struct {
+	Name     string   `json:"name"`
+	Programs []string `json:"programs"`
+	Category string   `json:"category"` // game | education | other | …
+}
 
 // Sessions answers RouteSessions: the child's stretches of screen use over
 // the days from..to (inclusive), sorted by start.

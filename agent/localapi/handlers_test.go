@@ -69,6 +69,7 @@ var gateCases = []gateCase{
 	{"the settings are for parents", "GET /v1/settings", apitype.RoleParent, "GET", "/v1/settings", nil},
 	{"changing the settings needs a parent", "PUT /v1/settings", apitype.RoleParent, "PUT", "/v1/settings", `{"bogus":1}`},
 	{"making an OS account needs an administrator of the machine", "POST /v1/accounts", apitype.RoleAdmin, "POST", "/v1/accounts", `{"bogus":1}`},
+	{"the installed apps are for parents", "GET /v1/installed", apitype.RoleParent, "GET", "/v1/installed", nil},
 }
 
 // TestRouteTableRoles checks the route table against the roles above: a

@@ -136,6 +136,7 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "POST " + apitype.RouteErase, Role: P, Handle: h.erase},
 		{Pattern: "GET " + apitype.RouteSettings, Role: P, Handle: h.settings},
 		{Pattern: "PUT " + apitype.RouteSettings, Role: P, Handle: h.setSettings},
+		{Pattern: "GET " + apitype.RouteInstalled, Role: P, Handle: h.installed},
 	}
 	for i := range rs {
 		rs[i].Handle = wrap(rs[i].Handle)
