@@ -214,7 +214,7 @@ const MaxWebDomains = 500
 
 // NormalDomain checks a domain name and returns it in lower case without a
 // trailing dot. It must have at least two labels of letters, digits, '-'
-// or '_' (1–63 each, 253 in all); a leading "*." is dropped (a domain
+// or '_' (1–63 each, not starting or ending with '-', 253 in all); a leading "*." is dropped (a domain
 // covers its subdomains anyway). Names in other scripts are written in
 // punycode (xn--…).
 func NormalDomain(s string) (string, error) {
@@ -235,6 +235,9 @@ func NormalDomain(s string) (string, error) {
 	for _, l := range labels {
 		if l == "" || len(l) > 63 {
 			return "", fmt.Errorf("each part between dots must have 1 to 63 characters")
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return "", fmt.Errorf("a part between dots cannot start or end with '-'")
 		}
 		for i := 0; i < len(l); i++ {
 			c := l[i]
