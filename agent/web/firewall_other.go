@@ -1,0 +1,24 @@
+//go:build !linux
+
+package web
+
+// Firewall is kidtime's table; on this system it cannot be made.
+type Firewall struct{}
+
+// NewFirewall says that per-account redirection is not available here.
+func NewFirewall() (*Firewall, error) { return nil, ErrNoFirewall }
+
+// Apply is never reached (NewFirewall fails).
+func (f *Firewall) Apply(Rules) error { return ErrNoFirewall }
+
+// Remove has nothing to remove here.
+func (f *Firewall) Remove() error { return nil }
+
+// Close does nothing.
+func (f *Firewall) Close() error { return nil }
+
+// RemoveTable has nothing to remove here.
+func RemoveTable() error { return nil }
+
+// TableExists is false: there is no table here.
+func TableExists() (bool, error) { return false, nil }
