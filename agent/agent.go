@@ -70,6 +70,11 @@ type Config struct {
 	IdleTick time.Duration
 	// Location is the local time zone for days (time.Local).
 	Location *time.Location
+	// DNSUpstream are the resolvers children's allowed lookups go to
+	// (HOST:PORT); none: the system's, from /etc/resolv.conf.
+	DNSUpstream []string
+	// WebPortBase is the first children's resolver port (5300).
+	WebPortBase int
 }
 
 func (c *Config) defaults() {
@@ -97,6 +102,9 @@ func (c *Config) defaults() {
 	if c.Location == nil {
 		c.Location = time.Local
 	}
+	if c.WebPortBase <= 0 {
+		c.WebPortBase = DefaultWebPortBase
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -123,6 +131,9 @@ type Deps struct {
 	Clock    clock.Source
 	// Notify shows a desktop notification in a user's session.
 	Notify func(ctx context.Context, uid uint32, title, body string) error
+	// Firewall opens kidtime's firewall table for the safe web; nil: no
+	// safe web (in-process tests).
+	Firewall func() (WebFirewall, error)
 }
 
 // SessionSource lists the login sessions.
@@ -146,6 +157,7 @@ type Agent struct {
 	fam      *family.Family
 	apps     *store.AppIDs
 	appr     approvals // the parents' answers about new programs (approval.go)
+	web      *safeWeb  // the children's DNS (safeweb.go); nil without a firewall
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
@@ -262,6 +274,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.acct.Tick(now, dayOf(now), nil)
 	a.eventq = make(chan store.Event, eventQueue)
 	a.enf = enforce.New(a.deps.Actions, laterRecorder{a}, a.log, a.now)
+	a.web = newSafeWeb(a)
 
 	if a.cfg.PolicyFile != "" {
 		a.fam.Seed(ctx, a.cfg.PolicyFile)
@@ -333,6 +346,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"notifications", a.notifications},
 		{"network clock", a.networkClock},
 		{"events", a.writeEvents},
+		{"web", a.web.serve},
 	}
 	if events != nil {
 		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})
@@ -394,6 +408,7 @@ func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
 	}
+	a.web.flush(ctx)
 	a.savePrograms(ctx)
 	now := a.now()
 	if now.Sub(a.lastMark) < markEvery {

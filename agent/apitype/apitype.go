@@ -162,6 +162,22 @@ type ChildStatus struct {
 	CompanionSeen time.Time `json:"companionSeen,omitzero"`
 	// AppStopped is the last program stopped for a parent's yes (today).
 	AppStopped *AppStopped `json:"appStopped,omitempty"`
+	// Web is the child's safe web (issue 14).
+	Web *WebStatus `json:"web,omitempty"`
+}
+
+// WebStatus is a child's safe web now: the filter level, SafeSearch, and
+// how many lookups were blocked today (counts only, never which sites).
+type WebStatus struct {
+	Filter       string `json:"filter"` // off | light | standard | strict | allowlist
+	SafeSearch   bool   `json:"safeSearch"`
+	BlockedToday int64  `json:"blockedToday"`
+	// ByCategory splits BlockedToday: adult, gambling, ..., deny (the
+	// parent's list), allowlist (not on the allow-list).
+	ByCategory map[string]int64 `json:"byCategory,omitempty"`
+	// Active is false when the filter is not enforced on this PC (not
+	// Linux, the firewall refused, or nothing to filter).
+	Active bool `json:"active"`
 }
 
 // SetupRequest sets the first PIN (admin only, once).

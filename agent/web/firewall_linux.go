@@ -24,6 +24,10 @@ type Firewall struct {
 // NewFirewall opens a netlink connection to nftables, for kidtime's table.
 func NewFirewall() (*Firewall, error) { return newFirewall(TableName) }
 
+// NewFirewallNamed is NewFirewall for a table of another name (tests that
+// run several daemons side by side).
+func NewFirewallNamed(name string) (*Firewall, error) { return newFirewall(name) }
+
 func newFirewall(name string) (*Firewall, error) {
 	c, err := nftables.New()
 	if err != nil {
@@ -144,9 +148,10 @@ func (f *Firewall) Remove() error {
 	return nil
 }
 
-// RemoveTable deletes kidtime's table, if there is one.
-func RemoveTable() error {
-	f, err := NewFirewall()
+// RemoveTable deletes the named table (kidtime's: TableName), if there is
+// one.
+func RemoveTable(name string) error {
+	f, err := newFirewall(name)
 	if err != nil {
 		return err
 	}
@@ -154,8 +159,8 @@ func RemoveTable() error {
 	return f.Remove()
 }
 
-// TableExists reports whether kidtime's table is in the kernel.
-func TableExists() (bool, error) { return tableExists(TableName) }
+// TableExists reports whether the named table is in the kernel.
+func TableExists(name string) (bool, error) { return tableExists(name) }
 
 func tableExists(name string) (bool, error) {
 	c, err := nftables.New()

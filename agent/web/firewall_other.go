@@ -8,6 +8,9 @@ type Firewall struct{}
 // NewFirewall says that per-account redirection is not available here.
 func NewFirewall() (*Firewall, error) { return nil, ErrNoFirewall }
 
+// NewFirewallNamed says the same.
+func NewFirewallNamed(string) (*Firewall, error) { return nil, ErrNoFirewall }
+
 // Apply is never reached (NewFirewall fails).
 func (f *Firewall) Apply(Rules) error { return ErrNoFirewall }
 
@@ -18,7 +21,7 @@ func (f *Firewall) Remove() error { return nil }
 func (f *Firewall) Close() error { return nil }
 
 // RemoveTable has nothing to remove here.
-func RemoveTable() error { return nil }
+func RemoveTable(string) error { return nil }
 
 // TableExists is false: there is no table here.
-func TableExists() (bool, error) { return false, nil }
+func TableExists(string) (bool, error) { return false, nil }

@@ -42,9 +42,10 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 		Sessions: func(ctx context.Context) (agent.SessionSource, error) {
 			return openSessions(ctx, host)
 		},
-		Actions: actions{host: host},
-		Users:   platform.Users{},
-		Notify:  notifyFunc,
+		Actions:  actions{host: host},
+		Users:    platform.Users{},
+		Notify:   notifyFunc,
+		Firewall: firewall,
 	}, nil
 }
 
