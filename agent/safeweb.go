@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/localapi"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/agent/web"
 	"github.com/kidtime/kidtime/rules"
@@ -288,50 +289,51 @@ func (w *safeWeb) status(ctx context.Context, name string, p rules.WebPolicy, no
 	return st
 }
 
-// settingWebDetail is the store's setting: "1" keeps the names of blocked
+// loadDetail reads the parents' setting: keep the names of blocked
 // lookups (off by default).
-const settingWebDetail = "web.detail"
-
 func (w *safeWeb) loadDetail(ctx context.Context) {
-	b, err := w.a.st.Setting(ctx, settingWebDetail)
-	w.detail.Store(err == nil && string(b) == "1")
+	w.detail.Store(localapi.Options(ctx, w.a.st, w.a.PolicyFile()).WebDetail)
+}
+
+func webList(l web.List) apitype.WebList {
+	return apitype.WebList{Name: l.Name, Category: l.Category, Domains: l.Domains, Source: l.Source, Updated: l.Updated, Shipped: l.Shipped}
 }
 
 // WebLists are the installed lists (localapi's web backend).
-func (a *Agent) WebLists(context.Context) ([]web.List, error) {
+func (a *Agent) WebLists(context.Context) (apitype.WebLists, error) {
 	if a.web == nil {
-		return nil, web.ErrNoFirewall
+		return apitype.WebLists{}, localapi.ErrWebUnavailable
 	}
-	return a.web.res.Catalog().Lists, nil
+	out := apitype.WebLists{Lists: []apitype.WebList{}, Active: a.web.active.Load()}
+	for _, l := range a.web.res.Catalog().Lists {
+		out.Lists = append(out.Lists, webList(l))
+	}
+	return out, nil
 }
 
 // WebImport installs a list read from r and reloads the lists.
-func (a *Agent) WebImport(ctx context.Context, category, source string, r io.Reader, by string) (web.List, web.ListStats, error) {
+func (a *Agent) WebImport(ctx context.Context, category, source string, r io.Reader, by string) (apitype.WebImport, error) {
 	if a.web == nil {
-		return web.List{}, web.ListStats{}, web.ErrNoFirewall
+		return apitype.WebImport{}, localapi.ErrWebUnavailable
 	}
 	l, st, err := web.Import(a.web.dir, category, source, r, a.now())
+	if errors.Is(err, web.ErrBadList) {
+		return apitype.WebImport{}, &localapi.WebListError{Reason: strings.TrimPrefix(err.Error(), web.ErrBadList.Error()+": ")}
+	}
 	if err != nil {
-		return l, st, err
+		return apitype.WebImport{}, err
 	}
 	a.web.reloadLists()
 	a.event(ctx, "", "web_list_imported", map[string]any{"by": by, "list": l.Name, "category": category, "domains": st.Domains, "skipped": st.Skipped})
-	return l, st, nil
+	return apitype.WebImport{List: webList(l), Skipped: st.Skipped}, nil
 }
 
-// WebDetail turns the names of blocked lookups on or off.
-func (a *Agent) WebDetail(ctx context.Context, on bool) error {
-	v := "0"
-	if on {
-		v = "1"
-	}
-	if err := a.st.SetSetting(ctx, settingWebDetail, []byte(v)); err != nil {
-		return err
-	}
+// WebDetail turns the names of blocked lookups on or off (the parents'
+// setting, already stored).
+func (a *Agent) WebDetail(_ context.Context, on bool) {
 	if a.web != nil {
 		a.web.detail.Store(on)
 	}
-	return nil
 }
 
 // WebUpstreams parses --dns-upstream: HOST:PORT[,HOST:PORT...] (a bare

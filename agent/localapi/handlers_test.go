@@ -68,6 +68,8 @@ var gateCases = []gateCase{
 	{"erasing a child's data needs a parent", "POST /v1/erase", apitype.RoleParent, "POST", "/v1/erase", `{"bogus":1}`},
 	{"the settings are for parents", "GET /v1/settings", apitype.RoleParent, "GET", "/v1/settings", nil},
 	{"changing the settings needs a parent", "PUT /v1/settings", apitype.RoleParent, "PUT", "/v1/settings", `{"bogus":1}`},
+	{"the web lists are for parents", "GET /v1/web/lists", apitype.RoleParent, "GET", "/v1/web/lists", nil},
+	{"importing a web list needs a parent", "POST /v1/web/lists", apitype.RoleParent, "POST", "/v1/web/lists?category=bogus&source=x", "0.0.0.0 a.example"},
 }
 
 // TestRouteTableRoles checks the route table against the roles above: a

@@ -136,6 +136,7 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "GET " + apitype.RouteSettings, Role: P, Handle: h.settings},
 		{Pattern: "PUT " + apitype.RouteSettings, Role: P, Handle: h.setSettings},
 	}
+	rs = append(rs, h.webRoutes()...)
 	for i := range rs {
 		rs[i].Handle = wrap(rs[i].Handle)
 	}

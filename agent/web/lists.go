@@ -187,8 +187,12 @@ func ImportName(category, source string) string {
 	return category + "." + name
 }
 
+// ErrBadList is the error of a list that cannot be installed as it is: no
+// domain in it, or too large.
+var ErrBadList = errors.New("bad list")
+
 // MaxImport is the largest list text an import reads (a million names in a
-// hosts file is about 35 MB).
+// hosts file is about 35 MB; apitype.MaxWebImport).
 const MaxImport = 64 << 20
 
 // Import reads a list in any format (ParseList) from r and writes its
@@ -217,10 +221,10 @@ func Import(dir, category, source string, r io.Reader, now time.Time) (List, Lis
 		w.WriteByte('\n')
 	})
 	if err == nil && lr.N <= 0 {
-		err = fmt.Errorf("the list is longer than %d MB", MaxImport>>20)
+		err = fmt.Errorf("%w: the list is longer than %d MB", ErrBadList, MaxImport>>20)
 	}
 	if err == nil && st.Domains == 0 {
-		err = fmt.Errorf("no domain found in %d lines (is it a hosts file, a list of domains or ||domain^ filter lines?)", st.Lines)
+		err = fmt.Errorf("%w: no domain found in %d lines (is it a hosts file, a list of domains or ||domain^ filter lines?)", ErrBadList, st.Lines)
 	}
 	if err == nil {
 		err = w.Flush()
