@@ -46,6 +46,9 @@ func TestMain(m *testing.M) {
 	if socket := os.Getenv(beatEnv); socket != "" {
 		os.Exit(beat(socket, os.Getenv(beatLockedEnv) != ""))
 	}
+	if cmd := os.Getenv(dnsEnv); cmd != "" {
+		os.Exit(dnsHelper(cmd))
+	}
 	if os.Geteuid() != 0 {
 		// Nothing to set up: every test skips (ostest.NeedRoot) and says
 		// why, so that the run reports skipped tests rather than none.
@@ -131,6 +134,9 @@ type daemon struct {
 	socket string
 	cmd    *exec.Cmd
 	log    *bytes.Buffer
+	// restart starts it again when it was started otherwise than by
+	// start (web_test.go).
+	restart func()
 }
 
 func startDaemon(t *testing.T, data string) *daemon {
