@@ -228,11 +228,10 @@ func NormalDomain(s string) (string, error) {
 	case strings.Contains(d, "://") || strings.ContainsAny(d, "/:"):
 		return "", fmt.Errorf("give a domain name, not an address (example.com)")
 	}
-	labels := strings.Split(d, ".")
-	if len(labels) < 2 {
+	if !strings.Contains(d, ".") {
 		return "", fmt.Errorf("give a full domain name (example.com)")
 	}
-	for _, l := range labels {
+	for l := range strings.SplitSeq(d, ".") { // no slice of labels: lists of millions go through here
 		if l == "" || len(l) > 63 {
 			return "", fmt.Errorf("each part between dots must have 1 to 63 characters")
 		}

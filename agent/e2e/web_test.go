@@ -45,6 +45,8 @@ func dnsHelper(cmd string) int {
 			}
 		}
 		fmt.Println(strings.Join(out, " "))
+	case "bench":
+		return dnsBench(args[1], args[2], args[3])
 	case "dial":
 		c, err := net.DialTimeout("tcp", args[1], 2*time.Second)
 		if err != nil {
