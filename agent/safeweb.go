@@ -127,13 +127,21 @@ func (w *safeWeb) serve(ctx context.Context) error {
 	defer fw.Close()
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
+	// The counts are written every 2 s here too: the ticks sleep while no
+	// child is logged in, and lookups go on (a child's background programs).
+	flush := time.NewTicker(2 * time.Second)
+	defer flush.Stop()
+	w.apply(ctx, fw)
 	for {
-		w.apply(ctx, fw)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-w.wake:
+			w.apply(ctx, fw)
 		case <-t.C:
+			w.apply(ctx, fw)
+		case <-flush.C:
+			w.flush(ctx)
 		}
 	}
 }
