@@ -134,6 +134,9 @@ type Deps struct {
 	// Firewall opens kidtime's firewall table for the safe web; nil: no
 	// safe web (in-process tests).
 	Firewall func() (WebFirewall, error)
+	// BrowserPolicies writes the managed browser policies that turn off
+	// browsers' own DNS over HTTPS; nil: none written.
+	BrowserPolicies func() error
 }
 
 // SessionSource lists the login sessions.

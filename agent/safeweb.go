@@ -125,6 +125,11 @@ func (w *safeWeb) serve(ctx context.Context) error {
 		return nil
 	}
 	defer fw.Close()
+	if bp := w.a.deps.BrowserPolicies; bp != nil {
+		if err := bp(); err != nil {
+			w.a.log.Warn("web: browsers' own DNS over HTTPS not turned off everywhere", "err", err)
+		}
+	}
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	// The counts are written every 2 s here too: the ticks sleep while no

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent/internal/ostest"
-	"github.com/kidtime/kidtime/agent/web"
 	"github.com/miekg/dns"
 )
 
@@ -92,10 +91,7 @@ func TestSafeWebFigures(t *testing.T) {
 		t.Skip("a million domains")
 	}
 	upstream := dnsServer(t, "127.0.0.1:0", func(string) string { return "192.0.2.7" })
-	table := fmt.Sprintf("kidtime_e2e_%d", os.Getpid())
-	ports := 20000 + (os.Getpid()%400)*100
-	defer web.RemoveTable(table)
-	d := startWebDaemon(t, t.TempDir(), upstream, table, ports)
+	d := startWebDaemon(t, t.TempDir(), upstream)
 	an, dad := env.users["kte2e-an"], env.users["kte2e-dad"]
 	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"]}]}`, time.Now().Year()-11, an.name))
 	pid := d.cmd.Process.Pid

@@ -89,14 +89,24 @@ func dnsServer(t *testing.T, addr string, answer func(name string) string) strin
 	return pc.LocalAddr().String()
 }
 
-// startWebDaemon is startDaemon with the safe web pointed at upstream, in
-// a firewall table and on ports of its own (two runs at once never meet).
-func startWebDaemon(t *testing.T, data, upstream, table string, ports int) *daemon {
+// webTestEnv gives the daemons of this run a firewall table and ports of
+// their own (removed when the run ends: TestMain), and keeps them from
+// writing the machine's browser policies.
+func webTestEnv() []string {
+	return []string{"KIDTIMED_WEB_TABLE=" + runTable(), "KIDTIMED_WEB_PORTS=" + strconv.Itoa(24000+os.Getpid()%300*100)}
+}
+
+func runTable() string { return fmt.Sprintf("kidtime_run_%d", os.Getpid()) }
+
+// startWebDaemon is startDaemon with the safe web pointed at upstream (in
+// this run's table: an earlier test's daemon left its redirections there,
+// which is the point, and this one replaces them).
+func startWebDaemon(t *testing.T, data, upstream string) *daemon {
 	t.Helper()
 	d := &daemon{t: t, data: data, socket: env.dir + "/s-web-" + strconv.Itoa(os.Getpid()) + ".sock", log: &bytes.Buffer{}}
 	start := func() {
 		d.cmd = exec.Command(env.kidtimed, "run", "--data-dir", d.data, "--socket", d.socket, "--log-level", "debug", "--dns-upstream", upstream)
-		d.cmd.Env = append(os.Environ(), "KIDTIMED_WEB_TABLE="+table, "KIDTIMED_WEB_PORTS="+strconv.Itoa(ports))
+		d.cmd.Env = append(os.Environ(), webTestEnv()...)
 		d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 		if err := d.cmd.Start(); err != nil {
 			t.Fatalf("start kidtimed: %v", err)
@@ -147,10 +157,8 @@ func TestSafeWeb(t *testing.T) {
 			c.Close()
 		}
 	}()
-	table := fmt.Sprintf("kidtime_e2e_%d", os.Getpid())
-	ports := 20000 + (os.Getpid()%400)*100
-	defer web.RemoveTable(table)
-	d := startWebDaemon(t, t.TempDir(), upstream, table, ports)
+	table := runTable()
+	d := startWebDaemon(t, t.TempDir(), upstream)
 	an, dad := env.users["kte2e-an"], env.users["kte2e-dad"]
 	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"],
 		"web":{"deny":["denied.example"]}}]}`, time.Now().Year()-11, an.name))

@@ -46,6 +46,9 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 		Users:    platform.Users{},
 		Notify:   notifyFunc,
 		Firewall: firewall,
+		// Tests that run several daemons (KIDTIMED_WEB_TABLE) leave the
+		// machine's browsers alone.
+		BrowserPolicies: browserPoliciesUnlessTest(),
 	}, nil
 }
 

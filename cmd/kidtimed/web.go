@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 
 	"github.com/kidtime/kidtime/agent"
@@ -36,14 +37,40 @@ func firewall() (agent.WebFirewall, error) {
 	return f, nil
 }
 
+// browserPolicies writes the managed browser policies turning off the
+// browsers' own DNS over HTTPS (Linux; Windows' registry: not yet).
+func browserPolicies() error {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	_, err := web.WriteBrowserPolicies("/")
+	return err
+}
+
 // webRemove removes what the safe web wrote outside the data folder: the
 // firewall table (the daemon leaves it when it stops, so that a child's
-// DNS fails closed).
+// DNS fails closed) and the browser policies.
 func webRemove(stdout, stderr io.Writer) int {
+	code := 0
 	if err := web.RemoveTable(webTable()); err != nil {
 		fmt.Fprintf(stderr, "kidtimed web-remove: %v\n", err)
-		return 1
+		code = 1
 	}
-	fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table is removed")
-	return 0
+	if runtime.GOOS == "linux" && os.Getenv("KIDTIMED_WEB_TABLE") == "" {
+		if err := web.RemoveBrowserPolicies("/"); err != nil {
+			fmt.Fprintf(stderr, "kidtimed web-remove: %v\n", err)
+			code = 1
+		}
+	}
+	if code == 0 {
+		fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table and browser policies are removed")
+	}
+	return code
+}
+
+func browserPoliciesUnlessTest() func() error {
+	if os.Getenv("KIDTIMED_WEB_TABLE") != "" {
+		return nil
+	}
+	return browserPolicies
 }
