@@ -39,6 +39,7 @@ type ChildCard struct {
 	Screen, Games       *widgets.TimeBar
 	Plus15, Plus1h      *widget.Button
 	LockNow, PauseGames *widget.Button
+	Web                 *widget.Label // the web filter and today's blocked lookups (web.go)
 	content             fyne.CanvasObject
 }
 
@@ -138,9 +139,11 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	}
 	extra := widget.NewLabel(seen)
 	extra.Importance = widget.LowImportance
+	k.Web = widget.NewLabel(WebLine(cs))
+	k.Web.Wrapping = fyne.TextWrapWord
 	card := widget.NewCard("", "", container.NewVBox(
 		container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), name),
-		k.State, k.Reason, k.Screen, k.Games, extra,
+		k.State, k.Reason, k.Screen, k.Games, k.Web, extra,
 		container.NewGridWithColumns(4, k.Plus15, k.Plus1h, k.LockNow, k.PauseGames),
 	))
 	k.content = card
