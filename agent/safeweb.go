@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -177,8 +178,16 @@ func (w *safeWeb) reloadLists() {
 	w.a.log.Info("web: lists loaded", "lists", len(cat.Lists), "domains", cat.Domains(), "bytes", cat.Bytes())
 }
 
-// apply makes the resolver and the firewall follow the children's rules.
+// apply makes the resolver and the firewall follow the children's rules
+// (and, without --dns-upstream, the system's resolvers as they are now: a
+// new network may have changed them).
 func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
+	if len(w.a.cfg.DNSUpstream) == 0 {
+		if up, err := systemResolvers("/etc/resolv.conf"); err == nil && !slices.Equal(up, w.res.Upstream()) {
+			w.a.log.Info("web: upstream resolvers", "servers", up)
+			w.res.SetUpstream(up)
+		}
+	}
 	base := w.a.cfg.WebPortBase
 	assign := map[string]web.Assignment{}
 	var redirects []web.Redirect

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +28,7 @@ type Counter interface {
 // policy applies).
 type Resolver struct {
 	log      *slog.Logger
-	upstream []string
+	upstream atomic.Pointer[[]string]
 	client   *dns.Client
 	tcp      *dns.Client
 	cache    *cache
@@ -52,16 +53,27 @@ func NewResolver(upstream []string, count Counter, log *slog.Logger) *Resolver {
 		log = slog.Default()
 	}
 	r := &Resolver{
-		log: log, upstream: upstream, count: count, cache: newCache(4096),
+		log: log, count: count, cache: newCache(4096),
 		client:    &dns.Client{Net: "udp", Timeout: 2 * time.Second, UDPSize: dns.DefaultMsgSize},
 		tcp:       &dns.Client{Net: "tcp", Timeout: 3 * time.Second},
 		listeners: map[string]*listener{},
 	}
 	empty := map[string]*Child{}
 	r.policies.Store(&empty)
+	r.SetUpstream(upstream)
 	r.cat.Store(&Catalog{block: &Set{}, edu: &Set{}})
 	return r
 }
+
+// SetUpstream replaces the upstream resolvers (HOST:PORT each, tried in
+// order).
+func (r *Resolver) SetUpstream(up []string) {
+	up = slices.Clone(up)
+	r.upstream.Store(&up)
+}
+
+// Upstream is the upstream resolvers in use.
+func (r *Resolver) Upstream() []string { return slices.Clone(*r.upstream.Load()) }
 
 // SetCatalog swaps the lists in use.
 func (r *Resolver) SetCatalog(c *Catalog) { r.cat.Store(c) }
@@ -277,7 +289,7 @@ func (r *Resolver) forward(q *dns.Msg, qn dns.Question) (*dns.Msg, error) {
 	out.Id = dns.Id()
 	out.Question = []dns.Question{qn}
 	var last error
-	for _, up := range r.upstream {
+	for _, up := range *r.upstream.Load() {
 		resp, _, err := r.client.Exchange(out, up)
 		if err == nil && resp.Truncated {
 			resp, _, err = r.tcp.Exchange(out, up)
