@@ -49,7 +49,9 @@ type Config struct {
 	Tick time.Duration
 	// FlushEvery is how often usage is written to the store (2 s).
 	FlushEvery time.Duration
-	// ReconcileEvery is how often the full process scan runs (15 s).
+	// ReconcileEvery is how often the full process scan runs (15 s; four
+	// times less often while the OS filters the process events by account:
+	// Deps.EventsInKernel).
 	ReconcileEvery time.Duration
 	// IdleThreshold: no input for longer means the child is away (3 min).
 	IdleThreshold time.Duration
@@ -121,6 +123,16 @@ type Deps struct {
 	Classifier monitor.Classifier
 	// Watch starts the process event stream; nil or an error means polling.
 	Watch func(ctx context.Context) (<-chan facts.ProcEvent, error)
+	// WatchAccounts, when set, narrows Watch's events to these accounts'
+	// where the OS can (Linux: in the kernel, with eBPF): everyone else's
+	// processes then cost nothing. It is called with every change of the
+	// children's accounts, before their processes are looked for.
+	WatchAccounts func(uids []uint32)
+	// EventsInKernel, when set, reports whether the OS filters Watch's
+	// events by account now (complete for the children, nothing for the
+	// rest): the periodic scan is then only a safety net, run
+	// filteredScanFactor times less often.
+	EventsInKernel func() bool
 	// Pace, when set, is told after each tick whether a child is logged in
 	// (a polling watcher, Windows', then looks more often).
 	Pace func(childPresent bool)
