@@ -72,6 +72,11 @@ type Config struct {
 	IdleTick time.Duration
 	// Location is the local time zone for days (time.Local).
 	Location *time.Location
+	// DNSUpstream are the resolvers children's allowed lookups go to
+	// (HOST:PORT); none: the system's, from /etc/resolv.conf.
+	DNSUpstream []string
+	// WebPortBase is the first children's resolver port (5300).
+	WebPortBase int
 }
 
 func (c *Config) defaults() {
@@ -98,6 +103,9 @@ func (c *Config) defaults() {
 	}
 	if c.Location == nil {
 		c.Location = time.Local
+	}
+	if c.WebPortBase <= 0 {
+		c.WebPortBase = DefaultWebPortBase
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -135,6 +143,12 @@ type Deps struct {
 	Clock    clock.Source
 	// Notify shows a desktop notification in a user's session.
 	Notify func(ctx context.Context, uid uint32, title, body string) error
+	// Firewall opens kidtime's firewall table for the safe web; nil: no
+	// safe web (in-process tests).
+	Firewall func() (WebFirewall, error)
+	// BrowserPolicies writes the managed browser policies that turn off
+	// browsers' own DNS over HTTPS; nil: none written.
+	BrowserPolicies func() error
 }
 
 // SessionSource lists the login sessions.
@@ -158,6 +172,7 @@ type Agent struct {
 	fam      *family.Family
 	apps     *store.AppIDs
 	appr     approvals // the parents' answers about new programs (approval.go)
+	web      *safeWeb  // the children's DNS (safeweb.go); nil without a firewall
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
@@ -274,6 +289,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.acct.Tick(now, dayOf(now), nil)
 	a.eventq = make(chan store.Event, eventQueue)
 	a.enf = enforce.New(a.deps.Actions, laterRecorder{a}, a.log, a.now)
+	a.web = newSafeWeb(a)
 
 	if a.cfg.PolicyFile != "" {
 		a.fam.Seed(ctx, a.cfg.PolicyFile)
@@ -345,6 +361,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"notifications", a.notifications},
 		{"network clock", a.networkClock},
 		{"events", a.writeEvents},
+		{"web", a.web.serve},
 	}
 	if events != nil {
 		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})
@@ -406,6 +423,7 @@ func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
 	}
+	a.web.flush(ctx)
 	a.savePrograms(ctx)
 	now := a.now()
 	if now.Sub(a.lastMark) < markEvery {

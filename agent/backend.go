@@ -229,9 +229,10 @@ func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
 		}
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	st.Child, st.Decision, st.GamesPaused, st.ByDefault = cs.rec, cs.dec, cs.gamesOff, cs.byDefault
 	st.AppStopped = a.appr.lastStopped(cs.rec.Name)
 	st.Policy, st.PolicyOK = cs.policy, cs.policyErr == nil
+	a.mu.Unlock()
+	st.Web = a.web.status(context.Background(), cs.rec.Name, st.Policy.Web, now)
 	return st
 }

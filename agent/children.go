@@ -108,6 +108,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	for _, cs := range children {
 		a.refreshDecision(cs, now)
 	}
+	a.web.changed()
 	return nil
 }
 

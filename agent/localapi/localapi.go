@@ -138,6 +138,7 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "PUT " + apitype.RouteSettings, Role: P, Handle: h.setSettings},
 		{Pattern: "GET " + apitype.RouteInstalled, Role: P, Handle: h.installed},
 	}
+	rs = append(rs, h.webRoutes()...)
 	for i := range rs {
 		rs[i].Handle = wrap(rs[i].Handle)
 	}

@@ -294,6 +294,9 @@ func (h *Handlers) setSettings(ctx context.Context, c *api.Caller, r *http.Reque
 		return nil, err
 	}
 	ApplyRetention(h.b.Store(), s)
+	if wb, ok := h.b.(webBackend); ok {
+		wb.WebDetail(ctx, s.WebDetail)
+	}
 	if help != nil {
 		f := h.b.PolicyFile()
 		f.Help = nil

@@ -45,9 +45,13 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 		Sessions: func(ctx context.Context) (agent.SessionSource, error) {
 			return openSessions(ctx, host)
 		},
-		Actions: actions{host: host},
-		Users:   platform.Users{},
-		Notify:  notifyFunc,
+		Actions:  actions{host: host},
+		Users:    platform.Users{},
+		Notify:   notifyFunc,
+		Firewall: firewall,
+		// Tests that run several daemons (KIDTIMED_WEB_TABLE) leave the
+		// machine's browsers alone.
+		BrowserPolicies: browserPoliciesUnlessTest(),
 	}, nil
 }
 

@@ -42,6 +42,7 @@ type ChildCard struct {
 	// Missing warns that the child's app has not reported today (it may
 	// have been closed), with what to do; empty when it has.
 	Missing *widget.Label
+	Web     *widget.Label // the web filter and today's blocked lookups (web.go)
 	content fyne.CanvasObject
 }
 
@@ -149,9 +150,11 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	if seen == "" {
 		extra.Hide()
 	}
+	k.Web = widget.NewLabel(WebLine(cs))
+	k.Web.Wrapping = fyne.TextWrapWord
 	card := widget.NewCard("", "", container.NewVBox(
 		container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), name),
-		k.State, k.Reason, missing, k.Screen, k.Games, extra,
+		k.State, k.Reason, missing, k.Screen, k.Games, k.Web, extra,
 		// as many buttons a row as the window has room for, balanced
 		widgets.NewButtons(k.Plus15, k.Plus1h, k.LockNow, k.PauseGames),
 	))
