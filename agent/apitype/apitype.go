@@ -109,6 +109,8 @@ type Status struct {
 	// ParentCode: a parent has set up the parent code (its secret was shown
 	// for an authenticator app), so a child may be given time with one.
 	ParentCode bool `json:"parentCode,omitempty"`
+	// Hub is the hub this PC joined (kidtime join); absent when none.
+	Hub *HubStatus `json:"hub,omitempty"`
 }
 
 // Contact is a help line shown to children; never blocked.
