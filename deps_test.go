@@ -187,6 +187,12 @@ var importRules = []rule{
 	{"cmd", "no program links the in-process agent of the tests (agent/agenttest)", func(_, d string) bool {
 		return d == module+"/agent/agenttest"
 	}, false},
+	{"agent/web", "the safe web knows the rules and the lists, not the rest of the agent (the agent's wiring feeds it)", func(_, d string) bool {
+		return strings.HasPrefix(d, module+"/agent/") && !inModule(d, module+"/agent/web") && !inModule(d, module+"/agent/internal")
+	}, true},
+	{"agent/localapi", "the handlers do not link the resolver and the firewall (DNS and netlink libraries): the agent answers for them", func(_, d string) bool {
+		return inModule(d, module+"/agent/web")
+	}, true},
 }
 
 // TestImportRulesCatchViolations checks that the rules above can fail.
@@ -204,6 +210,9 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"the companion importing desktop probes is fine", "ui/companion", module + "/agent/desktop", false},
 		{"the console importing desktop probes is caught", "ui/console", module + "/agent/desktop", true},
 		{"monitor importing platform is caught", "agent/monitor", module + "/agent/platform", true},
+		{"the safe web importing the store is caught", "agent/web", module + "/agent/store", true},
+		{"the safe web importing rules is fine", "agent/web", module + "/rules", false},
+		{"the handlers importing the safe web are caught", "agent/localapi", module + "/agent/web", true},
 		{"the app may import fyne", "cmd/kidtime-app", "fyne.io/fyne/v2", false},
 		{"the CLI importing fyne is caught", "cmd/kidtime", "fyne.io/fyne/v2", true},
 		{"the companion importing godbus is caught", "ui/companion", "github.com/godbus/dbus/v5", true},

@@ -87,6 +87,9 @@ func (a *Agent) reload(ctx context.Context) error {
 	a.mu.Lock()
 	a.children, a.byUID, a.global = children, byUID, global
 	a.mu.Unlock()
+	if a.deps.WatchAccounts != nil {
+		a.deps.WatchAccounts(uids)
+	}
 	a.tracker.Watch(uids)
 	for _, cs := range children {
 		a.rememberRuleApps(cs)
@@ -105,6 +108,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	for _, cs := range children {
 		a.refreshDecision(cs, now)
 	}
+	a.web.changed()
 	return nil
 }
 

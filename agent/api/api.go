@@ -69,6 +69,8 @@ type Route struct {
 	Pattern string // a net/http pattern with method, e.g. "GET /v1/status"
 	Role    string // the least role allowed
 	Handle  Handler
+	// MaxBody is the largest request body the route reads (4 MB when 0).
+	MaxBody int64
 }
 
 // Identifier turns an OS peer and a presented bearer token into a Caller.
@@ -270,7 +272,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 			WriteError(w, Forbidden("%s", msg).Keyed(key, map[string]string{"role": c.Role, "need": rt.Role}))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
+		limit := int64(4 << 20)
+		if rt.MaxBody > 0 {
+			limit = rt.MaxBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		out, err := rt.Handle(r.Context(), &c, r)
 		if err != nil {
 			var ae *Error

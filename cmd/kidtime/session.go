@@ -37,6 +37,9 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", name, k.t("state."+c.State), assets.T(k.lang, c.ReasonKey))
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("screen"), k.t("used", k.dur(c.ScreenUsedSec)), k.t("left", k.dur(c.ScreenLeftSec)))
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("games"), k.t("used", k.dur(c.GamesUsedSec)), k.t("left", k.dur(c.GamesLeftSec)))
+			if c.Web != nil {
+				fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("web.status"), c.Web.Filter, k.t("web.blockedtoday", k.webBlocked(c.Web.BlockedToday, c.Web.ByCategory)))
+			}
 		}
 		if st.Pending > 0 {
 			fmt.Fprintln(w, k.tn("status.pending", st.Pending, st.Pending))

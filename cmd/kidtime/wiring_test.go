@@ -93,6 +93,10 @@ func TestCommandsReachTheDaemon(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	t.Setenv("KIDTIME_TOKEN", "tok")
 	t.Setenv("KIDTIME_LANG", "en")
+	hostsFile := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hostsFile, []byte("0.0.0.0 casino.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	child := filepath.Join(t.TempDir(), "an.json")
 	if err := os.WriteFile(child, []byte(`{"name":"An","birthYear":2015}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -137,6 +141,12 @@ func TestCommandsReachTheDaemon(t *testing.T) {
 		{[]string{"policy", "import", examplePolicy}, "", "PUT /v1/policy", []string{`"children"`}},
 		{[]string{"policy", "export"}, "", "GET /v1/policy", nil},
 		{[]string{"code"}, "", "GET /v1/code", nil},
+		{[]string{"web", "An", "--filter", "strict", "--safe-search", "off", "--deny", "Game.example, -x.example", "--allow", "school.edu.vn"}, "", "PUT /v1/children/An/policy",
+			[]string{`"filter":"strict"`, `"safeSearch":false`, `"deny":["game.example"]`, `"allow":["school.edu.vn"]`}},
+		{[]string{"web", "An", "--block", "social,games"}, "", "PUT /v1/children/An/policy", []string{`"block":["social","games"]`}},
+		{[]string{"web", "An"}, "", "GET /v1/status", nil},
+		{[]string{"web", "lists"}, "", "GET /v1/web/lists", nil},
+		{[]string{"web", "import", hostsFile, "--category", "gambling"}, "", "POST /v1/web/lists?category=gambling&source=", []string{"0.0.0.0 casino.example"}},
 		{[]string{"hub", "invite", "--name", "lab-1", "--expires", "7d", "--hub", "hub.school.example:4333"}, "", "POST /v1/hub/invites", []string{`"expiresSec":604800`, `"lab-1"`, `"hub.school.example:4333"`}},
 		{[]string{"hub", "invite"}, "", "POST /v1/hub/invites", []string{`"expiresSec":86400`}},
 		{[]string{"hub", "pcs"}, "", "GET /v1/hub/pcs", nil},

@@ -1,9 +1,10 @@
 // Command kidtimed is kidtime's background service: it knows which child
 // uses the computer, counts screen and game time, warns, and enforces.
 //
-//	kidtimed run [--data-dir DIR] [--socket PATH] [--log-level LEVEL] [--policy FILE]
+//	kidtimed run [--data-dir DIR] [--socket PATH] [--log-level LEVEL] [--policy FILE] [--dns-upstream HOST:PORT[,…]]
 //	kidtimed install [--policy FILE] [--data-dir DIR]
 //	kidtimed uninstall | start | stop | status
+//	kidtimed web-remove
 //	kidtimed hub run [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
 //	kidtimed hub install | uninstall | start | stop | status
 //
@@ -38,8 +39,10 @@ const usage = `kidtimed: kidtime's background service
 
 usage:
   kidtimed run [--data-dir DIR] [--socket PATH] [--log-level debug|info|warn|error] [--policy FILE]
+              [--dns-upstream HOST:PORT[,HOST:PORT...]]
   kidtimed install [--data-dir DIR] [--policy FILE]   install the OS service (root)
   kidtimed uninstall | start | stop | status          manage the OS service (root)
+  kidtimed web-remove                                 remove the safe web's firewall table (uninstall does it too)
   kidtimed hub run|install|uninstall|start|stop|status   the family's or school's hub (kidtimed hub --help)
 `
 
@@ -58,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runOrInstall(cmd, rest, stdout, stderr)
 	case "uninstall", "start", "stop", "status":
 		return control(cmd, stdout, stderr)
+	case "web-remove":
+		return webRemove(stdout, stderr)
 	case "notify":
 		return notifyCmd(rest, stderr)
 	case "hub":
@@ -72,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 type runFlags struct {
 	dataDir, socket, logLevel, policy string
+	dnsUpstream                       []string
 }
 
 func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error) {
@@ -82,9 +88,15 @@ func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error
 	fs.StringVar(&f.socket, "socket", "", "API socket or named pipe (default $KIDTIME_SOCKET, else "+ipc.DefaultPath()+")")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.policy, "policy", "", "a policy file imported at start when none is stored (school preset)")
+	upstream := fs.String("dns-upstream", "", "resolvers for children's allowed lookups, HOST:PORT[,HOST:PORT...] (default: the system's, from /etc/resolv.conf)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	up, err := agent.WebUpstreams(*upstream)
+	if err != nil {
+		return f, err
+	}
+	f.dnsUpstream = up
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -123,7 +135,7 @@ func (p *program) Start(service.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done = make(chan error, 1)
-	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath()}, deps)
+	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: p.f.dnsUpstream, WebPortBase: webPortBase()}, deps)
 	go func() { p.done <- a.Run(ctx) }()
 	return nil
 }
@@ -186,7 +198,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
 	}
-	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath()}, deps)
+	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: f.dnsUpstream, WebPortBase: webPortBase()}, deps)
 	if err := a.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
@@ -255,6 +267,11 @@ func controlService(what string, conf *service.Config, cmd string, stdout, stder
 	if err := service.Control(s, cmd); err != nil {
 		fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
 		return 1
+	}
+	if what == "uninstall" { // the daemon's, not the hub's
+		if code := webRemove(stdout, stderr); code != 0 {
+			return code
+		}
 	}
 	fmt.Fprintf(stdout, "kidtimed: %s done\n", what)
 	return 0
