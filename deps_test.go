@@ -173,6 +173,9 @@ var importRules = []rule{
 	{"agent/hubsync", "a PC links the NATS client, never the server", func(_, d string) bool {
 		return inModule(d, "github.com/nats-io/nats-server/v2") || d == module+"/agent/hub"
 	}, true},
+	{"cmd/kidtimed", "the daemon every PC runs does not carry the hub's NATS server: kidtime-hub does (kidtimed hub runs it)", func(_, d string) bool {
+		return inModule(d, "github.com/nats-io/nats-server/v2") || d == module+"/agent/hub"
+	}, false},
 	{"cmd/kidtime", "the CLI speaks to the hub through its local socket only: no NATS", func(_, d string) bool {
 		return strings.HasPrefix(d, "github.com/nats-io/")
 	}, false},

@@ -81,7 +81,7 @@ func setup(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, c := range []string{"kidtimed", "kidtime"} {
+	for _, c := range []string{"kidtimed", "kidtime", "kidtime-hub"} {
 		out := filepath.Join(dir, c)
 		cmd := exec.Command("go", "build", "-o", out, "./cmd/"+c)
 		cmd.Dir = root

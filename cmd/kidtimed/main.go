@@ -33,6 +33,7 @@ import (
 	"github.com/kidtime/kidtime/agent/desktop/notify"
 	"github.com/kidtime/kidtime/agent/ipc"
 	svcconf "github.com/kidtime/kidtime/installer/service"
+	"github.com/kidtime/kidtime/internal/svcrun"
 )
 
 const usage = `kidtimed: kidtime's background service
@@ -105,17 +106,9 @@ func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error
 
 func defaultDataDir() string {
 	if service.Platform() == "windows-service" || os.PathSeparator == '\\' {
-		return filepath.Join(programData(), "kidtime")
+		return filepath.Join(svcrun.ProgramData(), "kidtime")
 	}
 	return "/var/lib/kidtime"
-}
-
-func logger(level string, w io.Writer) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // program adapts the agent to kardianos/service: Start returns at once,
@@ -162,7 +155,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
 		return 2
 	}
-	log, err := logger(f.logLevel, stderr)
+	log, err := svcrun.Logger(f.logLevel, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 2
@@ -170,7 +163,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 	if cmd == "install" {
 		return install(f, stdout, stderr)
 	}
-	if startedBySCM() {
+	if svcrun.StartedBySCM() {
 		// Started by the service manager.
 		prg := &program{f: f, log: log}
 		s, err := service.New(prg, svcconf.Config(nil))
@@ -178,7 +171,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 			return 1
 		}
-		if err := runService(s); err != nil {
+		if err := svcrun.Run(s, svcconf.Name); err != nil {
 			log.Error("kidtimed: service failed", "err", err)
 			return 1
 		}
@@ -237,43 +230,20 @@ func install(f runFlags, stdout, stderr io.Writer) int {
 }
 
 func control(cmd string, stdout, stderr io.Writer) int {
-	return controlService(cmd, svcconf.Config(nil), cmd, stdout, stderr)
-}
-
-// controlService runs uninstall, start, stop or status on a service
-// (the daemon's, or the hub's: what is "kidtimed what").
-func controlService(what string, conf *service.Config, cmd string, stdout, stderr io.Writer) int {
-	s, err := service.New(&program{}, conf)
+	s, err := service.New(&program{}, svcconf.Config(nil))
 	if err != nil {
-		fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
 		return 1
 	}
-	if cmd == "status" {
-		st, err := s.Status()
-		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
-			return 1
-		}
-		word := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}[st]
-		if word == "" {
-			word = "unknown"
-		}
-		fmt.Fprintln(stdout, word)
-		if st != service.StatusRunning {
-			return 3
-		}
-		return 0
+	if code := svcrun.Control(s, cmd, cmd, stdout, stderr); code != 0 || cmd == "status" {
+		return code
 	}
-	if err := service.Control(s, cmd); err != nil {
-		fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
-		return 1
-	}
-	if what == "uninstall" { // the daemon's, not the hub's
+	if cmd == "uninstall" {
 		if code := webRemove(stdout, stderr); code != 0 {
 			return code
 		}
 	}
-	fmt.Fprintf(stdout, "kidtimed: %s done\n", what)
+	fmt.Fprintf(stdout, "kidtimed: %s done\n", cmd)
 	return 0
 }
 
