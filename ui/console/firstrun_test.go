@@ -208,7 +208,6 @@ func TestOnlyAnAdministratorMakesAccounts(t *testing.T) {
 	}
 }
 
-
 // The first install's accounts are one sentence in the console's events
 // too, naming them.
 func TestFirstInstallSentence(t *testing.T) {
