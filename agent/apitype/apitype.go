@@ -109,6 +109,8 @@ type Status struct {
 	// ParentCode: a parent has set up the parent code (its secret was shown
 	// for an authenticator app), so a child may be given time with one.
 	ParentCode bool `json:"parentCode,omitempty"`
+	// Hub is the hub this PC joined (kidtime join); absent when none.
+	Hub *HubStatus `json:"hub,omitempty"`
 }
 
 // Contact is a help line shown to children; never blocked.
@@ -165,6 +167,22 @@ type ChildStatus struct {
 	CompanionSeen time.Time `json:"companionSeen,omitzero"`
 	// AppStopped is the last program stopped for a parent's yes (today).
 	AppStopped *AppStopped `json:"appStopped,omitempty"`
+	// Web is the child's safe web (issue 14).
+	Web *WebStatus `json:"web,omitempty"`
+}
+
+// WebStatus is a child's safe web now: the filter level, SafeSearch, and
+// how many lookups were blocked today (counts only, never which sites).
+type WebStatus struct {
+	Filter       string `json:"filter"` // off | light | standard | strict | allowlist
+	SafeSearch   bool   `json:"safeSearch"`
+	BlockedToday int64  `json:"blockedToday"`
+	// ByCategory splits BlockedToday: adult, gambling, ..., deny (the
+	// parent's list), allowlist (not on the allow-list).
+	ByCategory map[string]int64 `json:"byCategory,omitempty"`
+	// Active is false when the filter is not enforced on this PC (not
+	// Linux, the firewall refused, or nothing to filter).
+	Active bool `json:"active"`
 }
 
 // SetupRequest sets the first PIN (admin only, once).
@@ -306,6 +324,12 @@ type UsageRow struct {
 	Key       string `json:"key"` // the day, the app's name or the category
 	ScreenSec int64  `json:"screenSec"`
 	GamesSec  int64  `json:"gamesSec"`
+	// By app only: the program's path, content hash and category ("" =
+	// not classified), so a row without a name shows its file name and an
+	// unclassified one can be classified on the spot.
+	Path     string `json:"path,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Category string `json:"category,omitempty"`
 }
 
 // AppUsage is an app the child actually used, for the console's app rules.
@@ -374,6 +398,9 @@ type Settings struct {
 	RollupRetentionDays int       `json:"rollupRetentionDays"`
 	Language            string    `json:"language,omitempty"` // "", "vi" or "en"
 	Help                []Contact `json:"help"`
+	// WebDetail keeps the names of children's blocked lookups (never the
+	// allowed ones); off by default: parents see counts per category.
+	WebDetail bool `json:"webDetail,omitempty"`
 }
 
 // Account is an OS account of the machine.
@@ -404,6 +431,55 @@ type NewAccountRequest struct {
 const (
 	RouteSessions = "/v1/sessions" // GET child(own)/parent ?child=&from=&to= -> Sessions
 )
+
+// Installed apps route.
+const (
+	RouteInstalled = "/v1/installed" // GET parent -> []InstalledApp
+)
+
+// InstalledApp is an app installed on the computer (its .desktop file),
+// for rules set before the child runs it: a rule names it by the file
+// names of its programs.
+type InstalledApp struct {
+	Name     string   `json:"name"`
+	Programs []string `json:"programs"`
+	Category string   `json:"category"` // game | education | other | …
+}
+
+// The safe web's routes (issue 14).
+const (
+	// RouteWebLists: GET parent -> WebLists ; POST parent
+	// ?category=CAT&source=FILE|URL with the list's text as the body (at
+	// most 64 MB; hosts file, plain domains or ||domain^ lines) -> WebImport.
+	RouteWebLists = "/v1/web/lists"
+	// MaxWebImport is the largest list an import sends (a million names in
+	// a hosts file is about 35 MB).
+	MaxWebImport = 64 << 20
+)
+
+// WebList is one installed list of domains.
+type WebList struct {
+	Name     string    `json:"name"`
+	Category string    `json:"category"`
+	Domains  int       `json:"domains"`
+	Source   string    `json:"source"`
+	Updated  time.Time `json:"updated,omitzero"` // when it was imported; zero for the lists kidtime ships
+	Shipped  bool      `json:"shipped"`
+}
+
+// WebLists answers GET RouteWebLists.
+type WebLists struct {
+	Lists []WebList `json:"lists"`
+	// Active is false when this PC cannot filter children's DNS.
+	Active bool `json:"active"`
+}
+
+// WebImport answers POST RouteWebLists: the list installed and what was
+// read.
+type WebImport struct {
+	List    WebList `json:"list"`
+	Skipped int     `json:"skipped"` // lines that named no domain
+}
 
 // Sessions answers RouteSessions: the child's stretches of screen use over
 // the days from..to (inclusive), sorted by start.

@@ -373,6 +373,14 @@ func (c *Client) Apps(ctx context.Context, child string, days int) ([]apitype.Ap
 	return out, err
 }
 
+// Installed lists the apps installed on the computer, for rules set before
+// a child runs them.
+func (c *Client) Installed(ctx context.Context) ([]apitype.InstalledApp, error) {
+	var out []apitype.InstalledApp
+	err := c.do(ctx, http.MethodGet, apitype.RouteInstalled, nil, nil, &out)
+	return out, err
+}
+
 // Code returns the current parent code.
 func (c *Client) Code(ctx context.Context) (apitype.Code, error) {
 	var out apitype.Code

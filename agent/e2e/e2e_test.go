@@ -21,6 +21,7 @@ import (
 
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/internal/ostest"
+	"github.com/kidtime/kidtime/agent/web"
 )
 
 // env is what every test shares: the binaries, the accounts.
@@ -49,12 +50,16 @@ func TestMain(m *testing.M) {
 	if socket := os.Getenv(beatEnv); socket != "" {
 		os.Exit(beat(socket, os.Getenv(beatLockedEnv) != ""))
 	}
+	if cmd := os.Getenv(dnsEnv); cmd != "" {
+		os.Exit(dnsHelper(cmd))
+	}
 	if os.Geteuid() != 0 {
 		// Nothing to set up: every test skips (ostest.NeedRoot) and says
 		// why, so that the run reports skipped tests rather than none.
 		os.Exit(m.Run())
 	}
 	code, err := setup(m)
+	_ = web.RemoveTable(runTable()) // the tables outlive the daemons on purpose
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e setup:", err)
 		os.Exit(1)
@@ -134,6 +139,9 @@ type daemon struct {
 	socket string
 	cmd    *exec.Cmd
 	log    *bytes.Buffer
+	// restart starts it again when it was started otherwise than by
+	// start (web_test.go).
+	restart func()
 }
 
 func startDaemon(t *testing.T, data string) *daemon {
@@ -152,6 +160,7 @@ func startDaemon(t *testing.T, data string) *daemon {
 func (d *daemon) start() {
 	d.t.Helper()
 	d.cmd = exec.Command(env.kidtimed, "run", "--data-dir", d.data, "--socket", d.socket, "--log-level", "debug")
+	d.cmd.Env = append(os.Environ(), webTestEnv()...) // the safe web in a table of this run's, no browser policies
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
 		d.t.Fatalf("start kidtimed: %v", err)
@@ -710,6 +719,7 @@ func TestSignedSchoolPolicy(t *testing.T) {
 
 	// The installer's --policy FILE (kidtimed install passes it to run).
 	d.cmd = exec.Command(env.kidtimed, "run", "--data-dir", d.data, "--socket", d.socket, "--log-level", "debug", "--policy", signed)
+	d.cmd.Env = append(os.Environ(), webTestEnv()...)
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("start kidtimed: %v", err)

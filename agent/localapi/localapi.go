@@ -136,7 +136,12 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "POST " + apitype.RouteErase, Role: P, Handle: h.erase},
 		{Pattern: "GET " + apitype.RouteSettings, Role: P, Handle: h.settings},
 		{Pattern: "PUT " + apitype.RouteSettings, Role: P, Handle: h.setSettings},
+		{Pattern: "GET " + apitype.RouteInstalled, Role: P, Handle: h.installed},
+		{Pattern: "POST " + apitype.RouteJoin, Role: A, Handle: h.join},
+		{Pattern: "DELETE " + apitype.RouteJoin, Role: A, Handle: h.leave},
+		{Pattern: "PUT " + apitype.RouteHubPolicy, Role: A, Handle: h.forwardPolicy},
 	}
+	rs = append(rs, h.webRoutes()...)
 	for i := range rs {
 		rs[i].Handle = wrap(rs[i].Handle)
 	}

@@ -66,7 +66,7 @@ func TestScreenshots(t *testing.T) {
 				t.Fatalf("screenshot %s: %v", name, err)
 			}
 		}
-		size := fyne.NewSize(1024, 720)
+		size := fyne.NewSize(1024, 768) // a school lab's screen (issue 12)
 
 		// first run, by an administrator on an agent with no PIN yet
 		fresh := agenttest.Start(t, agenttest.Options{Now: now})
@@ -119,7 +119,7 @@ func TestScreenshots(t *testing.T) {
 		}
 		c.Main.Select(1)
 		w.Resize(tall(w))
-		c.Main.Rules.Days[0].Screen.SetText("25h")
+		c.Main.Rules.Days[0].Hours.SetText("25:00-26:00")
 		test.Tap(c.Main.Rules.Save)
 		shot(w, "rules-refused")
 		w.Resize(size)

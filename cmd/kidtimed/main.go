@@ -1,9 +1,12 @@
 // Command kidtimed is kidtime's background service: it knows which child
 // uses the computer, counts screen and game time, warns, and enforces.
 //
-//	kidtimed run [--data-dir DIR] [--socket PATH] [--log-level LEVEL] [--policy FILE]
+//	kidtimed run [--data-dir DIR] [--socket PATH] [--log-level LEVEL] [--policy FILE] [--dns-upstream HOST:PORT[,…]]
 //	kidtimed install [--policy FILE] [--data-dir DIR]
 //	kidtimed uninstall | start | stop | status
+//	kidtimed web-remove
+//	kidtimed hub run [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
+//	kidtimed hub install | uninstall | start | stop | status
 //
 // "run" serves in the foreground (systemd and the Windows service manager
 // start it that way). The other commands manage the OS service through
@@ -36,8 +39,11 @@ const usage = `kidtimed: kidtime's background service
 
 usage:
   kidtimed run [--data-dir DIR] [--socket PATH] [--log-level debug|info|warn|error] [--policy FILE]
+              [--dns-upstream HOST:PORT[,HOST:PORT...]]
   kidtimed install [--data-dir DIR] [--policy FILE]   install the OS service (root)
   kidtimed uninstall | start | stop | status          manage the OS service (root)
+  kidtimed web-remove                                 remove the safe web's firewall table (uninstall does it too)
+  kidtimed hub run|install|uninstall|start|stop|status   the family's or school's hub (kidtimed hub --help)
 `
 
 func main() {
@@ -55,8 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runOrInstall(cmd, rest, stdout, stderr)
 	case "uninstall", "start", "stop", "status":
 		return control(cmd, stdout, stderr)
+	case "web-remove":
+		return webRemove(stdout, stderr)
 	case "notify":
 		return notifyCmd(rest, stderr)
+	case "hub":
+		return hubCmd(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage+pprofHelp)
 		return 0
@@ -67,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 type runFlags struct {
 	dataDir, socket, logLevel, policy string
+	dnsUpstream                       []string
 }
 
 func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error) {
@@ -77,9 +88,15 @@ func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error
 	fs.StringVar(&f.socket, "socket", "", "API socket or named pipe (default $KIDTIME_SOCKET, else "+ipc.DefaultPath()+")")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.policy, "policy", "", "a policy file imported at start when none is stored (school preset)")
+	upstream := fs.String("dns-upstream", "", "resolvers for children's allowed lookups, HOST:PORT[,HOST:PORT...] (default: the system's, from /etc/resolv.conf)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	up, err := agent.WebUpstreams(*upstream)
+	if err != nil {
+		return f, err
+	}
+	f.dnsUpstream = up
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -118,7 +135,7 @@ func (p *program) Start(service.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done = make(chan error, 1)
-	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath()}, deps)
+	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: p.f.dnsUpstream, WebPortBase: webPortBase()}, deps)
 	go func() { p.done <- a.Run(ctx) }()
 	return nil
 }
@@ -181,7 +198,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
 	}
-	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath()}, deps)
+	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: f.dnsUpstream, WebPortBase: webPortBase()}, deps)
 	if err := a.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
@@ -220,15 +237,21 @@ func install(f runFlags, stdout, stderr io.Writer) int {
 }
 
 func control(cmd string, stdout, stderr io.Writer) int {
-	s, err := service.New(&program{}, svcconf.Config(nil))
+	return controlService(cmd, svcconf.Config(nil), cmd, stdout, stderr)
+}
+
+// controlService runs uninstall, start, stop or status on a service
+// (the daemon's, or the hub's: what is "kidtimed what").
+func controlService(what string, conf *service.Config, cmd string, stdout, stderr io.Writer) int {
+	s, err := service.New(&program{}, conf)
 	if err != nil {
-		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
 		return 1
 	}
 	if cmd == "status" {
 		st, err := s.Status()
 		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed status: %v\n", err)
+			fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
 			return 1
 		}
 		word := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}[st]
@@ -242,10 +265,15 @@ func control(cmd string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err := service.Control(s, cmd); err != nil {
-		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "kidtimed: %s done\n", cmd)
+	if what == "uninstall" { // the daemon's, not the hub's
+		if code := webRemove(stdout, stderr); code != 0 {
+			return code
+		}
+	}
+	fmt.Fprintf(stdout, "kidtimed: %s done\n", what)
 	return 0
 }
 

@@ -74,8 +74,6 @@ func (f *FirstRun) onKey(ev *fyne.KeyEvent) {
 	}
 }
 
-func layoutSpacer() fyne.CanvasObject { return container.NewStack() }
-
 // pushRight pushes what follows it in a row to the far end (Next to the
 // right, Back and Cancel on the left).
 func pushRight() fyne.CanvasObject { return layout.NewSpacer() }
