@@ -157,7 +157,9 @@ func (f *Family) tellFound(ctx context.Context, first bool, accs []facts.Account
 		for i, a := range accs {
 			names[i] = a.Name
 		}
-		f.rec.Record(ctx, "", "accounts_found", map[string]any{"accounts": names, "count": len(names), "profile": profile})
+		// names: the list as the sentence says it (the console and the CLI
+		// fill {{.Names}})
+		f.rec.Record(ctx, "", "accounts_found", map[string]any{"accounts": names, "names": strings.Join(names, ", "), "count": len(names), "profile": profile})
 		f.log.Info("family: login accounts found at the first start", "accounts", names, "profile", profile)
 		return
 	}

@@ -147,3 +147,19 @@ func TestEventsAreSentences(t *testing.T) {
 		}
 	}
 }
+
+// The first install's accounts are one line, naming them, not a flag each.
+func TestFirstInstallIsOneLine(t *testing.T) {
+	f := agenttest.StartFamily(t, time.Now())
+	socket := agentSocket(t, f.Client(agenttest.Root))
+	out, _ := runAgent(t, "en", socket, "events", "--since", "1h")
+	var found []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "At its first start") {
+			found = append(found, line)
+		}
+	}
+	if len(found) != 1 || strings.HasPrefix(found[0], "!") || !strings.HasSuffix(found[0], ": kid, mum.") {
+		t.Errorf("want one unflagged line naming kid and mum:\n%s", out)
+	}
+}

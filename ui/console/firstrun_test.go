@@ -208,4 +208,21 @@ func TestOnlyAnAdministratorMakesAccounts(t *testing.T) {
 	}
 }
 
-var _ = console.AccountLabel
+// The first install's accounts are one sentence in the console's events
+// too, naming them.
+func TestFirstInstallSentence(t *testing.T) {
+	test.NewTempApp(t)
+	for _, c := range []struct{ lang, want string }{
+		{"en", "(administrators aside): kid, mum."},
+		{"vi", "(ngoài tài khoản quản trị): kid, mum."},
+	} {
+		if err := i18n.Setup(c.lang); err != nil {
+			t.Fatal(err)
+		}
+		ev := apitype.Event{Kind: "accounts_found", Detail: map[string]any{"accounts": []any{"kid", "mum"}, "names": "kid, mum", "count": 2.0, "profile": "default"}}
+		if got := console.EventSentence(ev); !strings.HasSuffix(got, c.want) {
+			t.Errorf("%s: %q, want it to end %q", c.lang, got, c.want)
+		}
+	}
+	_ = i18n.Setup("en")
+}
