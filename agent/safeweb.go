@@ -271,7 +271,14 @@ func (w *safeWeb) flush(ctx context.Context) {
 		if errors.As(err, &ve) && errors.Is(err, store.ErrNotFound) {
 			return // a child removed meanwhile
 		}
-		w.a.log.Error("web: blocked-lookup counts not written", "err", err)
+		w.a.log.Error("web: blocked-lookup counts not written; kept for the next flush", "err", err)
+		w.mu.Lock()
+		for _, b := range bs {
+			n := b.Count
+			b.Count = 0
+			w.pending[b] += n
+		}
+		w.mu.Unlock()
 	}
 }
 
