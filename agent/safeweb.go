@@ -268,8 +268,11 @@ func (w *safeWeb) flush(ctx context.Context) {
 	w.mu.Unlock()
 	if err := w.a.st.AddWebBlocked(ctx, bs); err != nil {
 		var ve *store.ValidationError
-		if errors.As(err, &ve) && errors.Is(err, store.ErrNotFound) {
-			return // a child removed meanwhile
+		if errors.As(err, &ve) {
+			// A child removed meanwhile (or a count the store refuses):
+			// writing again would not help.
+			w.a.log.Warn("web: blocked-lookup counts dropped", "err", err)
+			return
 		}
 		w.a.log.Error("web: blocked-lookup counts not written; kept for the next flush", "err", err)
 		w.mu.Lock()
