@@ -67,14 +67,9 @@ func newSafeWeb(a *Agent) *safeWeb {
 	}
 	w := &safeWeb{a: a, dir: filepath.Join(a.cfg.DataDir, "web-lists"), wake: make(chan struct{}, 1),
 		pending: map[store.WebBlock]int64{}, today: map[string]map[string]int64{}}
-	up := a.cfg.DNSUpstream
-	if len(up) == 0 {
-		var err error
-		if up, err = systemResolvers("/etc/resolv.conf"); err != nil {
-			a.log.Error("web: no upstream resolvers: children's lookups will fail until one is set (--dns-upstream)", "err", err)
-		}
-	}
-	w.res = web.NewResolver(up, w, a.log)
+	// Without --dns-upstream, apply reads the system's resolvers (once the
+	// firewall is known to work here).
+	w.res = web.NewResolver(a.cfg.DNSUpstream, w, a.log)
 	return w
 }
 
@@ -183,7 +178,11 @@ func (w *safeWeb) reloadLists() {
 // new network may have changed them).
 func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 	if len(w.a.cfg.DNSUpstream) == 0 {
-		if up, err := systemResolvers("/etc/resolv.conf"); err == nil && !slices.Equal(up, w.res.Upstream()) {
+		up, err := systemResolvers("/etc/resolv.conf")
+		switch {
+		case err != nil && len(w.res.Upstream()) == 0:
+			w.a.log.Error("web: no upstream resolvers: children's lookups fail until there is one (--dns-upstream)", "err", err)
+		case err == nil && !slices.Equal(up, w.res.Upstream()):
 			w.a.log.Info("web: upstream resolvers", "servers", up)
 			w.res.SetUpstream(up)
 		}
