@@ -67,9 +67,10 @@ test-unit:
 	$(GO) run ./installer/testsum unit < $(BUILD)/test-unit.json || status=1; exit $$status
 
 ## test-windows: the Windows build of the unit tests, then the MSI end-to-end, under Wine in a throwaway prefix made fresh each run (build/wine/prefix)
-# Every package that builds for Windows but cmd/kidtime-app, which needs cgo (Fyne's GLFW driver) and
-# so a Windows C toolchain this cross-build does not use, and the rest of the UI, ui/ (its Windows
-# build is the app's; ui/companion's tests do not build for Windows). -count=1: the results depend
+# Every package that builds for Windows but cmd/kidtime-app, which needs cgo (Fyne's GLFW driver),
+# and the rest of the UI, ui/ (ui/companion's tests do not build for Windows): the app's Windows
+# build (MinGW-w64) runs in the end-to-end instead, from the MSI (--self-check, then the console and
+# the companion drawn on Xvfb). -count=1: the results depend
 # on Wine and its prefix, which the test cache does not see. installer/wine/ says what the shim DLL,
 # the -exec wrapper and the -overlay (os.RemoveAll under Wine 8) are; installer/wine/e2e (a Linux
 # test that drives Wine: wixl, msiexec, the service, kidtime.exe, a game) shares the prefix and the
@@ -107,15 +108,17 @@ bench-idle:
 	mkdir -p $(BUILD); echo "==> bench-idle (windows of $${BENCH_WINDOW:-2m})"; \
 	$(GO) run ./installer/benchidle | tee $(BUILD)/bench-idle.txt
 
-## screenshots: every console screen and the companion, in Vietnamese and English, into build/screenshots/
+## screenshots: every console screen and the companion, in Vietnamese and English, into build/screenshots/; then the Windows build's console and companion drawn under Wine (build/screenshots/windows/)
 screenshots: deps
 	@bash installer/dev/screenshots.sh
+	@echo "==> the Windows app under Wine and Xvfb (installer/wine/screenshots.sh)"
+	@bash installer/wine/screenshots.sh
 
 ## demo: the console (DEMO=companion: the child's companion) against an in-memory agent with made-up data; the PIN is 135790
 demo: deps
 	$(GO) test -count=1 -timeout 0 -run '^TestDemo$$' ./cmd/kidtime-app -args -demo $(or $(DEMO),console)
 
-## package: the .deb (nfpm) and the Windows MSI (wixl) into build/pkg
+## package: the .deb (nfpm) and the Windows MSI (wixl; the service, the CLI and the app, cross-built with MinGW-w64) into build/pkg
 package: build
 	@bash installer/package.sh all
 

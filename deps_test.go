@@ -169,6 +169,13 @@ var importRules = []rule{
 	{"agent/enforce", "enforce depends on small interfaces, not on platform or store", func(_, d string) bool {
 		return strings.HasPrefix(d, module+"/agent/platform") || strings.HasPrefix(d, module+"/agent/store")
 	}, false},
+	{"agent/hub/wire", "the hub's wire is what both ends agree on: standard library only", func(_, d string) bool { return !isStd(d) }, false},
+	{"agent/hubsync", "a PC links the NATS client, never the server", func(_, d string) bool {
+		return inModule(d, "github.com/nats-io/nats-server/v2") || d == module+"/agent/hub"
+	}, true},
+	{"cmd/kidtime", "the CLI speaks to the hub through its local socket only: no NATS", func(_, d string) bool {
+		return strings.HasPrefix(d, "github.com/nats-io/")
+	}, false},
 	{"agent/facts", "the OS facts are plain types: standard library only", func(_, d string) bool { return !isStd(d) }, false},
 	{"agent/ident", "a file's identity is parsing only: standard library only", func(_, d string) bool { return !isStd(d) }, false},
 	{"agent/localapi", "the handlers reach the running agent only through their Backend interface", func(_, d string) bool {

@@ -77,6 +77,8 @@ type Config struct {
 	DNSUpstream []string
 	// WebPortBase is the first children's resolver port (5300).
 	WebPortBase int
+	// HubSyncEvery is how often a joined PC sends its days to its hub (15 s).
+	HubSyncEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -106,6 +108,9 @@ func (c *Config) defaults() {
 	}
 	if c.WebPortBase <= 0 {
 		c.WebPortBase = DefaultWebPortBase
+	}
+	if c.HubSyncEvery <= 0 {
+		c.HubSyncEvery = 15 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -191,6 +196,7 @@ type Agent struct {
 	ticked       atomic.Int64  // ticks run (tests)
 	trusted      atomic.Bool   // the trusted clock is set (a.clk)
 	startMark    clock.Mark    // the mark found at start: the trusted time never goes below it
+	hub          *hubLink      // the hub this PC joined (hublink.go)
 }
 
 // storeNow is the store's clock: the trusted one once it is set.
@@ -215,6 +221,7 @@ func New(cfg Config, deps Deps) *Agent {
 	a := &Agent{cfg: cfg, deps: deps, log: cfg.Logger,
 		children: map[string]*childState{}, byUID: map[uint32]*childState{}, ready: make(chan struct{}),
 		notes: make(chan note, 32), wake: make(chan struct{}, 1)}
+	a.hub = &hubLink{a: a, push: make(chan struct{}, 1)}
 	return a
 }
 
@@ -362,6 +369,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"network clock", a.networkClock},
 		{"events", a.writeEvents},
 		{"web", a.web.serve},
+		{"hub", a.hubSync},
 	}
 	if events != nil {
 		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})

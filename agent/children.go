@@ -289,6 +289,11 @@ func (a *Agent) usageOf(cs *childState, apps []monitor.ViewApp) rules.Usage {
 			u.Apps = append(u.Apps, rules.AppUsage{App: x.App, Used: t.PerApp[x.Key], Running: true})
 		}
 	})
+	// The family's budget: the child's time on the other PCs of the hub
+	// counts here too (hublink.go). It only ever adds.
+	s, g := a.hub.elsewhere(cs.rec.Name, day)
+	u.Screen += s
+	u.Games += g
 	return u
 }
 

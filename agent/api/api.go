@@ -112,6 +112,31 @@ func (e *Error) Keyed(key string, args map[string]string) *Error {
 	return e
 }
 
+// StatusError is an error that knows its status and its sentence, such as
+// a hub's refusal (agent/hub/wire.Error): the API answers with them.
+type StatusError interface {
+	KeyedError
+	HTTPStatus() int
+}
+
+// FromStatus is a StatusError as an API error; a "field" argument names
+// the field.
+func FromStatus(se StatusError) *Error {
+	key, args := se.MessageKey()
+	st := se.HTTPStatus()
+	code := map[int]string{http.StatusForbidden: apitype.CodeNotAllowed, http.StatusNotFound: apitype.CodeNotFound,
+		http.StatusConflict: apitype.CodeConflict, http.StatusTooManyRequests: apitype.CodeRateLimited}[st]
+	switch {
+	case code != "":
+	case st >= 500:
+		code = apitype.CodeInternal
+	default:
+		code = apitype.CodeBadRequest
+	}
+	e := &Error{Status: st, Body: apitype.Error{Error: se.Error(), Field: args["field"], Code: code}}
+	return e.Keyed(key, args)
+}
+
 // BadRequest is a 400 naming the field at fault.
 func BadRequest(field, format string, args ...any) *Error {
 	return &Error{http.StatusBadRequest, apitype.Error{Error: fmt.Sprintf(format, args...), Field: field, Code: apitype.CodeBadRequest}}
@@ -255,7 +280,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 		out, err := rt.Handle(r.Context(), &c, r)
 		if err != nil {
 			var ae *Error
-			if !errors.As(err, &ae) {
+			var se StatusError
+			if !errors.As(err, &ae) && errors.As(err, &se) {
+				ae = FromStatus(se)
+			}
+			if ae == nil {
 				s.log.Error("api: handler failed", "route", rt.Pattern, "err", err)
 				ae = &Error{http.StatusInternalServerError, apitype.Error{Error: err.Error(), Code: apitype.CodeInternal}}
 			}

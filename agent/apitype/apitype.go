@@ -47,7 +47,7 @@ const (
 	RouteExport    = "/v1/export"    // GET parent ?child= -> the store's JSON export
 	RouteErase     = "/v1/erase"     // POST parent EraseRequest -> OK
 	RouteSettings  = "/v1/settings"  // GET parent -> Settings ; PUT parent Settings -> Settings
-	RouteAccounts  = "/v1/accounts"  // GET parent -> []Account (the machine's OS accounts, for "add a child")
+	RouteAccounts  = "/v1/accounts"  // GET parent -> []Account (the machine's OS accounts, for "add a child") ; POST admin NewAccountRequest -> Account (a standard account made for a child)
 )
 
 // Error is the body of every 4xx/5xx answer.
@@ -106,6 +106,11 @@ type Status struct {
 	// SchoolKey is the ID of the school key this computer's policy must be
 	// signed with (rules.KeyID), "" when it follows no school key.
 	SchoolKey string `json:"schoolKey"`
+	// ParentCode: a parent has set up the parent code (its secret was shown
+	// for an authenticator app), so a child may be given time with one.
+	ParentCode bool `json:"parentCode,omitempty"`
+	// Hub is the hub this PC joined (kidtime join); absent when none.
+	Hub *HubStatus `json:"hub,omitempty"`
 }
 
 // Contact is a help line shown to children; never blocked.
@@ -319,6 +324,12 @@ type UsageRow struct {
 	Key       string `json:"key"` // the day, the app's name or the category
 	ScreenSec int64  `json:"screenSec"`
 	GamesSec  int64  `json:"gamesSec"`
+	// By app only: the program's path, content hash and category ("" =
+	// not classified), so a row without a name shows its file name and an
+	// unclassified one can be classified on the spot.
+	Path     string `json:"path,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Category string `json:"category,omitempty"`
 }
 
 // AppUsage is an app the child actually used, for the console's app rules.
@@ -394,19 +405,46 @@ type Settings struct {
 
 // Account is an OS account of the machine.
 type Account struct {
-	Name  string `json:"name"`
-	UID   uint32 `json:"uid"`
-	Admin bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
-	Child string `json:"child,omitempty"` // the child who claims it, if any
+	Name string `json:"name"`
+	// FullName is the person's name the system keeps (GECOS on Unix), when
+	// it has one.
+	FullName string `json:"fullName,omitempty"`
+	UID      uint32 `json:"uid"`
+	Admin    bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
+	Child    string `json:"child,omitempty"` // the child who claims it, if any
 	// DefaultProfile: no child claims it and the default profile holds it
 	// (a parent may still give it to a child).
 	DefaultProfile bool `json:"defaultProfile,omitempty"`
+}
+
+// NewAccountRequest makes a standard OS account for a child (the parent
+// confirmed it): a login name of lowercase letters without accents, digits,
+// - and _ (at most 20, starting with a letter), the name shown at the login
+// screen, and the first password (at least 4 characters).
+type NewAccountRequest struct {
+	Name     string `json:"name"`
+	FullName string `json:"fullName,omitempty"`
+	Password string `json:"password"`
 }
 
 // Sessions route.
 const (
 	RouteSessions = "/v1/sessions" // GET child(own)/parent ?child=&from=&to= -> Sessions
 )
+
+// Installed apps route.
+const (
+	RouteInstalled = "/v1/installed" // GET parent -> []InstalledApp
+)
+
+// InstalledApp is an app installed on the computer (its .desktop file),
+// for rules set before the child runs it: a rule names it by the file
+// names of its programs.
+type InstalledApp struct {
+	Name     string   `json:"name"`
+	Programs []string `json:"programs"`
+	Category string   `json:"category"` // game | education | other | …
+}
 
 // The safe web's routes (issue 14).
 const (

@@ -4,7 +4,9 @@ package desktop
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"image"
 	"time"
 	"unsafe"
 
@@ -117,15 +119,31 @@ func (winProbe) Idle(ctx context.Context) (time.Duration, error) {
 func (winProbe) Close() error { return nil }
 
 // LockScreen locks the workstation (LockWorkStation). It must run in the
-// user's interactive session.
+// user's interactive session. Where the system lacks the call (Wine's is a
+// stub that answers ERROR_CALL_NOT_IMPLEMENTED) the error wraps
+// ErrUnsupported: the companion says so in its log, and the agent, seeing
+// the child go on, logs the session off (DESIGN.md §6, step 5).
 func LockScreen(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if ok, _, err := procLockWorkStation.Call(); ok == 0 {
+	if err := procLockWorkStation.Find(); err != nil {
+		return fmt.Errorf("lock screen: LockWorkStation is missing (%v): %w", err, ErrUnsupported)
+	}
+	ok, _, err := procLockWorkStation.Call()
+	return lockResult(ok, err)
+}
+
+// lockResult turns LockWorkStation's answer into an error.
+func lockResult(ok uintptr, err error) error {
+	switch {
+	case ok != 0:
+		return nil
+	case errors.Is(err, windows.ERROR_CALL_NOT_IMPLEMENTED):
+		return fmt.Errorf("lock screen: LockWorkStation is not implemented on this system (Wine's is a stub): %w", ErrUnsupported)
+	default:
 		return fmt.Errorf("lock screen: LockWorkStation: %w", err)
 	}
-	return nil
 }
 
 // ScreenLocked is not known on Windows yet (it needs
@@ -140,3 +158,13 @@ func ScreenLocked(ctx context.Context) (bool, error) {
 // HWND_TOPMOST on the window's handle); it returns ErrUnsupported, and the
 // companion raises its countdown every few seconds instead.
 func KeepAbove(title string) error { return ErrUnsupported }
+
+// WorkArea is not read on Windows yet (SystemParametersInfo
+// SPI_GETWORKAREA): the companion's windows stay where Windows puts them.
+func WorkArea() (image.Rectangle, error) { return image.Rectangle{}, ErrUnsupported }
+
+// Frame is not read on Windows yet.
+func Frame(title string) (image.Rectangle, error) { return image.Rectangle{}, ErrUnsupported }
+
+// Move is not done on Windows yet (SetWindowPos).
+func Move(title string, r image.Rectangle) error { return ErrUnsupported }

@@ -13,6 +13,11 @@
 // security descriptor lets authenticated users connect, and the identity is
 // the pipe client's token (the client dials at the Identification
 // impersonation level so that the server can read it, never act as it).
+//
+// Beside it, the administrators' socket or pipe (AdminPath:
+// kidtimed-admin.sock, \\.\pipe\kidtimed-admin) admits administrators only,
+// and DialAny tries it first, so that a flood of connections to the shared
+// one keeps no administrator out.
 package ipc
 
 import (

@@ -52,8 +52,13 @@ const clientAccess = windows.GENERIC_READ | windows.FILE_WRITE_DATA
 // unless this process may make Administrators the pipe's owner (LocalSystem,
 // an elevated administrator).
 func Listen(path string) (net.Listener, error) {
+	return listen(path, pipeSDDL(path))
+}
+
+// listen creates the named pipe at path with the security descriptor sddl.
+func listen(path, sddl string) (net.Listener, error) {
 	ln, err := winio.ListenPipe(path, &winio.PipeConfig{
-		SecurityDescriptor: pipeSDDL(path),
+		SecurityDescriptor: sddl,
 		InputBufferSize:    64 << 10,
 		OutputBufferSize:   64 << 10,
 	})
@@ -112,7 +117,7 @@ func (l *pluggedListener) Close() error {
 // or Administrators, so that a pipe squatted by a standard user while the
 // service is stopped does not receive the caller's requests (and PIN).
 func Dial(ctx context.Context, path string) (net.Conn, error) {
-	c, err := winio.DialPipeAccessImpLevel(ctx, path, clientAccess, winio.PipeImpLevelIdentification)
+	c, err := dialPipe(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("ipc dial: %w", err)
 	}
@@ -123,6 +128,11 @@ func Dial(ctx context.Context, path string) (net.Conn, error) {
 		}
 	}
 	return c, nil
+}
+
+// dialPipe opens the pipe at path at the Identification impersonation level.
+func dialPipe(ctx context.Context, path string) (net.Conn, error) {
+	return winio.DialPipeAccessImpLevel(ctx, path, clientAccess, winio.PipeImpLevelIdentification)
 }
 
 type fder interface{ Fd() uintptr }

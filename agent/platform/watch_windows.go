@@ -86,35 +86,8 @@ func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
 				return
 			}
 			took := time.Since(now)
-			for pid, created := range prev {
-				if c, ok := cur[pid]; !ok || (c != 0 && created != 0 && c != created) {
-					if !send(ctx, ch, ProcEvent{Kind: Exit, PID: int(pid), Time: now}) {
-						return
-					}
-				}
-			}
-			for pid, created := range cur {
-				c, ok := prev[pid]
-				if ok && created == 0 {
-					// Not known yet (still being created): keep what was
-					// known of this pid; a new process under it shows when
-					// its time is known, one snapshot later.
-					cur[pid] = c
-					continue
-				}
-				if ok && c == created {
-					continue // the same process
-				}
-				// New, or reused pid, or a pid whose time was never known
-				// and now is: the agent reads it (again), which for the
-				// same process changes nothing.
-				at := now
-				if created != 0 {
-					at = filetimeToTime(created)
-				}
-				if !send(ctx, ch, ProcEvent{Kind: Exec, PID: int(pid), Time: at}) {
-					return
-				}
+			if !changes(prev, cur, now, func(ev ProcEvent) bool { return send(ctx, ch, ev) }) {
+				return
 			}
 			prev, cur = cur, prev
 			// Never more than a fifth of a core: where one snapshot is slow
@@ -123,6 +96,44 @@ func WatchProcs(ctx context.Context) (<-chan ProcEvent, error) {
 		}
 	}()
 	return ch, nil
+}
+
+// changes reports, through emit, what differs between two snapshots (see
+// WatchProcs): Exit for each process of prev that is gone, then Exec for
+// each new one. A pid of cur whose creation time is not known yet keeps
+// prev's (cur is changed). It stops, returning false, when emit does.
+func changes(prev, cur map[uint32]int64, now time.Time, emit func(ProcEvent) bool) bool {
+	for pid, created := range prev {
+		if c, ok := cur[pid]; !ok || (c != 0 && created != 0 && c != created) {
+			if !emit(ProcEvent{Kind: Exit, PID: int(pid), Time: now}) {
+				return false
+			}
+		}
+	}
+	for pid, created := range cur {
+		c, ok := prev[pid]
+		if ok && created == 0 {
+			// Not known yet (still being created): keep what was known
+			// of this pid; a new process under it shows when its time is
+			// known, one snapshot later.
+			cur[pid] = c
+			continue
+		}
+		if ok && c == created {
+			continue // the same process
+		}
+		// New, or reused pid, or a pid whose time was never known and now
+		// is: the agent reads it (again), which for the same process
+		// changes nothing.
+		at := now
+		if created != 0 {
+			at = filetimeToTime(created)
+		}
+		if !emit(ProcEvent{Kind: Exec, PID: int(pid), Time: at}) {
+			return false
+		}
+	}
+	return true
 }
 
 func pace() time.Duration {
@@ -155,12 +166,20 @@ type snapshotter struct{ buf []byte }
 // process's pid and creation time (FILETIME; 0 when the answer is not a
 // plausible time), leaving out the idle process (pid 0), and returns it.
 func (s *snapshotter) snapshot(into map[uint32]int64) (map[uint32]int64, error) {
+	if err := s.query(); err != nil {
+		return into, err
+	}
+	return s.fill(into), nil
+}
+
+// fill is snapshot's own work on the answer in s.buf.
+func (s *snapshotter) fill(into map[uint32]int64) map[uint32]int64 {
 	if into == nil {
 		into = make(map[uint32]int64, 256)
 	}
 	clear(into)
 	latest := timeToFiletime(time.Now().Add(time.Hour))
-	err := s.each(func(p *windows.SYSTEM_PROCESS_INFORMATION) {
+	s.walk(func(p *windows.SYSTEM_PROCESS_INFORMATION) {
 		if p.UniqueProcessID != 0 {
 			c := p.CreateTime
 			if c < earliestStart || c > latest {
@@ -172,7 +191,7 @@ func (s *snapshotter) snapshot(into map[uint32]int64) (map[uint32]int64, error) 
 			into[uint32(p.UniqueProcessID)] = c
 		}
 	})
-	return into, err
+	return into
 }
 
 // earliestStart is 2000-01-01 as a FILETIME: no process started before.
@@ -183,8 +202,9 @@ func timeToFiletime(t time.Time) int64 {
 	return int64(f.HighDateTime)<<32 | int64(f.LowDateTime)
 }
 
-// each calls f for every entry of one SystemProcessInformation snapshot.
-func (s *snapshotter) each(f func(*windows.SYSTEM_PROCESS_INFORMATION)) error {
+// query takes one SystemProcessInformation snapshot into s.buf: the system's
+// part of a snapshot (walk is ours).
+func (s *snapshotter) query() error {
 	if len(s.buf) == 0 {
 		s.buf = make([]byte, 256<<10)
 	}
@@ -199,17 +219,21 @@ func (s *snapshotter) each(f func(*windows.SYSTEM_PROCESS_INFORMATION)) error {
 		if err != nil {
 			return fmt.Errorf("NtQuerySystemInformation(SystemProcessInformation): %w", err)
 		}
-		for off := 0; off+int(unsafe.Sizeof(windows.SYSTEM_PROCESS_INFORMATION{})) <= len(s.buf); {
-			p := (*windows.SYSTEM_PROCESS_INFORMATION)(unsafe.Pointer(&s.buf[off]))
-			f(p)
-			if p.NextEntryOffset == 0 {
-				break
-			}
-			off += int(p.NextEntryOffset)
-		}
 		return nil
 	}
 	return errors.New("NtQuerySystemInformation(SystemProcessInformation): the table keeps growing")
+}
+
+// walk calls f for every entry of the snapshot in s.buf.
+func (s *snapshotter) walk(f func(*windows.SYSTEM_PROCESS_INFORMATION)) {
+	for off := 0; off+int(unsafe.Sizeof(windows.SYSTEM_PROCESS_INFORMATION{})) <= len(s.buf); {
+		p := (*windows.SYSTEM_PROCESS_INFORMATION)(unsafe.Pointer(&s.buf[off]))
+		f(p)
+		if p.NextEntryOffset == 0 {
+			break
+		}
+		off += int(p.NextEntryOffset)
+	}
 }
 
 // CountProcs takes one snapshot as the poller does and returns how many

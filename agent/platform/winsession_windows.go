@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"unsafe"
 
@@ -139,16 +140,30 @@ func (WTSSessions) LockSession(ctx context.Context, id string) error {
 
 // TerminateSession logs a session's user off (WTSLogoffSession, without
 // waiting: whether the session went shows in the next [WTSSessions.Sessions]).
+// Where the system lacks the call (no wtsapi32 export, or Wine's stub, which
+// answers ERROR_CALL_NOT_IMPLEMENTED) the error wraps [ErrUnsupported]: the
+// enforcer then ends the child's processes itself (KillUser), as it does
+// after every log-off.
 func (WTSSessions) TerminateSession(ctx context.Context, id string) error {
 	n, err := parseSessionID(id)
 	if err != nil {
 		return fmt.Errorf("platform: terminate session: %w", err)
 	}
 	if err := procWTSLogoffSession.Find(); err != nil {
-		return fmt.Errorf("platform: terminate session %s: %w", id, err)
+		return fmt.Errorf("platform: terminate session %s: WTSLogoffSession is missing on this system (%v): %w", id, err, ErrUnsupported)
 	}
-	if r, _, e := procWTSLogoffSession.Call(wtsCurrentServer, uintptr(n), 0); r == 0 {
+	r, _, e := procWTSLogoffSession.Call(wtsCurrentServer, uintptr(n), 0)
+	return logoffResult(id, r, e)
+}
+
+// logoffResult turns WTSLogoffSession's answer into an error.
+func logoffResult(id string, r uintptr, e error) error {
+	switch {
+	case r != 0:
+		return nil
+	case errors.Is(e, windows.ERROR_CALL_NOT_IMPLEMENTED):
+		return fmt.Errorf("platform: terminate session %s: WTSLogoffSession is not implemented on this system (Wine's is a stub): %w", id, ErrUnsupported)
+	default:
 		return fmt.Errorf("platform: terminate session %s: WTSLogoffSession: %w", id, e)
 	}
-	return nil
 }

@@ -4,6 +4,11 @@
 //
 //	kidtime-app [--socket PATH] [--lang vi|en]
 //	kidtime-app companion [--socket PATH] [--lang vi|en]
+//	kidtime-app --version | --self-check
+//
+// --version prints the build and exits; --self-check also loads both
+// translations and opens the desktop probe, without a window or the daemon:
+// it proves a build (the Windows one under Wine, say) links and loads.
 //
 // The screenshots and the demo against an in-memory agent are tests of this
 // package (screenshots_test.go, demo_test.go: `make screenshots`, `make
@@ -15,9 +20,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -46,8 +54,17 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("kidtime-app", flag.ContinueOnError)
 	socket := fs.String("socket", os.Getenv("KIDTIME_SOCKET"), "path of kidtimed's socket (default: the system's)")
 	language := fs.String("lang", "", "language: vi or en (default: the setting, then the system's)")
+	version := fs.Bool("version", false, "print the build and exit")
+	check := fs.Bool("self-check", false, "print the build, load the translations and the desktop probe, and exit (no window, no daemon)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *version || *check {
+		fmt.Println(buildLine())
+		if *check {
+			return selfCheck(os.Stdout)
+		}
+		return nil
 	}
 	if err := i18n.Setup(*language); err != nil {
 		return err
@@ -66,6 +83,44 @@ func run(args []string) error {
 		return runCompanion(ctx, a, b)
 	}
 	return runConsole(ctx, a, b, *language)
+}
+
+// buildLine names this build: module version, commit, system and Go.
+func buildLine() string {
+	ver, rev := "(unknown)", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		ver = bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " " + s.Value[:12]
+			}
+		}
+	}
+	return fmt.Sprintf("kidtime-app %s%s %s/%s %s", ver, rev, runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// selfCheck loads what the app needs before its first window: each
+// language's translations (a missing one is an error) and the desktop probe
+// of this session (an error is said, not fatal: a session without one still
+// runs the app).
+func selfCheck(w io.Writer) error {
+	for _, l := range []string{"vi", "en"} {
+		if err := i18n.Setup(l); err != nil {
+			return fmt.Errorf("self-check: translations %s: %w", l, err)
+		}
+		name := lang.L("app.name")
+		if name == "app.name" {
+			return fmt.Errorf("self-check: translations %s: app.name is not translated", l)
+		}
+		fmt.Fprintf(w, "translations %s: ok (%s)\n", l, name)
+	}
+	if p, err := desktop.Open(""); err != nil {
+		fmt.Fprintf(w, "desktop probe: %v\n", err)
+	} else {
+		p.Close()
+		fmt.Fprintln(w, "desktop probe: ok")
+	}
+	return nil
 }
 
 func runConsole(ctx context.Context, a fyne.App, b *client.Client, language string) error {
@@ -113,6 +168,7 @@ func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {
 	c.ScreenLocked = desktop.ScreenLocked
 	c.LockScreen = desktop.LockScreen
 	c.TrayHost = desktop.TrayHost
+	c.Placer = companion.DesktopPlacer{}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	switch err := c.Start(ctx); {

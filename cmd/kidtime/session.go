@@ -47,6 +47,16 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 		if st.SchoolKey != "" {
 			fmt.Fprintln(w, k.t("status.schoolkey", st.SchoolKey))
 		}
+		if h := st.Hub; h != nil {
+			state, last := k.t("status.hub.offline"), k.t("hub.never")
+			if h.Connected {
+				state = k.t("status.hub.connected")
+			}
+			if h.LastSync != nil {
+				last = h.LastSync.Local().Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintln(w, k.t("status.hub", h.URL, state, last))
+		}
 		for _, h := range st.Help {
 			fmt.Fprintf(w, "%s: %s\n", h.Name, h.Number)
 		}

@@ -100,6 +100,12 @@ var commands = []command{
 	{name: "web", args: "NAME", flags: "[--filter MODE] [--safe-search on|off] [--block CAT[,...]] [--deny DOMAIN[,...]] [--allow DOMAIN[,...]]", summary: "cmd.web", bind: with(webFlags, (*cli).web)},
 	{name: "web lists", summary: "cmd.web-lists", bind: noFlags((*cli).webLists)},
 	{name: "web import", args: "FILE|URL", flags: "--category CAT", summary: "cmd.web-import", bind: with(webImportFlags, (*cli).webImport)},
+	{name: "policy publish", args: "FILE", summary: "cmd.policy-publish", bind: noFlags((*cli).policyPublish)},
+	{name: "hub invite", flags: "[--name NAME] [--expires 24h] [--hub HOST:PORT]", summary: "cmd.hub-invite", bind: with(inviteFlags, (*cli).hubInvite)},
+	{name: "hub pcs", summary: "cmd.hub-pcs", bind: noFlags((*cli).hubPCs)},
+	{name: "hub remove", args: "PCNAME", summary: "cmd.hub-remove", bind: noFlags((*cli).hubRemove)},
+	{name: "join", args: "TOKEN", flags: "[--name PCNAME]", summary: "cmd.join", bind: with(joinFlags, (*cli).join)},
+	{name: "leave", summary: "cmd.leave", bind: noFlags((*cli).leave)},
 }
 
 // usageLine is the command as README.md writes it, without "kidtime".

@@ -5,6 +5,8 @@
 //	kidtimed install [--policy FILE] [--data-dir DIR]
 //	kidtimed uninstall | start | stop | status
 //	kidtimed web-remove
+//	kidtimed hub run [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
+//	kidtimed hub install | uninstall | start | stop | status
 //
 // "run" serves in the foreground (systemd and the Windows service manager
 // start it that way). The other commands manage the OS service through
@@ -41,6 +43,7 @@ usage:
   kidtimed install [--data-dir DIR] [--policy FILE]   install the OS service (root)
   kidtimed uninstall | start | stop | status          manage the OS service (root)
   kidtimed web-remove                                 remove the safe web's firewall table (uninstall does it too)
+  kidtimed hub run|install|uninstall|start|stop|status   the family's or school's hub (kidtimed hub --help)
 `
 
 func main() {
@@ -62,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return webRemove(stdout, stderr)
 	case "notify":
 		return notifyCmd(rest, stderr)
+	case "hub":
+		return hubCmd(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage+pprofHelp)
 		return 0
@@ -232,15 +237,21 @@ func install(f runFlags, stdout, stderr io.Writer) int {
 }
 
 func control(cmd string, stdout, stderr io.Writer) int {
-	s, err := service.New(&program{}, svcconf.Config(nil))
+	return controlService(cmd, svcconf.Config(nil), cmd, stdout, stderr)
+}
+
+// controlService runs uninstall, start, stop or status on a service
+// (the daemon's, or the hub's: what is "kidtimed what").
+func controlService(what string, conf *service.Config, cmd string, stdout, stderr io.Writer) int {
+	s, err := service.New(&program{}, conf)
 	if err != nil {
-		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
 		return 1
 	}
 	if cmd == "status" {
 		st, err := s.Status()
 		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed status: %v\n", err)
+			fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
 			return 1
 		}
 		word := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}[st]
@@ -254,15 +265,15 @@ func control(cmd string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err := service.Control(s, cmd); err != nil {
-		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "kidtimed %s: %v\n", what, err)
 		return 1
 	}
-	if cmd == "uninstall" {
+	if what == "uninstall" { // the daemon's, not the hub's
 		if code := webRemove(stdout, stderr); code != 0 {
 			return code
 		}
 	}
-	fmt.Fprintf(stdout, "kidtimed: %s done\n", cmd)
+	fmt.Fprintf(stdout, "kidtimed: %s done\n", what)
 	return 0
 }
 

@@ -13,7 +13,9 @@ export WINEARCH=win64
 # No debug channels (they go to stderr, which go test would mix into the
 # output), and no prompts to install Mono or Gecko.
 export WINEDEBUG=-all
-export WINEDLLOVERRIDES="mscoree,mshtml="
+# winemenubuilder off: the MSI's Start-menu shortcut must not become a .desktop
+# file in the host's menus.
+export WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
 
 if [ -z "${WINE:-}" ]; then
 	if command -v wine64 >/dev/null 2>&1; then

@@ -54,7 +54,7 @@ fi
 # display (-displayfd), its name in $xdisplay for exec.sh; `stop` ends it.
 stop_xvfb
 if command -v Xvfb >/dev/null 2>&1; then
-	Xvfb -displayfd 3 -nolisten tcp -screen 0 640x480x24 3>"$xdisplay.tmp" >>"$log" 2>&1 </dev/null &
+	Xvfb -displayfd 3 -nolisten tcp -screen 0 1280x800x24 3>"$xdisplay.tmp" >>"$log" 2>&1 </dev/null &
 	echo $! >"$xpid"
 	for _ in $(seq 50); do [ -s "$xdisplay.tmp" ] && break; sleep 0.1; done
 	if [ -s "$xdisplay.tmp" ]; then mv "$xdisplay.tmp" "$xdisplay"; else rm -f "$xdisplay.tmp"; stop_xvfb; fi

@@ -140,7 +140,7 @@ func (w *wineEnv) status(t *testing.T) (st struct {
 
 // buildMSI builds an MSI of this tree (installer/package.sh msi) with the
 // e2e build tag, into build/wine/e2e (never build/pkg), and returns its path.
-func (w *wineEnv) buildMSI(t *testing.T, version string) string {
+func (w *wineEnv) buildMSI(t *testing.T, version string, env ...string) string {
 	t.Helper()
 	out := filepath.Join(w.dir, "e2e")
 	rel, err := filepath.Rel(w.repo, out) // wixl wants a relative BinDir
@@ -149,7 +149,7 @@ func (w *wineEnv) buildMSI(t *testing.T, version string) string {
 	}
 	cmd := exec.Command("bash", "installer/package.sh", "msi")
 	cmd.Dir = w.repo
-	cmd.Env = append(os.Environ(), "BUILD="+rel, "MSI_VERSION="+version, "GOFLAGS=-tags=kidtime_wine_e2e")
+	cmd.Env = append(append(os.Environ(), "BUILD="+rel, "MSI_VERSION="+version, "GOFLAGS=-tags=kidtime_wine_e2e"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("package.sh msi: %v\n%s", err, b)
 	}
@@ -278,7 +278,7 @@ func TestMSI(t *testing.T) {
 	ok := t.Run("build", func(t *testing.T) {
 		start := time.Now()
 		msi1 = w.buildMSI(t, "0.1.1")
-		msi2 = w.buildMSI(t, "0.1.2")
+		msi2 = w.buildMSI(t, "0.1.2", "MSI_REUSE_BINARIES=1") // the same programs, a newer MSI
 		// POLICYFILE is a secure public property (package.sh adds it to
 		// SecureCustomProperties, which wixl does not).
 		out, err := exec.Command("msiinfo", "export", msi1, "Property").Output()
@@ -358,6 +358,7 @@ func TestMSI(t *testing.T) {
 		if !strings.Contains(out, "RUNNING") {
 			t.Errorf("the service is not running after install")
 		}
+		w.checkAppInstalled(t)
 	})
 
 	step("status over the pipe", func(t *testing.T) {
@@ -435,6 +436,8 @@ func TestMSI(t *testing.T) {
 		t.Logf("events: %v\n%s", err, out)
 	})
 
+	step("app", w.appRuns)
+
 	step("upgrade keeps data and PIN", func(t *testing.T) {
 		if out, err := w.runIn(t, "246810\n", 60*time.Second, cli, "setup", "--pin-stdin"); err != nil {
 			t.Fatalf("setup --pin-stdin: %v\n%s", err, out)
@@ -463,11 +466,12 @@ func TestMSI(t *testing.T) {
 		start := time.Now()
 		w.msiexec(t, "/x", winPath(msi2), "/qn")
 		t.Logf("msiexec /x in %v", time.Since(start).Round(100*time.Millisecond))
-		for _, f := range []string{"Program Files/kidtime/kidtimed.exe", "Program Files/kidtime/kidtime.exe"} {
+		for _, f := range []string{"Program Files/kidtime/kidtimed.exe", "Program Files/kidtime/kidtime.exe", "Program Files/kidtime/kidtime-app.exe"} {
 			if _, err := os.Stat(w.c(f)); !os.IsNotExist(err) {
 				t.Errorf("%s after uninstall: %v, want gone", f, err)
 			}
 		}
+		w.checkAppRemoved(t)
 		out, _ := w.run(t, 30*time.Second, "sc", "query", "kidtimed")
 		if strings.Contains(out, "RUNNING") || strings.Contains(out, "STOPPED") {
 			t.Errorf("the service is still there after uninstall:\n%s", out)
