@@ -67,14 +67,9 @@ func newSafeWeb(a *Agent) *safeWeb {
 	}
 	w := &safeWeb{a: a, dir: filepath.Join(a.cfg.DataDir, "web-lists"), wake: make(chan struct{}, 1),
 		pending: map[store.WebBlock]int64{}, today: map[string]map[string]int64{}}
-	up := a.cfg.DNSUpstream
-	if len(up) == 0 {
-		var err error
-		if up, err = systemResolvers("/etc/resolv.conf"); err != nil {
-			a.log.Error("web: no upstream resolvers: children's lookups will fail until one is set (--dns-upstream)", "err", err)
-		}
-	}
-	w.res = web.NewResolver(up, w, a.log)
+	// Without --dns-upstream, apply reads the system's resolvers (once the
+	// firewall is known to work here).
+	w.res = web.NewResolver(a.cfg.DNSUpstream, w, a.log)
 	return w
 }
 
@@ -183,7 +178,11 @@ func (w *safeWeb) reloadLists() {
 // new network may have changed them).
 func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 	if len(w.a.cfg.DNSUpstream) == 0 {
-		if up, err := systemResolvers("/etc/resolv.conf"); err == nil && !slices.Equal(up, w.res.Upstream()) {
+		up, err := systemResolvers("/etc/resolv.conf")
+		switch {
+		case err != nil && len(w.res.Upstream()) == 0:
+			w.a.log.Error("web: no upstream resolvers: children's lookups fail until there is one (--dns-upstream)", "err", err)
+		case err == nil && !slices.Equal(up, w.res.Upstream()):
 			w.a.log.Info("web: upstream resolvers", "servers", up)
 			w.res.SetUpstream(up)
 		}
@@ -268,10 +267,20 @@ func (w *safeWeb) flush(ctx context.Context) {
 	w.mu.Unlock()
 	if err := w.a.st.AddWebBlocked(ctx, bs); err != nil {
 		var ve *store.ValidationError
-		if errors.As(err, &ve) && errors.Is(err, store.ErrNotFound) {
-			return // a child removed meanwhile
+		if errors.As(err, &ve) {
+			// A child removed meanwhile (or a count the store refuses):
+			// writing again would not help.
+			w.a.log.Warn("web: blocked-lookup counts dropped", "err", err)
+			return
 		}
-		w.a.log.Error("web: blocked-lookup counts not written", "err", err)
+		w.a.log.Error("web: blocked-lookup counts not written; kept for the next flush", "err", err)
+		w.mu.Lock()
+		for _, b := range bs {
+			n := b.Count
+			b.Count = 0
+			w.pending[b] += n
+		}
+		w.mu.Unlock()
 	}
 }
 

@@ -85,17 +85,21 @@ func TestAgentSafeWeb(t *testing.T) {
 	setUp(t, c)
 	ctx := ctxT(t)
 
+	// The account is the default profile's until An claims it (setUp):
+	// wait until a blocked lookup on the account's port counts for An.
 	var port int
 	if !eventually(10*time.Second, func() bool {
 		r, _ := fw.last()
-		if len(r.Children) == 1 && r.Children[0].UID == w.kid {
-			port = int(r.Children[0].Port)
-			return true
+		if len(r.Children) != 1 || r.Children[0].UID != w.kid {
+			return false
 		}
-		return false
+		port = int(r.Children[0].Port)
+		lookup(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "www.pornhub.com")
+		st := childStatus(t, c, "An")
+		return st.Web != nil && st.Web.BlockedToday > 0
 	}) {
 		r, n := fw.last()
-		t.Fatalf("after adding An, the firewall got %d tables, the last %+v; want An's account redirected", n, r)
+		t.Fatalf("after adding An, the firewall got %d tables, the last %+v; want An's account redirected to An's port", n, r)
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	t.Run("the child's port answers by the child's policy", func(t *testing.T) {
@@ -111,8 +115,13 @@ func TestAgentSafeWeb(t *testing.T) {
 	})
 	t.Run("status counts the blocked lookup, and says the filter is active", func(t *testing.T) {
 		st := childStatus(t, c, "An")
-		if st.Web == nil || !st.Web.Active || st.Web.Filter != "standard" || !st.Web.SafeSearch || st.Web.BlockedToday != 1 || st.Web.ByCategory["adult"] != 1 {
-			t.Errorf("An's web: %+v; want standard, SafeSearch, active, 1 blocked (adult)", st.Web)
+		before := st.Web.BlockedToday
+		if st.Web == nil || !st.Web.Active || st.Web.Filter != "standard" || !st.Web.SafeSearch || st.Web.ByCategory["adult"] != before {
+			t.Errorf("An's web: %+v; want standard, SafeSearch, active, blocked lookups all adult", st.Web)
+		}
+		lookup(t, addr, "bet365.com")
+		if st := childStatus(t, c, "An"); st.Web.BlockedToday != before+1 || st.Web.ByCategory["gambling"] != 1 {
+			t.Errorf("after a gambling lookup: %+v; want %d blocked, gambling 1", st.Web, before+1)
 		}
 	})
 	t.Run("names are kept only with the parents' setting, never an allowed one", func(t *testing.T) {

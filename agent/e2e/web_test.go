@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -224,6 +225,48 @@ func TestSafeWeb(t *testing.T) {
 		}
 	}
 	t.Run("filtering", checks)
+	t.Run("the CLI changes and shows the web filter, and lists the lists", func(t *testing.T) {
+		d.must("web", "An", "--deny", "later.example", "--safe-search", "on")
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got := ask(an, "dns udp "+outside+" www.later.example")
+			if strings.HasPrefix(got, "NXDOMAIN") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("kidtime web An --deny later.example: the child still gets %q", got)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		var shown struct {
+			Filter       string   `json:"filter"`
+			Deny         []string `json:"deny"`
+			BlockedToday int64    `json:"blockedToday"`
+			Active       bool     `json:"active"`
+		}
+		if err := json.Unmarshal([]byte(d.must("--json", "web", "An")), &shown); err != nil {
+			t.Fatal(err)
+		}
+		if shown.Filter != "standard" || strings.Join(shown.Deny, ",") != "denied.example,later.example" || shown.BlockedToday == 0 || !shown.Active {
+			t.Errorf("kidtime web An: %+v", shown)
+		}
+		var ls struct {
+			Lists []struct {
+				Name    string `json:"name"`
+				Domains int    `json:"domains"`
+			} `json:"lists"`
+			Active bool `json:"active"`
+		}
+		if err := json.Unmarshal([]byte(d.must("--json", "web", "lists")), &ls); err != nil {
+			t.Fatal(err)
+		}
+		if !ls.Active || len(ls.Lists) < 7 || ls.Lists[0].Domains == 0 {
+			t.Errorf("kidtime web lists: %+v", ls)
+		}
+		if _, errs, code := d.cli(nil, "web", "An", "--filter", "medium"); code == 0 || !strings.Contains(errs, "--filter") {
+			t.Errorf("kidtime web An --filter medium: exit %d, %q; want a refusal naming --filter", code, errs)
+		}
+	})
 	t.Run("blocked lookups are counted for the parent, without the names", func(t *testing.T) {
 		c := d.child("An")
 		if c.Web == nil || c.Web.BlockedToday < 2 || c.Web.ByCategory["deny"] < 2 {

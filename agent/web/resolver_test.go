@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 	"github.com/kidtime/kidtime/rules"
 	"github.com/miekg/dns"
 )
@@ -33,6 +34,7 @@ var upstreamAddrs = map[string]string{
 
 func startUpstream(t testing.TB) *fakeUpstream {
 	t.Helper()
+	ostest.SkipUnderWine(t, "UDP sockets (Wine lacks WSAIoctl SIO_UDP_CONNRESET, which Go calls)")
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +235,11 @@ func TestResolverAnswers(t *testing.T) {
 }
 
 func TestResolverUpstreamDown(t *testing.T) {
-	pc, _ := net.ListenPacket("udp", "127.0.0.1:0") // never answers
+	ostest.SkipUnderWine(t, "UDP sockets (Wine lacks WSAIoctl SIO_UDP_CONNRESET, which Go calls)")
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0") // never answers
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer pc.Close()
 	r := NewResolver([]string{pc.LocalAddr().String()}, nil, nil)
 	r.client.Timeout = 200 * time.Millisecond
