@@ -268,6 +268,9 @@ func TestTodayQuickActions(t *testing.T) {
 		t.Errorf("lock now shows the icon %q, not a padlock", today.Cards[0].LockNow.Icon.Name())
 	}
 	test.Tap(today.Cards[0].LockNow)
+	// The console asks in the background: wait for the event, then check
+	// there is exactly one.
+	eventually(func() bool { return len(events(t, f.World, "lock_now")) > 0 })
 	if n := len(events(t, f.World, "lock_now")); n != 1 || !status(t, f.World, "An").LockRequested {
 		t.Errorf("lock now: %d lock_now events, lock requested %v", n, status(t, f.World, "An").LockRequested)
 	}
