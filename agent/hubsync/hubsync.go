@@ -121,6 +121,13 @@ func Connect(creds Creds, opts Options) (*Client, error) {
 		c.log.Info("hub: connected", "hub", creds.Hub)
 		go func() {
 			<-c.started
+			// A round trip first: the server has then taken this
+			// connection's subscriptions, so a policy published from now
+			// on comes live, and one published before is in the stream
+			// that catchUp reads. Without it, a policy published while the
+			// subscription was still on its way was missed until the next
+			// reconnect (TestScaleFanOut found it).
+			_ = c.nc.FlushTimeout(5 * time.Second)
 			c.catchUp()
 			if opts.OnConnect != nil {
 				opts.OnConnect()
