@@ -13,7 +13,7 @@ BUILD := build
 # companion can be tried too (README: "Try the child's side").
 DATA_DIR ?= $(CURDIR)/.kidtime-data
 SOCKET ?= /tmp/kidtime-$(shell id -u)/kidtimed.sock
-CROSS_CMDS := ./cmd/kidtimed ./cmd/kidtime
+CROSS_CMDS := ./cmd/kidtimed ./cmd/kidtime ./cmd/kidtime-hub
 
 .PHONY: all deps build run test test-unit test-windows test-e2e lint fmt-check vet staticcheck cross bench bench-idle screenshots demo clean package package-deb package-msi package-deps pkgtest
 

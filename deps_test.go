@@ -169,6 +169,16 @@ var importRules = []rule{
 	{"agent/enforce", "enforce depends on small interfaces, not on platform or store", func(_, d string) bool {
 		return strings.HasPrefix(d, module+"/agent/platform") || strings.HasPrefix(d, module+"/agent/store")
 	}, false},
+	{"agent/hub/wire", "the hub's wire is what both ends agree on: standard library only", func(_, d string) bool { return !isStd(d) }, false},
+	{"agent/hubsync", "a PC links the NATS client, never the server", func(_, d string) bool {
+		return inModule(d, "github.com/nats-io/nats-server/v2") || d == module+"/agent/hub"
+	}, true},
+	{"cmd/kidtimed", "the daemon every PC runs does not carry the hub's NATS server: kidtime-hub does (kidtimed hub runs it)", func(_, d string) bool {
+		return inModule(d, "github.com/nats-io/nats-server/v2") || d == module+"/agent/hub"
+	}, false},
+	{"cmd/kidtime", "the CLI speaks to the hub through its local socket only: no NATS", func(_, d string) bool {
+		return strings.HasPrefix(d, "github.com/nats-io/")
+	}, false},
 	{"agent/facts", "the OS facts are plain types: standard library only", func(_, d string) bool { return !isStd(d) }, false},
 	{"agent/ident", "a file's identity is parsing only: standard library only", func(_, d string) bool { return !isStd(d) }, false},
 	{"agent/localapi", "the handlers reach the running agent only through their Backend interface", func(_, d string) bool {
@@ -180,6 +190,12 @@ var importRules = []rule{
 	{"cmd", "no program links the in-process agent of the tests (agent/agenttest)", func(_, d string) bool {
 		return d == module+"/agent/agenttest"
 	}, false},
+	{"agent/web", "the safe web knows the rules and the lists, not the rest of the agent (the agent's wiring feeds it)", func(_, d string) bool {
+		return strings.HasPrefix(d, module+"/agent/") && !inModule(d, module+"/agent/web") && !inModule(d, module+"/agent/internal")
+	}, true},
+	{"agent/localapi", "the handlers do not link the resolver and the firewall (DNS and netlink libraries): the agent answers for them", func(_, d string) bool {
+		return inModule(d, module+"/agent/web")
+	}, true},
 }
 
 // TestImportRulesCatchViolations checks that the rules above can fail.
@@ -197,6 +213,9 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"the companion importing desktop probes is fine", "ui/companion", module + "/agent/desktop", false},
 		{"the console importing desktop probes is caught", "ui/console", module + "/agent/desktop", true},
 		{"monitor importing platform is caught", "agent/monitor", module + "/agent/platform", true},
+		{"the safe web importing the store is caught", "agent/web", module + "/agent/store", true},
+		{"the safe web importing rules is fine", "agent/web", module + "/rules", false},
+		{"the handlers importing the safe web are caught", "agent/localapi", module + "/agent/web", true},
 		{"the app may import fyne", "cmd/kidtime-app", "fyne.io/fyne/v2", false},
 		{"the CLI importing fyne is caught", "cmd/kidtime", "fyne.io/fyne/v2", true},
 		{"the companion importing godbus is caught", "ui/companion", "github.com/godbus/dbus/v5", true},

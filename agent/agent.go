@@ -49,7 +49,9 @@ type Config struct {
 	Tick time.Duration
 	// FlushEvery is how often usage is written to the store (2 s).
 	FlushEvery time.Duration
-	// ReconcileEvery is how often the full process scan runs (15 s).
+	// ReconcileEvery is how often the full process scan runs (15 s; four
+	// times less often while the OS filters the process events by account:
+	// Deps.EventsInKernel).
 	ReconcileEvery time.Duration
 	// IdleThreshold: no input for longer means the child is away (3 min).
 	IdleThreshold time.Duration
@@ -70,6 +72,13 @@ type Config struct {
 	IdleTick time.Duration
 	// Location is the local time zone for days (time.Local).
 	Location *time.Location
+	// DNSUpstream are the resolvers children's allowed lookups go to
+	// (HOST:PORT); none: the system's, from /etc/resolv.conf.
+	DNSUpstream []string
+	// WebPortBase is the first children's resolver port (5300).
+	WebPortBase int
+	// HubSyncEvery is how often a joined PC sends its days to its hub (15 s).
+	HubSyncEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -97,6 +106,12 @@ func (c *Config) defaults() {
 	if c.Location == nil {
 		c.Location = time.Local
 	}
+	if c.WebPortBase <= 0 {
+		c.WebPortBase = DefaultWebPortBase
+	}
+	if c.HubSyncEvery <= 0 {
+		c.HubSyncEvery = 15 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -113,6 +128,16 @@ type Deps struct {
 	Classifier monitor.Classifier
 	// Watch starts the process event stream; nil or an error means polling.
 	Watch func(ctx context.Context) (<-chan facts.ProcEvent, error)
+	// WatchAccounts, when set, narrows Watch's events to these accounts'
+	// where the OS can (Linux: in the kernel, with eBPF): everyone else's
+	// processes then cost nothing. It is called with every change of the
+	// children's accounts, before their processes are looked for.
+	WatchAccounts func(uids []uint32)
+	// EventsInKernel, when set, reports whether the OS filters Watch's
+	// events by account now (complete for the children, nothing for the
+	// rest): the periodic scan is then only a safety net, run
+	// filteredScanFactor times less often.
+	EventsInKernel func() bool
 	// Pace, when set, is told after each tick whether a child is logged in
 	// (a polling watcher, Windows', then looks more often).
 	Pace func(childPresent bool)
@@ -123,6 +148,12 @@ type Deps struct {
 	Clock    clock.Source
 	// Notify shows a desktop notification in a user's session.
 	Notify func(ctx context.Context, uid uint32, title, body string) error
+	// Firewall opens kidtime's firewall table for the safe web; nil: no
+	// safe web (in-process tests).
+	Firewall func() (WebFirewall, error)
+	// BrowserPolicies writes the managed browser policies that turn off
+	// browsers' own DNS over HTTPS; nil: none written.
+	BrowserPolicies func() error
 }
 
 // SessionSource lists the login sessions.
@@ -146,6 +177,7 @@ type Agent struct {
 	fam      *family.Family
 	apps     *store.AppIDs
 	appr     approvals // the parents' answers about new programs (approval.go)
+	web      *safeWeb  // the children's DNS (safeweb.go); nil without a firewall
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
@@ -164,6 +196,7 @@ type Agent struct {
 	ticked       atomic.Int64  // ticks run (tests)
 	trusted      atomic.Bool   // the trusted clock is set (a.clk)
 	startMark    clock.Mark    // the mark found at start: the trusted time never goes below it
+	hub          *hubLink      // the hub this PC joined (hublink.go)
 }
 
 // storeNow is the store's clock: the trusted one once it is set.
@@ -188,6 +221,7 @@ func New(cfg Config, deps Deps) *Agent {
 	a := &Agent{cfg: cfg, deps: deps, log: cfg.Logger,
 		children: map[string]*childState{}, byUID: map[uint32]*childState{}, ready: make(chan struct{}),
 		notes: make(chan note, 32), wake: make(chan struct{}, 1)}
+	a.hub = &hubLink{a: a, push: make(chan struct{}, 1)}
 	return a
 }
 
@@ -262,6 +296,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.acct.Tick(now, dayOf(now), nil)
 	a.eventq = make(chan store.Event, eventQueue)
 	a.enf = enforce.New(a.deps.Actions, laterRecorder{a}, a.log, a.now)
+	a.web = newSafeWeb(a)
 
 	if a.cfg.PolicyFile != "" {
 		a.fam.Seed(ctx, a.cfg.PolicyFile)
@@ -333,6 +368,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		{"notifications", a.notifications},
 		{"network clock", a.networkClock},
 		{"events", a.writeEvents},
+		{"web", a.web.serve},
+		{"hub", a.hubSync},
 	}
 	if events != nil {
 		services = append(services, service{"exec watcher", func(ctx context.Context) error { return a.watch(ctx, events) }})
@@ -394,6 +431,7 @@ func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
 	}
+	a.web.flush(ctx)
 	a.savePrograms(ctx)
 	now := a.now()
 	if now.Sub(a.lastMark) < markEvery {

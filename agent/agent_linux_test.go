@@ -152,6 +152,9 @@ type world struct {
 	agent  *agent.Agent // the last one started
 	// timeServers are the agent's time servers (none unless a test sets them).
 	timeServers []string
+	// dnsUpstream and webPorts configure the safe web (safeweb_linux_test.go).
+	dnsUpstream []string
+	webPorts    int
 }
 
 func newWorld(t testing.TB) *world {
@@ -205,7 +208,8 @@ func (w *world) startWithTick(deps agent.Deps, tick time.Duration) (c *client.Cl
 	}
 	a := agent.New(agent.Config{DataDir: w.data, Socket: w.socket, Logger: log,
 		Tick: tick, FlushEvery: 200 * time.Millisecond, ReconcileEvery: time.Second,
-		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second, TimeServers: w.timeServers}, deps)
+		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second, TimeServers: w.timeServers,
+		DNSUpstream: w.dnsUpstream, WebPortBase: w.webPorts}, deps)
 	w.agent = a
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

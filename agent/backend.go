@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/auth"
+	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/enforce"
 	"github.com/kidtime/kidtime/agent/family"
 	"github.com/kidtime/kidtime/agent/localapi"
@@ -17,7 +19,24 @@ import (
 )
 
 // The agent is the local API's backend.
-var _ localapi.Backend = (*Agent)(nil)
+var (
+	_ localapi.Backend         = (*Agent)(nil)
+	_ localapi.InstalledLister = (*Agent)(nil)
+)
+
+// Installed lists the apps installed on the computer, as the classifier
+// found them (none when it cannot list them).
+func (a *Agent) Installed() []apitype.InstalledApp {
+	il, ok := a.deps.Classifier.(interface{ Installed() []catalog.InstalledApp })
+	if !ok {
+		return nil
+	}
+	var out []apitype.InstalledApp
+	for _, app := range il.Installed() {
+		out = append(out, apitype.InstalledApp{Name: app.Name, Programs: app.Programs, Category: string(app.Category)})
+	}
+	return out
+}
 
 // Now is the trusted time in the local zone.
 func (a *Agent) Now() time.Time { return a.now() }
@@ -210,9 +229,10 @@ func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
 		}
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	st.Child, st.Decision, st.GamesPaused, st.ByDefault = cs.rec, cs.dec, cs.gamesOff, cs.byDefault
 	st.AppStopped = a.appr.lastStopped(cs.rec.Name)
 	st.Policy, st.PolicyOK = cs.policy, cs.policyErr == nil
+	a.mu.Unlock()
+	st.Web = a.web.status(context.Background(), cs.rec.Name, st.Policy.Web, now)
 	return st
 }

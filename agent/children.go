@@ -87,6 +87,9 @@ func (a *Agent) reload(ctx context.Context) error {
 	a.mu.Lock()
 	a.children, a.byUID, a.global = children, byUID, global
 	a.mu.Unlock()
+	if a.deps.WatchAccounts != nil {
+		a.deps.WatchAccounts(uids)
+	}
 	a.tracker.Watch(uids)
 	for _, cs := range children {
 		a.rememberRuleApps(cs)
@@ -105,6 +108,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	for _, cs := range children {
 		a.refreshDecision(cs, now)
 	}
+	a.web.changed()
 	return nil
 }
 
@@ -285,6 +289,11 @@ func (a *Agent) usageOf(cs *childState, apps []monitor.ViewApp) rules.Usage {
 			u.Apps = append(u.Apps, rules.AppUsage{App: x.App, Used: t.PerApp[x.Key], Running: true})
 		}
 	})
+	// The family's budget: the child's time on the other PCs of the hub
+	// counts here too (hublink.go). It only ever adds.
+	s, g := a.hub.elsewhere(cs.rec.Name, day)
+	u.Screen += s
+	u.Games += g
 	return u
 }
 

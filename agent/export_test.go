@@ -1,6 +1,9 @@
 package agent
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // TickNow runs one tick of the agent's loop at the trusted time (for the
 // tick benchmark; the agent under test runs with a long Tick so the loop
@@ -9,3 +12,6 @@ func (a *Agent) TickNow(ctx context.Context) { a.tick(ctx, a.now()) }
 
 // Ticks is how many ticks the agent has run.
 func (a *Agent) Ticks() int64 { return a.ticked.Load() }
+
+// ScanEvery is the period of the safety-net process scan now.
+func (a *Agent) ScanEvery() time.Duration { return a.scanEvery() }

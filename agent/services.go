@@ -39,7 +39,7 @@ func (a *Agent) ticks(ctx context.Context) error {
 			a.acct.Tick(now, dayOf(now), nil)
 		}
 		poll := a.polling.Load()
-		if poll || now.Sub(lastScan) >= a.cfg.ReconcileEvery {
+		if poll || now.Sub(lastScan) >= a.scanEvery() {
 			lastScan = now
 			if _, err := a.reconcileWith(ctx, !poll); err != nil {
 				a.log.Warn("agent: process scan failed", "err", err)
@@ -59,6 +59,18 @@ func (a *Agent) ticks(ctx context.Context) error {
 		}
 		timer.Reset(a.nextWake(a.now()))
 	}
+}
+
+// filteredScanFactor is how much less often the process table is scanned
+// while the kernel filters the process events by account.
+const filteredScanFactor = 4
+
+// scanEvery is the period of the safety-net scan of the process table.
+func (a *Agent) scanEvery() time.Duration {
+	if a.deps.EventsInKernel != nil && a.deps.EventsInKernel() {
+		return filteredScanFactor * a.cfg.ReconcileEvery
+	}
+	return a.cfg.ReconcileEvery
 }
 
 // maintenance backs the store up and prunes old data once a day, the first

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -223,5 +224,42 @@ func setOneSecond(t *testing.T, c *client.Client) {
 	if err := c.SetPolicy(ctxT(t), policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
 	"screen":{"daily":"1s"},"allowed":{"daily":["00:00-24:00"]},"warnings":["1s"],"grace":"1s"}]}`, time.Now().Year()-11))); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The OS's event filter follows the children's accounts: set at each
+// reload before their processes are looked for, emptied when the last
+// child goes. While the kernel filters, the safety-net scan runs less
+// often.
+func TestAgentNarrowsProcessEventsToTheChildren(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	var sets [][]uint32
+	deps := w.deps()
+	deps.WatchAccounts = func(uids []uint32) {
+		mu.Lock()
+		defer mu.Unlock()
+		sets = append(sets, slices.Clone(uids))
+	}
+	inKernel := atomic.Bool{}
+	deps.EventsInKernel = inKernel.Load
+	c, _ := w.startWith(deps)
+	setUp(t, c)
+	last := func() []uint32 {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(sets) == 0 {
+			return nil
+		}
+		return sets[len(sets)-1]
+	}
+	if !eventually(5*time.Second, func() bool { return slices.Contains(last(), w.kid) }) {
+		t.Fatalf("the child's account %d was never given to the filter: %v", w.kid, sets)
+	}
+	a := w.agent
+	every := a.ScanEvery()
+	inKernel.Store(true)
+	if got := a.ScanEvery(); got <= every {
+		t.Errorf("scan every %v with the kernel filtering, %v without; want longer", got, every)
 	}
 }

@@ -37,11 +37,11 @@ deb() {
 	arch=$(dpkg --print-architecture 2>/dev/null || $GO env GOARCH)
 	stage=$OUT/stage-deb
 	rm -rf "$stage" && mkdir -p "$stage" "$OUT"
-	for b in kidtimed kidtime; do
+	for b in kidtimed kidtime kidtime-hub; do
 		[ -x "$BUILD/$b" ] || { say "building $b"; CGO_ENABLED=0 $GO build -trimpath -o "$BUILD/" "./cmd/$b"; }
 	done
 	[ -x "$BUILD/kidtime-app" ] || { say "building kidtime-app (cgo)"; $GO build -trimpath -o "$BUILD/" ./cmd/kidtime-app; }
-	for b in kidtimed kidtime kidtime-app; do
+	for b in kidtimed kidtime kidtime-hub kidtime-app; do
 		# Stripped copies: the build folder keeps its debuggable binaries.
 		install -m 0755 "$BUILD/$b" "$stage/$b"
 		strip --strip-unneeded "$stage/$b" 2>/dev/null || true
@@ -69,8 +69,8 @@ deb() {
 msi_binaries() {
 	local win=$1 cc=${MINGW_CC:-x86_64-w64-mingw32-gcc}
 	command -v "$cc" >/dev/null || { echo "$cc is missing: apt-get install -y gcc-mingw-w64-x86-64 (the app is cgo: Fyne's GLFW driver)" >&2; exit 1; }
-	say "GOOS=windows CGO_ENABLED=0: kidtimed.exe kidtime.exe"
-	for b in kidtimed kidtime; do
+	say "GOOS=windows CGO_ENABLED=0: kidtimed.exe kidtime.exe kidtime-hub.exe"
+	for b in kidtimed kidtime kidtime-hub; do
 		GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w" -o "$win/$b.exe" "./cmd/$b"
 	done
 	# The app is a GUI program (-H windowsgui: no console window opens at
@@ -87,7 +87,7 @@ msi() {
 	mkdir -p "$win"
 	# MSI_REUSE_BINARIES=1 (the Wine end-to-end suite's second MSI): the
 	# programs built for the previous MSI in this folder, not built again.
-	if [ "${MSI_REUSE_BINARIES:-}" = 1 ] && [ -f "$win/kidtimed.exe" ] && [ -f "$win/kidtime.exe" ] && [ -f "$win/kidtime-app.exe" ]; then
+	if [ "${MSI_REUSE_BINARIES:-}" = 1 ] && [ -f "$win/kidtimed.exe" ] && [ -f "$win/kidtime.exe" ] && [ -f "$win/kidtime-hub.exe" ] && [ -f "$win/kidtime-app.exe" ]; then
 		say "MSI_REUSE_BINARIES=1: the programs already in $win"
 	else
 		msi_binaries "$win"

@@ -88,6 +88,7 @@ expect() { # expect MODE OWNER PATH
 	grep -qxF -e "$1 $2 ./$3" <<<"$contents" && ok "$1 $2 /$3" || fail "want $1 $2 /$3 in: $(grep -F -e "$3" <<<"$contents" || echo missing)"
 }
 expect -rwxr-xr-x root/root usr/sbin/kidtimed
+expect -rwxr-xr-x root/root usr/sbin/kidtime-hub
 expect -rwxr-xr-x root/root usr/bin/kidtime
 expect -rwxr-xr-x root/root usr/bin/kidtime-app
 expect -rw-r--r-- root/root lib/systemd/system/kidtimed.service

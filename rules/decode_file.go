@@ -106,7 +106,7 @@ func phoneNumber(s string) bool {
 	return nd > 0
 }
 
-var profileFields = []string{"preset", "screen", "games", "allowed", "warnings", "grace", "onLimit", "maxRating", "apps", "approveNew"}
+var profileFields = []string{"preset", "screen", "games", "allowed", "warnings", "grace", "onLimit", "maxRating", "apps", "approveNew", "web"}
 
 func (w *walker) child(path string, n *node) Child {
 	var c Child
@@ -235,6 +235,9 @@ func (w *walker) profile(path string, fs map[string]*node, p *Profile, isChild b
 		} else {
 			w.fail(sub("approveNew"), v, "want true or false, got %s", v.describe())
 		}
+	}
+	if v, ok := fs["web"]; ok {
+		p.Web = w.web(sub("web"), v)
 	}
 	if v, ok := fs["apps"]; ok {
 		for i, an := range w.list(sub("apps"), v, maxApps) {

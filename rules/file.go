@@ -55,6 +55,8 @@ type Profile struct {
 	// ApproveNew turns the parent's yes for new programs on or off; nil
 	// keeps the preset's (ApprovalPreset).
 	ApproveNew *bool `json:"approveNew,omitempty"`
+	// Web sets the web filter (rules/web.go); nil keeps the preset's.
+	Web *WebSpec `json:"web,omitempty"`
 }
 
 // BudgetSpec is a daily budget with per-day overrides. Days keys are mon …
@@ -220,6 +222,7 @@ func (pr *Profile) apply(p Policy, who string) (Policy, error) {
 	if pr.ApproveNew != nil {
 		p.ApproveNew = *pr.ApproveNew
 	}
+	p.applyWeb(pr.Web, p.Age >= 0 && p.Age <= 17)
 	if err := p.Validate(); err != nil {
 		return Policy{}, fmt.Errorf("%s: %w", who, err)
 	}

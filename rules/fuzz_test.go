@@ -17,6 +17,8 @@ var fuzzSeeds = []string{
 	`{"version":1,"children":[{"name":"An","birthYear":2015,"grace":"60s","grace":"1m"}]}`,
 	`{"version":1,"children":[`,
 	`[]`,
+	`{"version":1,"children":[{"name":"An","birthYear":2015,"web":{"filter":"strict","safeSearch":false,"block":["social"],"deny":["A.example."],"allow":["*.school.edu.vn"]}}]}`,
+	`{"version":1,"defaultProfile":{"preset":"age:7","web":{"filter":"off","deny":["x..y"]}}}`,
 }
 
 // FuzzParseFile: the decoder never panics; every error names a field (or

@@ -335,6 +335,8 @@ type Policy struct {
 	ApproveNew bool `json:"approveNew,omitempty"`
 	// Grants are the extra time parents gave; only today's count.
 	Grants []Grant `json:"grants,omitempty"`
+	// Web is what the child's DNS lookups may reach (web.go).
+	Web WebPolicy `json:"web"`
 }
 
 // DefaultWarnings are the warning thresholds of every preset.
@@ -403,6 +405,7 @@ func (p *Policy) Validate() error {
 			add(fmt.Sprintf("grants[%d]", i), "", "granted time must be between 0 and 24h")
 		}
 	}
+	p.validateWeb(add)
 	if len(errs) == 0 {
 		return nil
 	}

@@ -38,6 +38,7 @@ func Preset(age int) Policy {
 	p := presetTable(age)
 	p.Age = max(age, 0)
 	p.ApproveNew, _ = ApprovalPreset(age)
+	p.Web = WebPreset(age)
 	return p
 }
 

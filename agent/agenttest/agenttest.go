@@ -219,3 +219,15 @@ func (c *Clock) Move(d time.Duration) { c.offset.Store(int64(d)) }
 type nothingKnown struct{}
 
 func (nothingKnown) Classify(catalog.ProcessFacts) catalog.Info { return catalog.Info{MinAge: -1} }
+
+// Desktop is a classifier of the built-in catalog and the .desktop files in
+// dirs (no metainfo, no homes): a machine with those apps installed, for
+// Options.Classifier.
+func Desktop(t testing.TB, dirs ...string) *catalog.Classifier {
+	t.Helper()
+	c, err := catalog.New(catalog.Options{DesktopDirs: dirs, MetainfoDirs: []string{}})
+	if err != nil {
+		t.Fatalf("agenttest: desktop classifier: %v", err)
+	}
+	return c
+}

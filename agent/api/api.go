@@ -69,6 +69,8 @@ type Route struct {
 	Pattern string // a net/http pattern with method, e.g. "GET /v1/status"
 	Role    string // the least role allowed
 	Handle  Handler
+	// MaxBody is the largest request body the route reads (4 MB when 0).
+	MaxBody int64
 }
 
 // Identifier turns an OS peer and a presented bearer token into a Caller.
@@ -108,6 +110,31 @@ func (e *Error) Keyed(key string, args map[string]string) *Error {
 	}
 	e.Body.Args = args
 	return e
+}
+
+// StatusError is an error that knows its status and its sentence, such as
+// a hub's refusal (agent/hub/wire.Error): the API answers with them.
+type StatusError interface {
+	KeyedError
+	HTTPStatus() int
+}
+
+// FromStatus is a StatusError as an API error; a "field" argument names
+// the field.
+func FromStatus(se StatusError) *Error {
+	key, args := se.MessageKey()
+	st := se.HTTPStatus()
+	code := map[int]string{http.StatusForbidden: apitype.CodeNotAllowed, http.StatusNotFound: apitype.CodeNotFound,
+		http.StatusConflict: apitype.CodeConflict, http.StatusTooManyRequests: apitype.CodeRateLimited}[st]
+	switch {
+	case code != "":
+	case st >= 500:
+		code = apitype.CodeInternal
+	default:
+		code = apitype.CodeBadRequest
+	}
+	e := &Error{Status: st, Body: apitype.Error{Error: se.Error(), Field: args["field"], Code: code}}
+	return e.Keyed(key, args)
 }
 
 // BadRequest is a 400 naming the field at fault.
@@ -245,11 +272,19 @@ func (s *Server) wrap(rt Route) http.Handler {
 			WriteError(w, Forbidden("%s", msg).Keyed(key, map[string]string{"role": c.Role, "need": rt.Role}))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
+		limit := int64(4 << 20)
+		if rt.MaxBody > 0 {
+			limit = rt.MaxBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		out, err := rt.Handle(r.Context(), &c, r)
 		if err != nil {
 			var ae *Error
-			if !errors.As(err, &ae) {
+			var se StatusError
+			if !errors.As(err, &ae) && errors.As(err, &se) {
+				ae = FromStatus(se)
+			}
+			if ae == nil {
 				s.log.Error("api: handler failed", "route", rt.Pattern, "err", err)
 				ae = &Error{http.StatusInternalServerError, apitype.Error{Error: err.Error(), Code: apitype.CodeInternal}}
 			}

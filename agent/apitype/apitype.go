@@ -47,7 +47,7 @@ const (
 	RouteExport    = "/v1/export"    // GET parent ?child= -> the store's JSON export
 	RouteErase     = "/v1/erase"     // POST parent EraseRequest -> OK
 	RouteSettings  = "/v1/settings"  // GET parent -> Settings ; PUT parent Settings -> Settings
-	RouteAccounts  = "/v1/accounts"  // GET parent -> []Account (the machine's OS accounts, for "add a child")
+	RouteAccounts  = "/v1/accounts"  // GET parent -> []Account (the machine's OS accounts, for "add a child") ; POST admin NewAccountRequest -> Account (a standard account made for a child)
 )
 
 // Error is the body of every 4xx/5xx answer.
@@ -106,6 +106,11 @@ type Status struct {
 	// SchoolKey is the ID of the school key this computer's policy must be
 	// signed with (rules.KeyID), "" when it follows no school key.
 	SchoolKey string `json:"schoolKey"`
+	// ParentCode: a parent has set up the parent code (its secret was shown
+	// for an authenticator app), so a child may be given time with one.
+	ParentCode bool `json:"parentCode,omitempty"`
+	// Hub is the hub this PC joined (kidtime join); absent when none.
+	Hub *HubStatus `json:"hub,omitempty"`
 }
 
 // Contact is a help line shown to children; never blocked.
@@ -162,6 +167,22 @@ type ChildStatus struct {
 	CompanionSeen time.Time `json:"companionSeen,omitzero"`
 	// AppStopped is the last program stopped for a parent's yes (today).
 	AppStopped *AppStopped `json:"appStopped,omitempty"`
+	// Web is the child's safe web (issue 14).
+	Web *WebStatus `json:"web,omitempty"`
+}
+
+// WebStatus is a child's safe web now: the filter level, SafeSearch, and
+// how many lookups were blocked today (counts only, never which sites).
+type WebStatus struct {
+	Filter       string `json:"filter"` // off | light | standard | strict | allowlist
+	SafeSearch   bool   `json:"safeSearch"`
+	BlockedToday int64  `json:"blockedToday"`
+	// ByCategory splits BlockedToday: adult, gambling, ..., deny (the
+	// parent's list), allowlist (not on the allow-list).
+	ByCategory map[string]int64 `json:"byCategory,omitempty"`
+	// Active is false when the filter is not enforced on this PC (not
+	// Linux, the firewall refused, or nothing to filter).
+	Active bool `json:"active"`
 }
 
 // SetupRequest sets the first PIN (admin only, once).
@@ -303,6 +324,12 @@ type UsageRow struct {
 	Key       string `json:"key"` // the day, the app's name or the category
 	ScreenSec int64  `json:"screenSec"`
 	GamesSec  int64  `json:"gamesSec"`
+	// By app only: the program's path, content hash and category ("" =
+	// not classified), so a row without a name shows its file name and an
+	// unclassified one can be classified on the spot.
+	Path     string `json:"path,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Category string `json:"category,omitempty"`
 }
 
 // AppUsage is an app the child actually used, for the console's app rules.
@@ -371,23 +398,88 @@ type Settings struct {
 	RollupRetentionDays int       `json:"rollupRetentionDays"`
 	Language            string    `json:"language,omitempty"` // "", "vi" or "en"
 	Help                []Contact `json:"help"`
+	// WebDetail keeps the names of children's blocked lookups (never the
+	// allowed ones); off by default: parents see counts per category.
+	WebDetail bool `json:"webDetail,omitempty"`
 }
 
 // Account is an OS account of the machine.
 type Account struct {
-	Name  string `json:"name"`
-	UID   uint32 `json:"uid"`
-	Admin bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
-	Child string `json:"child,omitempty"` // the child who claims it, if any
+	Name string `json:"name"`
+	// FullName is the person's name the system keeps (GECOS on Unix), when
+	// it has one.
+	FullName string `json:"fullName,omitempty"`
+	UID      uint32 `json:"uid"`
+	Admin    bool   `json:"admin"`           // root, sudo/wheel/admin/kidtime-admin: never a child
+	Child    string `json:"child,omitempty"` // the child who claims it, if any
 	// DefaultProfile: no child claims it and the default profile holds it
 	// (a parent may still give it to a child).
 	DefaultProfile bool `json:"defaultProfile,omitempty"`
+}
+
+// NewAccountRequest makes a standard OS account for a child (the parent
+// confirmed it): a login name of lowercase letters without accents, digits,
+// - and _ (at most 20, starting with a letter), the name shown at the login
+// screen, and the first password (at least 4 characters).
+type NewAccountRequest struct {
+	Name     string `json:"name"`
+	FullName string `json:"fullName,omitempty"`
+	Password string `json:"password"`
 }
 
 // Sessions route.
 const (
 	RouteSessions = "/v1/sessions" // GET child(own)/parent ?child=&from=&to= -> Sessions
 )
+
+// Installed apps route.
+const (
+	RouteInstalled = "/v1/installed" // GET parent -> []InstalledApp
+)
+
+// InstalledApp is an app installed on the computer (its .desktop file),
+// for rules set before the child runs it: a rule names it by the file
+// names of its programs.
+type InstalledApp struct {
+	Name     string   `json:"name"`
+	Programs []string `json:"programs"`
+	Category string   `json:"category"` // game | education | other | …
+}
+
+// The safe web's routes (issue 14).
+const (
+	// RouteWebLists: GET parent -> WebLists ; POST parent
+	// ?category=CAT&source=FILE|URL with the list's text as the body (at
+	// most 64 MB; hosts file, plain domains or ||domain^ lines) -> WebImport.
+	RouteWebLists = "/v1/web/lists"
+	// MaxWebImport is the largest list an import sends (a million names in
+	// a hosts file is about 35 MB).
+	MaxWebImport = 64 << 20
+)
+
+// WebList is one installed list of domains.
+type WebList struct {
+	Name     string    `json:"name"`
+	Category string    `json:"category"`
+	Domains  int       `json:"domains"`
+	Source   string    `json:"source"`
+	Updated  time.Time `json:"updated,omitzero"` // when it was imported; zero for the lists kidtime ships
+	Shipped  bool      `json:"shipped"`
+}
+
+// WebLists answers GET RouteWebLists.
+type WebLists struct {
+	Lists []WebList `json:"lists"`
+	// Active is false when this PC cannot filter children's DNS.
+	Active bool `json:"active"`
+}
+
+// WebImport answers POST RouteWebLists: the list installed and what was
+// read.
+type WebImport struct {
+	List    WebList `json:"list"`
+	Skipped int     `json:"skipped"` // lines that named no domain
+}
 
 // Sessions answers RouteSessions: the child's stretches of screen use over
 // the days from..to (inclusive), sorted by start.

@@ -69,6 +69,9 @@ const (
 	settingLimiter = "auth.limiter"
 	settingOthers  = "auth.limiter.others"
 	settingLastUse = "auth.code.last" // the last accepted parent code's counter
+	// settingCodeShown: a parent was shown a parent-code secret (the QR
+	// for an authenticator app); the one setup makes is never shown
+	settingCodeShown = "auth.code.shown"
 )
 
 // Guard checks the parent's PIN and parent code with one rate limiter per
@@ -123,7 +126,9 @@ func (g *Guard) Setup(ctx context.Context, who Who, pin string) (token string, e
 		return "", time.Time{}, err
 	}
 	if _, err := g.st.Setting(ctx, settingTOTP); err != nil {
-		if _, _, err := g.NewCode(ctx); err != nil {
+		// a secret nobody is shown: the code is set up when a parent asks
+		// for one (NewCode through the API)
+		if _, _, err := g.newSecret(ctx); err != nil {
 			return "", time.Time{}, err
 		}
 	}
@@ -242,8 +247,19 @@ func (g *Guard) Code(ctx context.Context) (code string, validUntil time.Time, er
 	return code, now.Truncate(30 * time.Second).Add(30 * time.Second), nil
 }
 
-// NewCode makes a new parent-code secret (the old one stops working).
+// NewCode makes a new parent-code secret (the old one stops working), to
+// be shown to a parent: from then on the parent code is set up.
 func (g *Guard) NewCode(ctx context.Context) (secret, url string, err error) {
+	if secret, url, err = g.newSecret(ctx); err != nil {
+		return "", "", err
+	}
+	if err := g.st.SetSetting(ctx, settingCodeShown, []byte("1")); err != nil {
+		return "", "", fmt.Errorf("keep that the parent code is set up: %w", err)
+	}
+	return secret, url, nil
+}
+
+func (g *Guard) newSecret(ctx context.Context) (secret, url string, err error) {
 	host, _ := os.Hostname()
 	secret, url, err = NewTOTPSecret("kidtime", host)
 	if err != nil {
@@ -253,6 +269,14 @@ func (g *Guard) NewCode(ctx context.Context) (secret, url string, err error) {
 		return "", "", fmt.Errorf("keep the parent-code secret: %w", err)
 	}
 	return secret, url, nil
+}
+
+// CodeSetUp reports whether a parent has set up the parent code: a secret
+// was made to be shown (NewCode), so an authenticator app may hold it. The
+// companion offers "parent code" only then.
+func (g *Guard) CodeSetUp(ctx context.Context) bool {
+	_, err := g.st.Setting(ctx, settingCodeShown)
+	return err == nil
 }
 
 // Parent reports whether token is a live parent token of uid's.

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -287,6 +288,25 @@ Categories=Game;
 		c.Reload()
 		if got := c.Classify(facts); got.Category != catalog.Game || got.Name != "New Game" {
 			t.Fatalf("after Reload: %+v, want the game New Game", got)
+		}
+	})
+
+	t.Run("Installed lists the apps a parent can rule on before they run", func(t *testing.T) {
+		got := map[string]catalog.InstalledApp{}
+		for _, a := range c.Installed() {
+			got[a.Name] = a
+		}
+		for name, want := range map[string]catalog.InstalledApp{
+			"Tanks":       {Name: "Tanks", Programs: []string{"tanks-game"}, Category: catalog.Game},
+			"Blocks":      {Name: "Blocks", Programs: []string{"blocks-bin"}, Category: catalog.Game},
+			"World Atlas": {Name: "World Atlas", Programs: []string{"atlas"}, Category: catalog.Education},
+		} {
+			if g := got[name]; g.Name != want.Name || g.Category != want.Category || !slices.Equal(g.Programs, want.Programs) {
+				t.Errorf("%s: %+v, want %+v", name, g, want)
+			}
+		}
+		if _, ok := got["Gone"]; ok {
+			t.Error("a hidden desktop file's app is not installed")
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package catalog
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // GameNames returns the executable names (lower case) that the built-in
 // catalog and the installed .desktop files know as games or Android
@@ -20,5 +24,44 @@ func (c *Classifier) GameNames() map[string]bool {
 			}
 		}
 	}
+	return out
+}
+
+// InstalledApp is an app an installed .desktop file names: its name, the
+// file names of its programs (lower case) and its kind.
+type InstalledApp struct {
+	Name     string
+	Programs []string
+	Category Category
+}
+
+// Installed lists the apps the installed .desktop files name (those of the
+// system; a child's own count only as games), sorted by name, so that a
+// parent can set a rule for one before the child ever runs it.
+func (c *Classifier) Installed() []InstalledApp {
+	idx := c.local.Load()
+	if idx == nil {
+		return nil
+	}
+	type key struct {
+		name string
+		cat  Category
+	}
+	byApp := map[key][]string{}
+	for prog, d := range idx.desktop {
+		if strings.Contains(prog, "/") || d.name == "" {
+			continue
+		}
+		k := key{d.name, d.category}
+		byApp[k] = append(byApp[k], prog)
+	}
+	out := make([]InstalledApp, 0, len(byApp))
+	for k, progs := range byApp {
+		slices.Sort(progs)
+		out = append(out, InstalledApp{Name: k.name, Programs: progs, Category: k.cat})
+	}
+	slices.SortFunc(out, func(a, b InstalledApp) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(string(a.Category), string(b.Category)))
+	})
 	return out
 }

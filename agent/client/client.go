@@ -240,6 +240,14 @@ func (c *Client) Accounts(ctx context.Context) ([]apitype.Account, error) {
 	return a, err
 }
 
+// CreateAccount makes a standard OS account for a child (administrators
+// only).
+func (c *Client) CreateAccount(ctx context.Context, req apitype.NewAccountRequest) (apitype.Account, error) {
+	var a apitype.Account
+	err := c.do(ctx, http.MethodPost, apitype.RouteAccounts, nil, req, &a)
+	return a, err
+}
+
 // Children lists the children.
 func (c *Client) Children(ctx context.Context) ([]apitype.Child, error) {
 	var ch []apitype.Child
@@ -362,6 +370,14 @@ func (c *Client) Apps(ctx context.Context, child string, days int) ([]apitype.Ap
 	var out []apitype.AppUsage
 	q := url.Values{"child": {child}, "days": {strconv.Itoa(days)}}
 	err := c.do(ctx, http.MethodGet, apitype.RouteApps, q, nil, &out)
+	return out, err
+}
+
+// Installed lists the apps installed on the computer, for rules set before
+// a child runs them.
+func (c *Client) Installed(ctx context.Context) ([]apitype.InstalledApp, error) {
+	var out []apitype.InstalledApp
+	err := c.do(ctx, http.MethodGet, apitype.RouteInstalled, nil, nil, &out)
 	return out, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"time"
 	"unsafe"
 
@@ -157,3 +158,13 @@ func ScreenLocked(ctx context.Context) (bool, error) {
 // HWND_TOPMOST on the window's handle); it returns ErrUnsupported, and the
 // companion raises its countdown every few seconds instead.
 func KeepAbove(title string) error { return ErrUnsupported }
+
+// WorkArea is not read on Windows yet (SystemParametersInfo
+// SPI_GETWORKAREA): the companion's windows stay where Windows puts them.
+func WorkArea() (image.Rectangle, error) { return image.Rectangle{}, ErrUnsupported }
+
+// Frame is not read on Windows yet.
+func Frame(title string) (image.Rectangle, error) { return image.Rectangle{}, ErrUnsupported }
+
+// Move is not done on Windows yet (SetWindowPos).
+func Move(title string, r image.Rectangle) error { return ErrUnsupported }

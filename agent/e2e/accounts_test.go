@@ -34,9 +34,14 @@ func TestSetupHoldsEveryOtherAccount(t *testing.T) {
 	if !held(chi.name) || !held(binh.name) {
 		t.Fatalf("after setup, %s and %s must be held to the default profile: %+v", chi.name, binh.name, d.status().Children)
 	}
-	evs := d.waitEvents("new_account", 3*time.Second)
-	if !slices.ContainsFunc(evs, func(e apitype.Event) bool { return e.Child == chi.name }) {
-		t.Errorf("no new_account event for %s: %+v", chi.name, evs)
+	// The accounts that were there before kidtime are one line of the
+	// first install, not a flag each.
+	evs := d.waitEvents("accounts_found", 3*time.Second)
+	if len(evs) != 1 || !slices.Contains(anyStrings(evs[0].Detail["accounts"]), chi.name) || evs[0].Tamper {
+		t.Errorf("want one accounts_found line naming %s, not a tamper flag: %+v", chi.name, evs)
+	}
+	if flagged := d.events("new_account"); len(flagged) != 0 {
+		t.Errorf("a first install flagged accounts one by one: %+v", flagged)
 	}
 
 	// binh is a grown-up: one PIN login releases the account.

@@ -8,6 +8,7 @@
 package facts
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -125,4 +126,17 @@ type Account struct {
 	Name  string
 	UID   uint32
 	Admin bool
+	// FullName is the person's name the system keeps (GECOS on Unix), ""
+	// when it has none.
+	FullName string
 }
+
+// NewAccount is a standard account to make for a child: the login name,
+// the person's name shown at the login screen, and the first password.
+type NewAccount struct {
+	Name, FullName, Password string
+}
+
+// ErrPasswordRefused is the system refusing a new account's password (too
+// short or too simple for its policy).
+var ErrPasswordRefused = errors.New("the system refused the password")

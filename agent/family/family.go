@@ -324,28 +324,23 @@ func (f *Family) reportUnclaimed(ctx context.Context, recs []store.Child) error 
 	}
 	seen := f.seenAccounts(ctx)
 	parents := f.parentAccounts(ctx)
-	changed := false
+	var found []facts.Account
+	var names []string
 	for _, acc := range accs {
 		key := strings.ToLower(acc.Name)
 		if acc.Admin || claimed[key] || seen[key] || parents[key] {
 			continue
 		}
-		seen[key], changed = true, true
-		f.rec.Record(ctx, "", "new_account", map[string]any{"account": acc.Name, "uid": acc.UID, "profile": "none"})
-		f.log.Warn("family: a login account no child claims, and no default profile to hold it", "account", acc.Name)
+		found, names = append(found, acc), append(names, acc.Name)
 	}
-	if !changed {
+	if len(found) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
+	first := f.firstLook(ctx)
+	if err := f.markSeen(ctx, names...); err != nil {
+		return err
 	}
-	slices.Sort(names)
-	b, _ := json.Marshal(names)
-	if err := f.st.SetSetting(ctx, settingSeenAccounts, b); err != nil {
-		return fmt.Errorf("keep the reported accounts: %w", err)
-	}
+	f.tellFound(ctx, first, found, "none", nil)
 	return nil
 }
 
@@ -402,7 +397,12 @@ func (f *Family) adoptUnclaimed(ctx context.Context, recs []store.Child, global 
 	}
 	byDefault := f.defaultAccounts(ctx)
 	parents := f.parentAccounts(ctx)
+	seen := f.seenAccounts(ctx)
+	first := f.firstLook(ctx)
 	var added []store.Child
+	var found []facts.Account // adopted and not yet told
+	child := map[string]string{}
+	defer func() { f.tellFound(ctx, first, found, "default", child) }()
 	for _, acc := range accs {
 		if acc.Admin || claimed[strings.ToLower(acc.Name)] || parents[strings.ToLower(acc.Name)] {
 			continue
@@ -421,8 +421,11 @@ func (f *Family) adoptUnclaimed(ctx context.Context, recs []store.Child, global 
 		if err := f.setDefaultAccounts(ctx, byDefault); err != nil {
 			return added, err
 		}
-		f.rec.Record(ctx, rec.Name, "new_account", map[string]any{"account": acc.Name, "uid": acc.UID, "profile": "default"})
-		f.log.Info("family: a new account is held to the default profile", "account", acc.Name)
+		f.log.Info("family: an account is held to the default profile", "account", acc.Name)
+		if !seen[strings.ToLower(acc.Name)] {
+			found = append(found, acc)
+			child[acc.Name] = rec.Name
+		}
 		added = append(added, rec)
 	}
 	return added, nil

@@ -264,14 +264,14 @@ func TestChildrenAdoptUnclaimed(t *testing.T) {
 				t.Errorf("children %q; want %q", n, tc.want)
 			}
 			var adopted []string
-			for _, e := range w.ev.of("new_account") {
-				adopted = append(adopted, fmt.Sprint(e.detail["account"]))
+			for _, e := range w.ev.told() {
+				adopted = append(adopted, e.account)
 				want := "none"
 				if tc.dflt {
 					want = "default"
 				}
-				if e.detail["profile"] != want {
-					t.Errorf("new_account %+v; want profile %s", e.detail, want)
+				if e.profile != want {
+					t.Errorf("%s told with profile %s; want %s", e.account, e.profile, want)
 				}
 			}
 			slices.Sort(adopted)
@@ -348,7 +348,7 @@ func TestAddChildClaimsDefaultAccount(t *testing.T) {
 	if err != nil || !bytes.Contains(x, []byte(`"by": "mum"`)) {
 		t.Errorf("Binh's export lost the account's grant: %v\n%s", err, x)
 	}
-	if n := len(w.ev.of("new_account")); n != 3 {
+	if n := len(w.ev.told()); n != 3 {
 		t.Errorf("%d new_account events; want 3 (kid, kid2, mum once each)", n)
 	}
 }
@@ -669,8 +669,8 @@ func TestUnclaimedAccountsAreReportedOnce(t *testing.T) {
 		}
 	}
 	var reported []string
-	for _, e := range w.ev.of("new_account") {
-		reported = append(reported, fmt.Sprint(e.detail["account"]))
+	for _, e := range w.ev.told() {
+		reported = append(reported, e.account)
 	}
 	slices.Sort(reported)
 	if !slices.Equal(reported, []string{"kid2", "mum"}) {

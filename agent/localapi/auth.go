@@ -33,7 +33,8 @@ func helpContacts(f rules.File) []apitype.Contact {
 func (h *Handlers) status(ctx context.Context, c *api.Caller, _ *http.Request) (any, error) {
 	now := h.b.Now()
 	s := apitype.Status{Now: now, Day: dayOf(now), Role: c.Role, User: c.Peer.Username, Setup: h.b.Auth().PINSet(ctx),
-		Help: helpContacts(h.b.PolicyFile()), Children: []apitype.ChildStatus{}, SchoolKey: h.b.Family().SchoolKeyID(ctx)}
+		Help: helpContacts(h.b.PolicyFile()), Children: []apitype.ChildStatus{}, SchoolKey: h.b.Family().SchoolKeyID(ctx),
+		ParentCode: h.b.Auth().CodeSetUp(ctx), Hub: h.hubStatus()}
 	var states []ChildState
 	switch {
 	case isParent(c):

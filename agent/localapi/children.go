@@ -10,6 +10,7 @@ import (
 
 	"github.com/kidtime/kidtime/agent/api"
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/family"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -22,7 +23,7 @@ func (h *Handlers) accounts(ctx context.Context, _ *api.Caller, _ *http.Request)
 	f := h.b.PolicyFile()
 	out := []apitype.Account{}
 	for _, acc := range accs {
-		x := apitype.Account{Name: acc.Name, UID: acc.UID, Admin: acc.Admin}
+		x := apitype.Account{Name: acc.Name, FullName: acc.FullName, UID: acc.UID, Admin: acc.Admin}
 		for _, ch := range f.Children {
 			if !ch.Claims(acc.Name) {
 				continue
@@ -36,6 +37,20 @@ func (h *Handlers) accounts(ctx context.Context, _ *api.Caller, _ *http.Request)
 		out = append(out, x)
 	}
 	return out, nil
+}
+
+// newAccount makes a standard OS account for a child, as root (useradd,
+// NetUserAdd); only an administrator of the machine may.
+func (h *Handlers) newAccount(ctx context.Context, c *api.Caller, r *http.Request) (any, error) {
+	var req apitype.NewAccountRequest
+	if err := api.Decode(r, &req); err != nil {
+		return nil, err
+	}
+	acc, err := h.b.Family().CreateAccount(ctx, actor(c), facts.NewAccount{Name: req.Name, FullName: req.FullName, Password: req.Password})
+	if err != nil {
+		return nil, err
+	}
+	return apitype.Account{Name: acc.Name, FullName: acc.FullName, UID: acc.UID, Admin: acc.Admin}, nil
 }
 
 func (h *Handlers) children(ctx context.Context, _ *api.Caller, _ *http.Request) (any, error) {

@@ -166,6 +166,7 @@ func fuzzSeeds() []fuzzSeed {
 		{P, "POST /v1/erase", "", "", `{"child":"Cuc"}`},
 		{P, "GET /v1/settings", "", "", ""},
 		{P, "PUT /v1/settings", "", "", `{"detailRetentionDays":30,"rollupRetentionDays":365,"language":"vi","help":[{"name":"Bà","number":"0901"}]}`},
+		{P, "GET /v1/installed", "", "", ""},
 	}
 }
 

@@ -68,6 +68,13 @@ var gateCases = []gateCase{
 	{"erasing a child's data needs a parent", "POST /v1/erase", apitype.RoleParent, "POST", "/v1/erase", `{"bogus":1}`},
 	{"the settings are for parents", "GET /v1/settings", apitype.RoleParent, "GET", "/v1/settings", nil},
 	{"changing the settings needs a parent", "PUT /v1/settings", apitype.RoleParent, "PUT", "/v1/settings", `{"bogus":1}`},
+	{"making an OS account needs an administrator of the machine", "POST /v1/accounts", apitype.RoleAdmin, "POST", "/v1/accounts", `{"bogus":1}`},
+	{"the installed apps are for parents", "GET /v1/installed", apitype.RoleParent, "GET", "/v1/installed", nil},
+	{"the web lists are for parents", "GET /v1/web/lists", apitype.RoleParent, "GET", "/v1/web/lists", nil},
+	{"importing a web list needs a parent", "POST /v1/web/lists", apitype.RoleParent, "POST", "/v1/web/lists?category=bogus&source=x", "0.0.0.0 a.example"},
+	{"only an administrator joins the PC to a hub", "POST /v1/hub/join", apitype.RoleAdmin, "POST", "/v1/hub/join", `{"bogus":1}`},
+	{"only an administrator makes the PC leave its hub", "DELETE /v1/hub/join", apitype.RoleAdmin, "DELETE", "/v1/hub/join", nil},
+	{"only an administrator publishes a policy through the hub", "PUT /v1/hub/policy", apitype.RoleAdmin, "PUT", "/v1/hub/policy", `{}`},
 }
 
 // TestRouteTableRoles checks the route table against the roles above: a

@@ -112,6 +112,7 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "DELETE " + apitype.RouteLogin, Role: O, Handle: h.logout},
 		{Pattern: "POST " + apitype.RoutePIN, Role: P, Handle: h.changePIN},
 		{Pattern: "GET " + apitype.RouteAccounts, Role: P, Handle: h.accounts},
+		{Pattern: "POST " + apitype.RouteAccounts, Role: A, Handle: h.newAccount},
 		{Pattern: "GET " + apitype.RouteChildren, Role: P, Handle: h.children},
 		{Pattern: "POST " + apitype.RouteChildren, Role: P, Handle: h.addChild},
 		{Pattern: "DELETE " + apitype.RouteChild + "{name}", Role: P, Handle: h.removeChild},
@@ -135,7 +136,12 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "POST " + apitype.RouteErase, Role: P, Handle: h.erase},
 		{Pattern: "GET " + apitype.RouteSettings, Role: P, Handle: h.settings},
 		{Pattern: "PUT " + apitype.RouteSettings, Role: P, Handle: h.setSettings},
+		{Pattern: "GET " + apitype.RouteInstalled, Role: P, Handle: h.installed},
+		{Pattern: "POST " + apitype.RouteJoin, Role: A, Handle: h.join},
+		{Pattern: "DELETE " + apitype.RouteJoin, Role: A, Handle: h.leave},
+		{Pattern: "PUT " + apitype.RouteHubPolicy, Role: A, Handle: h.forwardPolicy},
 	}
+	rs = append(rs, h.webRoutes()...)
 	for i := range rs {
 		rs[i].Handle = wrap(rs[i].Handle)
 	}
@@ -209,7 +215,7 @@ func apiErrOf(err error) error {
 		return api.BadRequest(ve.Field, "%s", ve.Reason)
 	case rej(err, store.ErrNotFound):
 		return api.NotFound("%v", err)
-	case rej(err, store.ErrConflict), rej(err, store.ErrAlreadyAnswered):
+	case rej(err, store.ErrConflict), rej(err, store.ErrAlreadyAnswered), rej(err, errors.ErrUnsupported):
 		return api.Conflict("%v", err)
 	}
 	return err

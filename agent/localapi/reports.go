@@ -84,9 +84,21 @@ func (h *Handlers) usage(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if err != nil {
 		return nil, err
 	}
+	byID := map[int64]store.App{}
+	if by == "app" {
+		apps, err := h.b.Store().Apps(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, ap := range apps {
+			byID[ap.ID] = ap
+		}
+	}
 	out := apitype.Usage{Child: rec.Name, From: from, To: to, By: by, Rows: []apitype.UsageRow{}}
 	for _, row := range rows {
-		out.Rows = append(out.Rows, apitype.UsageRow{Key: row.Key, ScreenSec: int64(row.Screen / time.Second), GamesSec: int64(row.Games / time.Second)})
+		ap := byID[row.AppID]
+		out.Rows = append(out.Rows, apitype.UsageRow{Key: row.Key, ScreenSec: int64(row.Screen / time.Second), GamesSec: int64(row.Games / time.Second),
+			Path: ap.Path, SHA256: ap.SHA256, Category: ap.Category})
 	}
 	return out, nil
 }
@@ -282,6 +294,9 @@ func (h *Handlers) setSettings(ctx context.Context, c *api.Caller, r *http.Reque
 		return nil, err
 	}
 	ApplyRetention(h.b.Store(), s)
+	if wb, ok := h.b.(webBackend); ok {
+		wb.WebDetail(ctx, s.WebDetail)
+	}
 	if help != nil {
 		f := h.b.PolicyFile()
 		f.Help = nil
@@ -297,4 +312,18 @@ func (h *Handlers) setSettings(ctx context.Context, c *api.Caller, r *http.Reque
 	}
 	h.b.Record(ctx, "", "settings_changed", map[string]any{"by": c.Peer.Username})
 	return Options(ctx, h.b.Store(), h.b.PolicyFile()), nil
+}
+
+// InstalledLister is the part of a Backend that knows the installed apps
+// (the agent's classifier); a backend without it lists none.
+type InstalledLister interface {
+	Installed() []apitype.InstalledApp
+}
+
+func (h *Handlers) installed(context.Context, *api.Caller, *http.Request) (any, error) {
+	out := []apitype.InstalledApp{}
+	if il, ok := h.b.(InstalledLister); ok {
+		out = append(out, il.Installed()...)
+	}
+	return out, nil
 }

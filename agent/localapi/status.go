@@ -25,6 +25,8 @@ type ChildState struct {
 	ByDefault     bool   // an account no parent named, held by the default profile
 	// AppStopped is the last program stopped for a parent's yes.
 	AppStopped *apitype.AppStopped
+	// Web is the child's safe web (filter, SafeSearch, blocked today).
+	Web *apitype.WebStatus
 }
 
 // childStatus shapes a child's state for the API.
@@ -37,7 +39,7 @@ func childStatus(cs ChildState, now time.Time) apitype.ChildStatus {
 		ScreenLeftSec: secs(dec.Screen.Left), GamesLeftSec: secs(dec.Games.Left),
 		GamesPaused: cs.GamesPaused, CompanionSeen: cs.CompanionSeen,
 		LockRequested: cs.LockRequested, Foreground: cs.Foreground, DefaultProfile: cs.ByDefault,
-		AppStopped: cs.AppStopped,
+		AppStopped: cs.AppStopped, Web: cs.Web,
 	}
 	if dec.At.IsZero() {
 		st.State = apitype.StateOK

@@ -54,7 +54,7 @@ func (Users) List() ([]facts.Account, error) {
 			continue
 		}
 		admin, _ := UserIsAdmin(uid)
-		out = append(out, facts.Account{Name: name, UID: uid, Admin: admin})
+		out = append(out, facts.Account{Name: name, UID: uid, Admin: admin, FullName: fullName(sc.Text())})
 	}
 	slices.SortFunc(out, func(a, b facts.Account) int { return strings.Compare(a.Name, b.Name) })
 	return out, sc.Err()
@@ -76,6 +76,22 @@ func personLine(line string, lo, hi uint64) (name string, uid uint32, ok bool) {
 		return "", 0, false
 	}
 	return parts[0], uint32(n), true
+}
+
+// fullName is the person's name of a /etc/passwd line: the first part of
+// its GECOS field ("An Nguyen,,," is An Nguyen); "" when it has none or it
+// only repeats the login name.
+func fullName(line string) string {
+	parts := strings.Split(line, ":")
+	if len(parts) < 5 {
+		return ""
+	}
+	name, _, _ := strings.Cut(parts[4], ",")
+	name = strings.TrimSpace(name)
+	if name == parts[0] {
+		return ""
+	}
+	return name
 }
 
 // loginRange is UID_MIN and UID_MAX of a login.defs file, 1000 and 60000

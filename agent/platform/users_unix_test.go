@@ -32,6 +32,20 @@ func TestPersonLine(t *testing.T) {
 	}
 }
 
+func TestFullName(t *testing.T) {
+	cases := []struct{ sentence, line, want string }{
+		{"GECOS with its commas", "an:x:1001:1001:Nguyễn Thị An,,,:/home/an:/bin/bash", "Nguyễn Thị An"},
+		{"no GECOS", "binh:x:1002:1002::/home/binh:/bin/bash", ""},
+		{"GECOS that repeats the login", "chi:x:1003:1003:chi:/home/chi:/bin/bash", ""},
+		{"a short line", "broken:x:1500", ""},
+	}
+	for _, c := range cases {
+		if got := fullName(c.line); got != c.want {
+			t.Errorf("%s: %q, want %q", c.sentence, got, c.want)
+		}
+	}
+}
+
 func TestLoginRange(t *testing.T) {
 	cases := []struct {
 		sentence string

@@ -24,6 +24,8 @@ type ExportDoc struct {
 	Requests   []ExportRequest `json:"requests"`
 	Events     []ExportEvent   `json:"events"`
 	Apps       []ExportApp     `json:"apps"`
+	// Web is the child's blocked-lookup counts (web.go).
+	Web []ExportWeb `json:"web"`
 }
 
 // ExportChild is the child's record.
@@ -196,6 +198,12 @@ func (s *Store) Export(ctx context.Context, child string) ([]byte, error) {
 		for _, a := range apps {
 			x.Apps = append(x.Apps, ExportApp{ID: a.ID, Name: a.Name, Path: a.Path, SHA256: a.SHA256, Category: a.Category, Rating: a.Rating})
 		}
+		if x.Web, err = exportWeb(ctx, tx, cid); err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
+		if x.Web == nil {
+			x.Web = []ExportWeb{}
+		}
 		return nil
 	})
 	if err != nil {
@@ -313,6 +321,10 @@ func (s *Store) Prune(ctx context.Context, now time.Time) error {
 		{"requests", `DELETE FROM requests WHERE id IN
 		  (SELECT id FROM requests WHERE created_ms < ? AND kind != 'app' LIMIT ` + fmt.Sprint(pruneBatch) + `)`, toMs(longCut)},
 		{"events", `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at_ms < ? LIMIT ` + fmt.Sprint(pruneBatch) + `)`, toMs(longCut)},
+		{"web counts", `DELETE FROM web_blocked WHERE (child_id, day, category) IN
+		  (SELECT child_id, day, category FROM web_blocked WHERE day < ? LIMIT ` + fmt.Sprint(pruneBatch) + `)`, dayCut},
+		{"web names", `DELETE FROM web_blocked_names WHERE (child_id, day, name) IN
+		  (SELECT child_id, day, name FROM web_blocked_names WHERE day < ? LIMIT ` + fmt.Sprint(pruneBatch) + `)`, now.Add(-time.Duration(s.detail.Load())).Format(time.DateOnly)},
 	}
 	total := map[string]int64{}
 	for _, st := range steps {

@@ -54,6 +54,9 @@ func fillChild(t *testing.T, s *Store, name, account string) {
 	if _, err := s.AppendEvent(ctx, Event{Kind: "new_account", Detail: map[string]any{"account": account}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.AddWebBlocked(ctx, []WebBlock{{Child: name, Day: day0, Category: "adult", Count: 2, Name: strings.ToLower(name) + ".example"}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestExport(t *testing.T) {
@@ -82,6 +85,7 @@ func TestExport(t *testing.T) {
 		{"both requests are there, oldest first", len(x.Requests) == 2 && x.Requests[0].Status == StatusApproved && x.Requests[1].AnsweredAt == nil},
 		{"the child's events are there", len(x.Events) >= 5},
 		{"the apps used are there", len(x.Apps) == 2},
+		{"the blocked-lookup count and the detail are there", len(x.Web) == 2 && x.Web[0].Count == 2},
 		{"nothing about the other child is there", !bytes.Contains(b, []byte("Other")) && !bytes.Contains(b, []byte("otheracct"))},
 	}
 	for _, tt := range tests {

@@ -168,6 +168,7 @@ func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {
 	c.ScreenLocked = desktop.ScreenLocked
 	c.LockScreen = desktop.LockScreen
 	c.TrayHost = desktop.TrayHost
+	c.Placer = companion.DesktopPlacer{}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	switch err := c.Start(ctx); {

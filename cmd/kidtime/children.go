@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/rules"
@@ -153,6 +154,20 @@ func (k *cli) limit(ctx context.Context, o *limitOpts, pos []string) error {
 	if err != nil {
 		return err
 	}
+	// Without --day the value holds every day: the days set apart
+	// before (the weekend's, set in the app) go, and the parent is told.
+	var replaced []string
+	if o.day == "" {
+		if sd != nil && spec.Screen != nil {
+			replaced = append(replaced, k.replacedBudget("screen", spec.Screen.Days, *sd)...)
+		}
+		if gd != nil && spec.Games != nil {
+			replaced = append(replaced, k.replacedBudget("games", spec.Games.Days, *gd)...)
+		}
+		if windows != nil {
+			replaced = append(replaced, k.replacedHours(spec.Allowed, windows)...)
+		}
+	}
 	if sd != nil {
 		if spec.Screen == nil {
 			spec.Screen = &rules.BudgetSpec{}
@@ -186,7 +201,57 @@ func (k *cli) limit(ctx context.Context, o *limitOpts, pos []string) error {
 	if err := k.c.SetChildPolicy(ctx, pos[0], spec); err != nil {
 		return err
 	}
-	return k.ok("rules.saved", pos[0])
+	return k.out(apitype.OK{OK: true}, func(w io.Writer) {
+		fmt.Fprintln(w, k.t("rules.saved", pos[0]))
+		for _, r := range replaced {
+			fmt.Fprintln(w, r)
+		}
+	})
+}
+
+// replacedBudget says what a budget for every day replaced: the days set
+// apart before ("Screen time is now 2 min every day; it replaced 3 h on
+// the weekend."), nothing when there were none.
+func (k *cli) replacedBudget(what string, days map[string]rules.Duration, now rules.Duration) []string {
+	var parts []string
+	for _, d := range dayNames {
+		if v, ok := days[d]; ok {
+			parts = append(parts, k.t("limit.onDay", k.durOf(v), k.t("day."+d)))
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []string{k.t("limit.replaced."+what, k.durOf(now), strings.Join(parts, ", "))}
+}
+
+// replacedHours is replacedBudget for the allowed hours.
+func (k *cli) replacedHours(allowed map[string][]rules.Window, now []rules.Window) []string {
+	var parts []string
+	for _, d := range dayNames {
+		if ws, ok := allowed[d]; ok {
+			parts = append(parts, k.t("limit.onDay", windowsText(ws), k.t("day."+d)))
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []string{k.t("limit.replaced.allowed", windowsText(now), strings.Join(parts, ", "))}
+}
+
+func (k *cli) durOf(d rules.Duration) string {
+	if time.Duration(d) == rules.Unlimited {
+		return k.t("unlimited")
+	}
+	return k.dur(int64(time.Duration(d) / time.Second))
+}
+
+func windowsText(ws []rules.Window) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = w.Start.String() + "–" + w.End.String()
+	}
+	return strings.Join(parts, ", ")
 }
 
 // setBudget sets a daily budget, or one day's override.

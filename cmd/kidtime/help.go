@@ -11,15 +11,17 @@ import (
 
 // globals are the flags before COMMAND.
 type globals struct {
-	socket string
-	json   bool
+	socket    string
+	hubSocket string
+	json      bool
 }
 
 // globalUsage is the usage line of kidtime itself.
-const globalUsage = "kidtime [--socket PATH] [--json] COMMAND"
+const globalUsage = "kidtime [--socket PATH] [--hub-socket PATH] [--json] COMMAND"
 
 func globalFlags(fs *flag.FlagSet, g *globals) {
 	fs.StringVar(&g.socket, "socket", "", "flag.socket")
+	fs.StringVar(&g.hubSocket, "hub-socket", "", "flag.hub-socket")
 	fs.BoolVar(&g.json, "json", false, "flag.json")
 }
 

@@ -78,6 +78,10 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	now    func() time.Time
+	// hubSocket is --hub-socket; socketSet tells a --socket given (policy
+	// publish goes to the daemon then).
+	hubSocket string
+	socketSet bool
 }
 
 // Main runs the CLI and returns its exit status.
@@ -106,6 +110,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	k.c = &client.Client{Socket: g.socket, Token: loadToken()}
+	k.hubSocket, k.socketSet = g.hubSocket, g.socket != ""
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	return k.exit(k.dispatch(ctx, fs.Args()))

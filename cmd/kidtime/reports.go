@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/assets"
 	"github.com/kidtime/kidtime/rules"
 )
 
@@ -105,17 +105,16 @@ func (k *cli) events(ctx context.Context, o *eventsOpts, _ []string) error {
 	if err != nil {
 		return err
 	}
+	// A sentence per event, in the person's language, as the console says
+	// it; --json keeps the events as they are for machines.
 	return k.out(evs, func(w io.Writer) {
 		for _, e := range evs {
 			mark := " "
 			if e.Tamper {
 				mark = "!"
 			}
-			detail, _ := json.Marshal(e.Detail)
-			if e.Detail == nil {
-				detail = nil
-			}
-			fmt.Fprintf(w, "%s %s\t%s\t%s\t%s\n", mark, e.At.Local().Format("2006-01-02 15:04:05"), e.Child, e.Kind, detail)
+			text, _ := assets.EventSentence(k.lang, e.Kind, e.Child, e.Detail)
+			fmt.Fprintf(w, "%s %s  %s\n", mark, e.At.Local().Format("2006-01-02 15:04:05"), text)
 		}
 	})
 }

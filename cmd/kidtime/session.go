@@ -37,12 +37,25 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", name, k.t("state."+c.State), assets.T(k.lang, c.ReasonKey))
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("screen"), k.t("used", k.dur(c.ScreenUsedSec)), k.t("left", k.dur(c.ScreenLeftSec)))
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("games"), k.t("used", k.dur(c.GamesUsedSec)), k.t("left", k.dur(c.GamesLeftSec)))
+			if c.Web != nil {
+				fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("web.status"), c.Web.Filter, k.t("web.blockedtoday", k.webBlocked(c.Web.BlockedToday, c.Web.ByCategory)))
+			}
 		}
 		if st.Pending > 0 {
 			fmt.Fprintln(w, k.tn("status.pending", st.Pending, st.Pending))
 		}
 		if st.SchoolKey != "" {
 			fmt.Fprintln(w, k.t("status.schoolkey", st.SchoolKey))
+		}
+		if h := st.Hub; h != nil {
+			state, last := k.t("status.hub.offline"), k.t("hub.never")
+			if h.Connected {
+				state = k.t("status.hub.connected")
+			}
+			if h.LastSync != nil {
+				last = h.LastSync.Local().Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintln(w, k.t("status.hub", h.URL, state, last))
 		}
 		for _, h := range st.Help {
 			fmt.Fprintf(w, "%s: %s\n", h.Name, h.Number)

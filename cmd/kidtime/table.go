@@ -97,6 +97,15 @@ var commands = []command{
 	{name: "policy keygen", flags: "--out PREFIX", summary: "cmd.policy-keygen", bind: with(keygenFlags, (*cli).keygen)},
 	{name: "policy sign", args: "FILE", flags: "--key PREFIX.key [--out FILE]", summary: "cmd.policy-sign", bind: with(signFlags, (*cli).sign)},
 	{name: "code", summary: "cmd.code", bind: noFlags((*cli).code)},
+	{name: "web", args: "NAME", flags: "[--filter MODE] [--safe-search on|off] [--block CAT[,...]] [--deny DOMAIN[,...]] [--allow DOMAIN[,...]]", summary: "cmd.web", bind: with(webFlags, (*cli).web)},
+	{name: "web lists", summary: "cmd.web-lists", bind: noFlags((*cli).webLists)},
+	{name: "web import", args: "FILE|URL", flags: "--category CAT", summary: "cmd.web-import", bind: with(webImportFlags, (*cli).webImport)},
+	{name: "policy publish", args: "FILE", summary: "cmd.policy-publish", bind: noFlags((*cli).policyPublish)},
+	{name: "hub invite", flags: "[--name NAME] [--expires 24h] [--hub HOST:PORT]", summary: "cmd.hub-invite", bind: with(inviteFlags, (*cli).hubInvite)},
+	{name: "hub pcs", summary: "cmd.hub-pcs", bind: noFlags((*cli).hubPCs)},
+	{name: "hub remove", args: "PCNAME", summary: "cmd.hub-remove", bind: noFlags((*cli).hubRemove)},
+	{name: "join", args: "TOKEN", flags: "[--name PCNAME]", summary: "cmd.join", bind: with(joinFlags, (*cli).join)},
+	{name: "leave", summary: "cmd.leave", bind: noFlags((*cli).leave)},
 }
 
 // usageLine is the command as README.md writes it, without "kidtime".
@@ -165,13 +174,22 @@ func lookup(args []string) (*command, []string, error) {
 		return nil, nil, badUsage("unknown command %q", name)
 	}
 	if len(args) < 2 {
+		if c := findCommand(name); c != nil {
+			return c, nil, nil
+		}
 		return nil, nil, badUsage("%s needs %s", name, orList(subs))
 	}
 	if isHelpFlag(args[1]) {
+		if c := findCommand(name); c != nil { // web --help: the command's own help
+			return c, args[1:], nil
+		}
 		return nil, nil, errGroupHelp
 	}
 	if c := findCommand(name + " " + args[1]); c != nil {
 		return c, args[2:], nil
+	}
+	if c := findCommand(name); c != nil { // a group's own command: web NAME
+		return c, args[1:], nil
 	}
 	return nil, nil, badUsage("unknown %s command %q", name, args[1])
 }

@@ -64,7 +64,7 @@ func newStubDaemon(t *testing.T) *stubDaemon {
 			_, _ = io.WriteString(w, "{}")
 		case r.URL.Path == apitype.RouteStatus:
 			_, _ = io.WriteString(w, `{"children":[{"name":"An"}]}`)
-		case r.URL.Path == apitype.RouteChildren || r.URL.Path == apitype.RouteRequests || r.URL.Path == apitype.RouteEvents:
+		case r.URL.Path == apitype.RouteChildren || r.URL.Path == apitype.RouteRequests || r.URL.Path == apitype.RouteEvents || r.URL.Path == apitype.RouteHubPCs:
 			_, _ = io.WriteString(w, "[]")
 		case r.URL.Path == apitype.RoutePolicy:
 			_, _ = io.WriteString(w, `{"version":1,"children":[]}`)
@@ -93,6 +93,10 @@ func TestCommandsReachTheDaemon(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	t.Setenv("KIDTIME_TOKEN", "tok")
 	t.Setenv("KIDTIME_LANG", "en")
+	hostsFile := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hostsFile, []byte("0.0.0.0 casino.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	child := filepath.Join(t.TempDir(), "an.json")
 	if err := os.WriteFile(child, []byte(`{"name":"An","birthYear":2015}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -137,11 +141,23 @@ func TestCommandsReachTheDaemon(t *testing.T) {
 		{[]string{"policy", "import", examplePolicy}, "", "PUT /v1/policy", []string{`"children"`}},
 		{[]string{"policy", "export"}, "", "GET /v1/policy", nil},
 		{[]string{"code"}, "", "GET /v1/code", nil},
+		{[]string{"web", "An", "--filter", "strict", "--safe-search", "off", "--deny", "Game.example, -x.example", "--allow", "school.edu.vn"}, "", "PUT /v1/children/An/policy",
+			[]string{`"filter":"strict"`, `"safeSearch":false`, `"deny":["game.example"]`, `"allow":["school.edu.vn"]`}},
+		{[]string{"web", "An", "--block", "social,games"}, "", "PUT /v1/children/An/policy", []string{`"block":["social","games"]`}},
+		{[]string{"web", "An"}, "", "GET /v1/status", nil},
+		{[]string{"web", "lists"}, "", "GET /v1/web/lists", nil},
+		{[]string{"web", "import", hostsFile, "--category", "gambling"}, "", "POST /v1/web/lists?category=gambling&source=", []string{"0.0.0.0 casino.example"}},
+		{[]string{"hub", "invite", "--name", "lab-1", "--expires", "7d", "--hub", "hub.school.example:4333"}, "", "POST /v1/hub/invites", []string{`"expiresSec":604800`, `"lab-1"`, `"hub.school.example:4333"`}},
+		{[]string{"hub", "invite"}, "", "POST /v1/hub/invites", []string{`"expiresSec":86400`}},
+		{[]string{"hub", "pcs"}, "", "GET /v1/hub/pcs", nil},
+		{[]string{"hub", "remove", "lab 1"}, "", "DELETE /v1/hub/pcs/lab%201", nil},
+		{[]string{"join", "kt1.abc", "--name", "lab-2"}, "", "POST /v1/hub/join", []string{`"token":"kt1.abc"`, `"name":"lab-2"`}},
+		{[]string{"leave"}, "", "DELETE /v1/hub/join", nil},
 	}
 	tested := map[string]bool{}
 	for _, c := range cases {
 		var out, errb bytes.Buffer
-		code := Main(append([]string{"--socket", d.socket}, c.args...), strings.NewReader(c.stdin), &out, &errb)
+		code := Main(append([]string{"--socket", d.socket, "--hub-socket", d.socket}, c.args...), strings.NewReader(c.stdin), &out, &errb)
 		got := d.take()
 		cmdline := strings.Join(c.args, " ")
 		if code != 0 || len(got) == 0 {

@@ -28,6 +28,7 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 		return agent.Deps{}, fmt.Errorf("app catalog: %w", err)
 	}
 	host := &sessionHost{}
+	accounts := platform.NewProcFilter()
 	return agent.Deps{
 		Procs:      platform.Host{},
 		Hasher:     platform.NewHasher(4096),
@@ -36,15 +37,21 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 			if os.Getenv("KIDTIMED_POLL") != "" {
 				return nil, fmt.Errorf("process events turned off by KIDTIMED_POLL: %w", errors.ErrUnsupported)
 			}
-			return platform.WatchProcs(ctx)
+			return platform.WatchProcsFor(ctx, accounts)
 		},
-		Pace: platform.SetWatchPace,
+		WatchAccounts:  accounts.Set,
+		EventsInKernel: accounts.InKernel,
+		Pace:           platform.SetWatchPace,
 		Sessions: func(ctx context.Context) (agent.SessionSource, error) {
 			return openSessions(ctx, host)
 		},
-		Actions: actions{host: host},
-		Users:   platform.Users{},
-		Notify:  notifyFunc,
+		Actions:  actions{host: host},
+		Users:    platform.Users{},
+		Notify:   notifyFunc,
+		Firewall: firewall,
+		// Tests that run several daemons (KIDTIMED_WEB_TABLE) leave the
+		// machine's browsers alone.
+		BrowserPolicies: browserPoliciesUnlessTest(),
 	}, nil
 }
 

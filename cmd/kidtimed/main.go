@@ -1,9 +1,12 @@
 // Command kidtimed is kidtime's background service: it knows which child
 // uses the computer, counts screen and game time, warns, and enforces.
 //
-//	kidtimed run [--data-dir DIR] [--socket PATH] [--log-level LEVEL] [--policy FILE]
+//	kidtimed run [--data-dir DIR] [--socket PATH] [--log-level LEVEL] [--policy FILE] [--dns-upstream HOST:PORT[,…]]
 //	kidtimed install [--policy FILE] [--data-dir DIR]
 //	kidtimed uninstall | start | stop | status
+//	kidtimed web-remove
+//	kidtimed hub run [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
+//	kidtimed hub install | uninstall | start | stop | status
 //
 // "run" serves in the foreground (systemd and the Windows service manager
 // start it that way). The other commands manage the OS service through
@@ -30,14 +33,18 @@ import (
 	"github.com/kidtime/kidtime/agent/desktop/notify"
 	"github.com/kidtime/kidtime/agent/ipc"
 	svcconf "github.com/kidtime/kidtime/installer/service"
+	"github.com/kidtime/kidtime/internal/svcrun"
 )
 
 const usage = `kidtimed: kidtime's background service
 
 usage:
   kidtimed run [--data-dir DIR] [--socket PATH] [--log-level debug|info|warn|error] [--policy FILE]
+              [--dns-upstream HOST:PORT[,HOST:PORT...]]
   kidtimed install [--data-dir DIR] [--policy FILE]   install the OS service (root)
   kidtimed uninstall | start | stop | status          manage the OS service (root)
+  kidtimed web-remove                                 remove the safe web's firewall table (uninstall does it too)
+  kidtimed hub run|install|uninstall|start|stop|status   the family's or school's hub (kidtimed hub --help)
 `
 
 func main() {
@@ -55,8 +62,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runOrInstall(cmd, rest, stdout, stderr)
 	case "uninstall", "start", "stop", "status":
 		return control(cmd, stdout, stderr)
+	case "web-remove":
+		return webRemove(stdout, stderr)
 	case "notify":
 		return notifyCmd(rest, stderr)
+	case "hub":
+		return hubCmd(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage+pprofHelp)
 		return 0
@@ -67,6 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 type runFlags struct {
 	dataDir, socket, logLevel, policy string
+	dnsUpstream                       []string
 }
 
 func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error) {
@@ -77,9 +89,15 @@ func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error
 	fs.StringVar(&f.socket, "socket", "", "API socket or named pipe (default $KIDTIME_SOCKET, else "+ipc.DefaultPath()+")")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.policy, "policy", "", "a policy file imported at start when none is stored (school preset)")
+	upstream := fs.String("dns-upstream", "", "resolvers for children's allowed lookups, HOST:PORT[,HOST:PORT...] (default: the system's, from /etc/resolv.conf)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	up, err := agent.WebUpstreams(*upstream)
+	if err != nil {
+		return f, err
+	}
+	f.dnsUpstream = up
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -88,17 +106,9 @@ func parseRunFlags(cmd string, args []string, stderr io.Writer) (runFlags, error
 
 func defaultDataDir() string {
 	if service.Platform() == "windows-service" || os.PathSeparator == '\\' {
-		return filepath.Join(programData(), "kidtime")
+		return filepath.Join(svcrun.ProgramData(), "kidtime")
 	}
 	return "/var/lib/kidtime"
-}
-
-func logger(level string, w io.Writer) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // program adapts the agent to kardianos/service: Start returns at once,
@@ -118,7 +128,7 @@ func (p *program) Start(service.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done = make(chan error, 1)
-	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath()}, deps)
+	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: p.f.dnsUpstream, WebPortBase: webPortBase()}, deps)
 	go func() { p.done <- a.Run(ctx) }()
 	return nil
 }
@@ -145,7 +155,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
 		return 2
 	}
-	log, err := logger(f.logLevel, stderr)
+	log, err := svcrun.Logger(f.logLevel, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 2
@@ -153,7 +163,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 	if cmd == "install" {
 		return install(f, stdout, stderr)
 	}
-	if startedBySCM() {
+	if svcrun.StartedBySCM() {
 		// Started by the service manager.
 		prg := &program{f: f, log: log}
 		s, err := service.New(prg, svcconf.Config(nil))
@@ -161,7 +171,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 			return 1
 		}
-		if err := runService(s); err != nil {
+		if err := svcrun.Run(s, svcconf.Name); err != nil {
 			log.Error("kidtimed: service failed", "err", err)
 			return 1
 		}
@@ -181,7 +191,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
 	}
-	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath()}, deps)
+	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: f.dnsUpstream, WebPortBase: webPortBase()}, deps)
 	if err := a.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
@@ -225,25 +235,13 @@ func control(cmd string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
 		return 1
 	}
-	if cmd == "status" {
-		st, err := s.Status()
-		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed status: %v\n", err)
-			return 1
-		}
-		word := map[service.Status]string{service.StatusRunning: "running", service.StatusStopped: "stopped"}[st]
-		if word == "" {
-			word = "unknown"
-		}
-		fmt.Fprintln(stdout, word)
-		if st != service.StatusRunning {
-			return 3
-		}
-		return 0
+	if code := svcrun.Control(s, cmd, cmd, stdout, stderr); code != 0 || cmd == "status" {
+		return code
 	}
-	if err := service.Control(s, cmd); err != nil {
-		fmt.Fprintf(stderr, "kidtimed %s: %v\n", cmd, err)
-		return 1
+	if cmd == "uninstall" {
+		if code := webRemove(stdout, stderr); code != 0 {
+			return code
+		}
 	}
 	fmt.Fprintf(stdout, "kidtimed: %s done\n", cmd)
 	return 0

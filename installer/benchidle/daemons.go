@@ -30,6 +30,7 @@ type kidtimed struct {
 	cmd                *exec.Cmd
 	done               chan struct{}
 	phases             int
+	profile            bool // with KIDTIMED_PPROF_DIR (SIGUSR1 starts each window's profile)
 }
 
 // baselineName is the column of the kidtimed built from -baseline.
@@ -60,8 +61,10 @@ func (k *kidtimed) start(c *cleanup) error {
 	}
 	k.cmd = exec.Command(k.bin, "run", "--data-dir", data, "--socket", k.socket(), "--policy", pol, "--log-level", "info")
 	k.cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C",
-		"DBUS_SYSTEM_BUS_ADDRESS=" + k.bus, "KIDTIMED_TIME_SERVERS=off",
-		"KIDTIMED_PPROF_DIR=" + filepath.Join(k.dir, "pprof")}
+		"DBUS_SYSTEM_BUS_ADDRESS=" + k.bus, "KIDTIMED_TIME_SERVERS=off"}
+	if k.profile {
+		k.cmd.Env = append(k.cmd.Env, "KIDTIMED_PPROF_DIR="+filepath.Join(k.dir, "pprof"))
+	}
 	for _, v := range []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG"} {
 		if s, ok := os.LookupEnv(v); ok { // for experiments
 			k.cmd.Env = append(k.cmd.Env, v+"="+s)
@@ -105,7 +108,9 @@ func (k *kidtimed) start(c *cleanup) error {
 
 func (k *kidtimed) phase() {
 	k.phases++
-	_ = k.cmd.Process.Signal(syscall.SIGUSR1)
+	if k.profile { // without a profile folder kidtimed does not catch SIGUSR1
+		_ = k.cmd.Process.Signal(syscall.SIGUSR1)
+	}
 }
 
 func (k *kidtimed) stop() error {

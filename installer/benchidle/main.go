@@ -35,6 +35,7 @@ type options struct {
 	only           string
 	baseline       string
 	keepTmp        bool
+	profiles       bool
 }
 
 func main() {
@@ -54,6 +55,7 @@ func main() {
 	flag.StringVar(&o.only, "only", os.Getenv("BENCH_ONLY"), "kidtimed or timekpr: measure one daemon only ($BENCH_ONLY)")
 	flag.BoolVar(&o.keepTmp, "keep", false, "keep the temporary folder (logs, profiles)")
 	flag.StringVar(&o.baseline, "baseline", os.Getenv("BENCH_BASELINE"), "a checkout of kidtime whose kidtimed runs beside this one, in the same windows ($BENCH_BASELINE)")
+	flag.BoolVar(&o.profiles, "profiles", os.Getenv("BENCH_PROFILES") != "0", "profile kidtimed (CPU and heap; the profiler's own memory then counts in VmHWM) ($BENCH_PROFILES=0: off)")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "bench-idle: needs root (it makes accounts, a logind session, and reads other processes)")
@@ -166,11 +168,11 @@ func run(c *cleanup, o options) error {
 	say("%d processes on the machine; windows of %v", all, o.window)
 	ec := countExecs(c)
 	var results []*result
-	kid := &kidtimed{label: "kidtimed", bin: filepath.Join(bin, "kidtimed"), cli: filepath.Join(bin, "kidtime"), dir: filepath.Join(dir, "kidtimed"), bus: addr, child: child}
+	kid := &kidtimed{label: "kidtimed", bin: filepath.Join(bin, "kidtimed"), cli: filepath.Join(bin, "kidtime"), dir: filepath.Join(dir, "kidtimed"), bus: addr, child: child, profile: o.profiles}
 	groups := [][]daemon{{kid}, {&timekpr{dir: dir, bus: addr, child: child}}}
 	if o.baseline != "" {
 		bb := filepath.Join(dir, "bin-baseline")
-		groups[0] = append(groups[0], &kidtimed{label: baselineName, bin: filepath.Join(bb, "kidtimed"), cli: filepath.Join(bb, "kidtime"), dir: filepath.Join(dir, "kidtimed-baseline"), bus: addr, child: child})
+		groups[0] = append(groups[0], &kidtimed{label: baselineName, bin: filepath.Join(bb, "kidtimed"), cli: filepath.Join(bb, "kidtime"), dir: filepath.Join(dir, "kidtimed-baseline"), bus: addr, child: child, profile: o.profiles})
 	}
 	for _, g := range groups {
 		if o.only != "" && !strings.Contains(strings.ToLower(g[0].name()), strings.ToLower(o.only)) {
@@ -185,7 +187,10 @@ func run(c *cleanup, o options) error {
 	}
 	fmt.Println()
 	printTable(os.Stdout, o, results)
-	printProfiles(os.Stdout, filepath.Join(bin, "kidtimed"), filepath.Join(kid.dir, "pprof"))
+	if o.profiles {
+		fmt.Println("(kidtimed ran with its CPU profiler on: its VmHWM includes the profiler's buffers; BENCH_PROFILES=0 measures it without)")
+		printProfiles(os.Stdout, filepath.Join(bin, "kidtimed"), filepath.Join(kid.dir, "pprof"))
+	}
 	return nil
 }
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what kidtime's build and tests need, only when it is missing, and says what it does.
 # Debian/Ubuntu: the C libraries Fyne needs (libgl1-mesa-dev, xorg-dev), Xvfb for UI tests,
-# D-Bus tools, Wine and MinGW-w64 for the Windows tests (make test-windows: wine64 runs them,
+# openbox (a real window manager, for the companion's placement tests), D-Bus tools, Wine and MinGW-w64 for the Windows tests (make test-windows: wine64 runs them,
 # wine gives the wine/wineboot/wineserver commands, gcc-mingw-w64-x86-64 builds the test-only
 # ProcessPrng shim of installer/wine, wixl and msitools build the MSI the Wine end-to-end suite installs);
 # any system: staticcheck through the Go toolchain.
 set -euo pipefail
 
 STATICCHECK_VERSION=v0.8.2
-pkgs=(libgl1-mesa-dev xorg-dev xvfb xauth dbus pkg-config gcc wine64 wine gcc-mingw-w64-x86-64 wixl msitools)
+pkgs=(libgl1-mesa-dev xorg-dev xvfb xauth dbus pkg-config gcc wine64 wine gcc-mingw-w64-x86-64 wixl msitools openbox)
 
 sudo_cmd=()
 if [ "$(id -u)" != 0 ]; then sudo_cmd=(sudo); fi

@@ -16,6 +16,12 @@ import (
 // the test is skipped, saying why.
 func Start(t testing.TB) string {
 	t.Helper()
+	return StartSize(t, 800, 600)
+}
+
+// StartSize is Start with a screen of width×height pixels.
+func StartSize(t testing.TB, width, height int) string {
+	t.Helper()
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
 		t.Skip("Xvfb is not installed; this test needs a real X server")
@@ -29,7 +35,7 @@ func Start(t testing.TB) string {
 			continue
 		}
 		display := fmt.Sprintf(":%d", n)
-		cmd := exec.Command(bin, display, "-screen", "0", "800x600x24", "-nolisten", "tcp")
+		cmd := exec.Command(bin, display, "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {

@@ -56,6 +56,11 @@ type Probe interface {
 // account: the companion then quits quietly.
 var ErrNotChild = errors.New("this account belongs to no child")
 
+// PlaceTries is how many seconds after start the companion looks that its
+// window is wholly on the screen (it is mapped and framed a moment after
+// it is shown).
+const PlaceTries = 10
+
 // HeartbeatEvery is how often the companion reports to the agent.
 const HeartbeatEvery = 5 * time.Second
 
@@ -84,6 +89,17 @@ type Companion struct {
 	// TrayHost, when set, says why the desktop has no system tray for
 	// SetupTray (desktop.TrayHost: no session D-Bus, no tray), or nil.
 	TrayHost func() error
+	// Placer, when set, places the windows: the companion wholly on the
+	// screen, the countdown in a corner clear of it (place.go).
+	Placer Placer
+
+	// codeSetUp: a parent set up the parent code, so the button is offered
+	codeSetUp bool
+	// mainPlaced: the window was seen wholly on the screen; placeTries
+	// are the seconds left to look
+	mainPlaced bool
+	placeTries int
+	beats      int
 
 	ready bool // the window shows the child's status (Start succeeded)
 
@@ -125,6 +141,7 @@ type Companion struct {
 	// calls left since it last appeared
 	countShown      bool
 	countAboveTries int
+	countPlaceTries int
 	countAboveCalls int
 }
 
@@ -162,6 +179,8 @@ func (c *Companion) status(ctx context.Context) (apitype.Status, error) {
 // setup fills the window (made if needed) with the child's status.
 func (c *Companion) setup(st apitype.Status) {
 	c.help = st.Help
+	c.codeSetUp = st.ParentCode
+	c.placeTries = PlaceTries
 	c.window()
 	c.win.SetContent(c.build())
 	c.ready = true
@@ -173,7 +192,9 @@ func (c *Companion) window() {
 		return
 	}
 	c.win = c.app.NewWindow(lang.L("companion.title"))
-	c.win.Resize(fyne.NewSize(420, 360))
+	// the buttons stay at the bottom and the rest scrolls: the window fits
+	// a 1024×768 screen with its panels
+	c.win.Resize(fyne.NewSize(440, 500))
 	c.win.SetCloseIntercept(func() { c.win.Hide() }) // closing hides; the session keeps it
 }
 
@@ -260,14 +281,21 @@ func (c *Companion) build() fyne.CanvasObject {
 
 	screenCol := container.NewVBox(widget.NewLabelWithStyle(lang.L("companion.screenLeft"), fyne.TextAlignCenter, fyne.TextStyle{}), c.screenBig)
 	gamesCol := container.NewVBox(widget.NewLabelWithStyle(lang.L("companion.gamesLeft"), fyne.TextAlignCenter, fyne.TextStyle{}), c.gamesBig)
-	return container.NewPadded(container.NewVBox(
+	info := container.NewVBox(
 		c.name,
 		container.NewGridWithColumns(2, screenCol, gamesCol),
 		c.screenBar, c.gamesBar,
 		c.state, c.reason, c.notice,
-		c.askBtn,
-		container.NewGridWithColumns(2, c.codeBtn, c.helpBtn),
-	))
+	)
+	// the parent code only once a parent set it up: a button that can
+	// only fail teaches a child to type guesses
+	buttons := container.NewVBox(c.askBtn, c.helpBtn)
+	if c.codeSetUp {
+		buttons = container.NewVBox(c.askBtn, container.NewGridWithColumns(2, c.codeBtn, c.helpBtn))
+	} else {
+		c.codeBtn.Hide()
+	}
+	return container.NewBorder(nil, container.NewPadded(buttons), nil, nil, container.NewVScroll(container.NewPadded(info)))
 }
 
 // Status is the last status received from the agent.
@@ -472,7 +500,18 @@ func (c *Companion) Tick(ctx context.Context) {
 	}
 	c.enforceLock(ctx, st, hb)
 	answer := c.pollAsk(ctx)
+	// once a minute: has a parent set up the parent code since?
+	c.beats++
+	rebuild := false
+	if c.beats%12 == 0 {
+		if full, err := c.b.Status(ctx); err == nil && full.ParentCode != c.codeSetUp {
+			c.codeSetUp, rebuild = full.ParentCode, true
+		}
+	}
 	c.onUI(func() {
+		if rebuild {
+			c.win.SetContent(c.build())
+		}
 		if c.notice.Text == lang.L("companion.noAgent") {
 			c.notice.SetText("")
 		}
@@ -577,7 +616,13 @@ func (c *Companion) Run(ctx context.Context) {
 		case <-beat.C:
 			c.Tick(ctx)
 		case <-sec.C:
-			fyne.Do(func() { c.updateCountdown(c.now()) })
+			fyne.Do(func() {
+				c.updateCountdown(c.now())
+				if !c.mainPlaced && c.placeTries > 0 {
+					c.placeTries--
+					c.mainPlaced = c.placeMain()
+				}
+			})
 		}
 	}
 }

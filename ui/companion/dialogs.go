@@ -382,12 +382,13 @@ func (c *Companion) updateCountdown(now time.Time) {
 		return
 	}
 	if c.countdown == nil {
+		// small and of a fixed size: a line and the minutes, no more (a
+		// wrapped label let it grow to the screen's height)
 		c.countdown = c.app.NewWindow(lang.L("countdown.title"))
-		c.countText = bigText(64, widgets.WarnColor)
+		c.countText = bigText(48, widgets.WarnColor)
 		c.countLabel = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		c.countLabel.Wrapping = fyne.TextWrapWord
 		c.countdown.SetContent(container.NewPadded(container.NewVBox(c.countLabel, c.countText)))
-		c.countdown.Resize(fyne.NewSize(300, 160))
+		c.countdown.SetFixedSize(true)
 		c.countdown.SetCloseIntercept(func() {}) // it goes away by itself
 	}
 	c.countText.Text = ""
@@ -400,14 +401,22 @@ func (c *Companion) updateCountdown(now time.Time) {
 	} else {
 		c.countLabel.SetText(lang.L("countdown.label"))
 	}
+	c.countdown.Resize(c.countdown.Content().MinSize())
 	appeared := !c.countShown
 	if appeared {
 		// every hidden→shown change: a window manager forgets "above" when
 		// a window is unmapped
 		c.countShown = true
 		c.countAboveTries = KeepAboveTicks
+		c.countPlaceTries = PlaceTries
 		c.countAboveErr = nil
 		c.countdown.Show()
+	}
+	if c.countPlaceTries > 0 {
+		c.countPlaceTries--
+		if c.placeCountdown() {
+			c.countPlaceTries = 0
+		}
 	}
 	if c.KeepAbove != nil && c.countAboveTries > 0 {
 		c.countAboveTries--

@@ -5,18 +5,23 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"image/color"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/rules"
 	"github.com/kidtime/kidtime/ui/i18n"
 	"github.com/kidtime/kidtime/ui/widgets"
 )
@@ -44,8 +49,17 @@ type Activity struct {
 	// Late, newest first.
 	Top, LateShown []apitype.SessionRow
 
+	// Week is the weekly summary: the last 7 days against the 7 before,
+	// the top apps, the days over the limit (activity_week.go).
+	Week *widget.Label
+	// Classify are the selects that classify an app not yet classified,
+	// on the spot, by its row in the day's apps.
+	Classify []*ClassifyRow
+
 	// Days is the report on show, oldest first, one row per day.
 	Days    []apitype.UsageRow
+	policy  *rules.Policy      // the child's rules, for the limit lines and the kinds
+	dayApps []apitype.UsageRow // the apps of the day on show
 	content fyne.CanvasObject
 
 	// seq counts the loads (a child or a period picked) and daySeq the days
@@ -55,7 +69,7 @@ type Activity struct {
 }
 
 func newActivity(c *Console) *Activity {
-	a := &Activity{c: c, DayInfo: widget.NewLabel(""), Info: widget.NewLabel(""),
+	a := &Activity{c: c, DayInfo: widget.NewLabel(""), Info: widget.NewLabel(""), Week: widget.NewLabel(""),
 		Apps: container.NewVBox(), Cats: container.NewVBox(),
 		Longest: container.NewVBox(), Late: container.NewVBox(), LateInfo: widget.NewLabel("")}
 	a.Child = widget.NewSelect(nil, func(string) { a.load() })
@@ -64,11 +78,20 @@ func newActivity(c *Console) *Activity {
 	a.Period.Required = true
 	a.Period.Selected = lang.L("activity.days7")
 	a.Chart = widgets.NewBarChart(func(i int) { a.onDay(i) })
+	a.Chart.HourLabel = func(h int) string {
+		if h == 0 {
+			return "0"
+		}
+		return i18n.Duration(time.Duration(h) * time.Hour)
+	}
+	a.Week.Wrapping = fyne.TextWrapWord
+	a.DayInfo.Wrapping = fyne.TextWrapWord
 	a.Export = widget.NewButtonWithIcon(lang.L("activity.export"), theme.DownloadIcon(), a.onExport)
 	a.DayInfo.TextStyle.Bold = true
 	legend := container.NewHBox(
 		swatch(widgets.ScreenColor), widget.NewLabel(lang.L("companion.screen")),
-		swatch(widgets.GamesColor), widget.NewLabel(lang.L("companion.games")))
+		swatch(widgets.GamesColor), widget.NewLabel(lang.L("companion.games")),
+		swatch(widgets.WarnColor), widget.NewLabel(lang.L("activity.limitLine")))
 	top := container.NewVBox(title(lang.L("activity.title")),
 		container.NewHBox(a.Child, a.Period, a.Export), a.Info)
 	breakdown := container.NewGridWithColumns(2,
@@ -77,8 +100,11 @@ func newActivity(c *Console) *Activity {
 	sessions := container.NewGridWithColumns(2,
 		container.NewPadded(container.NewVBox(heading(lang.L("activity.longest")), a.Longest)),
 		container.NewPadded(container.NewVBox(heading(lang.L("activity.late")), a.LateInfo, a.Late)))
+	chartHeight := canvas.NewRectangle(color.Transparent)
+	chartHeight.SetMinSize(fyne.NewSize(0, 220))
 	a.content = container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewVBox(
-		container.NewGridWrap(fyne.NewSize(640, 220), a.Chart), legend,
+		widget.NewCard("", "", container.NewVBox(heading(lang.L("activity.weekTitle")), a.Week)),
+		container.NewStack(chartHeight, a.Chart), legend,
 		widget.NewLabel(lang.L("activity.tapDay")),
 		a.DayInfo, breakdown, sessions)))
 	return a
@@ -131,9 +157,19 @@ func (a *Activity) load() {
 	a.seq++
 	seq := a.seq
 	var u apitype.Usage
+	var pol *rules.Policy
 	a.c.call(func(ctx context.Context) (err error) {
-		u, err = a.c.b.Usage(ctx, child, from.Format(time.DateOnly), to.Format(time.DateOnly), "day")
-		return err
+		if u, err = a.c.b.Usage(ctx, child, from.Format(time.DateOnly), to.Format(time.DateOnly), "day"); err != nil {
+			return err
+		}
+		// the limits drawn over the columns; a chart without them still
+		// says what was used
+		if spec, err := a.c.b.ChildPolicy(ctx, child); err == nil {
+			if p, err := spec.Policy(to); err == nil {
+				pol = &p
+			}
+		}
+		return nil
 	}, func(err error) {
 		if seq != a.seq {
 			return // another child or period was picked since
@@ -142,21 +178,24 @@ func (a *Activity) load() {
 			a.Info.SetText(ErrorText(err))
 			return
 		}
+		a.policy = pol
 		a.Days = FillDays(u.Rows, from, to)
 		var screen, games int64
 		days := make([]widgets.Day, len(a.Days))
 		for i, r := range a.Days {
 			d, _ := time.ParseInLocation(time.DateOnly, r.Key, time.Local)
-			days[i] = widgets.Day{Label: i18n.ShortDate(d), ScreenSec: r.ScreenSec, GamesSec: r.GamesSec}
+			days[i] = widgets.Day{Label: i18n.ShortDate(d), ScreenSec: r.ScreenSec, GamesSec: r.GamesSec, LimitSec: a.limitOn(d)}
 			screen += r.ScreenSec
 			games += r.GamesSec
 		}
 		n := int64(max(len(a.Days), 1))
 		a.Info.SetText(lang.L("activity.average", map[string]any{"Screen": i18n.Seconds(screen / n), "Games": i18n.Seconds(games / n)}))
-		a.Chart.Selected = len(days) - 1
+		start := LastDayWithUse(a.Days)
+		a.Chart.Selected = start
 		a.Chart.SetDays(days)
-		a.onDay(len(days) - 1)
+		a.onDay(start)
 	})
+	a.loadWeek(seq, child, to)
 	a.loadSessions(seq, child, from.Format(time.DateOnly), to.Format(time.DateOnly))
 }
 
@@ -289,12 +328,9 @@ func (a *Activity) onDay(i int) {
 	child := a.Child.Selected
 	a.daySeq++
 	seq, daySeq := a.seq, a.daySeq
-	var apps, cats apitype.Usage
+	var apps apitype.Usage
 	a.c.call(func(ctx context.Context) (err error) {
-		if apps, err = a.c.b.Usage(ctx, child, day, day, "app"); err != nil {
-			return err
-		}
-		cats, err = a.c.b.Usage(ctx, child, day, day, "category")
+		apps, err = a.c.b.Usage(ctx, child, day, day, "app")
 		return err
 	}, func(err error) {
 		if seq != a.seq || daySeq != a.daySeq {
@@ -305,10 +341,15 @@ func (a *Activity) onDay(i int) {
 			return
 		}
 		d, _ := time.ParseInLocation(time.DateOnly, day, time.Local)
-		a.DayInfo.SetText(lang.L("activity.day", map[string]any{"Date": i18n.Date(d),
-			"Screen": i18n.Seconds(row.ScreenSec), "Games": i18n.Seconds(row.GamesSec)}))
-		fillRows(a.Apps, apps.Rows, func(k string) string { return k })
-		fillRows(a.Cats, cats.Rows, CategoryName)
+		if row.ScreenSec == 0 && row.GamesSec == 0 {
+			a.DayInfo.SetText(lang.L("activity.dayUnused", map[string]any{"Date": i18n.Date(d)}))
+		} else {
+			a.DayInfo.SetText(lang.L("activity.day", map[string]any{"Date": i18n.Date(d),
+				"Screen": i18n.Seconds(row.ScreenSec), "Games": i18n.Seconds(row.GamesSec)}))
+		}
+		a.dayApps = apps.Rows
+		a.fillApps(child, apps.Rows)
+		a.showCategories()
 	})
 }
 
@@ -365,4 +406,32 @@ func (a *Activity) onExport() {
 		return
 	}
 	saveFile(a.c.w, "kidtime-"+a.Child.Selected+"-"+a.Days[len(a.Days)-1].Key+".csv", CSV(a.Days))
+}
+
+// ownPrograms are kidtime's own programs: the companion counts the time
+// the child spends in front of it, but it is no app the child chose.
+var ownPrograms = []string{"kidtime-app", "kidtime", "kidtimed"}
+
+// OwnProgram reports whether an app (by name or path) is one of kidtime's.
+func OwnProgram(name, path string) bool {
+	for _, s := range []string{name, path} {
+		base := strings.ToLower(filepath.Base(strings.ReplaceAll(s, `\`, "/")))
+		base = strings.TrimSuffix(base, ".exe")
+		if s != "" && slices.Contains(ownPrograms, base) {
+			return true
+		}
+	}
+	return false
+}
+
+// AppName is an app's name for the parent: its name, else its program's
+// file name, else "an app without a name".
+func AppName(name, path string) string {
+	if strings.TrimSpace(name) != "" {
+		return name
+	}
+	if path != "" {
+		return filepath.Base(strings.ReplaceAll(path, `\`, "/"))
+	}
+	return lang.L("activity.noName")
 }

@@ -16,11 +16,12 @@ type AddChild struct {
 	// Step is 1 (child) or 2 (preset).
 	Step int
 
-	Next, Cancel *widget.Button
-	Error        *widget.Label
+	Next, Cancel, Back *widget.Button
+	Error              *widget.Label
 	*ChildSteps
 
 	body    *fyne.Container
+	buttons *fyne.Container // laid out again when a button changes
 	heading *widget.Label
 	content fyne.CanvasObject
 }
@@ -32,18 +33,39 @@ func newAddChild(c *Console) *AddChild {
 	a.ChildSteps = newChildSteps(c, a.Error)
 	a.heading = heading("")
 	a.Next = widget.NewButtonWithIcon(lang.L("common.next"), theme.NavigateNextIcon(), a.onNext)
-	a.ChildSteps.next = a.Next
+	a.ChildSteps.next, a.ChildSteps.onNext = a.Next, a.onNext
 	a.Next.Importance = widget.HighImportance
 	a.Next.IconPlacement = widget.ButtonIconTrailingText
 	a.Cancel = widget.NewButtonWithIcon(lang.L("common.cancel"), theme.CancelIcon(), a.onCancel)
+	a.Back = widget.NewButtonWithIcon(lang.L("common.back"), theme.NavigateBackIcon(), a.showChildStep)
+	a.buttons = container.NewHBox(a.Cancel, a.Back, pushRight(), a.Next)
 	a.content = container.NewBorder(
 		container.NewVBox(title(lang.L("addchild.title")), a.heading),
-		container.NewVBox(a.Error, container.NewHBox(a.Cancel, layoutSpacer(), a.Next)), nil, nil,
+		container.NewVBox(a.Error, a.buttons), nil, nil,
 		container.NewVScroll(container.NewPadded(a.body)))
+	a.showChildStep()
+	return a
+}
+
+// showChildStep shows step 1 (again, after Back: the fields as they were;
+// Next with other values replaces the child added).
+func (a *AddChild) showChildStep() {
+	a.Back.Disable() // there, but off: the buttons do not move
+	a.Next.SetText(lang.L("common.next"))
+	a.Next.SetIcon(theme.NavigateNextIcon())
+	if a.buttons != nil {
+		a.buttons.Refresh()
+	}
 	a.showChild(func(objs ...fyne.CanvasObject) {
 		a.set(1, lang.L("addchild.childTitle"), objs...)
 	})
-	return a
+}
+
+// onKey moves on with Enter where no field took it.
+func (a *AddChild) onKey(ev *fyne.KeyEvent) {
+	if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && !a.Next.Disabled() {
+		a.onNext()
+	}
 }
 
 func (a *AddChild) set(step int, head string, objs ...fyne.CanvasObject) {
@@ -61,7 +83,7 @@ func (a *AddChild) onNext() {
 	case 1:
 		a.add(a.showPreset)
 	case 2:
-		a.c.ShowMain()
+		a.savePreset(a.c.ShowMain)
 	}
 }
 
@@ -69,8 +91,10 @@ func (a *AddChild) onNext() {
 // now, so there is nothing left to cancel.
 func (a *AddChild) showPreset() {
 	a.Cancel.Hide()
+	a.Back.Enable()
 	a.Next.SetText(lang.L("addchild.done"))
 	a.Next.SetIcon(theme.ConfirmIcon())
+	a.buttons.Refresh()
 	a.set(2, lang.L("firstrun.presetTitle"), a.presetObjects()...)
 }
 

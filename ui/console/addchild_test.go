@@ -73,15 +73,15 @@ func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
 	// nothing reaches the agent until the form reads
 	a.Account.SetSelected("binh")
 	test.Tap(a.Next)
-	if a.Step != 1 || a.Error.Text != lang.L("firstrun.needName") {
-		t.Errorf("no name: step %d, error %q", a.Step, a.Error.Text)
+	if a.Step != 1 || a.NameError.Text != lang.L("firstrun.needName") || !a.NameError.Visible() {
+		t.Errorf("no name: step %d, error under the name %q", a.Step, a.NameError.Text)
 	}
 	test.Type(a.Name, "Bình")
 	for _, year := range []string{"1990", strconv.Itoa(now.Year() + 1), "soon"} {
 		a.BirthYear.SetText(year)
 		test.Tap(a.Next)
-		if a.Step != 1 || !strings.Contains(a.Error.Text, strconv.Itoa(now.Year()-17)) || !strings.Contains(a.Error.Text, strconv.Itoa(now.Year())) {
-			t.Errorf("birth year %q: step %d, error %q, want the range", year, a.Step, a.Error.Text)
+		if a.Step != 1 || !strings.Contains(a.YearError.Text, strconv.Itoa(now.Year()-17)) || !strings.Contains(a.YearError.Text, strconv.Itoa(now.Year())) {
+			t.Errorf("birth year %q: step %d, error under the year %q, want the range", year, a.Step, a.YearError.Text)
 		}
 	}
 	if n := wire.Count("POST", apitype.RouteChildren); n != 1 {
@@ -92,8 +92,8 @@ func TestAddAnotherChildAfterTheFirstRun(t *testing.T) {
 	a.Name.SetText("an")
 	a.BirthYear.SetText(strconv.Itoa(now.Year() - 8))
 	test.Tap(a.Next)
-	if a.Step != 1 || !strings.Contains(a.Error.Text, "already exists") {
-		t.Errorf("a name already taken: step %d, error %q", a.Step, a.Error.Text)
+	if a.Step != 1 || !strings.Contains(a.NameError.Text, "already exists") {
+		t.Errorf("a name already taken: step %d, error under the name %q (flow: %q)", a.Step, a.NameError.Text, a.Error.Text)
 	}
 
 	a.Name.SetText("Bình")
@@ -159,8 +159,8 @@ func TestAddChildFromAnEmptyToday(t *testing.T) {
 	}
 	test.Tap(c.AddChild.Cancel)
 	test.Tap(c.Main.Today.AddFirstChild)
-	if a := c.AddChild; len(a.Account.Options) != 0 || a.Error.Text != lang.L("firstrun.noAccounts") {
-		t.Errorf("no free account: options %q, error %q", a.Account.Options, a.Error.Text)
+	if a := c.AddChild; len(a.Account.Options) != 0 || a.AccountError.Text != lang.L("firstrun.noAccounts") {
+		t.Errorf("no free account: options %q, error under the account %q", a.Account.Options, a.AccountError.Text)
 	}
 }
 

@@ -191,6 +191,7 @@ func (c *Console) ShowFirstRun() {
 	c.Screen = "firstrun"
 	c.FirstRun = newFirstRun(c)
 	c.w.SetContent(c.FirstRun.content)
+	c.w.Canvas().SetOnTypedKey(c.FirstRun.onKey)
 }
 
 // ShowAddChild shows the steps that add another child; they end on Today
@@ -199,10 +200,12 @@ func (c *Console) ShowAddChild() {
 	c.Screen = "addchild"
 	c.AddChild = newAddChild(c)
 	c.w.SetContent(c.AddChild.content)
+	c.w.Canvas().SetOnTypedKey(c.AddChild.onKey)
 }
 
 // ShowMain shows the tabs.
 func (c *Console) ShowMain() {
+	c.w.Canvas().SetOnTypedKey(nil) // Enter moved the steps on
 	c.Screen = "main"
 	c.Main = newMain(c)
 	c.w.SetContent(c.Main.content)

@@ -2,7 +2,6 @@ package console
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -41,19 +40,4 @@ func keyedProblem(field, value string, err error) *FieldProblem {
 		}
 	}
 	return &FieldProblem{Field: field, Value: value, Reason: err.Error()}
-}
-
-func parseDur(s, field string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == lang.L("rules.unlimited") {
-		s = "unlimited"
-	}
-	d, err := rules.ParseDuration(s)
-	if err != nil {
-		return 0, keyedProblem(field, s, err)
-	}
-	if d > rules.MaxDaily && d != rules.Unlimited {
-		return 0, &FieldProblem{Field: field, Value: s, Reason: lang.L("rules.tooLong")}
-	}
-	return d, nil
 }

@@ -140,7 +140,7 @@ func EventSentence(ev apitype.Event) string {
 var EventKinds = []string{
 	"agent_start", "agent_stop", "agent_restart", "answer", "app_allowed", "app_closed", "app_denied", "app_request", "close_failed", "clock_jump", "code_reset",
 	"code_failed", "companion_missing", "child_added", "child_removed", "child_erased", "erase", "games_paused",
-	"games_resumed", "grant", "heartbeat_gap", "lock", "lock_now", "lock_failed", "lock_requested", "login", "logout", "new_account",
+	"games_resumed", "grant", "heartbeat_gap", "hub_joined", "hub_left", "lock", "lock_now", "lock_failed", "lock_requested", "login", "logout", "new_account",
 	"pin_changed", "pin_failed", "pin_in_child_session", "policy_changed", "policy_imported", "policy_rejected",
 	"policy_refused", "policy_signed", "request", "restore", "settings_changed", "setup", "warning",
 }

@@ -88,11 +88,11 @@ func TestFromFirstRunToRemoval(t *testing.T) {
 	// a rule edited in the Rules tab and saved
 	c.Main.Select(1)
 	r := c.Main.Rules
-	if r.Child.Selected != "Lan" || r.Days[0].Screen.Text != "2 h" {
-		t.Fatalf("the editor should show Lan's preset: child %q, Monday %q, error %q", r.Child.Selected, r.Days[0].Screen.Text, r.Error.Text)
+	if r.Child.Selected != "Lan" || r.Days[0].Screen.Text() != "2 h" {
+		t.Fatalf("the editor should show Lan's preset: child %q, Monday %q, error %q", r.Child.Selected, r.Days[0].Screen.Text(), r.Error.Text)
 	}
-	r.Days[2].Screen.SetText("")
-	test.Type(r.Days[2].Screen, "1h30m")
+	r.Days[2].Screen.Hours.SetSelected("1 h")
+	r.Days[2].Screen.Minutes.SetSelected("30 min")
 	r.Days[5].Hours.SetText("08:00-12:00, 14:00-20:00")
 	test.Tap(r.Save)
 	if r.Error.Text != "" || r.Result.Text == "" {
@@ -114,10 +114,10 @@ func TestFromFirstRunToRemoval(t *testing.T) {
 	}
 
 	// a bad value is refused in the form and never reaches the agent
-	r.Days[0].Screen.SetText("25h")
+	r.Days[0].Hours.SetText("25:00-26:00")
 	test.Tap(r.Save)
 	if r.Error.Text == "" {
-		t.Error("25h a day should be refused")
+		t.Error("an hour that does not exist should be refused")
 	}
 	if spec2, _ := other.ChildPolicy(ctx, "Lan"); spec2.Screen == nil || spec2.Screen.Days["mon"] != spec.Screen.Days["mon"] {
 		t.Errorf("a refused form must not change the agent's policy")
@@ -140,6 +140,10 @@ func TestFromFirstRunToRemoval(t *testing.T) {
 	c.Main.Select(2)
 	if a := c.Main.Activity; a.LateInfo.Text != "No use late at night in these days." || len(a.Top) != 0 {
 		t.Errorf("activity against the agent: late %q, %d sessions, rows %d", a.LateInfo.Text, len(a.Top), len(a.Longest.Objects))
+	}
+	// and says so of the day on show, instead of "0 s of screen time"
+	if a := c.Main.Activity; !strings.HasSuffix(a.DayInfo.Text, "your child did not use the computer that day.") {
+		t.Errorf("an empty day: %q", a.DayInfo.Text)
 	}
 
 	// "Add a child" on Today: the account Lan claims is no longer offered

@@ -21,6 +21,7 @@ type Requests struct {
 	list    *fyne.Container
 	info    *widget.Label
 	content fyne.CanvasObject
+	ctx     map[string]RequestContext
 }
 
 // RequestRow is one pending ask with its answer buttons: Min15, Min30 and
@@ -29,6 +30,9 @@ type RequestRow struct {
 	Request                  apitype.Request
 	Min15, Min30, Hour, Deny *widget.Button
 	Allow                    *widget.Button
+	// Context is the child's day beside the ask: time used today, the
+	// limit, what they are doing.
+	Context *widget.Label
 }
 
 func newRequests(c *Console) *Requests {
@@ -38,18 +42,100 @@ func newRequests(c *Console) *Requests {
 }
 
 // Refresh reloads the requests (pending first, then today's answered ones).
+//
+// Each pending ask shows its context, as the agent has it now: the
+// child's time used today against the limit, and what they are doing (the
+// app in front, else today's most used app).
 func (r *Requests) Refresh() {
 	var all []apitype.Request
+	contexts := map[string]RequestContext{}
 	r.c.call(func(ctx context.Context) (err error) {
-		all, err = r.c.b.Requests(ctx, "")
-		return err
+		if all, err = r.c.b.Requests(ctx, ""); err != nil {
+			return err
+		}
+		r.contexts(ctx, all, contexts)
+		return nil
 	}, func(err error) {
 		if err != nil {
 			r.info.SetText(ErrorText(err))
 			return
 		}
+		r.ctx = contexts
 		r.show(all)
 	})
+}
+
+// RequestContext is what a parent needs beside an ask: the child's day.
+type RequestContext struct {
+	Status apitype.ChildStatus
+	// Doing is the app in front (the companion says it; Now is set), else
+	// the app the child used most today ("" when none).
+	Doing string
+	Now   bool
+}
+
+// Text says the context in the parent's words.
+func (rc RequestContext) Text(kind string) string {
+	cs := rc.Status
+	used, limit := cs.ScreenUsedSec, cs.ScreenLimitSec
+	key := "requests.contextScreen"
+	if kind == apitype.KindGames {
+		used, limit, key = cs.GamesUsedSec, cs.GamesLimitSec, "requests.contextGames"
+	}
+	data := map[string]any{"Used": i18n.Seconds(used), "Limit": i18n.Seconds(limit)}
+	s := lang.L(key, data)
+	if limit < 0 {
+		s = lang.L(key+"NoLimit", data)
+	}
+	switch {
+	case rc.Doing != "" && rc.Now:
+		s += " · " + lang.L("requests.doing", map[string]any{"App": rc.Doing})
+	case rc.Doing != "":
+		s += " · " + lang.L("requests.mostUsed", map[string]any{"App": rc.Doing})
+	}
+	return s
+}
+
+// contexts fills the context of the children with a pending time ask;
+// a context that cannot be read is left out (the ask still shows).
+func (r *Requests) contexts(ctx context.Context, all []apitype.Request, out map[string]RequestContext) {
+	want := map[string]bool{}
+	for _, q := range all {
+		if q.Status == apitype.StatusPending && q.App == nil {
+			want[q.Child] = true
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	st, err := r.c.b.Status(ctx)
+	if err != nil {
+		return
+	}
+	today := st.Day
+	if today == "" {
+		today = r.c.now().Format(time.DateOnly)
+	}
+	for _, cs := range st.Children {
+		if !want[cs.Name] {
+			continue
+		}
+		rc := RequestContext{Status: cs, Doing: cs.Foreground, Now: cs.Foreground != ""}
+		if OwnProgram(rc.Doing, "") {
+			rc.Doing, rc.Now = "", false
+		}
+		if rc.Doing == "" {
+			if u, err := r.c.b.Usage(ctx, cs.Name, today, today, "app"); err == nil {
+				best := int64(0)
+				for _, row := range u.Rows {
+					if row.ScreenSec > best && !OwnProgram(row.Key, row.Path) {
+						best, rc.Doing = row.ScreenSec, AppName(row.Key, row.Path)
+					}
+				}
+			}
+		}
+		out[cs.Name] = rc
+	}
 }
 
 func (r *Requests) show(all []apitype.Request) {
@@ -124,7 +210,15 @@ func (r *Requests) row(q apitype.Request) fyne.CanvasObject {
 	label.Wrapping = fyne.TextWrapWord
 	why := widget.NewLabel("“" + reason + "”")
 	why.Wrapping = fyne.TextWrapWord
-	return widget.NewCard("", "", container.NewVBox(label, why,
+	row.Context = widget.NewLabel("")
+	row.Context.Wrapping = fyne.TextWrapWord
+	row.Context.Importance = widget.MediumImportance
+	if rc, ok := r.ctx[q.Child]; ok {
+		row.Context.SetText(rc.Text(q.Kind))
+	} else {
+		row.Context.Hide()
+	}
+	return widget.NewCard("", "", container.NewVBox(label, row.Context, why,
 		container.NewGridWithColumns(4, row.Min15, row.Min30, row.Hour, row.Deny)))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -29,80 +30,68 @@ var dayKeys = []struct {
 	{"fri", time.Friday}, {"sat", time.Saturday}, {"sun", time.Sunday},
 }
 
-// DayRow is one weekday of the rules editor.
+// DayRow is one weekday of the rules editor: screen time and game time
+// picked in hours and minutes, the allowed hours typed ("06:30-20:00")
+// over their timeline.
 type DayRow struct {
-	Screen, Games *widget.Entry
+	Screen, Games *DurationPicker
 	Hours         *widget.Entry
 	Timeline      *widgets.Timeline
 }
 
-// AppRow is one app the child used, with the parent's rule for it.
-type AppRow struct {
-	App   apitype.AppUsage
-	Rule  *widget.Select
-	Limit *widget.Entry
-
-	// the choice and limit as loaded (from currentAppRule): a row left as
-	// it was keeps the policy's own rules untouched
-	rule, limit string
-}
-
-// choice is the row's rule as one of appRuleValues.
-func (row *AppRow) choice() string { return appRuleValues[max(row.Rule.SelectedIndex(), 0)] }
-
-// changed reports whether the parent changed the row since it was loaded.
-func (row *AppRow) changed() bool {
-	v := row.choice()
-	if v != row.rule {
-		return true
-	}
-	return v == "limit" && strings.TrimSpace(row.Limit.Text) != row.limit
-}
-
-func (row *AppRow) app() rules.App {
-	return rules.App{Name: row.App.Name, Path: row.App.Path, SHA256: row.App.SHA256}
-}
-
-// match is how a new rule names the row's app: by its content hash when
-// the agent knows it, else its path, else its name.
-func (row *AppRow) match() rules.Match {
-	switch {
-	case row.App.SHA256 != "":
-		return rules.Match{SHA256: row.App.SHA256}
-	case row.App.Path != "":
-		return rules.Match{Path: row.App.Path}
-	}
-	return rules.Match{Name: row.App.Name}
-}
+// The rules editor's sections (Sections' tabs).
+const (
+	SectionWeek = iota
+	SectionApps
+	SectionMore
+)
 
 // RulesEditor edits one child's rules. Nothing is saved until every field
-// reads and the whole policy validates.
+// reads and the whole policy validates. Its sections are tabs (the week,
+// the apps, games and warnings), so each is one click away.
 type RulesEditor struct {
-	c     *Console
-	Child *widget.Select
-	Days  [7]*DayRow // Monday first
+	c        *Console
+	Child    *widget.Select
+	Sections *container.AppTabs
+	Days     [7]*DayRow // Monday first
 
-	WeekdaysScreen, WeekendScreen *widget.Entry
+	WeekdaysScreen, WeekendScreen *DurationPicker
+	WeekdaysGames, WeekendGames   *DurationPicker
 	WeekdaysHours, WeekendHours   *widget.Entry
 	ApplyWeekdays, ApplyWeekend   *widget.Button
 
-	PerGame   *widget.Entry
+	PerGame   *DurationPicker
 	MaxRating *widget.Select
-	Warnings  *widget.Entry
-	Grace     *widget.Entry
+	// Warnings are ticked among the usual moments before the end (and
+	// any other the policy has); Grace is picked in a list.
+	Warnings  *widget.CheckGroup
+	Grace     *widget.Select
 	OnLimit   *widget.Select
+	warnings  []time.Duration // Warnings.Options' values
+	graceOpts []time.Duration // Grace.Options' values
 	// ApproveNew: new programs need a parent's yes (approvals.go).
 	ApproveNew *widget.Check
 	approveWas bool // as loaded: only a change is written
-	Apps       []*AppRow
-	appsBox    *fyne.Container
+
+	Apps    []*AppRow
+	appsBox *fyne.Container
+	// Search finds apps in the catalog of known games and apps to rule on
+	// in advance (rules_search.go); Found are the rows it shows.
+	Search     *widget.Entry
+	Found      []*AppRow
+	foundBx    *fyne.Container
+	appsScroll *container.Scroll
 
 	Save   *widget.Button
 	Error  *widget.Label
 	Result *widget.Label
 
 	spec   ChildSpec
-	loaded bool
+	policy rules.Policy // as loaded: the rules the found apps show
+	// installed are the apps installed on the computer that the catalog
+	// does not know, for the search
+	installed []*KnownApp
+	loaded    bool
 	// seq counts the loads: the reply to an older one (another child
 	// picked since) is dropped
 	seq     int
@@ -115,74 +104,155 @@ func onLimitOptions() []string {
 	return []string{lang.L("rules.onLimit.lock"), lang.L("rules.onLimit.logout")}
 }
 
-// appRuleOptions are the choices for an app, in the order of appRuleValues.
-func appRuleOptions() []string {
-	return []string{lang.L("rules.app.none"), lang.L("rules.app.block"), lang.L("rules.app.always"), lang.L("rules.app.limit"),
-		lang.L("rules.app.game"), lang.L("rules.app.education"), lang.L("rules.app.other")}
-}
-
-var appRuleValues = []string{"", "block", "always", "limit", "game", "education", "other"}
-
 func newRulesEditor(c *Console) *RulesEditor {
-	r := &RulesEditor{c: c, Error: widget.NewLabel(""), Result: widget.NewLabel(""), appsBox: container.NewVBox()}
+	r := &RulesEditor{c: c, Error: widget.NewLabel(""), Result: widget.NewLabel(""), appsBox: container.NewVBox(), foundBx: container.NewVBox()}
 	r.Child = widget.NewSelect(nil, func(string) { r.load() })
 	r.Error.Importance = widget.DangerImportance
 	r.Error.Wrapping = fyne.TextWrapWord
 	r.Result.Importance = widget.SuccessImportance
 
-	grid := container.NewGridWithColumns(5,
-		heading(lang.L("rules.day")), heading(lang.L("rules.screen")), heading(lang.L("rules.games")),
-		heading(lang.L("rules.hours")), heading(lang.L("rules.timeline")))
+	r.appsScroll = container.NewVScroll(r.appsSection())
+	r.Sections = container.NewAppTabs(
+		container.NewTabItemWithIcon(lang.L("rules.week"), theme.CalendarIcon(), container.NewVScroll(r.weekSection())),
+		container.NewTabItemWithIcon(lang.L("rules.apps"), theme.GridIcon(), r.appsScroll),
+		container.NewTabItemWithIcon(lang.L("rules.more"), theme.WarningIcon(), container.NewVScroll(r.moreSection())),
+	)
+	r.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), r.onSave)
+	r.Save.Importance = widget.HighImportance
+	r.content = container.NewBorder(
+		container.NewVBox(title(lang.L("rules.title")), container.NewHBox(r.Child)),
+		container.NewVBox(r.Error, container.NewHBox(r.Save, r.Result)), nil, nil,
+		r.Sections)
+	return r
+}
+
+// weekSection is the days' table: screen time, game time and allowed
+// hours per day, and the shortcuts for weekdays and the weekend.
+func (r *RulesEditor) weekSection() fyne.CanvasObject {
+	table := widgets.NewTable(4, 3,
+		heading(lang.L("rules.day")), heading(lang.L("rules.screen")), heading(lang.L("rules.games")), heading(lang.L("rules.hours")))
 	for i, d := range dayKeys {
-		row := &DayRow{Screen: widget.NewEntry(), Games: widget.NewEntry(), Hours: widget.NewEntry(), Timeline: widgets.NewTimeline(nil)}
+		row := &DayRow{Screen: NewDurationPicker(24, true), Games: NewDurationPicker(24, true), Hours: widget.NewEntry(), Timeline: widgets.NewTimeline(nil)}
 		row.Hours.OnChanged = func(s string) {
 			if ws, err := parseWindows(s); err == nil {
 				row.Timeline.SetSpans(spans(ws))
 			}
 		}
+		row.Hours.Validator = hoursValidator
+		row.Hours.SetPlaceHolder(lang.L("rules.noHours"))
 		r.Days[i] = row
-		grid.Add(widget.NewLabel(lang.L("day." + d.key)))
-		grid.Add(row.Screen)
-		grid.Add(row.Games)
-		grid.Add(row.Hours)
-		grid.Add(row.Timeline)
+		table.Add(widget.NewLabel(lang.L("day." + d.key)))
+		table.Add(row.Screen.Object())
+		table.Add(row.Games.Object())
+		table.Add(container.NewVBox(row.Hours, row.Timeline))
 	}
 
-	r.WeekdaysScreen, r.WeekendScreen = widget.NewEntry(), widget.NewEntry()
+	r.WeekdaysScreen, r.WeekendScreen = NewDurationPicker(24, true), NewDurationPicker(24, true)
+	r.WeekdaysGames, r.WeekendGames = NewDurationPicker(24, true), NewDurationPicker(24, true)
 	r.WeekdaysHours, r.WeekendHours = widget.NewEntry(), widget.NewEntry()
-	r.ApplyWeekdays = widget.NewButton(lang.L("rules.applyWeekdays"), func() { r.onShortcut(true) })
-	r.ApplyWeekend = widget.NewButton(lang.L("rules.applyWeekend"), func() { r.onShortcut(false) })
-	shortcuts := container.NewGridWithColumns(5,
-		widget.NewLabel(lang.L("rules.weekdays")), r.WeekdaysScreen, layoutSpacer(), r.WeekdaysHours, r.ApplyWeekdays,
-		widget.NewLabel(lang.L("rules.weekend")), r.WeekendScreen, layoutSpacer(), r.WeekendHours, r.ApplyWeekend)
-
-	r.PerGame, r.Warnings, r.Grace = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
-	r.MaxRating = widget.NewSelect(ratingOptions(), nil)
-	r.OnLimit = widget.NewSelect(onLimitOptions(), nil)
-	other := widget.NewForm(
-		widget.NewFormItem(lang.L("rules.perGame"), r.PerGame),
-		widget.NewFormItem(lang.L("rules.maxRating"), r.MaxRating),
-		widget.NewFormItem(lang.L("rules.warnings"), r.Warnings),
-		widget.NewFormItem(lang.L("rules.grace"), r.Grace),
-		widget.NewFormItem(lang.L("rules.onLimit"), r.OnLimit),
-		widget.NewFormItem("", r.newApproveCheck()),
-	)
-	r.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), r.onSave)
-	r.Save.Importance = widget.HighImportance
+	for _, e := range []*widget.Entry{r.WeekdaysHours, r.WeekendHours} {
+		e.Validator = hoursValidator
+		e.SetPlaceHolder(lang.L("rules.noHours"))
+	}
+	r.ApplyWeekdays = widget.NewButtonWithIcon(lang.L("rules.applyWeekdays"), theme.ContentCopyIcon(), func() { r.onShortcut(true) })
+	r.ApplyWeekend = widget.NewButtonWithIcon(lang.L("rules.applyWeekend"), theme.ContentCopyIcon(), func() { r.onShortcut(false) })
+	// the shortcuts in the days' table, so their columns line up
+	for _, o := range []fyne.CanvasObject{
+		widget.NewSeparator(), widget.NewSeparator(), widget.NewSeparator(), widget.NewSeparator(),
+		widget.NewLabel(lang.L("rules.weekdays")), r.WeekdaysScreen.Object(), r.WeekdaysGames.Object(),
+		container.NewVBox(r.WeekdaysHours, container.NewHBox(r.ApplyWeekdays)),
+		widget.NewLabel(lang.L("rules.weekend")), r.WeekendScreen.Object(), r.WeekendGames.Object(),
+		container.NewVBox(r.WeekendHours, container.NewHBox(r.ApplyWeekend)),
+	} {
+		table.Add(o)
+	}
 	hint := widget.NewLabel(lang.L("rules.hint"))
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Importance = widget.LowImportance
+	return container.NewVBox(widget.NewCard("", "", table), hint)
+}
 
-	r.content = container.NewBorder(
-		container.NewVBox(title(lang.L("rules.title")), container.NewHBox(r.Child)),
-		container.NewVBox(r.Error, container.NewHBox(r.Save, r.Result)), nil, nil,
-		container.NewVScroll(container.NewVBox(
-			hint,
-			widget.NewCard(lang.L("rules.week"), "", container.NewVBox(grid, widget.NewSeparator(), shortcuts)),
-			widget.NewCard(lang.L("rules.more"), "", other),
-			widget.NewCard(lang.L("rules.apps"), lang.L("rules.appsIntro"), r.appsBox),
-		)))
-	return r
+// moreSection: per game, the age rating, the warnings, the grace, what
+// happens at the end, and new apps.
+func (r *RulesEditor) moreSection() fyne.CanvasObject {
+	r.PerGame = NewDurationPicker(24, true)
+	r.Grace = widget.NewSelect(nil, nil)
+	r.Warnings = widget.NewCheckGroup(nil, nil)
+	r.Warnings.Horizontal = true
+	r.MaxRating = widget.NewSelect(ratingOptions(), nil)
+	r.OnLimit = widget.NewSelect(onLimitOptions(), nil)
+	r.OnLimit.PlaceHolder = widestOf(r.OnLimit.Options)
+	r.MaxRating.PlaceHolder = widestOf(r.MaxRating.Options)
+	r.setWarningOptions(nil)
+	r.setGraceOptions(time.Minute)
+	return widget.NewCard("", "", widget.NewForm(
+		widget.NewFormItem(lang.L("rules.perGame"), container.NewHBox(r.PerGame.Object())),
+		widget.NewFormItem(lang.L("rules.maxRating"), container.NewHBox(r.MaxRating)),
+		widget.NewFormItem(lang.L("rules.warnings"), r.Warnings),
+		widget.NewFormItem(lang.L("rules.grace"), container.NewHBox(r.Grace)),
+		widget.NewFormItem(lang.L("rules.onLimit"), container.NewHBox(r.OnLimit)),
+		widget.NewFormItem("", r.newApproveCheck()),
+	))
+}
+
+// The usual moments for warnings and graces.
+var (
+	usualWarnings = []time.Duration{30 * time.Minute, 15 * time.Minute, 10 * time.Minute, 5 * time.Minute, 2 * time.Minute, time.Minute}
+	usualGraces   = []time.Duration{0, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}
+)
+
+// setWarningOptions offers the usual warnings and those of the policy,
+// longest first, and ticks the policy's.
+func (r *RulesEditor) setWarningOptions(have []time.Duration) {
+	r.warnings = mergeDurations(usualWarnings, have)
+	opts := make([]string, len(r.warnings))
+	for i, w := range r.warnings {
+		opts[i] = formatDur(w)
+	}
+	r.Warnings.Options = opts
+	ticked := make([]string, 0, len(have))
+	for _, w := range have {
+		ticked = append(ticked, formatDur(w))
+	}
+	r.Warnings.SetSelected(ticked)
+	r.Warnings.Refresh()
+}
+
+// setGraceOptions offers the usual graces and the policy's, and picks it.
+func (r *RulesEditor) setGraceOptions(have time.Duration) {
+	r.graceOpts = mergeDurations(usualGraces, []time.Duration{have})
+	opts := make([]string, len(r.graceOpts))
+	for i, g := range r.graceOpts {
+		opts[i] = formatDur(g)
+	}
+	r.Grace.Options = opts
+	r.Grace.PlaceHolder = widestOf(opts)
+	r.Grace.SetSelected(formatDur(have))
+}
+
+// mergeDurations is a ∪ b, longest first, for a and b short.
+func mergeDurations(a, b []time.Duration) []time.Duration {
+	out := append([]time.Duration(nil), a...)
+	for _, d := range b {
+		found := false
+		for _, x := range out {
+			found = found || x == d
+		}
+		if !found {
+			out = append(out, d)
+		}
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] > out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	if len(a) > 0 && a[0] < a[len(a)-1] { // an ascending list stays ascending
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out
 }
 
 // Refresh reloads the children, then the selected child's rules.
@@ -223,12 +293,19 @@ func (r *RulesEditor) load() {
 	r.loaded = false // no Save of one child's form over another's rules
 	var spec ChildSpec
 	var apps []apitype.AppUsage
+	var installed []apitype.InstalledApp
 	r.c.call(func(ctx context.Context) (err error) {
 		if spec, err = r.c.b.ChildPolicy(ctx, name); err != nil {
 			return err
 		}
-		apps, err = r.c.b.Apps(ctx, name, 7)
-		return err
+		if apps, err = r.c.b.Apps(ctx, name, 7); err != nil {
+			return err
+		}
+		// the search still finds the catalog's apps without the list
+		if installed, err = r.c.b.Installed(ctx); err != nil {
+			slog.Warn("console: the installed apps are not listed", "err", err)
+		}
+		return nil
 	}, func(err error) {
 		if seq != r.seq || name != r.Child.Selected {
 			return // another child was picked since
@@ -243,6 +320,7 @@ func (r *RulesEditor) load() {
 			return
 		}
 		r.spec = spec
+		r.installed = installedApps(installed)
 		r.show(p, apps)
 	})
 }
@@ -253,98 +331,39 @@ func (r *RulesEditor) show(p rules.Policy, apps []apitype.AppUsage) {
 	r.Error.SetText("")
 	r.Result.SetText("")
 	for i, d := range dayKeys {
-		r.Days[i].Screen.SetText(formatDur(p.Screen[d.day]))
-		r.Days[i].Games.SetText(formatDur(p.Games[d.day]))
+		r.Days[i].Screen.SetValue(p.Screen[d.day])
+		r.Days[i].Games.SetValue(p.Games[d.day])
 		r.Days[i].Hours.SetText(formatWindows(p.Allowed[d.day]))
 	}
-	r.WeekdaysScreen.SetText(formatDur(p.Screen[time.Monday]))
-	r.WeekendScreen.SetText(formatDur(p.Screen[time.Saturday]))
+	r.WeekdaysScreen.SetValue(p.Screen[time.Monday])
+	r.WeekendScreen.SetValue(p.Screen[time.Saturday])
+	r.WeekdaysGames.SetValue(p.Games[time.Monday])
+	r.WeekendGames.SetValue(p.Games[time.Saturday])
 	r.WeekdaysHours.SetText(formatWindows(p.Allowed[time.Monday]))
 	r.WeekendHours.SetText(formatWindows(p.Allowed[time.Saturday]))
-	r.PerGame.SetText(formatDur(p.PerGame))
+	r.PerGame.SetValue(p.PerGame)
 	r.MaxRating.SetSelected(p.MaxRating.String())
-	ws := make([]string, len(p.Warnings))
-	for i, w := range p.Warnings {
-		ws[i] = formatDur(w)
-	}
-	r.Warnings.SetText(strings.Join(ws, ", "))
-	r.Grace.SetText(formatDur(p.Grace))
+	r.setWarningOptions(p.Warnings)
+	r.setGraceOptions(p.Grace)
 	r.OnLimit.SetSelectedIndex(int(p.OnLimit))
 	r.ApproveNew.SetChecked(p.ApproveNew)
 	r.approveWas = p.ApproveNew
-
-	r.appsBox.RemoveAll()
-	r.Apps = nil
-	if len(apps) == 0 {
-		r.appsBox.Add(widget.NewLabel(lang.L("rules.noApps")))
-	}
-	for _, a := range apps {
-		row := &AppRow{App: a, Rule: widget.NewSelect(appRuleOptions(), nil), Limit: widget.NewEntry()}
-		row.Limit.SetPlaceHolder(formatDur(30 * time.Minute))
-		rule, limit := currentAppRule(p.Apps, a)
-		row.Rule.SetSelectedIndex(indexOf(appRuleValues, rule))
-		if limit > 0 {
-			row.Limit.SetText(formatDur(limit))
-		}
-		row.rule, row.limit = row.choice(), strings.TrimSpace(row.Limit.Text)
-		row.Rule.OnChanged = func(string) { r.syncLimit(row) }
-		r.syncLimit(row)
-		r.Apps = append(r.Apps, row)
-		info := widget.NewLabel(lang.L("rules.appInfo", map[string]any{"Name": a.Name, "Category": CategoryName(a.Category), "Used": i18n.Seconds(a.UsedSec)}))
-		info.Wrapping = fyne.TextWrapWord
-		r.appsBox.Add(container.NewBorder(nil, nil, nil,
-			container.NewGridWrap(fyne.NewSize(320, 36), container.NewGridWithColumns(2, row.Rule, row.Limit)), info))
-	}
-	r.appsBox.Refresh()
+	r.showApps(p, apps)
 	r.loaded = true
 }
 
-func (r *RulesEditor) syncLimit(row *AppRow) {
-	if appRuleValues[max(row.Rule.SelectedIndex(), 0)] == "limit" {
-		row.Limit.Enable()
-	} else {
-		row.Limit.Disable()
-	}
-}
-
-func indexOf(xs []string, x string) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return 0
-}
-
-// currentAppRule finds the parent's rule for an app (by name, path or hash)
-// as one of appRuleValues, with its limit.
-func currentAppRule(rs []rules.AppRule, a apitype.AppUsage) (string, time.Duration) {
-	app := rules.App{Name: a.Name, Path: a.Path, SHA256: a.SHA256}
-	for _, ar := range rs {
-		if !ar.Match.Matches(app) {
-			continue
-		}
-		if ar.Rule != rules.RuleNone {
-			return ar.Rule.String(), time.Duration(ar.Limit)
-		}
-		if ar.Category != rules.CategoryUnknown {
-			return ar.Category.String(), 0
-		}
-	}
-	return "", 0
-}
-
 func (r *RulesEditor) onShortcut(weekdays bool) {
-	screen, hours := r.WeekendScreen.Text, r.WeekendHours.Text
+	screen, games, hours := r.WeekendScreen, r.WeekendGames, r.WeekendHours.Text
 	if weekdays {
-		screen, hours = r.WeekdaysScreen.Text, r.WeekdaysHours.Text
+		screen, games, hours = r.WeekdaysScreen, r.WeekdaysGames, r.WeekdaysHours.Text
 	}
 	for i, d := range dayKeys {
 		isWeekend := d.day == time.Saturday || d.day == time.Sunday
 		if isWeekend == weekdays {
 			continue
 		}
-		r.Days[i].Screen.SetText(screen)
+		r.Days[i].Screen.SetValue(screen.Value())
+		r.Days[i].Games.SetValue(games.Value())
 		r.Days[i].Hours.SetText(hours)
 	}
 }
@@ -371,44 +390,30 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 	allowed := map[string][]rules.Window{}
 	for i, d := range dayKeys {
 		day := lang.L("day." + d.key)
-		v, err := parseDur(r.Days[i].Screen.Text, lang.L("rules.screen")+" · "+day)
-		if err != nil {
-			return spec, err
-		}
-		screen.Days[d.key] = rules.Duration(v)
-		v, err = parseDur(r.Days[i].Games.Text, lang.L("rules.games")+" · "+day)
-		if err != nil {
-			return spec, err
-		}
-		games.Days[d.key] = rules.Duration(v)
+		screen.Days[d.key] = rules.Duration(r.Days[i].Screen.Value())
+		games.Days[d.key] = rules.Duration(r.Days[i].Games.Value())
 		ws, err := parseWindows(r.Days[i].Hours.Text)
 		if err != nil {
-			return spec, &FieldProblem{Field: lang.L("rules.hours") + " · " + day, Value: r.Days[i].Hours.Text, Reason: err.Error()}
+			var bad *badWindow
+			value := r.Days[i].Hours.Text
+			if errors.As(err, &bad) {
+				value = bad.part
+			}
+			return spec, &FieldProblem{Field: lang.L("rules.hours") + " · " + day, Value: value, Reason: lang.L("rules.badHours")}
 		}
 		allowed[d.key] = ws
 	}
-	per, err := parseDur(r.PerGame.Text, lang.L("rules.perGame"))
-	if err != nil {
-		return spec, err
-	}
-	pg := rules.Duration(per)
+	pg := rules.Duration(r.PerGame.Value())
 	games.PerGame = &pg
 	var warnings []rules.Duration
-	for _, w := range strings.Split(r.Warnings.Text, ",") {
-		if w = strings.TrimSpace(w); w == "" {
-			continue
+	for i, w := range r.warnings {
+		for _, ticked := range r.Warnings.Selected {
+			if ticked == r.Warnings.Options[i] {
+				warnings = append(warnings, rules.Duration(w))
+			}
 		}
-		v, err := parseDur(w, lang.L("rules.warnings"))
-		if err != nil {
-			return spec, err
-		}
-		warnings = append(warnings, rules.Duration(v))
 	}
-	grace, err := parseDur(r.Grace.Text, lang.L("rules.grace"))
-	if err != nil {
-		return spec, err
-	}
-	g := rules.Duration(grace)
+	g := rules.Duration(r.graceOpts[max(r.Grace.SelectedIndex(), 0)])
 	var rating rules.Rating
 	if err := rating.UnmarshalText([]byte(r.MaxRating.Selected)); err != nil {
 		return spec, &FieldProblem{Field: lang.L("rules.maxRating"), Value: r.MaxRating.Selected, Reason: err.Error()}
@@ -427,67 +432,23 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 	return spec, nil
 }
 
-// appRules keeps the policy's app rules exactly as they are (same match by
-// hash, name or path) for every app the parent left as loaded, and for apps
-// not listed; it replaces the rules of the rows the parent changed. A rule
-// that also covers an unchanged row cannot be replaced without weakening
-// that row: the change is then refused with the reason.
-func (r *RulesEditor) appRules(old []rules.AppRule) ([]rules.AppRule, error) {
-	var changed, same []*AppRow
-	for _, row := range r.Apps {
-		if row.changed() {
-			changed = append(changed, row)
-		} else {
-			same = append(same, row)
-		}
+// hoursValidator marks allowed hours that do not read as they are typed,
+// with the reason in the parent's language.
+func hoursValidator(s string) error {
+	if _, err := parseWindows(s); err != nil {
+		return errors.New(lang.L("rules.badHours"))
 	}
-	var out []rules.AppRule
-	for _, ar := range old {
-		var hit *AppRow
-		for _, row := range changed {
-			if ar.Match.Matches(row.app()) {
-				hit = row
-				break
-			}
-		}
-		if hit == nil {
-			out = append(out, ar)
-			continue
-		}
-		for _, row := range same {
-			if ar.Match.Matches(row.app()) {
-				return nil, &FieldProblem{Field: hit.App.Name, Value: appRuleOptions()[indexOf(appRuleValues, hit.choice())],
-					Reason: lang.L("rules.sharedRule", map[string]any{"Other": row.App.Name})}
-			}
-		}
-	}
-	for _, row := range changed {
-		v := row.choice()
-		if v == "" {
-			continue
-		}
-		ar := rules.AppRule{Match: row.match()}
-		switch v {
-		case "block":
-			ar.Rule = rules.RuleBlock
-		case "always":
-			ar.Rule = rules.RuleAlways
-		case "limit":
-			d, err := parseDur(row.Limit.Text, row.App.Name)
-			if err != nil {
-				return nil, err
-			}
-			if d <= 0 || d == rules.Unlimited {
-				return nil, &FieldProblem{Field: row.App.Name, Value: row.Limit.Text, Reason: lang.L("rules.limitPositive")}
-			}
-			ar.Rule, ar.Limit = rules.RuleLimit, rules.Duration(d)
-		default:
-			_ = ar.Category.UnmarshalText([]byte(v))
-		}
-		out = append(out, ar)
-	}
-	return out, nil
+	return nil
 }
+
+// badWindow is a part of the allowed hours that does not read.
+type badWindow struct {
+	part string
+	err  error
+}
+
+func (e *badWindow) Error() string { return fmt.Sprintf("%q: %v", e.part, e.err) }
+func (e *badWindow) Unwrap() error { return e.err }
 
 // parseWindows reads "06:30-20:00, 21:00-21:30"; "" is no screen time that day.
 func parseWindows(s string) ([]rules.Window, error) {
@@ -498,7 +459,7 @@ func parseWindows(s string) ([]rules.Window, error) {
 		}
 		w, err := rules.ParseWindow(part)
 		if err != nil {
-			return nil, fmt.Errorf("%q: %w", part, err)
+			return nil, &badWindow{part: part, err: err}
 		}
 		ws = append(ws, w)
 	}
@@ -556,6 +517,12 @@ func (r *RulesEditor) onSave() {
 			return
 		}
 		r.spec = spec
+		if p, err := spec.Policy(r.c.now()); err == nil {
+			r.policy = p
+		}
+		for _, row := range r.rows() { // what is saved is now as loaded
+			row.rule, row.limit = row.choice(), row.Limit.Value()
+		}
 		r.Result.SetText(lang.L("rules.saved", map[string]any{"Time": i18n.Clock(r.c.now())}))
 	})
 }

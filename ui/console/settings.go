@@ -21,8 +21,8 @@ import (
 	"github.com/kidtime/kidtime/ui/widgets"
 )
 
-// Settings: the PIN, the parent code, the language, data retention, a
-// child's data, and the help contacts.
+// Settings: the language (saved as soon as it is picked), the PIN, the
+// parent code, the help contacts, a child's data, and data retention.
 type Settings struct {
 	c *Console
 
@@ -39,8 +39,12 @@ type Settings struct {
 	DetailDays    *widget.Entry
 	RollupDays    *widget.Entry
 	Contacts      *widget.Entry
-	Save          *widget.Button
+	Save          *widget.Button // the retention's (and the rest of the form)
 	SettingsError *widget.Label
+	// SaveHelp saves the help contacts (and the rest of the form);
+	// HelpError says what is wrong with them.
+	SaveHelp  *widget.Button
+	HelpError *widget.Label
 
 	Child  *widget.Select
 	Export *widget.Button
@@ -77,21 +81,23 @@ func newSettings(c *Console) *Settings {
 	for _, l := range i18n.Languages {
 		choices = append(choices, i18n.LanguageName(l))
 	}
-	s.Language = widget.NewSelect(choices, nil)
+	s.Language = widget.NewSelect(choices, func(string) { s.onLanguage() })
+	s.Language.PlaceHolder = widestOf(choices)
 	s.DetailDays, s.RollupDays = widget.NewEntry(), widget.NewEntry()
 	s.Contacts = widget.NewMultiLineEntry()
 	s.Contacts.SetMinRowsVisible(3)
 	s.Contacts.SetPlaceHolder(lang.L("settings.contactsHint"))
-	s.SettingsError = widget.NewLabel("")
-	s.SettingsError.Importance = widget.DangerImportance
-	s.SettingsError.Wrapping = fyne.TextWrapWord
-	s.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), s.onSave)
+	s.SettingsError, s.HelpError = widget.NewLabel(""), widget.NewLabel("")
+	for _, l := range []*widget.Label{s.SettingsError, s.HelpError} {
+		l.Importance = widget.DangerImportance
+		l.Wrapping = fyne.TextWrapWord
+	}
+	s.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), func() { s.onSave(s.SettingsError) })
 	s.Save.Importance = widget.HighImportance
-	general := widget.NewForm(
-		widget.NewFormItem(lang.L("settings.language"), s.Language),
+	s.SaveHelp = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), func() { s.onSave(s.HelpError) })
+	retention := widget.NewForm(
 		widget.NewFormItem(lang.L("settings.detailDays"), s.DetailDays),
 		widget.NewFormItem(lang.L("settings.rollupDays"), s.RollupDays),
-		widget.NewFormItem(lang.L("settings.contacts"), s.Contacts),
 	)
 
 	s.Child = widget.NewSelect(nil, nil)
@@ -99,15 +105,22 @@ func newSettings(c *Console) *Settings {
 	s.Erase = widget.NewButtonWithIcon(lang.L("settings.erase"), theme.DeleteIcon(), s.onErase)
 	s.Erase.Importance = widget.DangerImportance
 
+	// What a parent needs first: the language, the PIN, the parent code;
+	// how long data is kept comes last.
 	s.content = container.NewVScroll(container.NewVBox(
 		title(lang.L("settings.title")),
-		widget.NewCard(lang.L("settings.general"), "", container.NewVBox(general, s.SettingsError, s.Save)),
-		widget.NewCard(lang.L("settings.pin"), "", container.NewVBox(pinForm, s.ChangePIN, s.PINResult)),
+		widget.NewCard(lang.L("settings.language"), "", container.NewHBox(s.Language)),
+		widget.NewCard(lang.L("settings.pin"), "", container.NewVBox(pinForm, container.NewHBox(s.ChangePIN), s.PINResult)),
 		widget.NewCard(lang.L("settings.code"), "", container.NewVBox(s.CodeInfo, container.NewBorder(nil, nil, nil, s.ShowCode, s.CodePIN), s.QR)),
-		widget.NewCard(lang.L("settings.data"), lang.L("settings.dataIntro"), container.NewVBox(s.Child, container.NewHBox(s.Export, s.Erase))),
+		widget.NewCard(lang.L("settings.contacts"), "", container.NewVBox(s.Contacts, s.HelpError, container.NewHBox(s.SaveHelp))),
+		widget.NewCard(lang.L("settings.data"), lang.L("settings.dataIntro"), container.NewVBox(container.NewHBox(s.Child), container.NewHBox(s.Export, s.Erase))),
+		widget.NewCard(lang.L("settings.retention"), "", container.NewVBox(retention, s.SettingsError, container.NewHBox(s.Save))),
 	))
 	return s
 }
+
+// Content is the screen.
+func (s *Settings) Content() fyne.CanvasObject { return s.content }
 
 // Refresh reloads the settings and the children.
 func (s *Settings) Refresh() {
@@ -196,25 +209,43 @@ func (s *Settings) languageChoice() string {
 	return ""
 }
 
-func (s *Settings) onSave() {
+// onLanguage saves a language the parent picked at once; the app then
+// rebuilds its window in it.
+func (s *Settings) onLanguage() {
+	choice := s.languageChoice()
+	if choice == s.current.Language {
+		return // as loaded
+	}
+	next := s.current
+	next.Language = choice
+	s.put(next, s.SettingsError)
+}
+
+// onSave reads the form and saves it, or says in errs what does not read.
+func (s *Settings) onSave(errs *widget.Label) {
 	next := s.current
 	detail, err1 := strconv.Atoi(strings.TrimSpace(s.DetailDays.Text))
 	rollup, err2 := strconv.Atoi(strings.TrimSpace(s.RollupDays.Text))
 	switch {
 	case err1 != nil || detail < 1 || detail > 3650:
-		s.SettingsError.SetText(lang.L("settings.badDays", map[string]any{"Field": lang.L("settings.detailDays")}))
+		errs.SetText(lang.L("settings.badDays", map[string]any{"Field": lang.L("settings.detailDays")}))
 		return
 	case err2 != nil || rollup < detail || rollup > 3650:
-		s.SettingsError.SetText(lang.L("settings.badRollup"))
+		errs.SetText(lang.L("settings.badRollup"))
 		return
 	}
 	help, err := ParseContacts(s.Contacts.Text)
 	if err != nil {
-		s.SettingsError.SetText(err.Error())
+		errs.SetText(err.Error())
 		return
 	}
 	next.DetailRetentionDays, next.RollupRetentionDays, next.Help = detail, rollup, help
 	next.Language = s.languageChoice()
+	s.put(next, errs)
+}
+
+// put saves settings; a new language rebuilds the window in it.
+func (s *Settings) put(next apitype.Settings, errs *widget.Label) {
 	langChanged := next.Language != s.current.Language
 	var saved apitype.Settings
 	s.c.call(func(ctx context.Context) (err error) {
@@ -222,11 +253,12 @@ func (s *Settings) onSave() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			s.SettingsError.SetText(ErrorText(err))
+			errs.SetText(ErrorText(err))
 			return
 		}
 		s.current = saved
 		s.SettingsError.SetText("")
+		s.HelpError.SetText("")
 		if langChanged && s.c.opt.OnLanguage != nil {
 			s.c.opt.OnLanguage(saved.Language)
 		}
@@ -297,6 +329,7 @@ func (s *Settings) onNewCode() {
 		secret.Selectable = true
 		s.QR.Objects = []fyne.CanvasObject{container.NewVBox(img, secret)}
 		s.QR.Refresh()
+		s.content.Refresh() // the screen grew or shrank: lay it out again
 		s.codeGen++
 		gen := s.codeGen
 		s.c.opt.After(CodeVisibleFor, func() {
@@ -319,6 +352,7 @@ func (s *Settings) ClearCode() {
 	}
 	s.QR.Objects = nil
 	s.QR.Refresh()
+	s.content.Refresh() // the screen grew or shrank: lay it out again
 	s.CodeInfo.SetText(lang.L("settings.codeIntro"))
 }
 

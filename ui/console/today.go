@@ -39,7 +39,11 @@ type ChildCard struct {
 	Screen, Games       *widgets.TimeBar
 	Plus15, Plus1h      *widget.Button
 	LockNow, PauseGames *widget.Button
-	content             fyne.CanvasObject
+	// Missing warns that the child's app has not reported today (it may
+	// have been closed), with what to do; empty when it has.
+	Missing *widget.Label
+	Web     *widget.Label // the web filter and today's blocked lookups (web.go)
+	content fyne.CanvasObject
 }
 
 func newToday(c *Console) *Today {
@@ -114,13 +118,9 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	k.Reason = widget.NewLabel(ReasonSentence(cs))
 	k.Reason.Wrapping = fyne.TextWrapWord
 	k.Screen = widgets.NewTimeBar(lang.L("companion.screen"), widgets.ScreenColor)
-	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec))
+	k.Screen.Set(cs.ScreenUsedSec, cs.ScreenLimitSec, ScreenCaption(cs))
 	k.Games = widgets.NewTimeBar(lang.L("companion.games"), widgets.GamesColor)
-	gamesCaption := leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec)
-	if cs.GamesPaused { // the agent then gives games no time left at all
-		gamesCaption = lang.L("today.gamesPaused", map[string]any{"Used": i18n.Seconds(cs.GamesUsedSec)})
-	}
-	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, gamesCaption)
+	k.Games.Set(cs.GamesUsedSec, cs.GamesLimitSec, GamesCaption(cs))
 	k.Plus15 = widget.NewButtonWithIcon(lang.L("today.plus15"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 15*60) })
 	k.Plus1h = widget.NewButtonWithIcon(lang.L("today.plus1h"), theme.ContentAddIcon(), func() { t.onGrant(cs.Name, 3600) })
 	k.LockNow = widget.NewButtonWithIcon(lang.L("today.lock"), widgets.LockIcon(), func() { t.onAction(cs.Name, apitype.ActionLock) })
@@ -129,22 +129,86 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	} else {
 		k.PauseGames = widget.NewButtonWithIcon(lang.L("today.pauseGames"), theme.MediaPauseIcon(), func() { t.onAction(cs.Name, apitype.ActionPauseGames) })
 	}
-	seen := lang.L("today.companionMissing")
-	if !cs.CompanionSeen.IsZero() {
+	k.Missing = widget.NewLabel("")
+	k.Missing.Wrapping = fyne.TextWrapWord
+	k.Missing.Importance = widget.WarningImportance
+	k.Missing.TextStyle.Bold = true
+	missing := container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, k.Missing)
+	seen := ""
+	if CompanionMissing(cs, t.c.now()) {
+		// the child's app may have been closed: the parent must see it
+		k.Missing.SetText(lang.L("today.companionMissingWarn", map[string]any{"Name": cs.Name}))
+	} else {
 		seen = lang.L("today.companionSeen", map[string]any{"When": i18n.When(cs.CompanionSeen, t.c.now())})
+		missing.Hide()
 	}
 	if cs.Active {
-		seen = lang.L("today.atPC") + " · " + seen
+		seen = strings.TrimSuffix(lang.L("today.atPC")+" · "+seen, " · ")
 	}
 	extra := widget.NewLabel(seen)
 	extra.Importance = widget.LowImportance
+	if seen == "" {
+		extra.Hide()
+	}
+	k.Web = widget.NewLabel(WebLine(cs))
+	k.Web.Wrapping = fyne.TextWrapWord
 	card := widget.NewCard("", "", container.NewVBox(
 		container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), name),
-		k.State, k.Reason, k.Screen, k.Games, extra,
-		container.NewGridWithColumns(4, k.Plus15, k.Plus1h, k.LockNow, k.PauseGames),
+		k.State, k.Reason, missing, k.Screen, k.Games, k.Web, extra,
+		// as many buttons a row as the window has room for, balanced
+		widgets.NewButtons(k.Plus15, k.Plus1h, k.LockNow, k.PauseGames),
 	))
 	k.content = card
 	return k
+}
+
+// CompanionMissing reports whether the child's app has sent nothing
+// today: no heartbeat since midnight.
+func CompanionMissing(cs apitype.ChildStatus, now time.Time) bool {
+	y, m, d := now.Local().Date()
+	return cs.CompanionSeen.Before(time.Date(y, m, d, 0, 0, 0, 0, time.Local))
+}
+
+// GamesCaption says where games stand, and why: "used up" only when the
+// game time itself was used up; when games stop because screen time ran
+// out, or outside the allowed hours, it says so.
+func GamesCaption(cs apitype.ChildStatus) string {
+	used := map[string]any{"Used": i18n.Seconds(cs.GamesUsedSec)}
+	switch {
+	case cs.GamesPaused: // the agent then gives games no time left at all
+		return lang.L("today.gamesPaused", used)
+	case cs.GamesLeftSec == 0 && (cs.GamesLimitSec < 0 || cs.GamesUsedSec < cs.GamesLimitSec):
+		// not the game time: something else ended the day
+		if cs.ScreenLimitSec > 0 && cs.ScreenLeftSec == 0 && cs.ScreenUsedSec >= cs.ScreenLimitSec {
+			return lang.L("today.gamesScreenOver", used)
+		}
+		if cs.GamesLimitSec != 0 {
+			return notNow(cs, "today.games", used)
+		}
+	}
+	return leftCaption(cs.GamesUsedSec, cs.GamesLimitSec, cs.GamesLeftSec)
+}
+
+// ScreenCaption is leftCaption for screen time, except that no time now
+// with time still in the day's budget says why (the allowed hours, a
+// parent's lock) instead of "used up".
+func ScreenCaption(cs apitype.ChildStatus) string {
+	if cs.ScreenLeftSec == 0 && cs.ScreenLimitSec > 0 && cs.ScreenUsedSec < cs.ScreenLimitSec {
+		return notNow(cs, "today.screen", map[string]any{"Used": i18n.Seconds(cs.ScreenUsedSec), "Limit": i18n.Seconds(cs.ScreenLimitSec)})
+	}
+	return leftCaption(cs.ScreenUsedSec, cs.ScreenLimitSec, cs.ScreenLeftSec)
+}
+
+// notNow is the caption of a budget with time left in it that cannot be
+// used now: outside the allowed hours, or locked by a parent.
+func notNow(cs apitype.ChildStatus, prefix string, data map[string]any) string {
+	switch cs.Reason {
+	case "hours.outside", "hours.end":
+		return lang.L(prefix+"Hours", data)
+	case "parent.lock":
+		return lang.L(prefix+"Locked", data)
+	}
+	return lang.L(prefix+"NotNow", data)
 }
 
 // leftCaption is "45 min left of 2 h", "no time today" or, when a value is

@@ -11,30 +11,31 @@ import (
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/ui/console"
-	"github.com/kidtime/kidtime/ui/i18n"
 )
 
 // A Vietnamese parent types durations in Vietnamese, and is told what is
 // wrong in Vietnamese: the form's own refusals and the daemon's errors.
 func TestAVietnameseParentIsAnsweredInVietnamese(t *testing.T) {
 	f, mum, wire := family(t)
-	c := open(t, mum)
-	if err := i18n.Setup("vi"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = i18n.Setup("en") })
+	c := openIn(t, mum, "vi")
 	c.Main.Select(1)
 	r := c.Main.Rules
-	r.Days[1].Games.SetText("3 ngày")
-	test.Tap(r.Save)
-	if n := wire.Count("PUT", apitype.RouteChild+"An/policy"); n != 0 || !strings.Contains(r.Error.Text, "“3 ngày” không phải là một khoảng thời gian") {
-		t.Fatalf("a duration no one can read: saved %d, error %q", n, r.Error.Text)
+	// durations are picked, and read the way Today says them
+	if got := r.Days[1].Games.Hours.Selected; got != "1 giờ" {
+		t.Errorf("Tuesday's games read %q, want “1 giờ”", got)
 	}
-	r.Days[1].Games.SetText("1g30")
-	r.Days[1].Screen.SetText("3 giờ")
+	r.Days[1].Games.Hours.SetSelected("1 giờ")
+	r.Days[1].Games.Minutes.SetSelected("30 phút")
+	r.Days[1].Screen.Hours.SetSelected("3 giờ")
+	r.Days[1].Hours.SetText("25:00-26:00")
+	test.Tap(r.Save)
+	if n := wire.Count("PUT", apitype.RouteChild+"An/policy"); n != 0 || !strings.HasPrefix(r.Error.Text, "Chưa lưu") || !strings.Contains(r.Error.Text, "hãy viết giờ như 06:30-20:00") {
+		t.Fatalf("an hour that does not exist: saved %d, error %q", n, r.Error.Text)
+	}
+	r.Days[1].Hours.SetText("06:00-20:00")
 	test.Tap(r.Save)
 	if r.Error.Text != "" {
-		t.Fatalf("3 giờ and 1g30 should save, error %q", r.Error.Text)
+		t.Fatalf("3 giờ and 1 giờ 30 phút should save, error %q", r.Error.Text)
 	}
 	if p := rulesOf(t, f.World, "An"); p.Screen[time.Tuesday] != 3*time.Hour || p.Games[time.Tuesday] != 90*time.Minute {
 		t.Errorf("Tuesday: screen %v, games %v", p.Screen[time.Tuesday], p.Games[time.Tuesday])

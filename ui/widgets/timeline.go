@@ -80,30 +80,30 @@ func (r *timelineRenderer) rebuild() {
 
 const stripH = 16
 
+// inset is the room kept on each side for half a tick's label, so that
+// "0" and "24" stand centred under the ends of the strip, whole.
+func (r *timelineRenderer) inset() float32 {
+	return r.ticks[len(r.ticks)-1].MinSize().Width/2 + 1
+}
+
 func (r *timelineRenderer) Layout(size fyne.Size) {
-	r.track.Move(fyne.NewPos(0, 0))
-	r.track.Resize(fyne.NewSize(size.Width, stripH))
-	per := size.Width / (24 * 60)
+	in := r.inset()
+	width := max(size.Width-2*in, 0)
+	r.track.Move(fyne.NewPos(in, 0))
+	r.track.Resize(fyne.NewSize(width, stripH))
+	per := width / (24 * 60)
 	for i, p := range r.pieces {
-		r.fills[i].Move(fyne.NewPos(float32(p[0])*per, 0))
+		r.fills[i].Move(fyne.NewPos(in+float32(p[0])*per, 0))
 		r.fills[i].Resize(fyne.NewSize(float32(p[1]-p[0])*per, stripH))
 	}
 	for i, t := range r.ticks {
-		x := size.Width * float32(i) / float32(len(r.ticks)-1)
-		w := t.MinSize().Width
-		x -= w / 2
-		if x < 0 {
-			x = 0
-		}
-		if x+w > size.Width {
-			x = size.Width - w
-		}
-		t.Move(fyne.NewPos(x, stripH+1))
+		x := in + width*float32(i)/float32(len(r.ticks)-1)
+		t.Move(fyne.NewPos(x-t.MinSize().Width/2, stripH+1))
 	}
 }
 
 func (r *timelineRenderer) MinSize() fyne.Size {
-	return fyne.NewSize(200, stripH+1+r.ticks[0].MinSize().Height)
+	return fyne.NewSize(200+2*r.inset(), stripH+1+r.ticks[0].MinSize().Height)
 }
 
 func (r *timelineRenderer) Refresh() {

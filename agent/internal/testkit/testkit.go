@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"slices"
 	"strings"
@@ -21,6 +22,41 @@ import (
 type Users struct {
 	mu sync.Mutex
 	m  map[string]facts.Account
+	// CreateErr, when set, is what Create returns (the system refusing).
+	CreateErr error
+	// Made are the accounts Create made.
+	Made []facts.NewAccount
+}
+
+// Create makes a standard account (useradd), with the next free uid from
+// 52000 (family.AccountMaker).
+func (u *Users) Create(_ context.Context, a facts.NewAccount) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.CreateErr != nil {
+		return u.CreateErr
+	}
+	if _, ok := u.m[a.Name]; ok {
+		return fmt.Errorf("useradd %s: %w", a.Name, fs.ErrExist)
+	}
+	uid := uint32(52000)
+	for _, x := range u.m {
+		if x.UID >= uid {
+			uid = x.UID + 1
+		}
+	}
+	u.m[a.Name] = facts.Account{Name: a.Name, UID: uid, FullName: a.FullName}
+	u.Made = append(u.Made, a)
+	return nil
+}
+
+// SetFullName gives an account a person's name (GECOS).
+func (u *Users) SetFullName(name, full string) {
+	u.mu.Lock()
+	a := u.m[name]
+	a.FullName = full
+	u.m[name] = a
+	u.mu.Unlock()
 }
 
 // Add adds an account (useradd while the agent runs).

@@ -1,4 +1,4 @@
-package main
+package svcrun
 
 import (
 	"errors"
@@ -9,11 +9,9 @@ import (
 	"github.com/kardianos/service"
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc"
-
-	svcconf "github.com/kidtime/kidtime/installer/service"
 )
 
-// startedBySCM reports whether the service manager started this process.
+// StartedBySCM reports whether the service manager started this process.
 // kardianos/service asks svc.IsWindowsService: a parent named services.exe
 // in session 0. Wine's services.exe runs in session 1, so under Wine the
 // service would run as a console program that never connects to the
@@ -22,19 +20,19 @@ import (
 // manager too. Were it not one, StartServiceCtrlDispatcher fails
 // (ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) and kidtimed exits with that
 // error: nothing is trusted on this answer.
-func startedBySCM() bool {
+func StartedBySCM() bool {
 	if !service.Interactive() {
 		return true
 	}
 	return parentIsServicesExe()
 }
 
-// runService runs s under the service manager: kardianos' Run, or, when
-// kardianos took the process for a console program (Wine, above), svc.Run
-// with kardianos' own handler.
-func runService(s service.Service) error {
+// Run runs s, the service named name, under the service manager:
+// kardianos' Run, or, when kardianos took the process for a console
+// program (Wine, above), svc.Run with kardianos' own handler.
+func Run(s service.Service, name string) error {
 	if h, ok := s.(svc.Handler); ok && service.Interactive() {
-		return svc.Run(svcconf.Name, h)
+		return svc.Run(name, h)
 	}
 	return s.Run()
 }
@@ -71,13 +69,13 @@ func parentIsServicesExe() bool {
 	return false
 }
 
-// programData is the ProgramData folder (FOLDERID_ProgramData, what the MSI
+// ProgramData is the ProgramData folder (FOLDERID_ProgramData, what the MSI
 // calls CommonAppDataFolder), not the %ProgramData% variable: Wine's service
 // manager gives services ProgramData=C:\users\Public, so a service that
 // trusted the variable kept its database away from the folder the MSI made
 // and locked. The variable, then C:\ProgramData, only when the shell cannot
 // answer.
-func programData() string {
+func ProgramData() string {
 	if p, err := windows.KnownFolderPath(windows.FOLDERID_ProgramData, 0); err == nil && p != "" {
 		return p
 	}

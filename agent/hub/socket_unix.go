@@ -1,0 +1,5 @@
+//go:build !windows
+
+package hub
+
+const defaultSocket = "/run/kidtime/hub.sock"

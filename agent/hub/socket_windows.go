@@ -1,0 +1,3 @@
+package hub
+
+const defaultSocket = `\\.\pipe\kidtime-hub`

@@ -1,0 +1,199 @@
+// Package wire is what a kidtime hub and the PCs that join it agree on:
+// the subjects and streams, the enrolment token, the messages, and the TLS
+// pinned to the hub's own certificate authority. It imports the standard
+// library only, so that the daemon's side (agent/hubsync) and the hub
+// (agent/hub) share it without linking each other.
+//
+// Subjects (H is the hub's id, P a joined PC's id):
+//
+//	kt.H.enrol.<NKEY>         request: a PC enrols with a token (only that NKEY may publish it)
+//	kt.H.pc.P.hello           a PC says who it is and how it is (name, OS, version), at every sync
+//	kt.H.pc.P.usage.<C>.<D>   a PC's rollup of child C for day D (stream KT_USAGE, last per subject)
+//	kt.H.pc.P.policy          request: a PC forwards a signed policy for the hub to publish
+//	kt.H.pc.P.leave           a PC leaves the hub
+//	kt.H.policy               the signed policy in force (stream KT_POLICY, last per subject)
+//
+// Every PC of a hub reads kt.H.pc.*.usage.> (live, and a day's by a direct
+// get on KT_USAGE): the family's budget is the sum over its PCs.
+//
+// A PC's inbox is _i.P (an enrolling connection's _i.<NKEY>): no other
+// connection may read it.
+package wire
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// DefaultPort is the hub's port.
+const DefaultPort = 4333
+
+// Stream names.
+const (
+	StreamPolicy = "KT_POLICY"
+	StreamUsage  = "KT_USAGE"
+)
+
+// HubID is the hub's id in subjects: the first 12 hex digits of its CA's
+// fingerprint, so a PC knows it from the token alone.
+func HubID(fingerprint string) string {
+	if len(fingerprint) < 12 {
+		return strings.ToLower(fingerprint)
+	}
+	return strings.ToLower(fingerprint[:12])
+}
+
+// Subjects.
+func EnrolSubject(hub, nkey string) string { return "kt." + hub + ".enrol." + nkey }
+func EnrolWildcard(hub string) string      { return "kt." + hub + ".enrol.*" }
+func PCPrefix(hub, pc string) string       { return "kt." + hub + ".pc." + pc }
+func HelloSubject(hub, pc string) string   { return PCPrefix(hub, pc) + ".hello" }
+func LeaveSubject(hub, pc string) string   { return PCPrefix(hub, pc) + ".leave" }
+func ForwardSubject(hub, pc string) string { return PCPrefix(hub, pc) + ".policy" }
+func PolicySubject(hub string) string      { return "kt." + hub + ".policy" }
+func UsageWildcard(hub string) string      { return "kt." + hub + ".pc.*.usage.>" }
+func AllPCs(hub, leaf string) string       { return "kt." + hub + ".pc.*." + leaf }
+func Inbox(id string) string               { return "_i." + id }
+func DirectGetPolicy(hub string) string {
+	return "$JS.API.DIRECT.GET." + StreamPolicy + "." + PolicySubject(hub)
+}
+func DirectGetPrefix() string           { return "$JS.API.DIRECT.GET." + StreamPolicy + ".>" }
+func DirectGetUsage() string            { return "$JS.API.DIRECT.GET." + StreamUsage }
+func UsageOfDay(hub, day string) string { return "kt." + hub + ".pc.*.usage.*." + day }
+func UsageSubject(hub, pc, child, day string) string {
+	return PCPrefix(hub, pc) + ".usage." + child + "." + day
+}
+
+// PCFromSubject is the PC id in a kt.H.pc.P.… subject, "" if it is none.
+func PCFromSubject(subject string) string {
+	parts := strings.Split(subject, ".")
+	if len(parts) < 5 || parts[0] != "kt" || parts[2] != "pc" {
+		return ""
+	}
+	return parts[3]
+}
+
+// ChildKey is a child's id across the PCs of a hub, as the subjects and
+// rollups carry it: a hash of the child's name (the same child has the
+// same name on every PC of a family), never the name itself.
+func ChildKey(name string) string {
+	h := sha256.Sum256([]byte("kidtime child\n" + name))
+	return hex.EncodeToString(h[:8])
+}
+
+var pcIDRe = regexp.MustCompile(`^[a-z0-9]{4,32}$`)
+
+// ValidPCID reports whether id may stand as a subject token for a PC.
+func ValidPCID(id string) bool { return pcIDRe.MatchString(id) }
+
+// EnrolRequest is what a PC sends to kt.H.enrol.<NKEY>. Its nkey is the
+// connection's own (the server checked it signed the nonce): the hub
+// registers that public key, and the seed never leaves the PC.
+type EnrolRequest struct {
+	Secret  string `json:"secret"`
+	Name    string `json:"name,omitempty"` // "" = the invite's name, else Host
+	Host    string `json:"host"`           // the PC's host name
+	OS      string `json:"os"`
+	Version string `json:"version"`
+}
+
+// EnrolReply is the hub's answer.
+type EnrolReply struct {
+	OK    bool   `json:"ok"`
+	PC    string `json:"pc,omitempty"`   // the PC's id in subjects
+	Name  string `json:"name,omitempty"` // the name the hub keeps for it
+	Error *Error `json:"error,omitempty"`
+}
+
+// Error is a refusal by the hub, with the key of its sentence in the
+// translations (assets, "err.hub.*") and its arguments.
+type Error struct {
+	Key  string            `json:"key"`
+	Args map[string]string `json:"args,omitempty"`
+	Msg  string            `json:"msg"`
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// MessageKey names the sentence (api.KeyedError).
+func (e *Error) MessageKey() (string, map[string]string) { return e.Key, e.Args }
+
+// HTTPStatus is the status a local API answers this refusal with.
+func (e *Error) HTTPStatus() int {
+	switch e.Key {
+	case "err.hub.noPC", "err.hub.notJoined":
+		return 404
+	case "err.hub.policyOtherKey", "err.hub.policyOlder", "err.hub.policyBadSignature",
+		"err.hub.tokenUsed", "err.hub.tokenExpired", "err.hub.tokenUnknown", "err.hub.notPinned":
+		return 403
+	case "err.hub.nameTaken", "err.hub.joined":
+		return 409
+	case "err.hub.internal", "err.hub.unreachable":
+		return 502
+	}
+	return 400
+}
+
+// Errors the hub answers with.
+func ErrTokenUsed() *Error {
+	return &Error{Key: "err.hub.tokenUsed", Msg: "this enrolment token was used already; ask the hub's administrator for a new one (kidtime hub invite)"}
+}
+func ErrTokenExpired(at time.Time) *Error {
+	return &Error{Key: "err.hub.tokenExpired", Args: map[string]string{"expires": at.UTC().Format(time.RFC3339)},
+		Msg: fmt.Sprintf("this enrolment token expired at %s; ask the hub's administrator for a new one (kidtime hub invite)", at.UTC().Format(time.RFC3339))}
+}
+func ErrTokenUnknown() *Error {
+	return &Error{Key: "err.hub.tokenUnknown", Msg: "this hub does not know this enrolment token; ask the hub's administrator for a new one (kidtime hub invite)"}
+}
+func ErrNameTaken(name string) *Error {
+	return &Error{Key: "err.hub.nameTaken", Args: map[string]string{"name": name},
+		Msg: fmt.Sprintf("a PC named %q is joined to this hub already; choose another name (--name) or remove it first (kidtime hub remove)", name)}
+}
+
+// PCChild is the child key of a rollup about the PC itself (its tamper
+// events that concern no one child).
+const PCChild = "pc"
+
+// Hello is what a PC says of itself every minute, and at every connect.
+type Hello struct {
+	Name    string    `json:"name"`
+	OS      string    `json:"os"`
+	Version string    `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// Rollup is one child's day on one PC, cumulative: a later revision
+// replaces an earlier one (the stream keeps the last per subject), and a
+// message id of PC + child + day + revision lets JetStream drop a resend.
+type Rollup struct {
+	PC        string           `json:"pc"`
+	Child     string           `json:"child"` // ChildKey
+	Name      string           `json:"name,omitempty"`
+	Age       int              `json:"age,omitempty"`
+	Day       string           `json:"day"`
+	Rev       int64            `json:"rev"`
+	ScreenSec int64            `json:"screenSec"`
+	GamesSec  int64            `json:"gamesSec"`
+	Category  map[string]int64 `json:"category,omitempty"`
+	Requests  int              `json:"requests"`
+	Answered  int              `json:"answered"`
+	Granted   int              `json:"granted"`
+	Tamper    map[string]int   `json:"tamper,omitempty"`
+	At        time.Time        `json:"at"`
+}
+
+// MsgID is the rollup's JetStream message id.
+func (r Rollup) MsgID() string {
+	return fmt.Sprintf("%s.%s.%s.%d", r.PC, r.Child, r.Day, r.Rev)
+}
+
+// PolicyReply answers a forwarded policy.
+type PolicyReply struct {
+	OK    bool   `json:"ok"`
+	Seq   uint64 `json:"seq,omitempty"`
+	Error *Error `json:"error,omitempty"`
+}

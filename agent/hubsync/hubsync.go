@@ -1,0 +1,324 @@
+package hubsync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/hub/wire"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
+)
+
+// ErrUnreachable wraps a hub that could not be reached or did not answer.
+var ErrUnreachable = errors.New("the hub cannot be reached")
+
+// Enrol joins the hub a token names: a fresh nkey, a TLS connection pinned
+// to the token's fingerprint, the token's secret sent with the public key.
+// The hub's refusals come back as *wire.Error (a used or expired token).
+func Enrol(ctx context.Context, token, name, osName, version string) (Creds, error) {
+	t, err := wire.ParseToken(token)
+	if err != nil {
+		return Creds{}, err
+	}
+	if !time.Now().Before(t.Expires) {
+		return Creds{}, wire.ErrTokenExpired(t.Expires)
+	}
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		return Creds{}, fmt.Errorf("PC key: %w", err)
+	}
+	pub, _ := kp.PublicKey()
+	seed, _ := kp.Seed()
+	hubID := wire.HubID(t.Fingerprint)
+	nc, err := nats.Connect("tls://"+t.Hub, nats.Secure(wire.PinnedTLS(t.Fingerprint)),
+		nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(wire.Inbox(pub)), nats.Name("kidtime enrol"),
+		nats.Timeout(10*time.Second), nats.NoReconnect())
+	if err != nil {
+		if errors.Is(err, wire.ErrNotPinned) || strings.Contains(err.Error(), wire.ErrNotPinned.Error()) {
+			return Creds{}, &wire.Error{Key: "err.hub.notPinned", Args: map[string]string{"hub": t.Hub},
+				Msg: fmt.Sprintf("the hub at %s is not the one the token names (its certificate authority differs); ask for a new token", t.Hub)}
+		}
+		return Creds{}, fmt.Errorf("%w at %s: %v", ErrUnreachable, t.Hub, err)
+	}
+	defer nc.Close()
+	host, _ := os.Hostname()
+	body, _ := json.Marshal(wire.EnrolRequest{Secret: t.Secret, Name: name, Host: host, OS: osName, Version: version})
+	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	m, err := nc.RequestWithContext(rctx, wire.EnrolSubject(hubID, pub), body)
+	if err != nil {
+		return Creds{}, fmt.Errorf("%w at %s: enrol: %v", ErrUnreachable, t.Hub, err)
+	}
+	var rep wire.EnrolReply
+	if err := json.Unmarshal(m.Data, &rep); err != nil {
+		return Creds{}, fmt.Errorf("the hub's answer is unreadable: %w", err)
+	}
+	if rep.Error != nil {
+		return Creds{}, rep.Error
+	}
+	if !rep.OK || !wire.ValidPCID(rep.PC) {
+		return Creds{}, errors.New("the hub's answer names no PC")
+	}
+	return Creds{Hub: t.Hub, Fingerprint: strings.ToLower(t.Fingerprint), HubID: hubID, PC: rep.PC, Name: rep.Name,
+		Seed: string(seed), Joined: time.Now().UTC()}, nil
+}
+
+// Options are a connection's callbacks.
+type Options struct {
+	Logger *slog.Logger
+	// OnPolicy gets every signed policy the hub publishes, and the newest
+	// one at each connect (the same bytes are not handed twice in a row).
+	OnPolicy func(raw []byte)
+	// OnConnect is called at each (re)connect, for a hello and a resend.
+	OnConnect func()
+	// OnUsage, when set, gets every rollup of the hub's PCs as it comes
+	// (this PC's own too), and at each connect the last ones of Today().
+	OnUsage func(wire.Rollup)
+	// Today is the day whose rollups a connect fetches (the trusted day).
+	Today func() string
+}
+
+// Client is a joined PC's connection to its hub.
+type Client struct {
+	creds Creds
+	opts  Options
+	log   *slog.Logger
+	nc    *nats.Conn
+	js    jetstream.JetStream
+
+	mu         sync.Mutex
+	lastSync   time.Time
+	lastPolicy [32]byte
+	policyMu   sync.Mutex    // one policy handed at a time, in order
+	started    chan struct{} // closed once nc and js are set
+}
+
+// Connect starts the connection; it returns at once and keeps trying in
+// the background (a PC offline at start syncs when the hub is back).
+func Connect(creds Creds, opts Options) (*Client, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	kp, err := nkeys.FromSeed([]byte(creds.Seed))
+	if err != nil {
+		return nil, fmt.Errorf("the hub credentials hold no key: %w", err)
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{creds: creds, opts: opts, log: opts.Logger, started: make(chan struct{})}
+	onConnect := func(*nats.Conn) {
+		c.log.Info("hub: connected", "hub", creds.Hub)
+		go func() {
+			<-c.started
+			c.catchUp()
+			if opts.OnConnect != nil {
+				opts.OnConnect()
+			}
+		}()
+	}
+	nc, err := nats.Connect(creds.URL(), nats.Secure(wire.PinnedTLS(creds.Fingerprint)),
+		nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(wire.Inbox(creds.PC)), nats.Name("kidtime "+creds.Name),
+		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(2*time.Second),
+		nats.ReconnectJitter(500*time.Millisecond, time.Second), nats.Timeout(5*time.Second),
+		nats.ConnectHandler(onConnect), nats.ReconnectHandler(onConnect),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				c.log.Info("hub: disconnected", "hub", creds.Hub, "err", err)
+			}
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			c.log.Warn("hub: error", "err", err)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("hub connection: %w", err)
+	}
+	c.nc = nc
+	if c.js, err = jetstream.New(nc); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	if _, err := nc.Subscribe(wire.PolicySubject(creds.HubID), func(m *nats.Msg) { c.policy(m.Data) }); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("hub: follow the policy: %w", err)
+	}
+	if opts.OnUsage != nil {
+		if _, err := nc.Subscribe(wire.UsageWildcard(creds.HubID), func(m *nats.Msg) { c.usage(m.Subject, m.Data) }); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("hub: follow the family's usage: %w", err)
+		}
+	}
+	close(c.started)
+	return c, nil
+}
+
+// Creds are the credentials in use.
+func (c *Client) Creds() Creds { return c.creds }
+
+// Connected reports whether the hub is reachable now.
+func (c *Client) Connected() bool { return c.nc.IsConnected() }
+
+// LastSync is when the hub last took something from this PC or gave it a
+// policy.
+func (c *Client) LastSync() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastSync
+}
+
+func (c *Client) synced() {
+	c.mu.Lock()
+	c.lastSync = time.Now()
+	c.mu.Unlock()
+}
+
+func (c *Client) usage(subject string, data []byte) {
+	var r wire.Rollup
+	if json.Unmarshal(data, &r) != nil {
+		return
+	}
+	// The subject, which the server let only that PC publish, says whose
+	// rollup it is.
+	r.PC = wire.PCFromSubject(subject)
+	if r.PC != "" {
+		c.opts.OnUsage(r)
+	}
+}
+
+// usageOf fetches the last rollup of every PC and child for a day, in one
+// batch (a direct get of the last message per subject).
+func (c *Client) usageOf(day string) error {
+	inbox := c.nc.NewInbox()
+	sub, err := c.nc.SubscribeSync(inbox)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	req, _ := json.Marshal(map[string]any{"multi_last": []string{wire.UsageOfDay(c.creds.HubID, day)}, "batch": 10000})
+	if err := c.nc.PublishRequest(wire.DirectGetUsage(), inbox, req); err != nil {
+		return err
+	}
+	for {
+		m, err := sub.NextMsg(10 * time.Second)
+		if err != nil {
+			return err
+		}
+		if st := m.Header.Get("Status"); st != "" {
+			if st == "204" || st == "404" {
+				return nil
+			}
+			return fmt.Errorf("status %s %s", st, m.Header.Get("Description"))
+		}
+		c.usage(m.Header.Get("Nats-Subject"), m.Data)
+	}
+}
+
+// catchUp fetches the newest policy (a PC offline when it was published),
+// and today's rollups of the family's PCs.
+func (c *Client) catchUp() {
+	if c.opts.OnUsage != nil && c.opts.Today != nil {
+		if err := c.usageOf(c.opts.Today()); err != nil {
+			c.log.Info("hub: the family's usage could not be read", "err", err)
+		}
+	}
+	m, err := c.nc.Request(wire.DirectGetPolicy(c.creds.HubID), nil, 10*time.Second)
+	if err != nil {
+		c.log.Info("hub: the newest policy could not be read", "err", err)
+		return
+	}
+	if s := m.Header.Get("Status"); s != "" {
+		if s != "404" {
+			c.log.Info("hub: the newest policy could not be read", "status", s, "why", m.Header.Get("Description"))
+		}
+		c.synced()
+		return
+	}
+	c.policy(m.Data)
+}
+
+func (c *Client) policy(raw []byte) {
+	if len(raw) == 0 {
+		return
+	}
+	sum := sha256.Sum256(raw)
+	c.policyMu.Lock()
+	defer c.policyMu.Unlock()
+	c.mu.Lock()
+	same := sum == c.lastPolicy
+	c.lastPolicy = sum
+	c.mu.Unlock()
+	c.synced()
+	if same || c.opts.OnPolicy == nil {
+		return
+	}
+	c.opts.OnPolicy(raw)
+}
+
+// Hello tells the hub who this PC is.
+func (c *Client) Hello(h wire.Hello) error {
+	b, _ := json.Marshal(h)
+	if err := c.nc.Publish(wire.HelloSubject(c.creds.HubID, c.creds.PC), b); err != nil {
+		return err
+	}
+	return c.nc.FlushTimeout(5 * time.Second)
+}
+
+// PublishRollup sends a child's day; JetStream drops a resend of the same
+// revision (its message id).
+func (c *Client) PublishRollup(ctx context.Context, r wire.Rollup) error {
+	r.PC = c.creds.PC
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := c.js.Publish(ctx, wire.UsageSubject(c.creds.HubID, c.creds.PC, r.Child, r.Day), b, jetstream.WithMsgID(r.MsgID())); err != nil {
+		return fmt.Errorf("hub: publish the rollup: %w", err)
+	}
+	c.synced()
+	return nil
+}
+
+// Forward asks the hub to publish a signed policy for every PC.
+func (c *Client) Forward(ctx context.Context, raw []byte) (wire.PolicyReply, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	m, err := c.nc.RequestWithContext(ctx, wire.ForwardSubject(c.creds.HubID, c.creds.PC), raw)
+	if err != nil {
+		return wire.PolicyReply{}, fmt.Errorf("%w: forward the policy: %v", ErrUnreachable, err)
+	}
+	var rep wire.PolicyReply
+	if err := json.Unmarshal(m.Data, &rep); err != nil {
+		return rep, fmt.Errorf("the hub's answer is unreadable: %w", err)
+	}
+	if rep.Error != nil {
+		return rep, rep.Error
+	}
+	c.synced()
+	return rep, nil
+}
+
+// Leave tells the hub this PC leaves (it forgets the PC and refuses its
+// key), then closes. A hub out of reach is told nothing: its administrator
+// can still remove the PC.
+func (c *Client) Leave(ctx context.Context) error {
+	defer c.nc.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := c.nc.RequestWithContext(ctx, wire.LeaveSubject(c.creds.HubID, c.creds.PC), nil); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	return nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() { c.nc.Close() }

@@ -1,0 +1,87 @@
+package localapi
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/kidtime/kidtime/agent/api"
+	"github.com/kidtime/kidtime/agent/apitype"
+)
+
+// The PC's side of a hub (issue 13): join, leave, forward a signed policy,
+// and the hub's line of the status. A backend that has no hub link (the
+// tests' fakes) answers 404 on these routes and leaves the status without
+// a hub.
+
+// HubLink is what the handlers need of the PC's link to its hub.
+type HubLink interface {
+	// Status is the hub joined, nil when none.
+	Status() *apitype.HubStatus
+	// Join enrols with the hub a token names.
+	Join(ctx context.Context, token, name string) (apitype.HubStatus, error)
+	// Leave leaves the hub.
+	Leave(ctx context.Context) error
+	// Forward sends a signed policy for the hub to publish.
+	Forward(ctx context.Context, raw []byte) (apitype.HubPublished, error)
+}
+
+// HubBackend is a Backend with a hub link.
+type HubBackend interface {
+	Hub() HubLink
+}
+
+func (h *Handlers) hubLink() (HubLink, error) {
+	hb, ok := h.b.(HubBackend)
+	if !ok || hb.Hub() == nil {
+		return nil, api.NotFound("this daemon has no hub link").Keyed("err.route", nil)
+	}
+	return hb.Hub(), nil
+}
+
+func (h *Handlers) hubStatus() *apitype.HubStatus {
+	if hb, ok := h.b.(HubBackend); ok && hb.Hub() != nil {
+		return hb.Hub().Status()
+	}
+	return nil
+}
+
+func (h *Handlers) join(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {
+	var req apitype.JoinRequest
+	if err := api.Decode(r, &req); err != nil {
+		return nil, err
+	}
+	req.Token = strings.TrimSpace(req.Token)
+	if req.Token == "" {
+		return nil, api.BadRequest("token", "the enrolment token is missing (kidtime hub invite on the hub makes one)").Keyed("err.hub.tokenBad", map[string]string{"reason": "missing"})
+	}
+	hl, err := h.hubLink()
+	if err != nil {
+		return nil, err
+	}
+	return hl.Join(ctx, req.Token, strings.TrimSpace(req.Name))
+}
+
+func (h *Handlers) leave(ctx context.Context, _ *api.Caller, _ *http.Request) (any, error) {
+	hl, err := h.hubLink()
+	if err != nil {
+		return nil, err
+	}
+	return nil, hl.Leave(ctx)
+}
+
+func (h *Handlers) forwardPolicy(ctx context.Context, _ *api.Caller, r *http.Request) (any, error) {
+	hl, err := h.hubLink()
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, api.BadRequest("", "read the policy: %v", err)
+	}
+	return hl.Forward(ctx, b)
+}
+
+// TamperKind reports whether events of this kind are tamper signals.
+func TamperKind(kind string) bool { return tamperKinds[kind] }

@@ -1,0 +1,403 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/localapi"
+	"github.com/kidtime/kidtime/agent/store"
+	"github.com/kidtime/kidtime/agent/web"
+	"github.com/kidtime/kidtime/rules"
+	"github.com/miekg/dns"
+)
+
+// WebFirewall writes kidtime's firewall table: each child account's DNS
+// to its resolver port (agent/web; nftables on Linux).
+type WebFirewall interface {
+	Apply(web.Rules) error
+	Close() error
+}
+
+// DefaultWebPortBase is the first resolver port: a child's is this plus
+// their id (127.0.0.1 and ::1, UDP and TCP).
+const DefaultWebPortBase = 5300
+
+// maxWebChildID is the highest child id that gets a port.
+const maxWebChildID = 999
+
+// safeWeb is the agent's part of the safe web: the resolver, the firewall,
+// the lists, and the blocked-lookup counts waiting for the store.
+type safeWeb struct {
+	a      *Agent
+	res    *web.Resolver
+	dir    string // imported lists
+	wake   chan struct{}
+	active atomic.Bool // the firewall's rules are in place
+	detail atomic.Bool // keep the names of blocked lookups (a parent's setting)
+
+	// seedMu orders a flush (taking the pending counts to the store) and
+	// the first reading of a child's counts of the day (store + pending),
+	// so that no count is missed or read twice between the two.
+	seedMu  sync.Mutex
+	mu      sync.Mutex
+	pending map[store.WebBlock]int64    // Count 0 in the key
+	today   map[string]map[string]int64 // child -> category -> count, for day
+	day     string
+	fwErr   error
+}
+
+// newSafeWeb is the safe web of a, or nil when the daemon has no firewall
+// (in-process tests on fake adapters).
+func newSafeWeb(a *Agent) *safeWeb {
+	if a.deps.Firewall == nil {
+		return nil
+	}
+	w := &safeWeb{a: a, dir: filepath.Join(a.cfg.DataDir, "web-lists"), wake: make(chan struct{}, 1),
+		pending: map[store.WebBlock]int64{}, today: map[string]map[string]int64{}}
+	// Without --dns-upstream, apply reads the system's resolvers (once the
+	// firewall is known to work here).
+	w.res = web.NewResolver(a.cfg.DNSUpstream, w, a.log)
+	return w
+}
+
+// systemResolvers reads the nameservers of a resolv.conf as HOST:PORT.
+func systemResolvers(path string) ([]string, error) {
+	cc, err := dns.ClientConfigFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var out []string
+	for _, s := range cc.Servers {
+		out = append(out, net.JoinHostPort(s, cc.Port))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s names no nameserver", path)
+	}
+	return out, nil
+}
+
+// changed asks the web service to apply the children's rules again.
+func (w *safeWeb) changed() {
+	if w == nil {
+		return
+	}
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// serve is the "web" service: it loads the lists, opens the children's
+// resolver ports and writes the firewall table, then again after each
+// change of the children's rules and every 5 minutes (a table removed by
+// hand comes back). The table stays when the service ends: a child's DNS
+// then fails (nothing listens on their port) until the daemon is back.
+func (w *safeWeb) serve(ctx context.Context) error {
+	if w == nil {
+		return nil
+	}
+	defer w.res.Close()
+	w.loadDetail(ctx)
+	w.reloadLists()
+	fw, err := w.a.deps.Firewall()
+	if err != nil {
+		w.setFirewallErr(err)
+		w.a.log.Error("web: children's DNS cannot be filtered on this system", "err", err)
+		w.a.event(ctx, "", "web_unavailable", map[string]any{"error": err.Error()})
+		<-ctx.Done()
+		return nil
+	}
+	defer fw.Close()
+	if bp := w.a.deps.BrowserPolicies; bp != nil {
+		if err := bp(); err != nil {
+			w.a.log.Warn("web: browsers' own DNS over HTTPS not turned off everywhere", "err", err)
+		}
+	}
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	// The counts are written every 2 s here too: the ticks sleep while no
+	// child is logged in, and lookups go on (a child's background programs).
+	flush := time.NewTicker(2 * time.Second)
+	defer flush.Stop()
+	w.apply(ctx, fw)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.wake:
+			w.apply(ctx, fw)
+		case <-t.C:
+			w.apply(ctx, fw)
+		case <-flush.C:
+			w.flush(ctx)
+		}
+	}
+}
+
+func (w *safeWeb) setFirewallErr(err error) {
+	w.mu.Lock()
+	w.fwErr = err
+	w.mu.Unlock()
+	w.active.Store(err == nil)
+}
+
+// reloadLists reads the shipped and imported lists into the resolver. A
+// list that cannot be read is logged; the others are used.
+func (w *safeWeb) reloadLists() {
+	// Building a large catalog makes a burst of short-lived garbage (a
+	// line, a name): collect it often meanwhile, so that the peak stays
+	// near what the sets need rather than twice that.
+	old := debug.SetGCPercent(20)
+	cat, err := web.LoadCatalog(w.dir)
+	debug.SetGCPercent(old)
+	if err != nil {
+		w.a.log.Error("web: some lists could not be read", "err", err)
+	}
+	w.res.SetCatalog(cat)
+	// A rebuild of a large catalog leaves the old one and the builder's
+	// copies as garbage: hand that memory back now, not minutes later.
+	debug.FreeOSMemory()
+	w.a.log.Info("web: lists loaded", "lists", len(cat.Lists), "domains", cat.Domains(), "bytes", cat.Bytes())
+}
+
+// apply makes the resolver and the firewall follow the children's rules
+// (and, without --dns-upstream, the system's resolvers as they are now: a
+// new network may have changed them).
+func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
+	if len(w.a.cfg.DNSUpstream) == 0 {
+		up, err := systemResolvers("/etc/resolv.conf")
+		switch {
+		case err != nil && len(w.res.Upstream()) == 0:
+			w.a.log.Error("web: no upstream resolvers: children's lookups fail until there is one (--dns-upstream)", "err", err)
+		case err == nil && !slices.Equal(up, w.res.Upstream()):
+			w.a.log.Info("web: upstream resolvers", "servers", up)
+			w.res.SetUpstream(up)
+		}
+	}
+	base := w.a.cfg.WebPortBase
+	assign := map[string]web.Assignment{}
+	var redirects []web.Redirect
+	w.a.mu.Lock()
+	for name, cs := range w.a.children {
+		pol := web.Compile(cs.policy.Web)
+		if !pol.Filtered() || len(cs.uids) == 0 {
+			continue
+		}
+		if cs.rec.ID <= 0 || cs.rec.ID > maxWebChildID {
+			w.a.log.Error("web: no resolver port for this child (id out of range)", "child", name, "id", cs.rec.ID)
+			continue
+		}
+		port := base + int(cs.rec.ID)
+		assign[name] = web.Assignment{Port: port, Policy: pol}
+		for _, uid := range cs.uids {
+			redirects = append(redirects, web.Redirect{UID: uid, Port: uint16(port)})
+		}
+	}
+	w.a.mu.Unlock()
+	sort.Slice(redirects, func(i, j int) bool { return redirects[i].UID < redirects[j].UID })
+	if err := w.res.Set(assign); err != nil {
+		// The child's DNS goes to a port nobody serves: it fails, closed.
+		w.a.log.Error("web: a resolver port could not be opened", "err", err)
+	}
+	err := fw.Apply(web.Rules{Children: redirects, PortLo: uint16(base + 1), PortHi: uint16(base + maxWebChildID)})
+	if err != nil {
+		w.a.log.Error("web: firewall rules not written; children's DNS is not filtered", "err", err)
+		if w.active.Load() || w.firewallErr() == nil {
+			w.a.event(ctx, "", "web_unavailable", map[string]any{"error": err.Error()})
+		}
+	}
+	w.setFirewallErr(err)
+}
+
+func (w *safeWeb) firewallErr() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.fwErr
+}
+
+// Blocked counts a blocked lookup (web.Counter; called by the resolver).
+func (w *safeWeb) Blocked(child, category, name string) {
+	day := dayOf(w.a.now())
+	k := store.WebBlock{Child: child, Day: day, Category: category}
+	if w.detail.Load() {
+		k.Name = name
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending[k]++
+	if day != w.day {
+		w.day, w.today = day, map[string]map[string]int64{}
+	}
+	if w.today[child] != nil {
+		w.today[child][category]++
+	}
+}
+
+// flush writes the counts waiting (called with the usage flush).
+func (w *safeWeb) flush(ctx context.Context) {
+	if w == nil {
+		return
+	}
+	w.seedMu.Lock()
+	defer w.seedMu.Unlock()
+	w.mu.Lock()
+	if len(w.pending) == 0 {
+		w.mu.Unlock()
+		return
+	}
+	bs := make([]store.WebBlock, 0, len(w.pending))
+	for k, n := range w.pending {
+		k.Count = n
+		bs = append(bs, k)
+	}
+	w.pending = map[store.WebBlock]int64{}
+	w.mu.Unlock()
+	if err := w.a.st.AddWebBlocked(ctx, bs); err != nil {
+		var ve *store.ValidationError
+		if errors.As(err, &ve) {
+			// A child removed meanwhile (or a count the store refuses):
+			// writing again would not help.
+			w.a.log.Warn("web: blocked-lookup counts dropped", "err", err)
+			return
+		}
+		w.a.log.Error("web: blocked-lookup counts not written; kept for the next flush", "err", err)
+		w.mu.Lock()
+		for _, b := range bs {
+			n := b.Count
+			b.Count = 0
+			w.pending[b] += n
+		}
+		w.mu.Unlock()
+	}
+}
+
+// status is a child's safe web for the API, under their policy p.
+func (w *safeWeb) status(ctx context.Context, name string, p rules.WebPolicy, now time.Time) *apitype.WebStatus {
+	st := &apitype.WebStatus{Filter: p.Filter.String(), SafeSearch: p.SafeSearch}
+	if w == nil {
+		return st
+	}
+	st.Active = w.active.Load() && web.Compile(p).Filtered()
+	day := dayOf(now)
+	w.mu.Lock()
+	if day != w.day {
+		w.day, w.today = day, map[string]map[string]int64{}
+	}
+	counts, ok := w.today[name]
+	w.mu.Unlock()
+	if !ok {
+		// First asked today: what the store has, plus what waits for it.
+		w.seedMu.Lock()
+		defer w.seedMu.Unlock()
+		stored, err := w.a.st.WebBlocked(ctx, name, day)
+		if err != nil {
+			w.a.log.Warn("web: today's counts not read", "child", name, "err", err)
+			stored = map[string]int64{}
+		}
+		w.mu.Lock()
+		for k, n := range w.pending {
+			if k.Child == name && k.Day == day {
+				stored[k.Category] += n
+			}
+		}
+		if w.day == day {
+			w.today[name] = stored
+		}
+		counts = stored
+		w.mu.Unlock()
+	}
+	w.mu.Lock()
+	st.ByCategory = map[string]int64{}
+	for c, n := range counts {
+		st.ByCategory[c] = n
+		st.BlockedToday += n
+	}
+	w.mu.Unlock()
+	return st
+}
+
+// loadDetail reads the parents' setting: keep the names of blocked
+// lookups (off by default).
+func (w *safeWeb) loadDetail(ctx context.Context) {
+	w.detail.Store(localapi.Options(ctx, w.a.st, w.a.PolicyFile()).WebDetail)
+}
+
+func webList(l web.List) apitype.WebList {
+	return apitype.WebList{Name: l.Name, Category: l.Category, Domains: l.Domains, Source: l.Source, Updated: l.Updated, Shipped: l.Shipped}
+}
+
+// WebLists are the installed lists (localapi's web backend).
+func (a *Agent) WebLists(context.Context) (apitype.WebLists, error) {
+	if a.web == nil {
+		return apitype.WebLists{}, localapi.ErrWebUnavailable
+	}
+	out := apitype.WebLists{Lists: []apitype.WebList{}, Active: a.web.active.Load()}
+	for _, l := range a.web.res.Catalog().Lists {
+		out.Lists = append(out.Lists, webList(l))
+	}
+	return out, nil
+}
+
+// WebImport installs a list read from r and reloads the lists.
+func (a *Agent) WebImport(ctx context.Context, category, source string, r io.Reader, by string) (apitype.WebImport, error) {
+	if a.web == nil {
+		return apitype.WebImport{}, localapi.ErrWebUnavailable
+	}
+	l, st, err := web.Import(a.web.dir, category, source, r, a.now())
+	if errors.Is(err, web.ErrBadList) {
+		return apitype.WebImport{}, &localapi.WebListError{Reason: strings.TrimPrefix(err.Error(), web.ErrBadList.Error()+": ")}
+	}
+	if err != nil {
+		return apitype.WebImport{}, err
+	}
+	a.web.reloadLists()
+	a.event(ctx, "", "web_list_imported", map[string]any{"by": by, "list": l.Name, "category": category, "domains": st.Domains, "skipped": st.Skipped})
+	return apitype.WebImport{List: webList(l), Skipped: st.Skipped}, nil
+}
+
+// WebDetail turns the names of blocked lookups on or off (the parents'
+// setting, already stored).
+func (a *Agent) WebDetail(_ context.Context, on bool) {
+	if a.web != nil {
+		a.web.detail.Store(on)
+	}
+}
+
+// WebUpstreams parses --dns-upstream: HOST:PORT[,HOST:PORT...] (a bare
+// HOST gets port 53).
+func WebUpstreams(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		host, port, err := net.SplitHostPort(part)
+		if err != nil {
+			host, port = part, "53"
+		}
+		if net.ParseIP(host) == nil {
+			return nil, fmt.Errorf("--dns-upstream %q: want an IP address and a port (1.1.1.1:53)", part)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
+			return nil, fmt.Errorf("--dns-upstream %q: port %q is not a number 1–65535", part, port)
+		}
+		out = append(out, net.JoinHostPort(host, port))
+	}
+	return out, nil
+}

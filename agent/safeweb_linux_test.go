@@ -1,0 +1,189 @@
+package agent_test
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/web"
+	"github.com/kidtime/kidtime/rules"
+	"github.com/miekg/dns"
+)
+
+// recordingFirewall stands for nftables (the real table is tested in
+// agent/web and agent/e2e): it keeps the rules it was given, and fails
+// when told to.
+type recordingFirewall struct {
+	mu    sync.Mutex
+	rules []web.Rules
+	fail  error
+}
+
+func (f *recordingFirewall) Apply(r web.Rules) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = append(f.rules, r)
+	return f.fail
+}
+
+func (f *recordingFirewall) Close() error { return nil }
+
+func (f *recordingFirewall) last() (web.Rules, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.rules) == 0 {
+		return web.Rules{}, 0
+	}
+	return f.rules[len(f.rules)-1], len(f.rules)
+}
+
+func upstreamServer(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.ParseIP("192.0.2.9")})
+		w.WriteMsg(m)
+	})}
+	started := make(chan struct{})
+	s.NotifyStartedFunc = func() { close(started) }
+	go s.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { s.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+func lookup(t *testing.T, addr, name string) int {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
+	r, _, err := (&dns.Client{Timeout: 3 * time.Second}).Exchange(m, addr)
+	if err != nil {
+		t.Fatalf("lookup %s at %s: %v", name, addr, err)
+	}
+	return r.Rcode
+}
+
+func TestAgentSafeWeb(t *testing.T) {
+	w := newWorld(t)
+	w.dnsUpstream = []string{upstreamServer(t)}
+	w.webPorts = 30000 + os.Getpid()%300*100
+	fw := &recordingFirewall{}
+	deps := w.deps()
+	deps.Firewall = func() (agent.WebFirewall, error) { return fw, nil }
+	c, _ := w.startWith(deps)
+	setUp(t, c)
+	ctx := ctxT(t)
+
+	// The account is the default profile's until An claims it (setUp):
+	// wait until a blocked lookup on the account's port counts for An.
+	var port int
+	if !eventually(10*time.Second, func() bool {
+		r, _ := fw.last()
+		if len(r.Children) != 1 || r.Children[0].UID != w.kid {
+			return false
+		}
+		port = int(r.Children[0].Port)
+		lookup(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "www.pornhub.com")
+		st := childStatus(t, c, "An")
+		return st.Web != nil && st.Web.BlockedToday > 0
+	}) {
+		r, n := fw.last()
+		t.Fatalf("after adding An, the firewall got %d tables, the last %+v; want An's account redirected to An's port", n, r)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	t.Run("the child's port answers by the child's policy", func(t *testing.T) {
+		if port <= w.webPorts || port > w.webPorts+999 {
+			t.Errorf("port %d is outside %d+1…%d+999", port, w.webPorts, w.webPorts)
+		}
+		if rc := lookup(t, addr, "www.pornhub.com"); rc != dns.RcodeNameError {
+			t.Errorf("an adult site: %s", dns.RcodeToString[rc])
+		}
+		if rc := lookup(t, addr, "example.org"); rc != dns.RcodeSuccess {
+			t.Errorf("an allowed site: %s", dns.RcodeToString[rc])
+		}
+	})
+	t.Run("status counts the blocked lookup, and says the filter is active", func(t *testing.T) {
+		st := childStatus(t, c, "An")
+		before := st.Web.BlockedToday
+		if st.Web == nil || !st.Web.Active || st.Web.Filter != "standard" || !st.Web.SafeSearch || st.Web.ByCategory["adult"] != before {
+			t.Errorf("An's web: %+v; want standard, SafeSearch, active, blocked lookups all adult", st.Web)
+		}
+		lookup(t, addr, "bet365.com")
+		if st := childStatus(t, c, "An"); st.Web.BlockedToday != before+1 || st.Web.ByCategory["gambling"] != 1 {
+			t.Errorf("after a gambling lookup: %+v; want %d blocked, gambling 1", st.Web, before+1)
+		}
+	})
+	t.Run("names are kept only with the parents' setting, never an allowed one", func(t *testing.T) {
+		set, err := c.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.WebDetail = true
+		if _, err := c.SetSettings(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+		lookup(t, addr, "xvideos.com")
+		lookup(t, addr, "allowed-site.example")
+		var doc string
+		if !eventually(5*time.Second, func() bool {
+			b, err := c.Export(ctx, "An")
+			doc = string(b)
+			return err == nil && strings.Contains(doc, "xvideos.com")
+		}) {
+			t.Fatalf("the name of a blocked lookup was not kept with webDetail on:\n%s", doc)
+		}
+		for _, never := range []string{"pornhub", "allowed-site", "example.org"} {
+			if strings.Contains(doc, never) {
+				t.Errorf("the export holds %q (blocked before the setting, or allowed)", never)
+			}
+		}
+	})
+	t.Run("a change of the rules reaches the resolver", func(t *testing.T) {
+		spec, err := c.ChildPolicy(ctx, "An")
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.Web = &rules.WebSpec{Deny: []string{"denied.example"}}
+		if err := c.SetChildPolicy(ctx, "An", spec); err != nil {
+			t.Fatal(err)
+		}
+		if !eventually(5*time.Second, func() bool { return lookup(t, addr, "a.denied.example") == dns.RcodeNameError }) {
+			t.Error("a newly denied domain is still answered")
+		}
+	})
+	t.Run("a firewall that refuses is reported, never silent", func(t *testing.T) {
+		fw.mu.Lock()
+		fw.fail = errors.New("netlink: operation not permitted")
+		fw.mu.Unlock()
+		spec, err := c.ChildPolicy(ctx, "An")
+		if err != nil {
+			t.Fatal(err)
+		}
+		strict := rules.WebStrict
+		spec.Web = &rules.WebSpec{Filter: &strict}
+		if err := c.SetChildPolicy(ctx, "An", spec); err != nil {
+			t.Fatal(err)
+		}
+		if !eventually(5*time.Second, func() bool { return len(eventsOf(t, c, "web_unavailable")) > 0 }) {
+			t.Error("no web_unavailable event")
+		}
+		if st := childStatus(t, c, "An"); st.Web == nil || st.Web.Active || st.Web.Filter != "strict" {
+			t.Errorf("An's web with the firewall refusing: %+v; want strict, not active", st.Web)
+		}
+		ls, err := c.WebLists(ctx)
+		if err != nil || ls.Active || len(ls.Lists) == 0 {
+			t.Errorf("web lists: %+v, %v; want the shipped lists and active false", ls, err)
+		}
+	})
+}

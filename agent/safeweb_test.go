@@ -1,0 +1,52 @@
+package agent
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestWebUpstreams(t *testing.T) {
+	cases := []struct {
+		sentence string
+		in       string
+		want     []string
+		err      string
+	}{
+		{"none: the system's", "", nil, ""},
+		{"HOST:PORT, a bare host gets 53, IPv6 in brackets", "127.0.0.1:5353, 9.9.9.9,[2620:fe::fe]:53", []string{"127.0.0.1:5353", "9.9.9.9:53", "[2620:fe::fe]:53"}, ""},
+		{"a name is refused: the resolver cannot ask itself", "dns.example:53", nil, "want an IP address"},
+		{"a bad port is refused", "1.1.1.1:99999", nil, "not a number 1–65535"},
+	}
+	for _, c := range cases {
+		got, err := WebUpstreams(c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "--dns-upstream") {
+				t.Errorf("%s: %v; want an error naming --dns-upstream with %q", c.sentence, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, %v; want %v", c.sentence, got, err, c.want)
+		}
+	}
+}
+
+func TestSystemResolvers(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "resolv.conf")
+	os.WriteFile(p, []byte("# generated\nnameserver 10.0.0.1\nnameserver fd00::53\nsearch lan\n"), 0o644)
+	got, err := systemResolvers(p)
+	if err != nil || !slices.Equal(got, []string{"10.0.0.1:53", "[fd00::53]:53"}) {
+		t.Errorf("got %v, %v", got, err)
+	}
+	os.WriteFile(p, []byte("search lan\n"), 0o644)
+	if _, err := systemResolvers(p); err == nil {
+		t.Error("a resolv.conf without nameserver gave resolvers")
+	}
+	if _, err := systemResolvers(filepath.Join(dir, "none")); err == nil {
+		t.Error("a missing resolv.conf gave resolvers")
+	}
+}

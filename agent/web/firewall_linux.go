@@ -1,0 +1,183 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+)
+
+// Firewall writes kidtime's nftables table over netlink (no nft binary).
+// The table outlives the daemon on purpose: if kidtimed dies, a child's
+// DNS still goes to their port on loopback, where nothing answers, so it
+// fails closed; a restart serves the port again. Only RemoveTable (at
+// uninstall) takes it away.
+type Firewall struct {
+	c     *nftables.Conn
+	table *nftables.Table
+}
+
+// NewFirewall opens a netlink connection to nftables, for kidtime's table.
+func NewFirewall() (*Firewall, error) { return newFirewall(TableName) }
+
+// NewFirewallNamed is NewFirewall for a table of another name (tests that
+// run several daemons side by side).
+func NewFirewallNamed(name string) (*Firewall, error) { return newFirewall(name) }
+
+func newFirewall(name string) (*Firewall, error) {
+	c, err := nftables.New()
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	return &Firewall{c: c, table: &nftables.Table{Family: nftables.TableFamilyINet, Name: name}}, nil
+}
+
+// Close closes the connection (the table stays).
+func (f *Firewall) Close() error { return f.c.CloseLasting() }
+
+// Apply replaces the whole table with r, in one atomic batch: there is no
+// moment where a child's DNS goes unredirected.
+func (f *Firewall) Apply(r Rules) error {
+	c := f.c
+	t := c.AddTable(f.table) // make sure it exists, so that deleting it cannot fail
+	c.DelTable(t)
+	t = c.AddTable(f.table)
+	nat := c.AddChain(&nftables.Chain{Name: "dns", Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
+	pol := nftables.ChainPolicyAccept
+	filter := c.AddChain(&nftables.Chain{Name: "closed", Table: t, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityFilter, Policy: &pol})
+	v4 := &nftables.Set{Table: t, Name: "resolvers4", KeyType: nftables.TypeIPAddr}
+	v6 := &nftables.Set{Table: t, Name: "resolvers6", KeyType: nftables.TypeIP6Addr}
+	var e4, e6 []nftables.SetElement
+	for _, a := range resolverAddrs {
+		if a.Is4() {
+			b := a.As4()
+			e4 = append(e4, nftables.SetElement{Key: b[:]})
+		} else {
+			b := a.As16()
+			e6 = append(e6, nftables.SetElement{Key: b[:]})
+		}
+	}
+	if err := c.AddSet(v4, e4); err != nil {
+		return fmt.Errorf("nftables: set of resolvers: %w", err)
+	}
+	if err := c.AddSet(v6, e6); err != nil {
+		return fmt.Errorf("nftables: set of resolvers: %w", err)
+	}
+	reject := &expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_ADMIN_PROHIBITED}
+	for _, ch := range r.Children {
+		owner := []expr.Any{
+			&expr.Meta{Key: expr.MetaKeySKUID, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(ch.UID)},
+		}
+		for _, proto := range []byte{unix.IPPROTO_UDP, unix.IPPROTO_TCP} {
+			// meta skuid UID meta l4proto P th dport 53 redirect to :PORT
+			c.AddRule(&nftables.Rule{Table: t, Chain: nat, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 53),
+				[]expr.Any{
+					&expr.Immediate{Register: 1, Data: binaryutil.BigEndian.PutUint16(ch.Port)},
+					&expr.Redir{RegisterProtoMin: 1},
+				})})
+			// meta skuid UID meta l4proto P th dport 853 reject (DoT, DoQ)
+			c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 853), []expr.Any{reject})})
+			if r.PortHi >= r.PortLo && r.PortLo > 0 {
+				// Another child's resolver port on loopback: refused (the
+				// child's own port is what their redirected DNS reaches).
+				c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), []expr.Any{
+					&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+					&expr.Range{Op: expr.CmpOpEq, Register: 1, FromData: binaryutil.BigEndian.PutUint16(r.PortLo), ToData: binaryutil.BigEndian.PutUint16(r.PortHi)},
+					&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.BigEndian.PutUint16(ch.Port)},
+					reject,
+				})})
+			}
+		}
+		// Anything to a public resolver's address (DoH, DoQ, other ports).
+		for _, s := range []struct {
+			proto  byte
+			set    *nftables.Set
+			off, n uint32
+		}{{unix.NFPROTO_IPV4, v4, 16, 4}, {unix.NFPROTO_IPV6, v6, 24, 16}} {
+			c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, []expr.Any{
+				&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{s.proto}},
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: s.off, Len: s.n},
+				&expr.Lookup{SourceRegister: 1, SetName: s.set.Name, SetID: s.set.ID},
+				reject,
+			})})
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: write table %s: %w", f.table.Name, err)
+	}
+	return nil
+}
+
+func l4(proto byte) []expr.Any {
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+	}
+}
+
+func dport(op expr.CmpOp, port uint16) []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Cmp{Op: op, Register: 1, Data: binaryutil.BigEndian.PutUint16(port)},
+	}
+}
+
+func cat(parts ...[]expr.Any) []expr.Any {
+	var out []expr.Any
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Remove deletes kidtime's table (uninstall).
+func (f *Firewall) Remove() error {
+	t := f.c.AddTable(f.table)
+	f.c.DelTable(t)
+	if err := f.c.Flush(); err != nil {
+		return fmt.Errorf("nftables: remove table %s: %w", f.table.Name, err)
+	}
+	return nil
+}
+
+// RemoveTable deletes the named table (kidtime's: TableName), if there is
+// one.
+func RemoveTable(name string) error {
+	f, err := newFirewall(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Remove()
+}
+
+// TableExists reports whether the named table is in the kernel.
+func TableExists(name string) (bool, error) { return tableExists(name) }
+
+func tableExists(name string) (bool, error) {
+	c, err := nftables.New()
+	if err != nil {
+		return false, err
+	}
+	ts, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+		return false, err
+	}
+	for _, t := range ts {
+		if t.Name == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,183 @@
+package web
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kidtime/kidtime/agent/internal/ostest"
+	"github.com/kidtime/kidtime/rules"
+	"github.com/miekg/dns"
+)
+
+// The helper: this test binary, re-executed as another uid, asks a DNS
+// server or opens a TCP connection and prints what happened.
+const helperEnv = "KT_WEB_HELPER"
+
+func TestMain(m *testing.M) {
+	if cmd := os.Getenv(helperEnv); cmd != "" {
+		os.Exit(helper(strings.Fields(cmd)))
+	}
+	os.Exit(m.Run())
+}
+
+// helper: "dns NET ADDR NAME" prints the rcode and the answers' data;
+// "dial ADDR" prints "connected" or the error.
+func helper(args []string) int {
+	switch args[0] {
+	case "dns":
+		m := new(dns.Msg)
+		m.SetQuestion(dns.Fqdn(args[3]), dns.TypeA)
+		c := &dns.Client{Net: args[1], Timeout: 2 * time.Second}
+		r, _, err := c.Exchange(m, args[2])
+		if err != nil {
+			fmt.Println("error", err)
+			return 0
+		}
+		out := []string{dns.RcodeToString[r.Rcode]}
+		for _, rr := range r.Answer {
+			switch v := rr.(type) {
+			case *dns.A:
+				out = append(out, v.A.String())
+			case *dns.CNAME:
+				out = append(out, v.Target)
+			}
+		}
+		fmt.Println(strings.Join(out, " "))
+	case "dial":
+		c, err := net.DialTimeout("tcp", args[1], 2*time.Second)
+		if err != nil {
+			fmt.Println("error", err)
+			return 0
+		}
+		c.Close()
+		fmt.Println("connected")
+	}
+	return 0
+}
+
+// startOutside is a DNS server on ADDR:53 standing for a resolver out on
+// the network: it answers every A query with 203.0.113.53.
+func startOutside(t *testing.T, ip string) string {
+	t.Helper()
+	addr := net.JoinHostPort(ip, "53")
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.ParseIP("203.0.113.53")})
+		w.WriteMsg(m)
+	})
+	for _, n := range []string{"udp", "tcp"} {
+		s := &dns.Server{Addr: addr, Net: n, Handler: h}
+		started := make(chan error, 1)
+		s.NotifyStartedFunc = func() { started <- nil }
+		go func() { started <- s.ListenAndServe() }()
+		if err := <-started; err != nil {
+			t.Skipf("cannot serve %s/%s for the outside resolver: %v", addr, n, err)
+		}
+		t.Cleanup(func() { s.Shutdown() })
+	}
+	return addr
+}
+
+// TestFirewallRedirectsOnlyChildren runs real nftables rules (a table of
+// its own, not kidtime's) and real processes of two uids.
+func TestFirewallRedirectsOnlyChildren(t *testing.T) {
+	ostest.NeedRoot(t)
+	f, err := newFirewall(fmt.Sprintf("kidtime_test_%d", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer f.Remove()
+	child, other := ostest.FreeUID(t), ostest.FreeUID(t)
+	dir := ostest.WorldDir(t)
+	bin := ostest.HelperBinary(t, dir)
+	run := func(uid uint32, cmd string) string {
+		out, errb, code := ostest.RunAs(t, uid, uid, bin, helperEnv+"="+cmd)
+		if code != 0 {
+			t.Fatalf("helper %q as %d: exit %d: %s", cmd, uid, code, errb)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	outside := startOutside(t, "127.0.0.3")
+	dot, err := net.Listen("tcp", "127.0.0.3:853")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dot.Close()
+	go func() {
+		for {
+			c, err := dot.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+
+	up := startUpstream(t)
+	r := NewResolver([]string{up.Addr}, nil, nil)
+	defer r.Close()
+	cat, _ := LoadCatalog(t.TempDir())
+	r.SetCatalog(cat)
+	port, sibling := freePort(t), freePort(t)
+	pol := rules.Preset(11).Web
+	pol.Deny = []string{"denied.example"}
+	if err := r.Set(map[string]Assignment{"An": {Port: port, Policy: Compile(pol)}, "Sib": {Port: sibling, Policy: Compile(rules.Preset(17).Web)}}); err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := uint16(min(port, sibling)), uint16(max(port, sibling))
+	if err := f.Apply(Rules{Children: []Redirect{{UID: child, Port: uint16(port)}}, PortLo: lo, PortHi: hi}); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		sentence string
+		uid      uint32
+		cmd      string
+		want     string // a prefix of the helper's line
+	}{
+		{"the child's query to an outside server is answered by kidtime (forwarded)", child, "dns udp " + outside + " example.org", "NOERROR 192.0.2.13"},
+		{"over TCP too", child, "dns tcp " + outside + " example.org", "NOERROR 192.0.2.13"},
+		{"a denied domain is NXDOMAIN", child, "dns udp " + outside + " www.denied.example", "NXDOMAIN"},
+		{"www.google.com is forcesafesearch.google.com", child, "dns udp " + outside + " www.google.com", "NOERROR forcesafesearch.google.com. 216.239.38.120"},
+		{"the canary is NXDOMAIN", child, "dns udp " + outside + " use-application-dns.net", "NXDOMAIN"},
+		{"another account's query is untouched", other, "dns udp " + outside + " example.org", "NOERROR 203.0.113.53"},
+		{"DoT (853) is refused to the child", child, "dial 127.0.0.3:853", "error"},
+		{"DoT is open to another account", other, "dial 127.0.0.3:853", "connected"},
+		{"a public resolver's HTTPS port is refused to the child", child, "dial 1.1.1.1:443", "error"},
+		{"a sibling's resolver port is refused to the child", child, "dns tcp 127.0.0.1:" + strconv.Itoa(sibling) + " pornhub.com", "error"},
+	}
+	for _, c := range cases {
+		t.Run(c.sentence, func(t *testing.T) {
+			if got := run(c.uid, c.cmd); !strings.HasPrefix(got, c.want) {
+				t.Errorf("%s as %d: %q; want %q…", c.cmd, c.uid, got, c.want)
+			}
+		})
+	}
+	t.Run("with the resolver gone the child's DNS fails closed, it never reaches the outside server", func(t *testing.T) {
+		r.Close()
+		if got := run(child, "dns udp "+outside+" example.org"); !strings.HasPrefix(got, "error") {
+			t.Errorf("child with no resolver: %q; want an error", got)
+		}
+		if got := run(other, "dns udp "+outside+" example.org"); !strings.HasPrefix(got, "NOERROR 203.0.113.53") {
+			t.Errorf("another account: %q", got)
+		}
+	})
+	t.Run("removing the table leaves no rule", func(t *testing.T) {
+		if err := f.Remove(); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := tableExists(f.table.Name); err != nil || ok {
+			t.Errorf("table still there: %v %v", ok, err)
+		}
+		if got := run(child, "dns udp "+outside+" example.org"); !strings.HasPrefix(got, "NOERROR 203.0.113.53") {
+			t.Errorf("child after removal: %q; want the outside server's answer", got)
+		}
+	})
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+
+	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/web"
+)
+
+// webTable is the firewall table's name: kidtime's, or KIDTIMED_WEB_TABLE
+// (tests running several daemons side by side give each its own).
+func webTable() string {
+	if t := os.Getenv("KIDTIMED_WEB_TABLE"); t != "" {
+		return t
+	}
+	return web.TableName
+}
+
+// webPortBase is the first resolver port: KIDTIMED_WEB_PORTS, else the
+// agent's default (5300).
+func webPortBase() int {
+	n, _ := strconv.Atoi(os.Getenv("KIDTIMED_WEB_PORTS"))
+	return n
+}
+
+// firewall opens kidtime's firewall table for the safe web (nftables on
+// Linux; elsewhere web.ErrNoFirewall, which the agent reports).
+func firewall() (agent.WebFirewall, error) {
+	f, err := web.NewFirewallNamed(webTable())
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// browserPolicies writes the managed browser policies turning off the
+// browsers' own DNS over HTTPS (Linux; Windows' registry: not yet).
+func browserPolicies() error {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	_, err := web.WriteBrowserPolicies("/")
+	return err
+}
+
+// webRemove removes what the safe web wrote outside the data folder: the
+// firewall table (the daemon leaves it when it stops, so that a child's
+// DNS fails closed) and the browser policies.
+func webRemove(stdout, stderr io.Writer) int {
+	code := 0
+	if err := web.RemoveTable(webTable()); err != nil {
+		fmt.Fprintf(stderr, "kidtimed web-remove: %v\n", err)
+		code = 1
+	}
+	if runtime.GOOS == "linux" && os.Getenv("KIDTIMED_WEB_TABLE") == "" {
+		if err := web.RemoveBrowserPolicies("/"); err != nil {
+			fmt.Fprintf(stderr, "kidtimed web-remove: %v\n", err)
+			code = 1
+		}
+	}
+	if code == 0 {
+		fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table and browser policies are removed")
+	}
+	return code
+}
+
+func browserPoliciesUnlessTest() func() error {
+	if os.Getenv("KIDTIMED_WEB_TABLE") != "" {
+		return nil
+	}
+	return browserPolicies
+}
