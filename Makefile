@@ -73,8 +73,8 @@ test-unit:
 # the companion drawn on Xvfb). -count=1: the results depend
 # on Wine and its prefix, which the test cache does not see. installer/wine/ says what the shim DLL,
 # the -exec wrapper and the -overlay (os.RemoveAll under Wine 8) are; installer/wine/e2e (a Linux
-# test that drives Wine: wixl, msiexec, the service, kidtime.exe, a game) shares the prefix and the
-# summary line.
+# test that drives Wine: wixl, msiexec, the service, kidtime.exe, a game, the app) shares the prefix
+# and the summary line. Its -timeout covers the app's cold MinGW build (minutes: GLFW and go-gl's C).
 test-windows: deps
 	@echo "==> GOOS=windows go test under Wine (installer/wine)"
 	@mkdir -p $(BUILD)
@@ -84,7 +84,7 @@ test-windows: deps
 	status=0; GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -json -count=1 -timeout 20m -overlay "$$overlay" \
 		-exec "$(CURDIR)/installer/wine/exec.sh" $$pkgs > $(BUILD)/test-windows.json || status=$$?; \
 	echo "==> the MSI end-to-end under Wine (installer/wine/e2e)"; \
-	$(GO) test -tags kidtime_wine_e2e -json -count=1 -timeout 10m ./installer/wine/e2e/ >> $(BUILD)/test-windows.json || status=$$?; \
+	$(GO) test -tags kidtime_wine_e2e -json -count=1 -timeout 30m ./installer/wine/e2e/ >> $(BUILD)/test-windows.json || status=$$?; \
 	bash installer/wine/prefix.sh stop; \
 	$(GO) run ./installer/testsum windows < $(BUILD)/test-windows.json || status=1; exit $$status
 
