@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -105,6 +106,13 @@ func run(label string, skipsOK bool, in io.Reader, w io.Writer) int {
 		fmt.Fprintf(w, "%s\t%s\t%.3fs\n", word, p, pkgElapsed[p])
 		if r == "fail" {
 			pkgFailed = true
+			// A package that failed with no test of its own failing (a
+			// timeout's panic, a crash, a build error) counts as one
+			// failure: the summary line must not say "0 failed".
+			if !slices.ContainsFunc(failedNames, func(n string) bool { return strings.HasPrefix(n, p+" ") }) {
+				failed++
+				failedNames = append(failedNames, p+" (the package failed with no failing test: a timeout, a crash or a build error; its output is above)")
+			}
 		}
 	}
 	for _, n := range failedNames {
