@@ -113,18 +113,8 @@ func hubCmd(args []string, stdout, stderr io.Writer) int {
 	if cmd == "install" {
 		return installHub(f, stdout, stderr)
 	}
-	if svcrun.StartedBySCM() {
-		prg := &hubProgram{f: f, log: log}
-		s, err := service.New(prg, svcconf.HubConfig(nil))
-		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed hub: %v\n", err)
-			return 1
-		}
-		if err := svcrun.Run(s, svcconf.HubName); err != nil {
-			log.Error("kidtimed hub: service failed", "err", err)
-			return 1
-		}
-		return 0
+	if ran, code := svcrun.UnderManager(&hubProgram{f: f, log: log}, svcconf.HubConfig(nil), log, stderr); ran {
+		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -163,19 +163,8 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 	if cmd == "install" {
 		return install(f, stdout, stderr)
 	}
-	if svcrun.StartedBySCM() {
-		// Started by the service manager.
-		prg := &program{f: f, log: log}
-		s, err := service.New(prg, svcconf.Config(nil))
-		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed: %v\n", err)
-			return 1
-		}
-		if err := svcrun.Run(s, svcconf.Name); err != nil {
-			log.Error("kidtimed: service failed", "err", err)
-			return 1
-		}
-		return 0
+	if ran, code := svcrun.UnderManager(&program{f: f, log: log}, svcconf.Config(nil), log, stderr); ran {
+		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -47,3 +47,22 @@ func Control(s service.Service, what, cmd string, stdout, stderr io.Writer) int 
 	}
 	return 0
 }
+
+// UnderManager runs prg as the service conf describes when the service
+// manager started this process, and reports so with the exit status;
+// started by a person, it does nothing and reports false.
+func UnderManager(prg service.Interface, conf *service.Config, log *slog.Logger, stderr io.Writer) (ran bool, code int) {
+	if !StartedBySCM() {
+		return false, 0
+	}
+	s, err := service.New(prg, conf)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", conf.Name, err)
+		return true, 1
+	}
+	if err := Run(s, conf.Name); err != nil {
+		log.Error("service failed", "service", conf.Name, "err", err)
+		return true, 1
+	}
+	return true, 0
+}
