@@ -78,8 +78,11 @@ func Open(cfg Config) (*Hub, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = ":" + strconv.Itoa(wire.DefaultPort)
 	}
-	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+	if _, portS, err := net.SplitHostPort(cfg.Listen); err != nil {
 		return nil, fmt.Errorf("--listen %q: want HOST:PORT (%v)", cfg.Listen, err)
+	} else if port, err := strconv.Atoi(portS); err != nil || port < 0 || port > 65535 {
+		// Said before anything is opened (the admin socket, the store).
+		return nil, fmt.Errorf("--listen %q: the port must be a number from 0 to 65535", cfg.Listen)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
