@@ -35,8 +35,10 @@ type Options struct {
 	// OnLanguage is called after the parent picked another language, with
 	// the new choice ("" = the system's); the app rebuilds the window.
 	OnLanguage func(choice string)
-	// After runs f on the Fyne thread once d has passed; nil means a timer
-	// (tests replace it to move time by hand).
+	// After runs f on the Fyne thread once d has passed; nil means a timer,
+	// or, with Sync, never: a test's console has one goroutine, and a timer
+	// left by one test must not fire into the next (tests that need it
+	// replace After to move time by hand).
 	After func(d time.Duration, f func())
 }
 
@@ -60,6 +62,9 @@ type Console struct {
 func New(w fyne.Window, b *client.Client, opt Options) *Console {
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.After == nil && opt.Sync {
+		opt.After = func(time.Duration, func()) {}
 	}
 	if opt.After == nil {
 		opt.After = func(d time.Duration, f func()) {
