@@ -246,8 +246,15 @@ func (c *Companion) onParentCode() {
 	f.Grant.Importance = widget.HighImportance
 	intro := widget.NewLabel(lang.L("code.intro"))
 	intro.Wrapping = fyne.TextWrapWord
-	body := container.NewVBox(intro, f.Secret, f.Amount, f.Kind, f.Error, f.Grant)
-	f.dlg = dialog.NewCustom(lang.L("code.title"), lang.L("common.close"), body, c.win)
+	// "Give time" sits in the dialog's own row of buttons, beside "Close":
+	// inside the body it ended under "Close" when the window was shorter
+	// than the form (issue 12 §6); the body scrolls instead.
+	body := container.NewVScroll(container.NewVBox(intro, f.Secret, f.Error, f.Amount, f.Kind)) // the error under its field
+	body.SetMinSize(fyne.NewSize(320, 200))
+	dlg := dialog.NewCustomWithoutButtons(lang.L("code.title"), body, c.win)
+	closeBtn := widget.NewButtonWithIcon(lang.L("common.close"), theme.CancelIcon(), dlg.Hide)
+	dlg.SetButtons([]fyne.CanvasObject{closeBtn, f.Grant})
+	f.dlg = dlg
 	// the code leaves memory with the dialog, however it closes
 	f.dlg.SetOnClosed(f.clear)
 	c.lastCode = f

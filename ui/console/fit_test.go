@@ -18,6 +18,7 @@ import (
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/ui/console"
 	"github.com/kidtime/kidtime/ui/i18n"
+	"github.com/kidtime/kidtime/ui/internal/fittest"
 )
 
 // The screens schools have: every console screen fits 1024×768 (it may
@@ -41,62 +42,6 @@ func openIn(t *testing.T, b *client.Client, language string) *console.Console {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// tooWide lists the buttons in o's tree whose text (with its icon and
-// padding) is wider than the button as laid out, and the buttons that lie
-// over one another (the companion's "Close" over "Give time").
-func tooWide(o fyne.CanvasObject, path string, out *[]string) {
-	var placed []placedButton
-	walkButtons(o, fyne.NewPos(0, 0), path, &placed, out)
-	for i, a := range placed {
-		for _, b := range placed[i+1:] {
-			if a.overlaps(b) {
-				*out = append(*out, fmt.Sprintf("button %q at %s lies over %q at %s", b.b.Text, b.path, a.b.Text, a.path))
-			}
-		}
-	}
-}
-
-// placedButton is a button where it is on the canvas.
-type placedButton struct {
-	b    *widget.Button
-	pos  fyne.Position
-	path string
-}
-
-func (p placedButton) overlaps(q placedButton) bool {
-	const slack = 1 // touching edges are no overlap
-	ps, qs := p.b.Size(), q.b.Size()
-	return p.pos.X+ps.Width-slack > q.pos.X && q.pos.X+qs.Width-slack > p.pos.X &&
-		p.pos.Y+ps.Height-slack > q.pos.Y && q.pos.Y+qs.Height-slack > p.pos.Y
-}
-
-func walkButtons(o fyne.CanvasObject, at fyne.Position, path string, placed *[]placedButton, out *[]string) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	at = at.Add(o.Position())
-	if b, ok := o.(*widget.Button); ok {
-		if b.Text != "" && b.Size().Width+0.5 < b.MinSize().Width {
-			*out = append(*out, fmt.Sprintf("button %q at %s: %.0f px for %.0f px of text", b.Text, path, b.Size().Width, b.MinSize().Width))
-		}
-		if b.Size().Width > 0 && b.Size().Height > 0 {
-			*placed = append(*placed, placedButton{b: b, pos: at, path: path})
-		}
-		return // a button's own insides are its text and icon
-	}
-	var kids []fyne.CanvasObject
-	switch v := o.(type) {
-	case *fyne.Container:
-		kids = v.Objects
-	case fyne.Widget:
-		kids = test.WidgetRenderer(v).Objects()
-	}
-	name := strings.TrimPrefix(reflect.TypeOf(o).String(), "*")
-	for i, k := range kids {
-		walkButtons(k, at, fmt.Sprintf("%s/%s[%d]", path, name, i), placed, out)
-	}
 }
 
 // widest says which objects make o wide: the chain of its widest
@@ -143,12 +88,7 @@ func fits(t *testing.T, what string, w fyne.Window, screen fyne.CanvasObject, ba
 	if min.Height+pad > labScreen.Height {
 		t.Errorf("%s needs %.0f px of height; it should scroll within %.0f", what, min.Height+pad, labScreen.Height)
 	}
-	var bad []string
-	tooWide(w.Content(), "", &bad)
-	for _, o := range w.Canvas().Overlays().List() {
-		tooWide(o, "overlay", &bad)
-	}
-	for _, s := range bad {
+	for _, s := range fittest.Window(w) {
 		t.Errorf("%s: %s", what, s)
 	}
 }
@@ -236,8 +176,7 @@ func TestButtonWalkFindsSpilledText(t *testing.T) {
 		container.NewStack(widget.NewButton("Give time", nil), container.NewCenter(widget.NewButton("Close", nil)))))
 	t.Cleanup(w.Close)
 	w.Resize(fyne.NewSize(300, 200))
-	var bad []string
-	tooWide(w.Content(), "", &bad)
+	bad := fittest.Faults(w.Content(), "")
 	if len(bad) != 2 || !strings.Contains(bad[0], "Bảng điều khiển") || !strings.Contains(bad[1], `"Close" at`) || !strings.Contains(bad[1], `over "Give time"`) {
 		t.Errorf("the walk found %q; want the squeezed button and the one over another", bad)
 	}

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/kidtime/kidtime/agent/agenttest"
+	"github.com/kidtime/kidtime/ui/internal/fittest"
 )
 
 // TestWizardButtonsFit walks the first run's steps at 1024×768 in both
@@ -22,10 +23,8 @@ func TestWizardButtonsFit(t *testing.T) {
 		c := openIn(t, w.Client(agenttest.Dad), language)
 		fr := c.FirstRun
 		for step := 0; step < 6 && c.Screen == "firstrun"; step++ {
-			var bad []string
 			c.Window().Resize(labScreen)
-			tooWide(c.Window().Content(), "", &bad)
-			for _, s := range bad {
+			for _, s := range fittest.Faults(c.Window().Content(), "") {
 				t.Errorf("%s, first run step %d: %s", language, fr.Step, s)
 			}
 			switch fr.Step {
