@@ -50,6 +50,9 @@ func TestCreateStandardAccount(t *testing.T) {
 		if admin, err := (Users{}).IsAdmin(uid); err != nil || admin {
 			t.Errorf("the new account: admin %v (%v); want a standard account", admin, err)
 		}
+		if got, err := FullName(name); err != nil || got != full {
+			t.Errorf("the new account's full name: %q (%v); want %q", got, err, full)
+		}
 	}
 	if ostest.Wine() != "" {
 		t.Log("under Wine: NetUserAdd is a stub that never says an account exists; the second try is not checked")

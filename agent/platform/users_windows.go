@@ -28,7 +28,8 @@ func (Users) List() ([]facts.Account, error) {
 	accs, err := ListAccounts()
 	out := make([]facts.Account, 0, len(accs))
 	for _, a := range accs {
-		out = append(out, facts.Account{Name: a.Name, UID: a.UID, Admin: a.Admin})
+		full, _ := FullName(a.Name) // no full name: the login name is shown
+		out = append(out, facts.Account{Name: a.Name, UID: a.UID, Admin: a.Admin, FullName: full})
 	}
 	return out, err
 }

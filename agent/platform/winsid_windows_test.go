@@ -249,6 +249,19 @@ func TestAccounts(t *testing.T) {
 	if _, err := platform.LookupAccount("Administrators"); err == nil {
 		t.Error("a group is not an account")
 	}
+	// the full name (USER_INFO_10) of the current account is asked without
+	// error; an unknown account's is an error, never an empty name taken for
+	// one. Which name a real account has is TestCreateStandardAccount's
+	// (unrun under Wine: Wine cannot set one).
+	bare := p.User[strings.LastIndex(p.User, `\`)+1:]
+	if full, err := platform.FullName(bare); err != nil {
+		t.Errorf("FullName(%q): %v", bare, err)
+	} else {
+		t.Logf("the full name of %q: %q", bare, full)
+	}
+	if full, err := platform.FullName("kt-no-such-account-here"); err == nil {
+		t.Errorf("FullName of an unknown account = %q, no error", full)
+	}
 	if _, err := platform.LookupAccount("kt-no-such-account-here"); err == nil {
 		t.Error("an unknown name looked up")
 	}
