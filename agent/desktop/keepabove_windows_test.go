@@ -32,9 +32,15 @@ func init() {
 	}
 }
 
-// makeWindow makes a visible top-level window titled title on this thread
-// (the caller locks it), with DefWindowProc for its messages.
+// makeWindow makes a visible 200×100 top-level window titled title on this
+// thread (the caller locks it), with DefWindowProc for its messages.
 func makeWindow(title string) (windows.HWND, error) {
+	const wsOverlappedWindow = 0x00CF0000
+	return makeWindowAt(title, wsOverlappedWindow, 0, 0, 200, 100)
+}
+
+// makeWindowAt is makeWindow with a style and a rectangle.
+func makeWindowAt(title string, style uint32, x, y, w, h int32) (windows.HWND, error) {
 	k32 := windows.NewLazySystemDLL("kernel32.dll")
 	inst, _, _ := k32.NewProc("GetModuleHandleW").Call(0)
 	class, _ := windows.UTF16PtrFromString("ktcountdowntest")
@@ -53,14 +59,13 @@ func makeWindow(title string) (windows.HWND, error) {
 	if r, _, err := user32.NewProc("RegisterClassExW").Call(uintptr(unsafe.Pointer(&wc))); r == 0 && !errors.Is(err, windows.ERROR_CLASS_ALREADY_EXISTS) {
 		return 0, errors.New("RegisterClassExW: " + err.Error())
 	}
-	const wsOverlappedWindow = 0x00CF0000
-	h, _, err := user32.NewProc("CreateWindowExW").Call(0, uintptr(unsafe.Pointer(class)), uintptr(unsafe.Pointer(name)),
-		wsOverlappedWindow, 0, 0, 200, 100, 0, 0, inst, 0)
-	if h == 0 {
+	hw, _, err := user32.NewProc("CreateWindowExW").Call(0, uintptr(unsafe.Pointer(class)), uintptr(unsafe.Pointer(name)),
+		uintptr(style), uintptr(x), uintptr(y), uintptr(w), uintptr(h), 0, 0, inst, 0)
+	if hw == 0 {
 		return 0, errors.New("CreateWindowExW: " + err.Error())
 	}
-	user32.NewProc("ShowWindow").Call(h, 5) // SW_SHOW
-	return windows.HWND(h), nil
+	user32.NewProc("ShowWindow").Call(hw, 5) // SW_SHOW
+	return windows.HWND(hw), nil
 }
 
 // The countdown is made topmost by SetWindowPos HWND_TOPMOST on its own

@@ -11,7 +11,8 @@ import (
 
 // The companion's probe with real user32 calls: a window of this process
 // brought to the front is the foreground window, with its title and this
-// process's id; the input idle time is read. Under Wine, on the prefix's
+// process's id, not fullscreen; a borderless one over the whole screen is
+// fullscreen; the input idle time is read. Under Wine, on the prefix's
 // Xvfb; without a display the test skips, saying so.
 func TestProbeForegroundAndIdle(t *testing.T) {
 	runtime.LockOSThread()
@@ -54,6 +55,28 @@ func TestProbeForegroundAndIdle(t *testing.T) {
 	}
 	if w.Fullscreen {
 		t.Error("a 200×100 window is said to be fullscreen")
+	}
+
+	// A borderless window over the whole screen (a game or a video in
+	// fullscreen) is said to be fullscreen.
+	cx, _, _ := user32.NewProc("GetSystemMetrics").Call(0) // SM_CXSCREEN
+	cy, _, _ := user32.NewProc("GetSystemMetrics").Call(1) // SM_CYSCREEN
+	const wsPopup, wsVisible = 0x80000000, 0x10000000
+	full, err := makeWindowAt("kidtime fullscreen (test)", wsPopup|wsVisible, 0, 0, int32(cx), int32(cy))
+	if err != nil {
+		t.Fatalf("a fullscreen window: %v", err)
+	}
+	defer user32.NewProc("DestroyWindow").Call(uintptr(full))
+	user32.NewProc("SetForegroundWindow").Call(uintptr(full))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		w, err = p.Foreground(context.Background())
+		if err == nil && w.Title == "kidtime fullscreen (test)" || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("foreground over %d×%d: %+v, %v", cx, cy, w, err)
+	if err != nil || w.Title != "kidtime fullscreen (test)" || !w.Fullscreen {
+		t.Errorf("a window over the whole %d×%d screen: %+v, %v; want it in front and fullscreen", cx, cy, w, err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
