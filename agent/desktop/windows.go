@@ -154,11 +154,6 @@ func ScreenLocked(ctx context.Context) (bool, error) {
 	return false, fmt.Errorf("screen saver: %w", ErrUnsupported)
 }
 
-// KeepAbove is not done on Windows yet (it needs SetWindowPos with
-// HWND_TOPMOST on the window's handle); it returns ErrUnsupported, and the
-// companion raises its countdown every few seconds instead.
-func KeepAbove(title string) error { return ErrUnsupported }
-
 // WorkArea is not read on Windows yet (SystemParametersInfo
 // SPI_GETWORKAREA): the companion's windows stay where Windows puts them.
 func WorkArea() (image.Rectangle, error) { return image.Rectangle{}, ErrUnsupported }

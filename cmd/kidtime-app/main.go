@@ -73,6 +73,7 @@ func run(args []string) error {
 	defer stop()
 
 	a := app.NewWithID("org.kidtime.app")
+	a.SetIcon(appIcon)
 	// SIGTERM (the session ending) or Ctrl-C: quit the app, not only the loops
 	go func() {
 		<-ctx.Done()

@@ -144,7 +144,7 @@ func TestMSIDataDirOrder(t *testing.T) {
 	}
 
 	// The standard actions this file schedules after (MSI's defaults).
-	seq := map[string]int{"InstallFiles": 4000, "InstallServices": 5800, "StartServices": 5900}
+	seq := map[string]int{"StopServices": 1900, "RemoveFiles": 3500, "InstallFiles": 4000, "InstallServices": 5800, "StartServices": 5900}
 	after := map[string]string{}
 	cond := map[string]string{}
 	for _, it := range doc.Sequence.Items {
@@ -197,6 +197,19 @@ func TestMSIDataDirOrder(t *testing.T) {
 		}
 		if p >= n {
 			t.Errorf("InstallExecuteSequence: %s (%d) must come before %s (%d)", order[i-1], p, order[i], n)
+		}
+	}
+	// The service's process is gone before its program is removed or
+	// replaced, on every install, upgrade and uninstall (PowerShell's path
+	// is set on all of them).
+	for _, pair := range [][2]string{{"StopServices", "WaitServiceGone"}, {"WaitServiceGone", "RemoveFiles"}, {"WaitServiceGone", "InstallFiles"}} {
+		if p, n := seq[pair[0]], seq[pair[1]]; p == 0 || n == 0 || p >= n {
+			t.Errorf("InstallExecuteSequence: %s (%d) must come before %s (%d)", pair[0], p, pair[1], n)
+		}
+	}
+	for _, a := range []string{"WaitServiceGone", "SetPowerShellExe"} {
+		if c := cond[a]; c != "" {
+			t.Errorf("%s runs under %q, want always (an uninstall too)", a, c)
 		}
 	}
 	for _, a := range []string{"MoveAsideDataDir", "LockDataDir", "MarkDataDir"} {

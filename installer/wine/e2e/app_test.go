@@ -163,38 +163,65 @@ func (w *wineEnv) appRuns(t *testing.T) {
 			args = []string{appExe, "companion", "--lang", lang, "--socket", `\\.\pipe\kidtime-e2e-nobody`}
 		}
 		path := filepath.Join(dir, fmt.Sprintf("windows-%s-%s.png", mode, lang))
-		d, err := w.shootApp(t, disp, path, args)
+		d, said, err := w.shootApp(t, disp, path, args)
 		for try := 2; errors.Is(err, errEndedEarly) && try <= 3; try++ {
 			// Seen under Wine shortly after a fresh prefix: GLFW's first
 			// window fails ("Failed to create helper window"). Said, and
 			// tried again; a third failure fails the step.
 			t.Logf("%s (%s), try %d of 3: %v", mode, lang, try-1, err)
 			time.Sleep(5 * time.Second)
-			d, err = w.shootApp(t, disp, path, args)
+			d, said, err = w.shootApp(t, disp, path, args)
 		}
 		if err != nil {
 			t.Errorf("%s (%s): %v", mode, lang, err)
 			continue
 		}
 		t.Logf("%s (%s): drawn after %v: %s", mode, lang, d.Round(100*time.Millisecond), path)
+		if mode == "companion" {
+			checkTray(t, said)
+		}
 	}
+}
+
+// checkTray reads what the companion said while it put itself in the
+// system tray: Fyne turns the app's icon into an .ico for Windows' tray and
+// says so when it cannot (the icon was an SVG: the tray entry had no
+// picture).
+func checkTray(t *testing.T, said string) {
+	t.Helper()
+	for _, bad := range []string{"Failed to convert systray icon", "systray", "Failed to read icon format"} {
+		if i := strings.Index(said, bad); i >= 0 {
+			end := strings.IndexByte(said[i:], '\n')
+			if end < 0 {
+				end = len(said) - i
+			}
+			t.Errorf("the companion's tray icon: %s", said[i:i+end])
+			return
+		}
+	}
+	t.Log("the companion's tray icon: no error from Fyne's systray")
 }
 
 var errEndedEarly = errors.New("the app ended before it drew a window")
 
+// appDrawn bounds the wait for the app's first window under Wine, on a
+// loaded 2-core machine (a quiet one: about 3 s).
+const appDrawn = 2 * time.Minute
+
 // shootApp starts the app on disp, waits until a window covers part of the
-// screen, writes the screen to path, and ends the app.
-func (w *wineEnv) shootApp(t *testing.T, disp, path string, args []string) (time.Duration, error) {
+// screen, writes the screen to path, and ends the app; said is what the app
+// wrote until then.
+func (w *wineEnv) shootApp(t *testing.T, disp, path string, args []string) (d time.Duration, said string, err error) {
 	f, err := os.CreateTemp(t.TempDir(), "app")
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer f.Close()
 	cmd := exec.Command(w.wine, args...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = append(w.env, "DISPLAY="+disp), f, f
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -207,12 +234,12 @@ func (w *wineEnv) shootApp(t *testing.T, disp, path string, args []string) (time
 		waitBlank(disp, 10*time.Second)
 	}()
 	var last error
-	for time.Since(start) < 60*time.Second {
+	for time.Since(start) < appDrawn {
 		select {
 		case err := <-done:
 			done <- err
 			b, _ := os.ReadFile(f.Name())
-			return 0, fmt.Errorf("%w: %v\n%s", errEndedEarly, err, b)
+			return 0, string(b), fmt.Errorf("%w: %v\n%s", errEndedEarly, err, b)
 		case <-time.After(time.Second):
 		}
 		img, err := grab(disp)
@@ -229,10 +256,12 @@ func (w *wineEnv) shootApp(t *testing.T, disp, path string, args []string) (time
 		if img2, err := grab(disp); err == nil {
 			img = img2
 		}
-		return time.Since(start), writePNG(path, img)
+		d = time.Since(start)
+		b, _ := os.ReadFile(f.Name())
+		return d, string(b), writePNG(path, img)
 	}
 	b, _ := os.ReadFile(f.Name())
-	return 0, fmt.Errorf("no window drawn within 60 s (%v); the app said:\n%s", last, b)
+	return 0, string(b), fmt.Errorf("no window drawn within %v (%v); the app said:\n%s", appDrawn, last, b)
 }
 
 func waitBlank(disp string, d time.Duration) {

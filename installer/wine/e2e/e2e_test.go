@@ -274,11 +274,15 @@ func TestMSI(t *testing.T) {
 		}
 	}
 
-	var msi1, msi2 string
+	var msi1, msi2, msi3 string
 	ok := t.Run("build", func(t *testing.T) {
 		start := time.Now()
 		msi1 = w.buildMSI(t, "0.1.1")
-		msi2 = w.buildMSI(t, "0.1.2", "MSI_REUSE_BINARIES=1") // the same programs, a newer MSI
+		// The same programs in newer MSIs: 0.1.2 for a family's upgrade
+		// (double-click, no policy), 0.1.3 for a school's (the same
+		// msiexec line with POLICYFILE again).
+		msi2 = w.buildMSI(t, "0.1.2", "MSI_REUSE_BINARIES=1")
+		msi3 = w.buildMSI(t, "0.1.3", "MSI_REUSE_BINARIES=1")
 		// POLICYFILE is a secure public property (package.sh adds it to
 		// SecureCustomProperties, which wixl does not).
 		out, err := exec.Command("msiinfo", "export", msi1, "Property").Output()
@@ -298,7 +302,7 @@ func TestMSI(t *testing.T) {
 		// Wine 8's powershell.exe is a stub (runs nothing, exits 0): the
 		// MSI's data-folder check gets the stand-in of testdata/powershell.
 		w.goBuild(t, "powershell", w.c("windows/system32/WindowsPowerShell/v1.0/powershell.exe"))
-		t.Logf("two MSIs, the game and the PowerShell stand-in in %v", time.Since(start).Round(time.Second))
+		t.Logf("three MSIs, the game and the PowerShell stand-in in %v", time.Since(start).Round(time.Second))
 	})
 	if !ok {
 		t.FailNow()
@@ -362,7 +366,7 @@ func TestMSI(t *testing.T) {
 	})
 
 	step("status over the pipe", func(t *testing.T) {
-		w.waitStatus(t, 60*time.Second)
+		w.waitStatus(t, serviceUp)
 		st := w.status(t)
 		t.Logf("role %q user %q children %+v", st.Role, st.User, st.Children)
 		if st.Role != "admin" {
@@ -421,16 +425,22 @@ func TestMSI(t *testing.T) {
 		writeFigure(t, w, line+"\n")
 		// Wine on a shared 2-core machine is not Windows: only a
 		// generous bound fails the suite.
-		if hp > 5*time.Second {
-			t.Errorf("p99 %v: a relaunch lives far too long", hp)
+		// The bound grows with what Wine alone took (a loaded machine
+		// slows both alike).
+		if bound := max(5*time.Second, 3*wineP99+2*time.Second); hp > bound {
+			t.Errorf("p99 %v (bound %v, from Wine alone's p99 %v): a relaunch lives far too long", hp, bound, wineP99)
 		}
 	})
 
 	step("usage recorded", func(t *testing.T) {
-		time.Sleep(3 * time.Second) // one flush (every 2 s)
-		out, err := w.kidtime(t, "--json", "usage", "Kid", "--by", "app")
-		if err != nil || !strings.Contains(strings.ToLower(out), "e2egame") {
-			t.Errorf("usage by app: %v\n%s", err, out)
+		// Flushed every 2 s; on a loaded machine later: asked again
+		// within a bound, never a fixed sleep.
+		start := time.Now()
+		out, err := w.usageHas(t, "e2egame", 60*time.Second)
+		if err != nil {
+			t.Errorf("usage by app: no e2egame within 60 s: %v\n%s", err, out)
+		} else {
+			t.Logf("e2egame in the usage by app after %v", time.Since(start).Round(100*time.Millisecond))
 		}
 		out, err = w.kidtime(t, "events", "--child", "Kid")
 		t.Logf("events: %v\n%s", err, out)
@@ -438,60 +448,8 @@ func TestMSI(t *testing.T) {
 
 	step("app", w.appRuns)
 
-	step("upgrade keeps data and PIN", func(t *testing.T) {
-		if out, err := w.runIn(t, "246810\n", 60*time.Second, cli, "setup", "--pin-stdin"); err != nil {
-			t.Fatalf("setup --pin-stdin: %v\n%s", err, out)
-		}
-		before := w.status(t)
-		if !before.Setup {
-			t.Fatal("status says no PIN after setup")
-		}
-		start := time.Now()
-		w.msiexec(t, "/i", winPath(msi2), "/qn")
-		t.Logf("msiexec /i (upgrade to 0.1.2) in %v", time.Since(start).Round(100*time.Millisecond))
-		w.waitStatus(t, 60*time.Second)
-		after := w.status(t)
-		if !after.Setup {
-			t.Error("the PIN is gone after the upgrade")
-		}
-		if len(after.Children) != 1 || after.Children[0].GamesUsedSec < before.Children[0].GamesUsedSec {
-			t.Errorf("after the upgrade: children %+v, before %+v", after.Children, before.Children)
-		}
-		if codes := w.installedProducts(t); len(codes) != 1 {
-			t.Errorf("installed kidtime products after the upgrade: %v, want one (the old one removed)", codes)
-		}
-	})
-
-	step("uninstall keeps the data", func(t *testing.T) {
-		start := time.Now()
-		w.msiexec(t, "/x", winPath(msi2), "/qn")
-		t.Logf("msiexec /x in %v", time.Since(start).Round(100*time.Millisecond))
-		// The service reports itself stopped a moment before its process
-		// is gone; Wine's msi then marks the program in use for deletion
-		// when its last handle closes (seen once in CI: still there 700 ms
-		// after msiexec returned). Wait for that, within a bound.
-		for _, f := range []string{"Program Files/kidtime/kidtimed.exe", "Program Files/kidtime/kidtime.exe", "Program Files/kidtime/kidtime-hub.exe", "Program Files/kidtime/kidtime-app.exe"} {
-			var err error
-			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-				if _, err = os.Stat(w.c(f)); os.IsNotExist(err) || time.Now().After(deadline) {
-					break
-				}
-			}
-			if !os.IsNotExist(err) {
-				t.Errorf("%s 20 s after uninstall: %v, want gone", f, err)
-			}
-		}
-		w.checkAppRemoved(t)
-		out, _ := w.run(t, 30*time.Second, "sc", "query", "kidtimed")
-		if strings.Contains(out, "RUNNING") || strings.Contains(out, "STOPPED") {
-			t.Errorf("the service is still there after uninstall:\n%s", out)
-		}
-		for _, f := range []string{"ProgramData/kidtime/kidtime.db", "ProgramData/kidtime/policy.json"} {
-			if _, err := os.Stat(w.c(f)); err != nil {
-				t.Errorf("the data must stay: %v", err)
-			}
-		}
-	})
+	step("upgrade keeps data and PIN", func(t *testing.T) { w.upgradeKeepsData(t, msi2, msi3) })
+	step("uninstall keeps the data", func(t *testing.T) { w.uninstallKeepsData(t, msi3) })
 }
 
 // stats are the median and the 99th percentile (nearest rank) of d.
