@@ -5,11 +5,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"net"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
+	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/hub/wire"
 	"github.com/kidtime/kidtime/agent/hubsync"
 	"github.com/kidtime/kidtime/rules"
@@ -137,5 +140,30 @@ func TestReport(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Field != c.field || ae.Key != c.key {
 			t.Errorf("Report(%q, %q, %q) = %v; want %s on %s", c.from, c.to, c.by, err, c.key, c.field)
 		}
+	}
+}
+
+// The report route on the hub's admin socket: the figures as JSON, and a
+// bad argument refused with its flag and its sentence's key.
+func TestReportRoute(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	r := startHub(t, t.TempDir(), func() time.Time { return now })
+	sock := filepath.Join(t.TempDir(), "hub.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ctx, l, quiet) }()
+	t.Cleanup(func() { cancel(); <-done })
+	c := &client.Client{Socket: sock}
+	rep, err := c.HubReport(context.Background(), "", "", "")
+	if err != nil || rep.From != "2026-09-01" || rep.To != "2027-08-31" || rep.By != "age" || rep.Groups == nil {
+		t.Errorf("the report of an empty hub: %+v, %v", rep, err)
+	}
+	_, err = c.HubReport(context.Background(), "2027-01-01", "2026-09-01", "")
+	if ae, ok := client.AsAPIError(err); !ok || ae.Field != "--from" || ae.Key != "err.report.span" {
+		t.Errorf("from after to: %v; want a bad request on --from, err.report.span", err)
 	}
 }
