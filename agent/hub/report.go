@@ -46,46 +46,26 @@ func bandOf(age int) string {
 	return "0-1" // a birth year after the rollup's year
 }
 
-// withinPreset reports whether a child-day kept to the child's age preset:
-// screen and game time at most the preset's for that weekday (WHO 2019,
-// AAP, CSEP; Decree 147/2024's 60 minutes of games).
-func withinPreset(age int, day string, screen, games int64) bool {
-	d, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return false
-	}
-	p := rules.Preset(age)
-	wd := d.Weekday()
-	if lim := p.Screen[wd]; lim != rules.Unlimited && time.Duration(screen)*time.Second > lim {
-		return false
-	}
-	if lim := p.Games[wd]; lim != rules.Unlimited && time.Duration(games)*time.Second > lim {
-		return false
-	}
-	return true
-}
-
-// unit is one child-day (or, by PC, one child's day on one PC).
+// unit is one child-day (or, by PC, one rollup: a child's day on one
+// PC): the sums that decide whether it kept to the preset. The counts
+// (requests, programs stopped, tamper events…) go to the groups straight
+// from each rollup: they add up the same whichever PC they came from.
 type unit struct {
-	child, day, pc string
-	age            int
-	wire.Rollup    // figures summed
-	pcs            map[string]bool
+	child, day    string
+	age           int
+	screen, games int64
+	late          int64
+	pcs           []string
+	groups        []*group
 }
 
-func (u *unit) add(r wire.Rollup) {
-	u.ScreenSec += r.ScreenSec
-	u.GamesSec += r.GamesSec
-	u.LateSec += r.LateSec
-	u.Requests += r.Requests
-	u.Granted += r.Granted
-	u.AppRequests += r.AppRequests
-	u.AppGranted += r.AppGranted
-	u.HelpOpened += r.HelpOpened
-	u.Category = addInt64(u.Category, r.Category)
-	u.Blocked = addInt(u.Blocked, r.Blocked)
-	u.Tamper = addInt(u.Tamper, r.Tamper)
-	u.pcs[r.PC] = true
+func (u *unit) add(r *wire.Rollup) {
+	u.screen += r.ScreenSec
+	u.games += r.GamesSec
+	u.late += r.LateSec
+	if !slices.Contains(u.pcs, r.PC) {
+		u.pcs = append(u.pcs, r.PC)
+	}
 	if r.Age > u.age {
 		u.age = r.Age
 	}
@@ -117,6 +97,45 @@ func addInt(dst, src map[string]int) map[string]int {
 	return dst
 }
 
+// presets answers withinPreset from a table made once per report: the
+// age presets by age and weekday, and the days' weekdays.
+type presets struct {
+	limits   map[int][7][2]time.Duration // age → weekday → screen, games
+	weekdays map[string]time.Weekday
+}
+
+func newPresets() *presets {
+	return &presets{limits: map[int][7][2]time.Duration{}, weekdays: map[string]time.Weekday{}}
+}
+
+// within reports whether a child-day kept to the child's age preset:
+// screen and game time at most the preset's for that weekday (WHO 2019,
+// AAP, CSEP; Decree 147/2024's 60 minutes of games).
+func (p *presets) within(age int, day string, screen, games int64) bool {
+	wd, ok := p.weekdays[day]
+	if !ok {
+		d, err := time.Parse(time.DateOnly, day)
+		if err != nil {
+			return false
+		}
+		wd = d.Weekday()
+		p.weekdays[day] = wd
+	}
+	lim, ok := p.limits[age]
+	if !ok {
+		pol := rules.Preset(age)
+		for d := range 7 {
+			lim[d] = [2]time.Duration{pol.Screen[d], pol.Games[d]}
+		}
+		p.limits[age] = lim
+	}
+	l := lim[wd]
+	if l[0] != rules.Unlimited && time.Duration(screen)*time.Second > l[0] {
+		return false
+	}
+	return l[1] == rules.Unlimited || time.Duration(games)*time.Second <= l[1]
+}
+
 // group sums units into an apitype.ReportGroup.
 type group struct {
 	g        apitype.ReportGroup
@@ -126,41 +145,48 @@ type group struct {
 	games    int64
 	late     int64
 	bands    map[string]bool
+	presets  *presets
 }
 
-func newGroup(key string) *group {
-	return &group{g: apitype.ReportGroup{Key: key}, pcs: map[string]bool{}, children: map[string]bool{}, bands: map[string]bool{}}
+func newGroup(key string, p *presets) *group {
+	return &group{g: apitype.ReportGroup{Key: key}, pcs: map[string]bool{}, children: map[string]bool{}, bands: map[string]bool{}, presets: p}
 }
 
-func (g *group) add(u *unit) {
-	for pc := range u.pcs {
+// addDay counts a child-day (or a PC's part of one).
+func (g *group) addDay(u *unit) {
+	for _, pc := range u.pcs {
 		g.pcs[pc] = true
 	}
-	if u.child != wire.PCChild {
-		g.children[u.child] = true
-		g.g.ChildDays++
-		g.screen += u.ScreenSec
-		g.games += u.GamesSec
-		g.late += u.LateSec
-		g.bands[bandOf(u.age)] = true
-		if withinPreset(u.age, u.day, u.ScreenSec, u.GamesSec) {
-			g.g.WithinPreset++
-		}
-		if u.GamesSec <= 3600 {
-			g.g.Games60++
-		}
-		if u.LateSec > 0 {
-			g.g.LateDays++
-		}
+	if u.child == wire.PCChild {
+		return
 	}
-	g.g.Category = addInt64(g.g.Category, u.Category)
-	g.g.Blocked = addInt(g.g.Blocked, u.Blocked)
-	g.g.Tamper = addInt(g.g.Tamper, u.Tamper)
-	g.g.TimeAsked += u.Requests - u.AppRequests
-	g.g.TimeGranted += u.Granted - u.AppGranted
-	g.g.AppAsked += u.AppRequests
-	g.g.AppGranted += u.AppGranted
-	g.g.HelpOpened += u.HelpOpened
+	g.children[u.child] = true
+	g.g.ChildDays++
+	g.screen += u.screen
+	g.games += u.games
+	g.late += u.late
+	g.bands[bandOf(u.age)] = true
+	if g.presets.within(u.age, u.day, u.screen, u.games) {
+		g.g.WithinPreset++
+	}
+	if u.games <= 3600 {
+		g.g.Games60++
+	}
+	if u.late > 0 {
+		g.g.LateDays++
+	}
+}
+
+// addCounts adds a rollup's counts.
+func (g *group) addCounts(r *wire.Rollup) {
+	g.g.Category = addInt64(g.g.Category, r.Category)
+	g.g.Blocked = addInt(g.g.Blocked, r.Blocked)
+	g.g.Tamper = addInt(g.g.Tamper, r.Tamper)
+	g.g.TimeAsked += r.Requests - r.AppRequests
+	g.g.TimeGranted += r.Granted - r.AppGranted
+	g.g.AppAsked += r.AppRequests
+	g.g.AppGranted += r.AppGranted
+	g.g.HelpOpened += r.HelpOpened
 }
 
 func (g *group) done() apitype.ReportGroup {
@@ -260,89 +286,84 @@ func (h *Hub) Report(ctx context.Context, from, to, by string) (apitype.HubRepor
 }
 
 func (h *Hub) report(from, to, by string, rp reportPolicy, now time.Time) apitype.HubReport {
-	// The rollups of the span, copied out under the lock (a rollup is
-	// replaced whole, never changed: its maps may be shared).
-	var rolls []wire.Rollup
-	pcName := map[string]string{}
-	h.mu.Lock()
-	for _, pc := range h.st.PCs {
-		pcName[pc.ID] = pc.Name
-	}
-	for _, days := range h.usage {
-		for day, kids := range days {
-			if day < from || day > to {
-				continue
-			}
-			for _, r := range kids {
-				rolls = append(rolls, r)
-			}
-		}
-	}
-	h.mu.Unlock()
-	nameOfPC := func(id string) string {
-		if n := pcName[id]; n != "" {
-			return n
-		}
-		return id // a PC removed since
-	}
-	// Child-days over every PC, and each PC's own.
-	days := map[[2]string]*unit{}
-	perPC := map[[3]string]*unit{}
-	for _, r := range rolls {
-		k := [2]string{r.Child, r.Day}
-		u := days[k]
-		if u == nil {
-			u = &unit{child: r.Child, day: r.Day, pcs: map[string]bool{}}
-			days[k] = u
-		}
-		u.add(r)
-		if by == apitype.ReportByPC {
-			pk := [3]string{r.PC, r.Child, r.Day}
-			v := perPC[pk]
-			if v == nil {
-				v = &unit{child: r.Child, day: r.Day, pc: r.PC, pcs: map[string]bool{}}
-				perPC[pk] = v
-			}
-			v.add(r)
-		}
-	}
 	childName := func(key string) string {
 		if n := rp.names[key]; n != "" {
 			return n
 		}
 		return key
 	}
-	total := newGroup("")
+	ps := newPresets()
+	total := newGroup("", ps)
 	groups := map[string]*group{}
 	classes := map[string]*group{}
-	into := func(m map[string]*group, key string, u *unit) {
+	get := func(m map[string]*group, key string) *group {
 		g := m[key]
 		if g == nil {
-			g = newGroup(key)
+			g = newGroup(key, ps)
 			m[key] = g
 		}
-		g.add(u)
+		return g
 	}
-	for _, u := range days {
-		total.add(u)
-		if cl := rp.classes[u.child]; cl != "" {
-			into(classes, cl, u)
+	// One pass over the rollups of the span, under the lock (no copy: a
+	// rollup is replaced whole, never changed): the counts go to their
+	// groups at once, the child-days' sums to the units.
+	days := map[[2]string]*unit{}
+	var perPC []*unit
+	h.mu.Lock()
+	pcName := make(map[string]string, len(h.st.PCs))
+	for _, pc := range h.st.PCs {
+		pcName[pc.ID] = pc.Name
+	}
+	for pcID, pcDays := range h.usage {
+		name := pcName[pcID]
+		if name == "" {
+			name = pcID // a PC removed since
 		}
-		switch by {
-		case apitype.ReportByAge:
-			if u.child != wire.PCChild {
-				into(groups, bandOf(u.age), u)
+		for day, kids := range pcDays {
+			if day < from || day > to {
+				continue
 			}
-		case apitype.ReportByChild:
-			if u.child != wire.PCChild {
-				into(groups, childName(u.child), u)
+			for _, r := range kids {
+				k := [2]string{r.Child, r.Day}
+				u := days[k]
+				if u == nil {
+					u = &unit{child: r.Child, day: r.Day}
+					days[k] = u
+					u.groups = append(u.groups, total)
+					if cl := rp.classes[r.Child]; cl != "" {
+						u.groups = append(u.groups, get(classes, cl))
+					}
+					switch {
+					case by == apitype.ReportByAge && r.Child != wire.PCChild:
+						u.groups = append(u.groups, get(groups, bandOf(r.Age)))
+					case by == apitype.ReportByChild && r.Child != wire.PCChild:
+						u.groups = append(u.groups, get(groups, childName(r.Child)))
+					case by == apitype.ReportByDay:
+						u.groups = append(u.groups, get(groups, r.Day))
+					}
+				}
+				u.add(&r)
+				for _, g := range u.groups {
+					g.addCounts(&r)
+				}
+				if by == apitype.ReportByPC {
+					g := get(groups, name)
+					g.addCounts(&r)
+					v := &unit{child: r.Child, day: r.Day}
+					v.add(&r)
+					perPC = append(perPC, v)
+					v.groups = []*group{g}
+				}
 			}
-		case apitype.ReportByDay:
-			into(groups, u.day, u)
 		}
 	}
-	for _, u := range perPC {
-		into(groups, nameOfPC(u.pc), u)
+	h.mu.Unlock()
+	for _, us := range [][]*unit{slices.Collect(maps.Values(days)), perPC} {
+		for _, u := range us {
+			for _, g := range u.groups {
+				g.addDay(u)
+			}
+		}
 	}
 	out := apitype.HubReport{From: from, To: to, By: by, Names: rp.names != nil,
 		LateFrom: hhmm(wire.LateFrom), LateTo: hhmm(wire.LateTo), Generated: now}
