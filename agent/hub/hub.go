@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -63,6 +64,8 @@ type Hub struct {
 	st    state
 	dirty bool                                         // last-seen times not yet written
 	usage map[string]map[string]map[string]wire.Rollup // pc → day → child → the last rollup
+	// indexed is the usage stream's sequence read into usage (report.go).
+	indexed atomic.Uint64
 
 	ready chan struct{}
 	srv   *server.Server
@@ -256,7 +259,7 @@ func (h *Hub) subscribe(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hub: read the usage stream: %w", err)
 	}
-	if _, err := c.Consume(func(m jetstream.Msg) { h.onRollup(m.Subject(), m.Data()) }); err != nil {
+	if _, err := c.Consume(func(m jetstream.Msg) { h.onRollup(m.Subject(), m.Data()); h.indexedTo(m) }); err != nil {
 		return fmt.Errorf("hub: read the usage stream: %w", err)
 	}
 	return nil

@@ -278,6 +278,9 @@ func (h *Hub) Report(ctx context.Context, from, to, by string) (apitype.HubRepor
 	if err != nil {
 		return apitype.HubReport{}, err
 	}
+	if err := h.caughtUp(ctx); err != nil {
+		return apitype.HubReport{}, err
+	}
 	rp, err := h.policyForReport(ctx)
 	if err != nil {
 		return apitype.HubReport{}, err
@@ -405,4 +408,37 @@ func (h *Hub) reportRoute(ctx context.Context, _ *api.Caller, r *http.Request) (
 		return nil, api.BadRequest(ae.Field, "%s", ae.Msg).Keyed(ae.Key, ae.Args)
 	}
 	return rep, err
+}
+
+// indexedTo notes how far the usage stream has been read into the index.
+func (h *Hub) indexedTo(m jetstream.Msg) {
+	if md, err := m.Metadata(); err == nil {
+		h.indexed.Store(md.Sequence.Stream)
+	}
+}
+
+// caughtUp waits until the index holds the usage stream as it is now: a
+// hub that has just started reads it all again first (a school year of
+// 200 PCs: seconds), and a report made before would miss days.
+func (h *Hub) caughtUp(ctx context.Context) error {
+	if h.js == nil {
+		return errors.New("the hub is not serving yet")
+	}
+	st, err := h.js.Stream(ctx, wire.StreamUsage)
+	if err != nil {
+		return fmt.Errorf("hub: the usage stream: %w", err)
+	}
+	last := st.CachedInfo().State.LastSeq
+	ctx, cancel := context.WithTimeout(ctx, 50*time.Second)
+	defer cancel()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for h.indexed.Load() < last {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("hub: the rollups are still being read (%d of %d); try again in a minute: %w", h.indexed.Load(), last, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
 }

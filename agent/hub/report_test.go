@@ -25,7 +25,8 @@ func TestReport(t *testing.T) {
 	// The hub's clock is the real one while the PCs enrol (their tokens'
 	// expiry is checked on the PC too), then 1 December 2026.
 	var fixed atomic.Bool
-	r := startHub(t, t.TempDir(), func() time.Time {
+	dir := t.TempDir()
+	r := startHub(t, dir, func() time.Time {
 		if fixed.Load() {
 			return now
 		}
@@ -125,6 +126,14 @@ func TestReport(t *testing.T) {
 	}
 	if len(named.Classes) != 2 || named.Classes[0].Key != "2A" || named.Classes[0].Band != "6-8" || named.Classes[1].AvgScreenSec != 4*3600 {
 		t.Errorf("the classes: %+v", named.Classes)
+	}
+
+	// A hub that has just started reads its stream again: its first
+	// report waits for that, and misses nothing.
+	r.stop()
+	r = startHub(t, dir, func() time.Time { return now })
+	if again := report("", "", "age"); again.Total.ChildDays != 2 || again.Total.HelpOpened != 3 {
+		t.Errorf("the first report after a restart: %+v; want the same figures", again.Total)
 	}
 
 	for _, c := range []struct {
