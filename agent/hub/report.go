@@ -55,20 +55,30 @@ type unit struct {
 	age           int
 	screen, games int64
 	late          int64
-	pcs           []string
-	groups        []*group
+	pc            string   // the first PC
+	morePCs       []string // others (a child-day on several PCs)
+	groups        [3]*group
+	ngroups       int
 }
 
 func (u *unit) add(r *wire.Rollup) {
 	u.screen += r.ScreenSec
 	u.games += r.GamesSec
 	u.late += r.LateSec
-	if !slices.Contains(u.pcs, r.PC) {
-		u.pcs = append(u.pcs, r.PC)
+	switch {
+	case u.pc == "":
+		u.pc = r.PC
+	case u.pc != r.PC && !slices.Contains(u.morePCs, r.PC):
+		u.morePCs = append(u.morePCs, r.PC)
 	}
 	if r.Age > u.age {
 		u.age = r.Age
 	}
+}
+
+func (u *unit) to(g *group) {
+	u.groups[u.ngroups] = g
+	u.ngroups++
 }
 
 func addInt64(dst, src map[string]int64) map[string]int64 {
@@ -97,7 +107,7 @@ func addInt(dst, src map[string]int) map[string]int {
 	return dst
 }
 
-// presets answers withinPreset from a table made once per report: the
+// presets answers within from a table made once per report: the
 // age presets by age and weekday, and the days' weekdays.
 type presets struct {
 	limits   map[int][7][2]time.Duration // age → weekday → screen, games
@@ -145,16 +155,17 @@ type group struct {
 	games    int64
 	late     int64
 	bands    map[string]bool
-	presets  *presets
 }
 
-func newGroup(key string, p *presets) *group {
-	return &group{g: apitype.ReportGroup{Key: key}, pcs: map[string]bool{}, children: map[string]bool{}, bands: map[string]bool{}, presets: p}
+func newGroup(key string) *group {
+	return &group{g: apitype.ReportGroup{Key: key}, pcs: map[string]bool{}, children: map[string]bool{}, bands: map[string]bool{}}
 }
 
-// addDay counts a child-day (or a PC's part of one).
-func (g *group) addDay(u *unit) {
-	for _, pc := range u.pcs {
+// addDay counts a child-day (or a PC's part of one); within is whether
+// it kept to the child's age preset.
+func (g *group) addDay(u *unit, within bool) {
+	g.pcs[u.pc] = true
+	for _, pc := range u.morePCs {
 		g.pcs[pc] = true
 	}
 	if u.child == wire.PCChild {
@@ -166,7 +177,7 @@ func (g *group) addDay(u *unit) {
 	g.games += u.games
 	g.late += u.late
 	g.bands[bandOf(u.age)] = true
-	if g.presets.within(u.age, u.day, u.screen, u.games) {
+	if within {
 		g.g.WithinPreset++
 	}
 	if u.games <= 3600 {
@@ -296,22 +307,23 @@ func (h *Hub) report(from, to, by string, rp reportPolicy, now time.Time) apityp
 		return key
 	}
 	ps := newPresets()
-	total := newGroup("", ps)
+	total := newGroup("")
 	groups := map[string]*group{}
 	classes := map[string]*group{}
 	get := func(m map[string]*group, key string) *group {
 		g := m[key]
 		if g == nil {
-			g = newGroup(key, ps)
+			g = newGroup(key)
 			m[key] = g
 		}
 		return g
 	}
 	// One pass over the rollups of the span, under the lock (no copy: a
 	// rollup is replaced whole, never changed): the counts go to their
-	// groups at once, the child-days' sums to the units.
-	days := map[[2]string]*unit{}
-	var perPC []*unit
+	// groups at once, the child-days' sums to the units (by PC, a unit is
+	// one rollup, counted at once).
+	index := map[[2]string]int{}
+	var units []unit
 	h.mu.Lock()
 	pcName := make(map[string]string, len(h.st.PCs))
 	for _, pc := range h.st.PCs {
@@ -328,44 +340,46 @@ func (h *Hub) report(from, to, by string, rp reportPolicy, now time.Time) apityp
 			}
 			for _, r := range kids {
 				k := [2]string{r.Child, r.Day}
-				u := days[k]
-				if u == nil {
-					u = &unit{child: r.Child, day: r.Day}
-					days[k] = u
-					u.groups = append(u.groups, total)
+				i, ok := index[k]
+				if !ok {
+					i = len(units)
+					index[k] = i
+					units = append(units, unit{child: r.Child, day: r.Day})
+					u := &units[i]
+					u.to(total)
 					if cl := rp.classes[r.Child]; cl != "" {
-						u.groups = append(u.groups, get(classes, cl))
+						u.to(get(classes, cl))
 					}
 					switch {
 					case by == apitype.ReportByAge && r.Child != wire.PCChild:
-						u.groups = append(u.groups, get(groups, bandOf(r.Age)))
+						u.to(get(groups, bandOf(r.Age)))
 					case by == apitype.ReportByChild && r.Child != wire.PCChild:
-						u.groups = append(u.groups, get(groups, childName(r.Child)))
+						u.to(get(groups, childName(r.Child)))
 					case by == apitype.ReportByDay:
-						u.groups = append(u.groups, get(groups, r.Day))
+						u.to(get(groups, r.Day))
 					}
 				}
+				u := &units[i]
 				u.add(&r)
-				for _, g := range u.groups {
+				for _, g := range u.groups[:u.ngroups] {
 					g.addCounts(&r)
 				}
 				if by == apitype.ReportByPC {
 					g := get(groups, name)
 					g.addCounts(&r)
-					v := &unit{child: r.Child, day: r.Day}
+					v := unit{child: r.Child, day: r.Day}
 					v.add(&r)
-					perPC = append(perPC, v)
-					v.groups = []*group{g}
+					g.addDay(&v, r.Child != wire.PCChild && ps.within(v.age, v.day, v.screen, v.games))
 				}
 			}
 		}
 	}
 	h.mu.Unlock()
-	for _, us := range [][]*unit{slices.Collect(maps.Values(days)), perPC} {
-		for _, u := range us {
-			for _, g := range u.groups {
-				g.addDay(u)
-			}
+	for i := range units {
+		u := &units[i]
+		within := u.child != wire.PCChild && ps.within(u.age, u.day, u.screen, u.games)
+		for _, g := range u.groups[:u.ngroups] {
+			g.addDay(u, within)
 		}
 	}
 	out := apitype.HubReport{From: from, To: to, By: by, Names: rp.names != nil,
