@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
@@ -28,6 +29,7 @@ func (a *Agent) reportFigures(ctx context.Context, kids []store.Child, days []st
 	out := map[string]wire.ReportFigures{}
 	get := func(k string) wire.ReportFigures { return out[k] }
 	var cats map[string]string // lower-case program name → category, read once when needed
+	fresh := false             // cats was read from the store in this call
 	for _, e := range evs {
 		if e.Child == "" {
 			continue
@@ -41,12 +43,21 @@ func (a *Agent) reportFigures(ctx context.Context, kids []store.Child, days []st
 		case e.Kind == "app_closed" && e.Detail["onExec"] == true:
 			if cats == nil {
 				var err error
-				if cats, err = a.programCategories(ctx); err != nil {
+				if cats, err = a.programCategories(ctx, false); err != nil {
 					return nil, err
 				}
 			}
 			name, _ := e.Detail["app"].(string)
-			cat := cats[strings.ToLower(name)]
+			cat, known := cats[strings.ToLower(name)]
+			if !known && !fresh {
+				// A program met since the cache was made.
+				var err error
+				if cats, err = a.programCategories(ctx, true); err != nil {
+					return nil, err
+				}
+				fresh = true
+				cat = cats[strings.ToLower(name)]
+			}
 			if cat == "" {
 				cat = "unknown"
 			}
@@ -91,9 +102,42 @@ func (a *Agent) reportFigures(ctx context.Context, kids []store.Child, days []st
 	return out, nil
 }
 
+// categoriesFor caches programCategories for categoriesEvery: the hub
+// service asks at each push (every 15 s) while a program was stopped in
+// the last two days, and the tables change seldom. One agent's: a process
+// runs one (tests run several, one after the other).
+var categoriesFor struct {
+	sync.Mutex
+	a    *Agent
+	at   time.Time
+	cats map[string]string
+}
+
+const categoriesEvery = 10 * time.Minute
+
 // programCategories maps the programs the PC knows, by lower-case name, to
 // their category (the name is what an app_closed event keeps).
-func (a *Agent) programCategories(ctx context.Context) (map[string]string, error) {
+func (a *Agent) programCategories(ctx context.Context, reload bool) (map[string]string, error) {
+	categoriesFor.Lock()
+	age := time.Since(categoriesFor.at)
+	cats, fresh := categoriesFor.cats, categoriesFor.a == a && age < categoriesEvery
+	categoriesFor.Unlock()
+	if fresh && (!reload || age < 30*time.Second) {
+		// A reload for a program not in the tables waits 30 s: a name that
+		// is in none (an unreadable program) would read them every push.
+		return cats, nil
+	}
+	m, err := a.readCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	categoriesFor.Lock()
+	categoriesFor.a, categoriesFor.at, categoriesFor.cats = a, time.Now(), m
+	categoriesFor.Unlock()
+	return m, nil
+}
+
+func (a *Agent) readCategories(ctx context.Context) (map[string]string, error) {
 	m := map[string]string{}
 	apps, err := a.st.Apps(ctx)
 	if err != nil {
