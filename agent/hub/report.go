@@ -322,9 +322,17 @@ func (h *Hub) report(from, to, by string, rp reportPolicy, now time.Time) apityp
 	// rollup is replaced whole, never changed): the counts go to their
 	// groups at once, the child-days' sums to the units (by PC, a unit is
 	// one rollup, counted at once).
-	index := map[[2]string]int{}
-	var units []unit
 	h.mu.Lock()
+	n := 0
+	for _, pcDays := range h.usage {
+		for day, kids := range pcDays {
+			if day >= from && day <= to {
+				n += len(kids)
+			}
+		}
+	}
+	index := make(map[[2]string]int, n)
+	units := make([]unit, 0, n)
 	pcName := make(map[string]string, len(h.st.PCs))
 	for _, pc := range h.st.PCs {
 		pcName[pc.ID] = pc.Name
