@@ -48,6 +48,12 @@ type Config struct {
 	Logger    *slog.Logger
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// Upstream, when set, makes this hub a leaf node of a district's
+	// server, in the JetStream domain Domain, so that the district can
+	// source this hub's streams (docs/province-sizing.md). Experimental:
+	// no command sets it yet.
+	Upstream *server.RemoteLeafOpts
+	Domain   string
 }
 
 // Hub is one hub. Open it, then Run it.
@@ -166,6 +172,10 @@ func (h *Hub) Run(ctx context.Context) error {
 		NoSigs:                     true,
 		MaxConn:                    4096,
 		MaxPayload:                 1 << 20,
+		JetStreamDomain:            h.cfg.Domain,
+	}
+	if h.cfg.Upstream != nil {
+		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{h.cfg.Upstream}
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
