@@ -166,8 +166,8 @@ func (k *cli) reportCSV(out io.Writer, rep apitype.HubReport) error {
 	n := strconv.Itoa
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 	mins := func(sec int64) string { return f(float64(sec) / 60) }
-	row := func(section string, g apitype.ReportGroup) {
-		r := []string{section, k.groupName(rep.By, g.Key), g.Band, n(g.PCs), n(g.Children), n(g.ChildDays),
+	row := func(section, by string, g apitype.ReportGroup) {
+		r := []string{section, k.groupName(by, g.Key), g.Band, n(g.PCs), n(g.Children), n(g.ChildDays),
 			mins(g.AvgScreenSec), mins(g.AvgGamesSec), mins(g.AvgLateSec), n(g.WithinPreset), f(g.WithinPct), n(g.Games60), f(g.Games60Pct),
 			n(g.LateDays), f(g.LatePct), n(g.TimeAsked), n(g.TimeGranted), n(g.AppAsked), n(g.AppGranted), n(g.HelpOpened), rep.From, rep.To}
 		for _, c := range bKeys {
@@ -179,11 +179,11 @@ func (k *cli) reportCSV(out io.Writer, rep apitype.HubReport) error {
 		_ = w.Write(r)
 	}
 	for _, g := range rep.Groups {
-		row(k.t("report.by."+rep.By), g)
+		row(k.t("report.by."+rep.By), rep.By, g)
 	}
-	row(k.t("report.total"), rep.Total)
+	row(k.t("report.total"), rep.By, rep.Total)
 	for _, g := range rep.Classes {
-		row(k.t("report.by.class"), g)
+		row(k.t("report.by.class"), "class", g)
 	}
 	w.Flush()
 	return w.Error()

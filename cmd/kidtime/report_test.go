@@ -66,7 +66,7 @@ func TestReportCommand(t *testing.T) {
 		{"The table, in Vietnamese.", "vi", []string{"--by", "age"},
 			[]string{"Báo cáo kidtime, từ 2026-09-01 đến 2027-08-31", "Ban đêm: thời gian dùng máy từ 22:00 đến 06:00", "6-8 tuổi", "Nghị định 147/2024/NĐ-CP", "Tất cả"}, ""},
 		{"CSV in Vietnamese: translated columns, one per category stopped and kind of tamper event.", "vi", []string{"--csv"},
-			[]string{"phần,nhóm,độ tuổi", "bị chặn: game", "can thiệp: clock_jump", "Tất cả"}, ""},
+			[]string{"phần,nhóm,độ tuổi", "bị chặn: game", "can thiệp: clock_jump", "Tất cả", "\nLỚP,6A <b>,9-11,"}, ""},
 		{"HTML in English: inline SVG charts, the figures, no script.", "en", []string{"--html", htmlFile},
 			[]string{"<svg", "Average screen time and game time per child-day", "Tamper events, by kind", "6A &lt;b&gt;", `<html lang="en">`}, htmlFile},
 		{"HTML to standard output in Vietnamese.", "vi", []string{"--html", "-"},
