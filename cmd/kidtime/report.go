@@ -44,10 +44,10 @@ func (k *cli) report(ctx context.Context, o *reportOpts, _ []string) error {
 		return err
 	}
 	if o.csv && o.html != "" {
-		return &usageError{msg: "--csv and --html: choose one", field: "--csv", key: "err.report.format"}
+		return &usageError{msg: "--csv and --html: choose one", field: "--csv", key: "err.report.format", args: map[string]string{"first": "--csv", "second": "--html"}}
 	}
 	if o.html != "" && k.json {
-		return &usageError{msg: "--json and --html: choose one", field: "--html", key: "err.report.format"}
+		return &usageError{msg: "--json and --html: choose one", field: "--html", key: "err.report.format", args: map[string]string{"first": "--json", "second": "--html"}}
 	}
 	rep, err := k.hubClient().HubReport(ctx, from, to, by)
 	if err != nil {

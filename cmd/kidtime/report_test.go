@@ -142,6 +142,14 @@ func TestReportBadUsage(t *testing.T) {
 			t.Errorf("kidtime report %v (%s): exit %d %q; want exit %d and %q", c.args, c.lang, code, errOut, exitUsage, c.want)
 		}
 	}
+	// --json is global: with --html, a JSON error on the --html flag.
+	var out, errb bytes.Buffer
+	t.Setenv("KIDTIME_LANG", "en")
+	code := Main([]string{"--json", "--hub-socket", hub, "report", "--html", "x.html"}, strings.NewReader(""), &out, &errb)
+	var e apitype.Error
+	if err := json.Unmarshal(errb.Bytes(), &e); code != exitUsage || err != nil || e.Field != "--html" || e.Key != "err.report.format" || e.Args["first"] != "--json" {
+		t.Errorf("--json report --html: exit %d %s", code, errb.String())
+	}
 	if len(*asked) != 0 {
 		t.Errorf("the hub was asked %v", *asked)
 	}
