@@ -327,6 +327,10 @@ func (a *Agent) rollups(ctx context.Context, now time.Time) ([]wire.Rollup, erro
 		}
 		tamper[k][e.Kind]++
 	}
+	figs, err := a.reportFigures(ctx, kids, []string{yesterday, today}, evs, now)
+	if err != nil {
+		return nil, err
+	}
 	var out []wire.Rollup
 	for _, day := range []string{yesterday, today} {
 		for _, ch := range kids {
@@ -335,6 +339,7 @@ func (a *Agent) rollups(ctx context.Context, now time.Time) ([]wire.Rollup, erro
 				return nil, err
 			}
 			r.Tamper = tamper[ch.Name+"|"+day]
+			r.ReportFigures = figs[ch.Name+"|"+day]
 			r.Rev = rollupRev(r)
 			if r.Rev > 0 {
 				out = append(out, r)
@@ -399,7 +404,7 @@ func rollupRev(r wire.Rollup) int64 {
 	for _, v := range r.Tamper {
 		n += int64(v)
 	}
-	return n
+	return n + r.ReportFigures.Sum()
 }
 
 // applyHubPolicy takes a signed policy from the hub: checked against the

@@ -11,7 +11,7 @@ import (
 
 func (w *walker) file(n *node) *File {
 	f := &File{}
-	fs := w.object("", n, "version", "children", "defaultProfile", "help")
+	fs := w.object("", n, "version", "children", "defaultProfile", "help", "shareNames", "classes")
 	if fs == nil {
 		return f
 	}
@@ -79,6 +79,7 @@ func (w *walker) file(n *node) *File {
 			f.Help = append(f.Help, h)
 		}
 	}
+	w.report(fs, f)
 	return f
 }
 

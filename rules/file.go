@@ -23,6 +23,10 @@ type File struct {
 	// Help lists the contacts a child can always reach; DefaultHelp when
 	// empty.
 	Help []HelpContact `json:"help,omitempty"`
+	// ShareNames lets a school's hub show the children's names in its
+	// report (rules/report.go); Classes group the children for it.
+	ShareNames bool          `json:"shareNames,omitempty"`
+	Classes    []SchoolClass `json:"classes,omitempty"`
 }
 
 // FileVersion is the policy-file version this package reads and writes.

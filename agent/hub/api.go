@@ -51,6 +51,7 @@ func (h *Hub) Routes() []api.Route {
 		{Pattern: "GET " + apitype.RouteHubPCs, Role: A, Handle: h.pcs},
 		{Pattern: "DELETE " + apitype.RouteHubPCs + "/{name}", Role: A, Handle: h.remove},
 		{Pattern: "PUT " + apitype.RouteHubPolicy, Role: A, Handle: h.publish},
+		{Pattern: "GET " + apitype.RouteHubReport, Role: A, Handle: h.reportRoute},
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -47,6 +48,12 @@ type Config struct {
 	Logger    *slog.Logger
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
+	// Upstream, when set, makes this hub a leaf node of a district's
+	// server, in the JetStream domain Domain, so that the district can
+	// source this hub's streams (docs/province-sizing.md). Experimental:
+	// no command sets it yet.
+	Upstream *server.RemoteLeafOpts
+	Domain   string
 }
 
 // Hub is one hub. Open it, then Run it.
@@ -63,6 +70,8 @@ type Hub struct {
 	st    state
 	dirty bool                                         // last-seen times not yet written
 	usage map[string]map[string]map[string]wire.Rollup // pc → day → child → the last rollup
+	// indexed is the usage stream's sequence read into usage (report.go).
+	indexed atomic.Uint64
 
 	ready chan struct{}
 	srv   *server.Server
@@ -163,6 +172,10 @@ func (h *Hub) Run(ctx context.Context) error {
 		NoSigs:                     true,
 		MaxConn:                    4096,
 		MaxPayload:                 1 << 20,
+		JetStreamDomain:            h.cfg.Domain,
+	}
+	if h.cfg.Upstream != nil {
+		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{h.cfg.Upstream}
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
@@ -256,7 +269,7 @@ func (h *Hub) subscribe(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hub: read the usage stream: %w", err)
 	}
-	if _, err := c.Consume(func(m jetstream.Msg) { h.onRollup(m.Subject(), m.Data()) }); err != nil {
+	if _, err := c.Consume(func(m jetstream.Msg) { h.onRollup(m.Subject(), m.Data()); h.indexedTo(m) }); err != nil {
 		return fmt.Errorf("hub: read the usage stream: %w", err)
 	}
 	return nil

@@ -34,11 +34,11 @@ type running struct {
 	stop func()
 }
 
-func startHub(t *testing.T, dir string, now func() time.Time) *running {
+func startHub(t testing.TB, dir string, now func() time.Time) *running {
 	return startHubAt(t, dir, "127.0.0.1:0", now)
 }
 
-func startHubAt(t *testing.T, dir, listen string, now func() time.Time) *running {
+func startHubAt(t testing.TB, dir, listen string, now func() time.Time) *running {
 	t.Helper()
 	h, err := hub.Open(hub.Config{DataDir: dir, Listen: listen, Logger: quiet, Now: now})
 	if err != nil {

@@ -75,6 +75,7 @@ var gateCases = []gateCase{
 	{"only an administrator joins the PC to a hub", "POST /v1/hub/join", apitype.RoleAdmin, "POST", "/v1/hub/join", `{"bogus":1}`},
 	{"only an administrator makes the PC leave its hub", "DELETE /v1/hub/join", apitype.RoleAdmin, "DELETE", "/v1/hub/join", nil},
 	{"only an administrator publishes a policy through the hub", "PUT /v1/hub/policy", apitype.RoleAdmin, "PUT", "/v1/hub/policy", `{}`},
+	{"a child's app says its help window was opened", "POST /v1/help", apitype.RoleChild, "POST", "/v1/help", nil},
 }
 
 // TestRouteTableRoles checks the route table against the roles above: a

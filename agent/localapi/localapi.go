@@ -142,6 +142,7 @@ func (h *Handlers) Routes() []api.Route {
 		{Pattern: "PUT " + apitype.RouteHubPolicy, Role: A, Handle: h.forwardPolicy},
 	}
 	rs = append(rs, h.webRoutes()...)
+	rs = append(rs, h.helpRoutes()...)
 	for i := range rs {
 		rs[i].Handle = wrap(rs[i].Handle)
 	}

@@ -104,6 +104,7 @@ var commands = []command{
 	{name: "hub invite", flags: "[--name NAME] [--expires 24h] [--hub HOST:PORT]", summary: "cmd.hub-invite", bind: with(inviteFlags, (*cli).hubInvite)},
 	{name: "hub pcs", summary: "cmd.hub-pcs", bind: noFlags((*cli).hubPCs)},
 	{name: "hub remove", args: "PCNAME", summary: "cmd.hub-remove", bind: noFlags((*cli).hubRemove)},
+	{name: "report", flags: "[--from DATE] [--to DATE] [--by age|pc|child|day] [--csv | --html FILE]", summary: "cmd.report", bind: with(reportFlags, (*cli).report)},
 	{name: "join", args: "TOKEN", flags: "[--name PCNAME]", summary: "cmd.join", bind: with(joinFlags, (*cli).join)},
 	{name: "leave", summary: "cmd.leave", bind: noFlags((*cli).leave)},
 }

@@ -150,6 +150,7 @@ func TestCommandsReachTheDaemon(t *testing.T) {
 		{[]string{"hub", "invite", "--name", "lab-1", "--expires", "7d", "--hub", "hub.school.example:4333"}, "", "POST /v1/hub/invites", []string{`"expiresSec":604800`, `"lab-1"`, `"hub.school.example:4333"`}},
 		{[]string{"hub", "invite"}, "", "POST /v1/hub/invites", []string{`"expiresSec":86400`}},
 		{[]string{"hub", "pcs"}, "", "GET /v1/hub/pcs", nil},
+		{[]string{"report", "--from", "2026-09-01", "--to", "2027-08-31", "--by", "pc"}, "", "GET /v1/hub/report?by=pc&from=2026-09-01&to=2027-08-31", nil},
 		{[]string{"hub", "remove", "lab 1"}, "", "DELETE /v1/hub/pcs/lab%201", nil},
 		{[]string{"join", "kt1.abc", "--name", "lab-2"}, "", "POST /v1/hub/join", []string{`"token":"kt1.abc"`, `"name":"lab-2"`}},
 		{[]string{"leave"}, "", "DELETE /v1/hub/join", nil},

@@ -606,6 +606,22 @@ func TestHelpIsAlwaysThere(t *testing.T) {
 	if !found {
 		t.Error("the hotline 111 is shown")
 	}
+	// The daemon counted it once (the hub's report sends the count); a
+	// second open within 10 s is not counted again.
+	test.Tap(c.HelpButton())
+	evs, err := f.Client(agenttest.Root).Events(context.Background(), f.Now.Add(-24*time.Hour), "Bình")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs {
+		if e.Kind == "help_opened" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("help_opened events: %d, want 1", n)
+	}
 }
 
 func TestBlockedSaysWhenTimeComesBack(t *testing.T) {

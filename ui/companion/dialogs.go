@@ -341,6 +341,11 @@ func (c *Companion) onHelp() {
 	w.Resize(fyne.NewSize(420, 380))
 	c.lastHelp = w
 	w.Show()
+	// The daemon counts it for the hub's report (only the count leaves
+	// the PC); a failure changes nothing for the child.
+	if hc, ok := c.b.(interface{ HelpOpened(context.Context) error }); ok {
+		c.background(func(ctx context.Context) { _ = hc.HelpOpened(ctx) }, func() {})
+	}
 }
 
 // HelpContent lists the hotline 111 and the policy's help contacts in large

@@ -184,6 +184,7 @@ type Rollup struct {
 	Granted   int              `json:"granted"`
 	Tamper    map[string]int   `json:"tamper,omitempty"`
 	At        time.Time        `json:"at"`
+	ReportFigures
 }
 
 // MsgID is the rollup's JetStream message id.
