@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"path/filepath"
 	"runtime/debug"
@@ -35,8 +36,39 @@ type WebFirewall interface {
 // their id (127.0.0.1 and ::1, UDP and TCP).
 const DefaultWebPortBase = 5300
 
-// maxWebChildID is the highest child id that gets a port.
-const maxWebChildID = 999
+// webPortCount is how many resolver ports there are: base+1 … base+999.
+const webPortCount = 999
+
+// webSlots gives children (by id) their resolver slot, 1…webPortCount (the
+// port is the base plus the slot): their own id where it fits, so that a
+// port stays the same across restarts, and for larger ids, in the order
+// of ids, the lowest slot no child's id and no earlier child holds. A
+// child left without one (more than webPortCount children) is not in the
+// map: their DNS is closed, never unfiltered.
+func webSlots(ids []int64) map[int64]int {
+	out := map[int64]int{}
+	taken := map[int]bool{}
+	var big []int64
+	for _, id := range ids {
+		if id >= 1 && id <= webPortCount {
+			out[id], taken[int(id)] = int(id), true
+		} else {
+			big = append(big, id)
+		}
+	}
+	slices.Sort(big)
+	next := 1
+	for _, id := range big {
+		for next <= webPortCount && taken[next] {
+			next++
+		}
+		if next > webPortCount {
+			break
+		}
+		out[id], taken[next] = next, true
+	}
+	return out
+}
 
 // safeWeb is the agent's part of the safe web: the resolver, the firewall,
 // the lists, and the blocked-lookup counts waiting for the store.
@@ -57,6 +89,7 @@ type safeWeb struct {
 	today   map[string]map[string]int64 // child -> category -> count, for day
 	day     string
 	fwErr   error
+	closed  map[string]bool // filtered children whose DNS is closed (no resolver)
 }
 
 // newSafeWeb is the safe web of a, or nil when the daemon has no firewall
@@ -189,30 +222,81 @@ func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 	}
 	base := w.a.cfg.WebPortBase
 	assign := map[string]web.Assignment{}
-	var redirects []web.Redirect
+	accounts := map[string][]uint32{}
+	var closed []uint32
+	var noPort []string
 	w.a.mu.Lock()
+	ids := make([]int64, 0, len(w.a.children))
+	for _, cs := range w.a.children {
+		ids = append(ids, cs.rec.ID)
+	}
+	slots := webSlots(ids)
 	for name, cs := range w.a.children {
 		pol := web.Compile(cs.policy.Web)
 		if !pol.Filtered() || len(cs.uids) == 0 {
 			continue
 		}
-		if cs.rec.ID <= 0 || cs.rec.ID > maxWebChildID {
-			w.a.log.Error("web: no resolver port for this child (id out of range)", "child", name, "id", cs.rec.ID)
+		slot, ok := slots[cs.rec.ID]
+		if !ok {
+			w.a.log.Error("web: no resolver port left for this child: their DNS is closed", "child", name, "id", cs.rec.ID)
+			closed = append(closed, cs.uids...)
+			noPort = append(noPort, name)
 			continue
 		}
-		port := base + int(cs.rec.ID)
-		assign[name] = web.Assignment{Port: port, Policy: pol}
-		for _, uid := range cs.uids {
-			redirects = append(redirects, web.Redirect{UID: uid, Port: uint16(port)})
-		}
+		assign[name] = web.Assignment{Port: base + slot, Policy: pol}
+		accounts[name] = slices.Clone(cs.uids)
 	}
 	w.a.mu.Unlock()
-	sort.Slice(redirects, func(i, j int) bool { return redirects[i].UID < redirects[j].UID })
-	if err := w.res.Set(assign); err != nil {
-		// The child's DNS goes to a port nobody serves: it fails, closed.
-		w.a.log.Error("web: a resolver port could not be opened", "err", err)
+	// tableFor sends each child's accounts to their port if it is open, and
+	// closes their DNS otherwise (or when the port is only about to be
+	// theirs).
+	tableFor := func(serving map[string]int) web.Rules {
+		r := web.Rules{Closed: slices.Clone(closed), PortLo: uint16(base + 1), PortHi: uint16(base + webPortCount)}
+		for name, a := range assign {
+			if serving[name] != a.Port {
+				r.Closed = append(r.Closed, accounts[name]...)
+				continue
+			}
+			for _, uid := range accounts[name] {
+				r.Children = append(r.Children, web.Redirect{UID: uid, Port: uint16(a.Port)})
+			}
+		}
+		sort.Slice(r.Children, func(i, j int) bool { return r.Children[i].UID < r.Children[j].UID })
+		slices.Sort(r.Closed)
+		return r
 	}
-	err := fw.Apply(web.Rules{Children: redirects, PortLo: uint16(base + 1), PortHi: uint16(base + maxWebChildID)})
+	if before := w.res.Serving(); !maps.EqualFunc(before, assign, func(p int, a web.Assignment) bool { return p == a.Port }) {
+		// A port about to change hands: first close the DNS of the
+		// children not yet served on their port, so that nobody's
+		// lookups reach another child's listener meanwhile.
+		if err := fw.Apply(tableFor(before)); err != nil {
+			w.a.log.Warn("web: firewall rules before a change of ports not written", "err", err)
+		}
+	}
+	if err := w.res.Set(assign); err != nil {
+		// That child's DNS is closed below.
+		w.a.log.Error("web: a resolver port could not be opened; that child's DNS is closed", "err", err)
+	}
+	serving := w.res.Serving()
+	err := fw.Apply(tableFor(serving))
+	closedNow := map[string]bool{}
+	for _, name := range noPort {
+		closedNow[name] = true
+	}
+	for name, a := range assign {
+		if serving[name] != a.Port {
+			closedNow[name] = true
+		}
+	}
+	w.mu.Lock()
+	was := w.closed
+	w.closed = closedNow
+	w.mu.Unlock()
+	for name := range closedNow {
+		if !was[name] && err == nil {
+			w.a.event(ctx, name, "web_closed", nil)
+		}
+	}
 	if err != nil {
 		w.a.log.Error("web: firewall rules not written; children's DNS is not filtered", "err", err)
 		if w.active.Load() || w.firewallErr() == nil {
@@ -293,6 +377,9 @@ func (w *safeWeb) status(ctx context.Context, name string, p rules.WebPolicy, no
 	st.Active = w.active.Load() && web.Compile(p).Filtered()
 	day := dayOf(now)
 	w.mu.Lock()
+	if w.closed[name] && st.Active {
+		st.Active, st.Closed = false, true
+	}
 	if day != w.day {
 		w.day, w.today = day, map[string]map[string]int64{}
 	}

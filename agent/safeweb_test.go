@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,4 +50,32 @@ func TestSystemResolvers(t *testing.T) {
 	if _, err := systemResolvers(filepath.Join(dir, "none")); err == nil {
 		t.Error("a missing resolv.conf gave resolvers")
 	}
+}
+
+func TestWebSlots(t *testing.T) {
+	cases := []struct {
+		sentence string
+		ids      []int64
+		want     map[int64]int
+	}{
+		{"small ids keep their own slot", []int64{1, 2, 7}, map[int64]int{1: 1, 2: 2, 7: 7}},
+		{"an id over 999 gets the lowest slot no other child's id holds", []int64{1, 2, 1500}, map[int64]int{1: 1, 2: 2, 1500: 3}},
+		{"large ids share out the free slots in the order of ids", []int64{1001, 3, 1000, 1}, map[int64]int{1: 1, 3: 3, 1000: 2, 1001: 4}},
+		{"the slot of a large id is the same whatever order they come in", []int64{1500, 2, 1}, map[int64]int{1: 1, 2: 2, 1500: 3}},
+	}
+	for _, c := range cases {
+		if got := webSlots(c.ids); !maps.Equal(got, c.want) {
+			t.Errorf("%s: %v; want %v", c.sentence, got, c.want)
+		}
+	}
+	t.Run("with every slot taken, a child gets none (their DNS is closed, not open)", func(t *testing.T) {
+		var ids []int64
+		for id := int64(1); id <= webPortCount; id++ {
+			ids = append(ids, id)
+		}
+		got := webSlots(append(ids, 5000))
+		if _, ok := got[5000]; ok || len(got) != webPortCount {
+			t.Errorf("999 children and one more: %d slots, the last %v", len(got), got[5000])
+		}
+	})
 }

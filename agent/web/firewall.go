@@ -24,9 +24,16 @@ type Redirect struct {
 // redirect, and for those accounts the ports to refuse: encrypted DNS (853,
 // TCP and UDP, to anyone), every port of the well-known public resolvers
 // (DoH and DoQ on 443, OpenDNS's 5353...), and the other children's
-// resolver ports in [PortLo, PortHi].
+// resolver ports in [PortLo, PortHi] on loopback.
+//
+// Closed are the accounts of filtered children that have no resolver to
+// go to (no port left, or their port could not be opened): their DNS is
+// refused outright (TCP and UDP 53 to anyone, plus all of the above), so
+// that a child kidtime cannot filter gets no DNS rather than unfiltered
+// DNS.
 type Rules struct {
 	Children       []Redirect
+	Closed         []uint32
 	PortLo, PortHi uint16
 }
 

@@ -181,3 +181,55 @@ func TestFirewallRedirectsOnlyChildren(t *testing.T) {
 		}
 	})
 }
+
+// TestFirewallClosesChildWithoutResolver: a filtered child kidtime has no
+// resolver for (Rules.Closed) gets no DNS at all, never unfiltered DNS.
+func TestFirewallClosesChildWithoutResolver(t *testing.T) {
+	ostest.NeedRoot(t)
+	f, err := newFirewall(fmt.Sprintf("kidtime_closed_%d", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer f.Remove()
+	child, other := ostest.FreeUID(t), ostest.FreeUID(t)
+	bin := ostest.HelperBinary(t, ostest.WorldDir(t))
+	outside := startOutside(t, "127.0.0.7")
+	dot, err := net.Listen("tcp", "127.0.0.7:853")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dot.Close()
+	go func() {
+		for {
+			c, err := dot.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	if err := f.Apply(Rules{Closed: []uint32{child}, PortLo: 40001, PortHi: 40999}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		sentence string
+		uid      uint32
+		cmd      string
+		want     string
+	}{
+		{"the child's DNS over UDP is refused", child, "dns udp " + outside + " example.org", "error"},
+		{"over TCP too", child, "dns tcp " + outside + " example.org", "error"},
+		{"DoT too", child, "dial 127.0.0.7:853", "error"},
+		{"another account is untouched", other, "dns udp " + outside + " example.org", "NOERROR 203.0.113.53"},
+		{"and may use DoT", other, "dial 127.0.0.7:853", "connected"},
+	}
+	for _, c := range cases {
+		t.Run(c.sentence, func(t *testing.T) {
+			out, errb, code := ostest.RunAs(t, c.uid, c.uid, bin, helperEnv+"="+c.cmd)
+			if got := strings.TrimSpace(string(out)); code != 0 || !strings.HasPrefix(got, c.want) {
+				t.Errorf("%s as %d: %q (exit %d, %s); want %q…", c.cmd, c.uid, got, code, errb, c.want)
+			}
+		})
+	}
+}
