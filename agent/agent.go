@@ -520,17 +520,21 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 }
 
 // checkNewAccounts reloads when the default profile should hold an account
-// that appeared since (useradd while the agent runs).
+// that appeared since (useradd while the agent runs), or when a child's
+// account now has another uid than the one enforced (made again, or
+// renumbered): the old uid's rules would miss the child.
 func (a *Agent) checkNewAccounts(ctx context.Context) {
 	a.mu.Lock()
 	known := map[string]bool{}
+	moved := false // a child's account made, made again or renumbered since
 	for _, cs := range a.children {
 		for _, acc := range cs.rec.Accounts {
 			known[strings.ToLower(acc)] = true
 		}
+		moved = moved || a.fam.EnforcedChanged(cs.rec, cs.uids)
 	}
 	a.mu.Unlock()
-	if a.fam.Unclaimed(ctx, func(acc string) bool { return known[strings.ToLower(acc)] }) {
+	if moved || a.fam.Unclaimed(ctx, func(acc string) bool { return known[strings.ToLower(acc)] }) {
 		if err := a.reload(ctx); err != nil {
 			a.log.Error("agent: reload for a new account failed", "err", err)
 		}

@@ -187,3 +187,39 @@ func TestAgentSafeWeb(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentSafeWebAccountsChange: a child's account made again under
+// another uid (userdel, useradd) is redirected within the agent's 30 s look
+// at the accounts, and the old uid's rule goes. (An account new to the
+// agent is held by the default profile: agent/e2e newaccount_test.go.)
+func TestAgentSafeWebAccountsChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the agent's 30 s look at the accounts")
+	}
+	w := newWorld(t)
+	w.dnsUpstream = []string{upstreamServer(t)}
+	w.webPorts = 33000 + os.Getpid()%300*100
+	fw := &recordingFirewall{}
+	deps := w.deps()
+	deps.Firewall = func() (agent.WebFirewall, error) { return fw, nil }
+	c, _ := w.startWith(deps)
+	setUp(t, c)
+	redirected := func(uid uint32) bool {
+		r, _ := fw.last()
+		for _, ch := range r.Children {
+			if ch.UID == uid {
+				return true
+			}
+		}
+		return false
+	}
+	if !eventually(10*time.Second, func() bool { return redirected(w.kid) }) {
+		t.Fatal("An's account is not redirected")
+	}
+	again := w.kid + 100001
+	w.users.Add("kid", again, false) // userdel kid; useradd kid: a new uid
+	if !eventually(40*time.Second, func() bool { return redirected(again) && !redirected(w.kid) }) {
+		r, _ := fw.last()
+		t.Errorf("after An's account was made again: %+v; want %d redirected, not %d", r.Children, again, w.kid)
+	}
+}
