@@ -88,10 +88,13 @@ func (f *Firewall) Apply(r Rules) error {
 						&expr.Immediate{Register: 1, Data: binaryutil.BigEndian.PutUint16(ch.Port)},
 						&expr.Redir{RegisterProtoMin: 1},
 					})})
-			} else {
-				// No resolver for this child: plain DNS refused too.
-				c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 53), []expr.Any{reject})})
 			}
+			// Port 53 still, after the NAT chain: not redirected. Either
+			// the child has no resolver (Port 0), or the packet belongs to
+			// a flow the kernel tracked before this rule came (NAT is
+			// decided at a flow's first packet): a program that kept its
+			// socket to an outside server open would go on unfiltered.
+			c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 53), []expr.Any{reject})})
 			// meta skuid UID meta l4proto P th dport 853 reject (DoT, DoQ)
 			c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 853), []expr.Any{reject})})
 			if r.PortHi >= r.PortLo && r.PortLo > 0 {
