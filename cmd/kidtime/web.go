@@ -192,6 +192,7 @@ func (k *cli) webBlocked(n int64, by map[string]int64) string {
 }
 
 func (k *cli) webLists(ctx context.Context, _ []string) error {
+	k.shadowed(ctx, "lists")
 	ls, err := k.c.WebLists(ctx)
 	if err != nil {
 		return err
@@ -209,6 +210,20 @@ func (k *cli) webLists(ctx context.Context, _ []string) error {
 			fmt.Fprintln(w, k.t("web.inactive"))
 		}
 	})
+}
+
+// shadowed tells, on stderr, that a child is named like the subcommand
+// that ran (sub): their web filter is "kidtime web -- NAME".
+func (k *cli) shadowed(ctx context.Context, sub string) {
+	cs, err := k.c.Children(ctx)
+	if err != nil {
+		return // only a hint: the command itself worked
+	}
+	for _, c := range cs {
+		if strings.EqualFold(c.Name, sub) {
+			fmt.Fprintln(k.stderr, k.t("web.shadowed", c.Name, sub, c.Name))
+		}
+	}
 }
 
 func webImportFlags(fs *flag.FlagSet, category *string) {
@@ -235,6 +250,7 @@ func (k *cli) webImport(ctx context.Context, category *string, pos []string) err
 	if err != nil {
 		return err
 	}
+	k.shadowed(ctx, "import")
 	out, err := k.c.WebImport(ctx, cat, src, data)
 	if err != nil {
 		return err
