@@ -34,6 +34,7 @@ type webShown struct {
 	BlockedToday int64            `json:"blockedToday"`
 	ByCategory   map[string]int64 `json:"byCategory,omitempty"`
 	Active       bool             `json:"active"`
+	Closed       bool             `json:"closed,omitempty"`
 }
 
 // web shows a child's web rules, or changes them: --filter and
@@ -158,7 +159,7 @@ func (k *cli) webShow(ctx context.Context, name string) error {
 	if st, err := k.c.Status(ctx); err == nil {
 		for _, c := range st.Children {
 			if strings.EqualFold(c.Name, spec.Name) && c.Web != nil {
-				shown.BlockedToday, shown.ByCategory, shown.Active = c.Web.BlockedToday, c.Web.ByCategory, c.Web.Active
+				shown.BlockedToday, shown.ByCategory, shown.Active, shown.Closed = c.Web.BlockedToday, c.Web.ByCategory, c.Web.Active, c.Web.Closed
 			}
 		}
 	}
@@ -170,7 +171,10 @@ func (k *cli) webShow(ctx context.Context, name string) error {
 		fmt.Fprintf(w, "%s\t%s\n", k.t("web.deny"), strings.Join(p.Web.Deny, ", "))
 		fmt.Fprintf(w, "%s\t%s\n", k.t("web.allow"), strings.Join(p.Web.Allow, ", "))
 		fmt.Fprintf(w, "%s\t%s\n", k.t("web.today"), k.webBlocked(shown.BlockedToday, shown.ByCategory))
-		if !shown.Active {
+		switch {
+		case shown.Closed:
+			fmt.Fprintln(w, k.t("web.closed"))
+		case !shown.Active:
 			fmt.Fprintln(w, k.t("web.inactive"))
 		}
 	})
