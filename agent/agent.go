@@ -77,6 +77,9 @@ type Config struct {
 	DNSUpstream []string
 	// WebPortBase is the first children's resolver port (5300).
 	WebPortBase int
+	// WebConsolePort replaces the port a firewall that follows the
+	// console asks for (Windows: 53), for tests.
+	WebConsolePort int
 	// HubSyncEvery is how often a joined PC sends its days to its hub (15 s).
 	HubSyncEvery time.Duration
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net"
 	"path/filepath"
@@ -90,6 +91,9 @@ type safeWeb struct {
 	day     string
 	fwErr   error
 	closed  map[string]bool // filtered children whose DNS is closed (no resolver)
+	retry   bool            // a resolver port did not open: try again soon
+	console string          // the console's child at the last apply (consoleFirewall)
+	partial string          // the last ErrEncryptedDNSOpen said (consoleFirewall)
 }
 
 // newSafeWeb is the safe web of a, or nil when the daemon has no firewall
@@ -176,6 +180,9 @@ func (w *safeWeb) serve(ctx context.Context) error {
 			w.apply(ctx, fw)
 		case <-flush.C:
 			w.flush(ctx)
+			if w.consoleMoved(ctx, fw) || w.retrying() {
+				w.apply(ctx, fw)
+			}
 		}
 	}
 }
@@ -210,15 +217,10 @@ func (w *safeWeb) reloadLists() {
 // (and, without --dns-upstream, the system's resolvers as they are now: a
 // new network may have changed them).
 func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
-	if len(w.a.cfg.DNSUpstream) == 0 {
-		up, err := systemResolvers("/etc/resolv.conf")
-		switch {
-		case err != nil && len(w.res.Upstream()) == 0:
-			w.a.log.Error("web: no upstream resolvers: children's lookups fail until there is one (--dns-upstream)", "err", err)
-		case err == nil && !slices.Equal(up, w.res.Upstream()):
-			w.a.log.Info("web: upstream resolvers", "servers", up)
-			w.res.SetUpstream(up)
-		}
+	w.upstream(fw)
+	if cf, ok := fw.(consoleFirewall); ok {
+		w.applyConsole(ctx, cf)
+		return
 	}
 	base := w.a.cfg.WebPortBase
 	assign := map[string]web.Assignment{}
@@ -274,10 +276,18 @@ func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 		}
 	}
 	if err := w.res.Set(assign); err != nil {
-		// That child's DNS is closed below.
-		w.a.log.Error("web: a resolver port could not be opened; that child's DNS is closed", "err", err)
+		// That child's DNS is closed below; said once, retried quietly.
+		lvl := slog.LevelError
+		if w.retrying() {
+			lvl = slog.LevelDebug
+		}
+		w.a.log.Log(ctx, lvl, "web: a resolver port could not be opened; that child's DNS is closed until it can", "err", err)
 	}
 	serving := w.res.Serving()
+	retry := false
+	for name, a := range assign {
+		retry = retry || serving[name] != a.Port
+	}
 	err := fw.Apply(tableFor(serving))
 	closedNow := map[string]bool{}
 	for _, name := range noPort {
@@ -290,7 +300,7 @@ func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 	}
 	w.mu.Lock()
 	was := w.closed
-	w.closed = closedNow
+	w.closed, w.retry = closedNow, retry
 	w.mu.Unlock()
 	for name := range closedNow {
 		if !was[name] && err == nil {
@@ -304,6 +314,36 @@ func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 		}
 	}
 	w.setFirewallErr(err)
+}
+
+// upstream reads the system's resolvers again, without --dns-upstream:
+// resolv.conf, or what a consoleFirewall says the machine's own were
+// (Windows: the system's setting is then kidtime's own resolver).
+func (w *safeWeb) upstream(fw WebFirewall) {
+	if len(w.a.cfg.DNSUpstream) != 0 {
+		return
+	}
+	read := func() ([]string, error) { return systemResolvers("/etc/resolv.conf") }
+	if u, ok := fw.(interface{ Upstream() ([]string, error) }); ok {
+		read = u.Upstream
+	}
+	up, err := read()
+	switch {
+	case err != nil && len(w.res.Upstream()) == 0:
+		w.a.log.Error("web: no upstream resolvers: children's lookups fail until there is one (--dns-upstream)", "err", err)
+	case err == nil && !slices.Equal(up, w.res.Upstream()):
+		w.a.log.Info("web: upstream resolvers", "servers", up)
+		w.res.SetUpstream(up)
+	}
+}
+
+// retrying reports whether a resolver port did not open at the last apply
+// (a port a closing listener still held, or another program's): the
+// child's DNS is closed meanwhile, and the next flush tries again.
+func (w *safeWeb) retrying() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.retry
 }
 
 func (w *safeWeb) firewallErr() error {

@@ -10,6 +10,12 @@ import (
 // every user, so redirection by account does not work there; see issue 14).
 var ErrNoFirewall = errors.New("per-account DNS redirection is not available on this system (Linux only for now)")
 
+// ErrEncryptedDNSOpen wraps a failure to write the firewall rules that
+// close encrypted DNS and outside DNS servers to the children: the system
+// resolver setting may be in place, but a child's own program can get
+// round it. The agent reports it.
+var ErrEncryptedDNSOpen = errors.New("encrypted DNS and outside DNS servers are not closed to the children")
+
 // TableName is kidtime's own nftables table (family inet). Nothing else of
 // the machine's firewall is touched.
 const TableName = "kidtime"

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/web"
 )
 
@@ -28,11 +29,17 @@ func webPortBase() int {
 }
 
 // firewall opens kidtime's firewall table for the safe web (nftables on
-// Linux; elsewhere web.ErrNoFirewall, which the agent reports).
+// Linux; on Windows the system resolver setting, following the console's
+// child; elsewhere web.ErrNoFirewall, which the agent reports).
 func firewall() (agent.WebFirewall, error) {
 	f, err := web.NewFirewallNamed(webTable())
 	if err != nil {
 		return nil, err
+	}
+	if s, ok := any(f).(interface {
+		SetAccountSIDs(func(uint32) (string, error))
+	}); ok { // Windows: its firewall rules name the children's accounts by SID
+		s.SetAccountSIDs(platform.SIDOfUID)
 	}
 	return f, nil
 }
@@ -63,7 +70,11 @@ func webRemove(stdout, stderr io.Writer) int {
 		}
 	}
 	if code == 0 {
-		fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table and browser policies are removed")
+		if runtime.GOOS == "windows" {
+			fmt.Fprintln(stdout, "kidtimed: the network interfaces have their own DNS servers back, and the safe web's firewall rules are removed")
+		} else {
+			fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table and browser policies are removed")
+		}
 	}
 	return code
 }
