@@ -6,9 +6,9 @@ import (
 )
 
 // ErrNoFirewall is returned where kidtime cannot redirect a child's DNS:
-// every OS but Linux for now (Windows: the DNS Client service resolves for
-// every user, so redirection by account does not work there; see issue 14).
-var ErrNoFirewall = errors.New("per-account DNS redirection is not available on this system (Linux only for now)")
+// every OS but Linux (nftables, by account) and Windows (the system
+// resolver, following the child at the console: firewall_windows.go).
+var ErrNoFirewall = errors.New("per-account DNS redirection is not available on this system (Linux and Windows only for now)")
 
 // ErrEncryptedDNSOpen wraps a failure to write the firewall rules that
 // close encrypted DNS and outside DNS servers to the children: the system
