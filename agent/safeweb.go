@@ -158,6 +158,12 @@ func (w *safeWeb) serve(ctx context.Context) error {
 		return nil
 	}
 	defer fw.Close()
+	if cf, ok := fw.(consoleFirewall); ok {
+		// The system's resolver is everyone's: an orderly stop (the
+		// service stopped, the package removed) gives it back. A crash
+		// leaves it on kidtime's port, where nothing answers: closed.
+		defer w.releaseConsole(cf)
+	}
 	if bp := w.a.deps.BrowserPolicies; bp != nil {
 		if err := bp(); err != nil {
 			w.a.log.Warn("web: browsers' own DNS over HTTPS not turned off everywhere", "err", err)

@@ -120,3 +120,11 @@ func (w *safeWeb) consoleMoved(ctx context.Context, fw WebFirewall) bool {
 	defer w.mu.Unlock()
 	return name != w.console
 }
+
+// releaseConsole gives the machine its own resolvers back (no child in the
+// rules) when the service stops in order.
+func (w *safeWeb) releaseConsole(fw consoleFirewall) {
+	if err := fw.Apply(web.Rules{}); err != nil && !errors.Is(err, web.ErrEncryptedDNSOpen) {
+		w.a.log.Error("web: the system's resolvers were not given back at stop", "err", err)
+	}
+}

@@ -244,7 +244,7 @@ func TestAgentSafeWebConsole(t *testing.T) {
 	deps := withLogind(w.deps(), w.os)
 	deps.Firewall = func() (agent.WebFirewall, error) { return fw, nil }
 	console := w.webPorts + 99
-	c, _ := w.startWithConsolePort(deps, console)
+	c, stop := w.startWithConsolePort(deps, console)
 	setUp(t, c)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(console))
 	rulesNow := func() web.Rules { r, _ := fw.last(); return r }
@@ -308,6 +308,12 @@ func TestAgentSafeWebConsole(t *testing.T) {
 		}
 		if len(eventsOf(t, c, "web_closed")) == 0 {
 			t.Error("no web_closed event")
+		}
+	})
+	t.Run("an orderly stop gives the machine its own resolvers back", func(t *testing.T) {
+		stop()
+		if r := rulesNow(); len(r.Children)+len(r.Closed) != 0 {
+			t.Errorf("the last rules at stop: %+v; want nobody's", r)
 		}
 	})
 }
