@@ -45,13 +45,17 @@ func firewall() (agent.WebFirewall, error) {
 }
 
 // browserPolicies writes the managed browser policies turning off the
-// browsers' own DNS over HTTPS (Linux; Windows' registry: not yet).
+// browsers' own DNS over HTTPS (Linux: files; Windows: the registry).
 func browserPolicies() error {
-	if runtime.GOOS != "linux" {
-		return nil
+	switch runtime.GOOS {
+	case "linux":
+		_, err := web.WriteBrowserPolicies("/")
+		return err
+	case "windows":
+		_, err := web.WriteBrowserRegistry("SOFTWARE")
+		return err
 	}
-	_, err := web.WriteBrowserPolicies("/")
-	return err
+	return nil
 }
 
 // webRemove removes what the safe web wrote outside the data folder: the
@@ -69,9 +73,15 @@ func webRemove(stdout, stderr io.Writer) int {
 			code = 1
 		}
 	}
+	if runtime.GOOS == "windows" && os.Getenv("KIDTIMED_WEB_TABLE") == "" {
+		if err := web.RemoveBrowserRegistry("SOFTWARE"); err != nil {
+			fmt.Fprintf(stderr, "kidtimed web-remove: %v\n", err)
+			code = 1
+		}
+	}
 	if code == 0 {
 		if runtime.GOOS == "windows" {
-			fmt.Fprintln(stdout, "kidtimed: the network interfaces have their own DNS servers back, and the safe web's firewall rules are removed")
+			fmt.Fprintln(stdout, "kidtimed: the network interfaces have their own DNS servers back; the safe web's firewall rules and browser policies are removed")
 		} else {
 			fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table and browser policies are removed")
 		}
