@@ -164,6 +164,11 @@ func (r *Resolver) listen(child string, port int) (*listener, error) {
 			l.close()
 			return nil, fmt.Errorf("listen on %s/udp: %w", addr, err)
 		}
+		if uc, ok := pc.(*net.UDPConn); ok {
+			// Room for a burst of queries (a browser opening a page asks
+			// dozens at once); the kernel caps it at net.core.rmem_max.
+			_ = uc.SetReadBuffer(1 << 20)
+		}
 		tl, err := net.Listen("tcp", addr)
 		if err != nil {
 			pc.Close()
