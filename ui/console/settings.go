@@ -35,12 +35,12 @@ type Settings struct {
 	QR       *fyne.Container
 	CodeInfo *widget.Label
 
-	Language      *widget.Select
-	DetailDays    *widget.Entry
-	RollupDays    *widget.Entry
+	Language   *widget.Select
+	DetailDays *widget.Entry
+	RollupDays *widget.Entry
 	// WebDetail keeps the names of blocked lookups (off by default;
 	// allowed ones are never kept).
-	WebDetail *widget.Check
+	WebDetail     *widget.Check
 	Contacts      *widget.Entry
 	Save          *widget.Button // the retention's (and the rest of the form)
 	SettingsError *widget.Label
