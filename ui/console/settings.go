@@ -35,12 +35,9 @@ type Settings struct {
 	QR       *fyne.Container
 	CodeInfo *widget.Label
 
-	Language   *widget.Select
-	DetailDays *widget.Entry
-	RollupDays *widget.Entry
-	// WebDetail keeps the names of blocked lookups (off by default;
-	// allowed ones are never kept).
-	WebDetail     *widget.Check
+	Language      *widget.Select
+	DetailDays    *widget.Entry
+	RollupDays    *widget.Entry
 	Contacts      *widget.Entry
 	Save          *widget.Button // the retention's (and the rest of the form)
 	SettingsError *widget.Label
@@ -55,6 +52,10 @@ type Settings struct {
 	// confirms in RemoveConfirm, which names the child.
 	Erase         *widget.Button
 	RemoveConfirm *dialog.ConfirmDialog
+
+	// WebDetail keeps the names of blocked lookups (off by default;
+	// allowed ones are never kept).
+	WebDetail *widget.Check
 
 	current apitype.Settings
 	codeGen int // counts the codes shown, so an old timer leaves a new one
