@@ -40,6 +40,16 @@ const DefaultWebPortBase = 5300
 // webPortCount is how many resolver ports there are: base+1 … base+999.
 const webPortCount = 999
 
+// webOf is a child's compiled web policy, and whether their rules are
+// resolved: not (a policy that does not validate, or a day never
+// prepared), their DNS is closed rather than left unfiltered.
+func webOf(cs *childState) (*web.Child, bool) {
+	if cs.policyErr != nil || cs.day == "" {
+		return nil, false
+	}
+	return web.Compile(cs.policy.Web), true
+}
+
 // webSlots gives children (by id) their resolver slot, 1…webPortCount (the
 // port is the base plus the slot): their own id where it fits, so that a
 // port stays the same across restarts, and for larger ids, in the order
@@ -240,8 +250,14 @@ func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 	}
 	slots := webSlots(ids)
 	for name, cs := range w.a.children {
-		pol := web.Compile(cs.policy.Web)
-		if !pol.Filtered() || len(cs.uids) == 0 {
+		pol, resolved := webOf(cs)
+		if resolved && !pol.Filtered() || len(cs.uids) == 0 {
+			continue
+		}
+		if !resolved {
+			w.a.log.Error("web: this child's rules are not resolved: their DNS is closed", "child", name, "err", cs.policyErr)
+			closed = append(closed, cs.uids...)
+			noPort = append(noPort, name)
 			continue
 		}
 		slot, ok := slots[cs.rec.ID]

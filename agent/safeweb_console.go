@@ -56,9 +56,14 @@ func (w *safeWeb) applyConsole(ctx context.Context, fw consoleFirewall) {
 	}
 	assign := map[string]web.Assignment{}
 	var uids []uint32
+	unresolved := false
 	w.a.mu.Lock()
-	if cs, ok := w.a.children[name]; ok {
-		if pol := web.Compile(cs.policy.Web); pol.Filtered() && len(cs.uids) > 0 {
+	if cs, ok := w.a.children[name]; ok && len(cs.uids) > 0 {
+		pol, resolved := webOf(cs)
+		switch {
+		case !resolved:
+			unresolved, uids = true, slices.Clone(cs.uids)
+		case pol.Filtered():
 			assign[name] = web.Assignment{Port: port, Policy: pol}
 			uids = slices.Clone(cs.uids)
 		}
@@ -69,6 +74,10 @@ func (w *safeWeb) applyConsole(ctx context.Context, fw consoleFirewall) {
 	}
 	var r web.Rules
 	closedNow := map[string]bool{}
+	if unresolved { // their rules are not known: no DNS rather than unfiltered
+		r.Closed = uids
+		closedNow[name] = true
+	}
 	if _, ok := assign[name]; ok {
 		if w.res.Serving()[name] == port {
 			for _, uid := range uids {

@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"errors"
+
+	"github.com/kidtime/kidtime/rules"
 	"maps"
 	"os"
 	"path/filepath"
@@ -78,4 +81,25 @@ func TestWebSlots(t *testing.T) {
 			t.Errorf("999 children and one more: %d slots, the last %v", len(got), got[5000])
 		}
 	})
+}
+
+func TestWebOf(t *testing.T) {
+	young := rules.Preset(10)
+	cases := []struct {
+		sentence string
+		cs       childState
+		resolved bool
+		filtered bool
+	}{
+		{"a child's resolved rules are filtered", childState{policy: young, day: "2026-12-01"}, true, true},
+		{"an adult's default profile is not", childState{policy: rules.Preset(30), day: "2026-12-01"}, true, false},
+		{"rules that do not validate: unresolved (closed)", childState{policy: young, policyErr: errors.New("bad"), day: "2026-12-01"}, false, false},
+		{"a day never prepared (the store failed): unresolved, never the empty policy's no filter", childState{}, false, false},
+	}
+	for _, c := range cases {
+		pol, resolved := webOf(&c.cs)
+		if resolved != c.resolved || resolved && pol.Filtered() != c.filtered {
+			t.Errorf("%s: resolved %v, filtered %v", c.sentence, resolved, resolved && pol.Filtered())
+		}
+	}
 }
