@@ -77,6 +77,9 @@ type Config struct {
 	DNSUpstream []string
 	// WebPortBase is the first children's resolver port (5300).
 	WebPortBase int
+	// WebConsolePort replaces the port a firewall that follows the
+	// console asks for (Windows: 53), for tests.
+	WebConsolePort int
 	// HubSyncEvery is how often a joined PC sends its days to its hub (15 s).
 	HubSyncEvery time.Duration
 }
@@ -520,17 +523,21 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 }
 
 // checkNewAccounts reloads when the default profile should hold an account
-// that appeared since (useradd while the agent runs).
+// that appeared since (useradd while the agent runs), or when a child's
+// account now has another uid than the one enforced (made again, or
+// renumbered): the old uid's rules would miss the child.
 func (a *Agent) checkNewAccounts(ctx context.Context) {
 	a.mu.Lock()
 	known := map[string]bool{}
+	moved := false // a child's account made, made again or renumbered since
 	for _, cs := range a.children {
 		for _, acc := range cs.rec.Accounts {
 			known[strings.ToLower(acc)] = true
 		}
+		moved = moved || a.fam.EnforcedChanged(cs.rec, cs.uids)
 	}
 	a.mu.Unlock()
-	if a.fam.Unclaimed(ctx, func(acc string) bool { return known[strings.ToLower(acc)] }) {
+	if moved || a.fam.Unclaimed(ctx, func(acc string) bool { return known[strings.ToLower(acc)] }) {
 		if err := a.reload(ctx); err != nil {
 			a.log.Error("agent: reload for a new account failed", "err", err)
 		}

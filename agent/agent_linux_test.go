@@ -200,6 +200,16 @@ func (w *world) startWith(deps agent.Deps) (c *client.Client, stop func()) {
 }
 
 func (w *world) startWithTick(deps agent.Deps, tick time.Duration) (c *client.Client, stop func()) {
+	return w.startWithConsole(deps, tick, 0)
+}
+
+// startWithConsolePort is startWith with the console's resolver port
+// (safeweb_linux_test.go).
+func (w *world) startWithConsolePort(deps agent.Deps, port int) (c *client.Client, stop func()) {
+	return w.startWithConsole(deps, 50*time.Millisecond, port)
+}
+
+func (w *world) startWithConsole(deps agent.Deps, tick time.Duration, consolePort int) (c *client.Client, stop func()) {
 	t := w.t
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -209,7 +219,7 @@ func (w *world) startWithTick(deps agent.Deps, tick time.Duration) (c *client.Cl
 	a := agent.New(agent.Config{DataDir: w.data, Socket: w.socket, Logger: log,
 		Tick: tick, FlushEvery: 200 * time.Millisecond, ReconcileEvery: time.Second,
 		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second, TimeServers: w.timeServers,
-		DNSUpstream: w.dnsUpstream, WebPortBase: w.webPorts}, deps)
+		DNSUpstream: w.dnsUpstream, WebPortBase: w.webPorts, WebConsolePort: consolePort}, deps)
 	w.agent = a
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"net"
 	"path/filepath"
 	"runtime/debug"
@@ -35,8 +37,49 @@ type WebFirewall interface {
 // their id (127.0.0.1 and ::1, UDP and TCP).
 const DefaultWebPortBase = 5300
 
-// maxWebChildID is the highest child id that gets a port.
-const maxWebChildID = 999
+// webPortCount is how many resolver ports there are: base+1 … base+999.
+const webPortCount = 999
+
+// webOf is a child's compiled web policy, and whether their rules are
+// resolved: not (a policy that does not validate, or a day never
+// prepared), their DNS is closed rather than left unfiltered.
+func webOf(cs *childState) (*web.Child, bool) {
+	if cs.policyErr != nil || cs.day == "" {
+		return nil, false
+	}
+	return web.Compile(cs.policy.Web), true
+}
+
+// webSlots gives children (by id) their resolver slot, 1…webPortCount (the
+// port is the base plus the slot): their own id where it fits, so that a
+// port stays the same across restarts, and for larger ids, in the order
+// of ids, the lowest slot no child's id and no earlier child holds. A
+// child left without one (more than webPortCount children) is not in the
+// map: their DNS is closed, never unfiltered.
+func webSlots(ids []int64) map[int64]int {
+	out := map[int64]int{}
+	taken := map[int]bool{}
+	var big []int64
+	for _, id := range ids {
+		if id >= 1 && id <= webPortCount {
+			out[id], taken[int(id)] = int(id), true
+		} else {
+			big = append(big, id)
+		}
+	}
+	slices.Sort(big)
+	next := 1
+	for _, id := range big {
+		for next <= webPortCount && taken[next] {
+			next++
+		}
+		if next > webPortCount {
+			break
+		}
+		out[id], taken[next] = next, true
+	}
+	return out
+}
 
 // safeWeb is the agent's part of the safe web: the resolver, the firewall,
 // the lists, and the blocked-lookup counts waiting for the store.
@@ -57,6 +100,10 @@ type safeWeb struct {
 	today   map[string]map[string]int64 // child -> category -> count, for day
 	day     string
 	fwErr   error
+	closed  map[string]bool // filtered children whose DNS is closed (no resolver)
+	retry   bool            // a resolver port did not open: try again soon
+	console string          // the console's child at the last apply (consoleFirewall)
+	partial string          // the last ErrEncryptedDNSOpen said (consoleFirewall)
 }
 
 // newSafeWeb is the safe web of a, or nil when the daemon has no firewall
@@ -121,6 +168,12 @@ func (w *safeWeb) serve(ctx context.Context) error {
 		return nil
 	}
 	defer fw.Close()
+	if cf, ok := fw.(consoleFirewall); ok {
+		// The system's resolver is everyone's: an orderly stop (the
+		// service stopped, the package removed) gives it back. A crash
+		// leaves it on kidtime's port, where nothing answers: closed.
+		defer w.releaseConsole(cf)
+	}
 	if bp := w.a.deps.BrowserPolicies; bp != nil {
 		if err := bp(); err != nil {
 			w.a.log.Warn("web: browsers' own DNS over HTTPS not turned off everywhere", "err", err)
@@ -143,6 +196,9 @@ func (w *safeWeb) serve(ctx context.Context) error {
 			w.apply(ctx, fw)
 		case <-flush.C:
 			w.flush(ctx)
+			if w.consoleMoved(ctx, fw) || w.retrying() {
+				w.apply(ctx, fw)
+			}
 		}
 	}
 }
@@ -177,42 +233,102 @@ func (w *safeWeb) reloadLists() {
 // (and, without --dns-upstream, the system's resolvers as they are now: a
 // new network may have changed them).
 func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
-	if len(w.a.cfg.DNSUpstream) == 0 {
-		up, err := systemResolvers("/etc/resolv.conf")
-		switch {
-		case err != nil && len(w.res.Upstream()) == 0:
-			w.a.log.Error("web: no upstream resolvers: children's lookups fail until there is one (--dns-upstream)", "err", err)
-		case err == nil && !slices.Equal(up, w.res.Upstream()):
-			w.a.log.Info("web: upstream resolvers", "servers", up)
-			w.res.SetUpstream(up)
-		}
+	w.upstream(fw)
+	if cf, ok := fw.(consoleFirewall); ok {
+		w.applyConsole(ctx, cf)
+		return
 	}
 	base := w.a.cfg.WebPortBase
 	assign := map[string]web.Assignment{}
-	var redirects []web.Redirect
+	accounts := map[string][]uint32{}
+	var closed []uint32
+	var noPort []string
 	w.a.mu.Lock()
+	ids := make([]int64, 0, len(w.a.children))
+	for _, cs := range w.a.children {
+		ids = append(ids, cs.rec.ID)
+	}
+	slots := webSlots(ids)
 	for name, cs := range w.a.children {
-		pol := web.Compile(cs.policy.Web)
-		if !pol.Filtered() || len(cs.uids) == 0 {
+		pol, resolved := webOf(cs)
+		if resolved && !pol.Filtered() || len(cs.uids) == 0 {
 			continue
 		}
-		if cs.rec.ID <= 0 || cs.rec.ID > maxWebChildID {
-			w.a.log.Error("web: no resolver port for this child (id out of range)", "child", name, "id", cs.rec.ID)
+		if !resolved {
+			w.a.log.Error("web: this child's rules are not resolved: their DNS is closed", "child", name, "err", cs.policyErr)
+			closed = append(closed, cs.uids...)
+			noPort = append(noPort, name)
 			continue
 		}
-		port := base + int(cs.rec.ID)
-		assign[name] = web.Assignment{Port: port, Policy: pol}
-		for _, uid := range cs.uids {
-			redirects = append(redirects, web.Redirect{UID: uid, Port: uint16(port)})
+		slot, ok := slots[cs.rec.ID]
+		if !ok {
+			w.a.log.Error("web: no resolver port left for this child: their DNS is closed", "child", name, "id", cs.rec.ID)
+			closed = append(closed, cs.uids...)
+			noPort = append(noPort, name)
+			continue
 		}
+		assign[name] = web.Assignment{Port: base + slot, Policy: pol}
+		accounts[name] = slices.Clone(cs.uids)
 	}
 	w.a.mu.Unlock()
-	sort.Slice(redirects, func(i, j int) bool { return redirects[i].UID < redirects[j].UID })
-	if err := w.res.Set(assign); err != nil {
-		// The child's DNS goes to a port nobody serves: it fails, closed.
-		w.a.log.Error("web: a resolver port could not be opened", "err", err)
+	// tableFor sends each child's accounts to their port if it is open, and
+	// closes their DNS otherwise (or when the port is only about to be
+	// theirs).
+	tableFor := func(serving map[string]int) web.Rules {
+		r := web.Rules{Closed: slices.Clone(closed), PortLo: uint16(base + 1), PortHi: uint16(base + webPortCount)}
+		for name, a := range assign {
+			if serving[name] != a.Port {
+				r.Closed = append(r.Closed, accounts[name]...)
+				continue
+			}
+			for _, uid := range accounts[name] {
+				r.Children = append(r.Children, web.Redirect{UID: uid, Port: uint16(a.Port)})
+			}
+		}
+		sort.Slice(r.Children, func(i, j int) bool { return r.Children[i].UID < r.Children[j].UID })
+		slices.Sort(r.Closed)
+		return r
 	}
-	err := fw.Apply(web.Rules{Children: redirects, PortLo: uint16(base + 1), PortHi: uint16(base + maxWebChildID)})
+	if before := w.res.Serving(); !maps.EqualFunc(before, assign, func(p int, a web.Assignment) bool { return p == a.Port }) {
+		// A port about to change hands: first close the DNS of the
+		// children not yet served on their port, so that nobody's
+		// lookups reach another child's listener meanwhile.
+		if err := fw.Apply(tableFor(before)); err != nil {
+			w.a.log.Warn("web: firewall rules before a change of ports not written", "err", err)
+		}
+	}
+	if err := w.res.Set(assign); err != nil {
+		// That child's DNS is closed below; said once, retried quietly.
+		lvl := slog.LevelError
+		if w.retrying() {
+			lvl = slog.LevelDebug
+		}
+		w.a.log.Log(ctx, lvl, "web: a resolver port could not be opened; that child's DNS is closed until it can", "err", err)
+	}
+	serving := w.res.Serving()
+	retry := false
+	for name, a := range assign {
+		retry = retry || serving[name] != a.Port
+	}
+	err := fw.Apply(tableFor(serving))
+	closedNow := map[string]bool{}
+	for _, name := range noPort {
+		closedNow[name] = true
+	}
+	for name, a := range assign {
+		if serving[name] != a.Port {
+			closedNow[name] = true
+		}
+	}
+	w.mu.Lock()
+	was := w.closed
+	w.closed, w.retry = closedNow, retry
+	w.mu.Unlock()
+	for name := range closedNow {
+		if !was[name] && err == nil {
+			w.a.event(ctx, name, "web_closed", nil)
+		}
+	}
 	if err != nil {
 		w.a.log.Error("web: firewall rules not written; children's DNS is not filtered", "err", err)
 		if w.active.Load() || w.firewallErr() == nil {
@@ -220,6 +336,36 @@ func (w *safeWeb) apply(ctx context.Context, fw WebFirewall) {
 		}
 	}
 	w.setFirewallErr(err)
+}
+
+// upstream reads the system's resolvers again, without --dns-upstream:
+// resolv.conf, or what a consoleFirewall says the machine's own were
+// (Windows: the system's setting is then kidtime's own resolver).
+func (w *safeWeb) upstream(fw WebFirewall) {
+	if len(w.a.cfg.DNSUpstream) != 0 {
+		return
+	}
+	read := func() ([]string, error) { return systemResolvers("/etc/resolv.conf") }
+	if u, ok := fw.(interface{ Upstream() ([]string, error) }); ok {
+		read = u.Upstream
+	}
+	up, err := read()
+	switch {
+	case err != nil && len(w.res.Upstream()) == 0:
+		w.a.log.Error("web: no upstream resolvers: children's lookups fail until there is one (--dns-upstream)", "err", err)
+	case err == nil && !slices.Equal(up, w.res.Upstream()):
+		w.a.log.Info("web: upstream resolvers", "servers", up)
+		w.res.SetUpstream(up)
+	}
+}
+
+// retrying reports whether a resolver port did not open at the last apply
+// (a port a closing listener still held, or another program's): the
+// child's DNS is closed meanwhile, and the next flush tries again.
+func (w *safeWeb) retrying() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.retry
 }
 
 func (w *safeWeb) firewallErr() error {
@@ -293,6 +439,9 @@ func (w *safeWeb) status(ctx context.Context, name string, p rules.WebPolicy, no
 	st.Active = w.active.Load() && web.Compile(p).Filtered()
 	day := dayOf(now)
 	w.mu.Lock()
+	if w.closed[name] && st.Active {
+		st.Active, st.Closed = false, true
+	}
 	if day != w.day {
 		w.day, w.today = day, map[string]map[string]int64{}
 	}

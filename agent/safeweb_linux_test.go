@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/web"
 	"github.com/kidtime/kidtime/rules"
 	"github.com/miekg/dns"
@@ -184,6 +185,135 @@ func TestAgentSafeWeb(t *testing.T) {
 		ls, err := c.WebLists(ctx)
 		if err != nil || ls.Active || len(ls.Lists) == 0 {
 			t.Errorf("web lists: %+v, %v; want the shipped lists and active false", ls, err)
+		}
+	})
+}
+
+// TestAgentSafeWebAccountsChange: a child's account made again under
+// another uid (userdel, useradd) is redirected within the agent's 30 s look
+// at the accounts, and the old uid's rule goes. (An account new to the
+// agent is held by the default profile: agent/e2e newaccount_test.go.)
+func TestAgentSafeWebAccountsChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the agent's 30 s look at the accounts")
+	}
+	w := newWorld(t)
+	w.dnsUpstream = []string{upstreamServer(t)}
+	w.webPorts = 33000 + os.Getpid()%300*100
+	fw := &recordingFirewall{}
+	deps := w.deps()
+	deps.Firewall = func() (agent.WebFirewall, error) { return fw, nil }
+	c, _ := w.startWith(deps)
+	setUp(t, c)
+	redirected := func(uid uint32) bool {
+		r, _ := fw.last()
+		for _, ch := range r.Children {
+			if ch.UID == uid {
+				return true
+			}
+		}
+		return false
+	}
+	if !eventually(10*time.Second, func() bool { return redirected(w.kid) }) {
+		t.Fatal("An's account is not redirected")
+	}
+	again := w.kid + 100001
+	w.users.Add("kid", again, false) // userdel kid; useradd kid: a new uid
+	if !eventually(40*time.Second, func() bool { return redirected(again) && !redirected(w.kid) }) {
+		r, _ := fw.last()
+		t.Errorf("after An's account was made again: %+v; want %d redirected, not %d", r.Children, again, w.kid)
+	}
+}
+
+// consoleRecorder is a firewall that follows the console (as Windows'
+// system resolver does), recording what it was given.
+type consoleRecorder struct{ recordingFirewall }
+
+func (*consoleRecorder) ConsolePort() int { return 53 }
+
+// TestAgentSafeWebConsole: with a firewall that can only follow the
+// console (Windows), the child whose session is in front is served, on the
+// console port, and nobody else; a parent at the console gives the machine
+// its own resolvers back (no child in the rules); a remote session does
+// not count; a port the resolver cannot open closes the child's DNS.
+func TestAgentSafeWebConsole(t *testing.T) {
+	w := newWorld(t)
+	w.dnsUpstream = []string{upstreamServer(t)}
+	w.webPorts = 34000 + os.Getpid()%300*100
+	fw := &consoleRecorder{}
+	deps := withLogind(w.deps(), w.os)
+	deps.Firewall = func() (agent.WebFirewall, error) { return fw, nil }
+	console := w.webPorts + 99
+	c, stop := w.startWithConsolePort(deps, console)
+	setUp(t, c)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(console))
+	rulesNow := func() web.Rules { r, _ := fw.last(); return r }
+	steps := []struct {
+		sentence string
+		sessions []platform.Session
+		want     func(r web.Rules) bool
+		rcode    int // of a lookup of an adult site on the console port; -1: no answer expected
+	}{
+		{"nobody at the console: no child in the rules, nothing served", nil,
+			func(r web.Rules) bool { return len(r.Children) == 0 && len(r.Closed) == 0 }, -1},
+		{"An at the console: An's account, served on the console port",
+			[]platform.Session{{ID: "1", UID: w.kid, Active: true, Class: "user", State: "active"}},
+			func(r web.Rules) bool {
+				return len(r.Children) == 1 && r.Children[0].UID == w.kid && r.Children[0].Port == uint16(console)
+			},
+			dns.RcodeNameError},
+		{"An in a remote session only: not the console's",
+			[]platform.Session{{ID: "2", UID: w.kid, Active: true, Remote: true, Class: "user", State: "active"}},
+			func(r web.Rules) bool { return len(r.Children) == 0 }, -1},
+		{"a parent at the console, An in the background: the machine's own resolvers",
+			[]platform.Session{{ID: "3", UID: 1000, Active: true, Class: "user", State: "active"}, {ID: "4", UID: w.kid, Class: "user", State: "online"}},
+			func(r web.Rules) bool { return len(r.Children) == 0 }, -1},
+	}
+	for _, s := range steps {
+		t.Run(s.sentence, func(t *testing.T) {
+			for _, id := range []string{"1", "2", "3", "4"} {
+				w.os.RemoveSession(id)
+			}
+			for _, ss := range s.sessions {
+				w.os.SetSession(ss)
+			}
+			if !eventually(10*time.Second, func() bool { return s.want(rulesNow()) }) {
+				t.Fatalf("rules: %+v", rulesNow())
+			}
+			m := new(dns.Msg)
+			m.SetQuestion("www.pornhub.com.", dns.TypeA)
+			r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(m, addr)
+			switch {
+			case s.rcode < 0 && err == nil && r.Rcode != dns.RcodeRefused:
+				t.Errorf("the console port answered %s with no child there", dns.RcodeToString[r.Rcode])
+			case s.rcode >= 0 && (err != nil || r.Rcode != s.rcode):
+				t.Errorf("the console port: %v %v; want %s", r, err, dns.RcodeToString[s.rcode])
+			}
+		})
+	}
+	t.Run("a console port the resolver cannot open closes the child's DNS, and says so", func(t *testing.T) {
+		w.os.RemoveSession("3")
+		w.os.RemoveSession("4")
+		busy, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer busy.Close()
+		w.os.SetSession(platform.Session{ID: "5", UID: w.kid, Active: true, Class: "user", State: "active"})
+		if !eventually(10*time.Second, func() bool { r := rulesNow(); return len(r.Closed) == 1 && r.Closed[0] == w.kid }) {
+			t.Fatalf("rules with the port taken: %+v; want An's account closed", rulesNow())
+		}
+		if st := childStatus(t, c, "An"); st.Web == nil || !st.Web.Closed || st.Web.Active {
+			t.Errorf("An's web: %+v; want closed, not active", st.Web)
+		}
+		if len(eventsOf(t, c, "web_closed")) == 0 {
+			t.Error("no web_closed event")
+		}
+	})
+	t.Run("an orderly stop gives the machine its own resolvers back", func(t *testing.T) {
+		stop()
+		if r := rulesNow(); len(r.Children)+len(r.Closed) != 0 {
+			t.Errorf("the last rules at stop: %+v; want nobody's", r)
 		}
 	})
 }

@@ -73,6 +73,10 @@ var filterBlocks = map[WebFilter][]string{
 	WebAllowlist: {WebAdult, WebGambling, WebProxy, WebDating, WebSocial, WebGames},
 }
 
+// WebFilterBlocks is what level f blocks by itself (a child has adult
+// sites and gambling blocked at every level).
+func WebFilterBlocks(f WebFilter) []string { return slices.Clone(filterBlocks[f]) }
+
 // WebSpec is a profile's web settings as a parent wrote them; nil and
 // empty fields keep the preset's.
 type WebSpec struct {

@@ -183,6 +183,10 @@ type WebStatus struct {
 	// Active is false when the filter is not enforced on this PC (not
 	// Linux, the firewall refused, or nothing to filter).
 	Active bool `json:"active"`
+	// Closed: kidtime has no resolver for this child (no port left, or
+	// their port could not be opened), so their lookups are refused
+	// outright: websites do not open, and nothing goes unfiltered.
+	Closed bool `json:"closed,omitempty"`
 }
 
 // SetupRequest sets the first PIN (admin only, once).

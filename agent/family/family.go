@@ -273,6 +273,25 @@ func (f *Family) enforced(r store.Child) []uint32 {
 	return uids
 }
 
+// EnforcedChanged reports whether a child's accounts would now be
+// enforced as other uids than have: an account named before it existed and
+// made since, one deleted and made again, or given another uid (usermod
+// -u). Quiet: it is asked every 30 s.
+func (f *Family) EnforcedChanged(r store.Child, have []uint32) bool {
+	var now []uint32
+	for _, acc := range r.Accounts {
+		uid, err := f.users.Lookup(acc)
+		if err != nil {
+			continue
+		}
+		if admin, _ := f.users.IsAdmin(uid); admin {
+			continue
+		}
+		now = append(now, uid)
+	}
+	return !slices.Equal(now, have)
+}
+
 // Unclaimed reports whether a login account exists that no child claims
 // and that is new: not yet held by the default profile nor reported to the
 // parent (useradd while the agent runs).

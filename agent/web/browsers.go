@@ -20,7 +20,7 @@ import (
 // Chromium, Chrome, Edge and Brave read every file of their managed
 // policies folder ("DnsOverHttpsMode": "off";
 // chromeenterprise.google/policies/#DnsOverHttpsMode). Windows reads these
-// from the registry: not written yet.
+// from the registry: browsers_windows.go.
 
 // FirefoxPolicies is where Firefox reads its policies on Linux.
 const FirefoxPolicies = "etc/firefox/policies/policies.json"

@@ -6,9 +6,15 @@ import (
 )
 
 // ErrNoFirewall is returned where kidtime cannot redirect a child's DNS:
-// every OS but Linux for now (Windows: the DNS Client service resolves for
-// every user, so redirection by account does not work there; see issue 14).
-var ErrNoFirewall = errors.New("per-account DNS redirection is not available on this system (Linux only for now)")
+// every OS but Linux (nftables, by account) and Windows (the system
+// resolver, following the child at the console: firewall_windows.go).
+var ErrNoFirewall = errors.New("per-account DNS redirection is not available on this system (Linux and Windows only for now)")
+
+// ErrEncryptedDNSOpen wraps a failure to write the firewall rules that
+// close encrypted DNS and outside DNS servers to the children: the system
+// resolver setting may be in place, but a child's own program can get
+// round it. The agent reports it.
+var ErrEncryptedDNSOpen = errors.New("encrypted DNS and outside DNS servers are not closed to the children")
 
 // TableName is kidtime's own nftables table (family inet). Nothing else of
 // the machine's firewall is touched.
@@ -24,9 +30,16 @@ type Redirect struct {
 // redirect, and for those accounts the ports to refuse: encrypted DNS (853,
 // TCP and UDP, to anyone), every port of the well-known public resolvers
 // (DoH and DoQ on 443, OpenDNS's 5353...), and the other children's
-// resolver ports in [PortLo, PortHi].
+// resolver ports in [PortLo, PortHi] on loopback.
+//
+// Closed are the accounts of filtered children that have no resolver to
+// go to (no port left, or their port could not be opened): their DNS is
+// refused outright (TCP and UDP 53 to anyone, plus all of the above), so
+// that a child kidtime cannot filter gets no DNS rather than unfiltered
+// DNS.
 type Rules struct {
 	Children       []Redirect
+	Closed         []uint32
 	PortLo, PortHi uint16
 }
 

@@ -70,29 +70,46 @@ func (f *Firewall) Apply(r Rules) error {
 		return fmt.Errorf("nftables: set of resolvers: %w", err)
 	}
 	reject := &expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_ADMIN_PROHIBITED}
-	for _, ch := range r.Children {
+	accounts := make([]Redirect, 0, len(r.Children)+len(r.Closed))
+	accounts = append(accounts, r.Children...)
+	for _, uid := range r.Closed {
+		accounts = append(accounts, Redirect{UID: uid}) // Port 0: no resolver
+	}
+	for _, ch := range accounts {
 		owner := []expr.Any{
 			&expr.Meta{Key: expr.MetaKeySKUID, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(ch.UID)},
 		}
 		for _, proto := range []byte{unix.IPPROTO_UDP, unix.IPPROTO_TCP} {
-			// meta skuid UID meta l4proto P th dport 53 redirect to :PORT
-			c.AddRule(&nftables.Rule{Table: t, Chain: nat, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 53),
-				[]expr.Any{
-					&expr.Immediate{Register: 1, Data: binaryutil.BigEndian.PutUint16(ch.Port)},
-					&expr.Redir{RegisterProtoMin: 1},
-				})})
+			if ch.Port != 0 {
+				// meta skuid UID meta l4proto P th dport 53 redirect to :PORT
+				c.AddRule(&nftables.Rule{Table: t, Chain: nat, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 53),
+					[]expr.Any{
+						&expr.Immediate{Register: 1, Data: binaryutil.BigEndian.PutUint16(ch.Port)},
+						&expr.Redir{RegisterProtoMin: 1},
+					})})
+			}
+			// Port 53 still, after the NAT chain: not redirected. Either
+			// the child has no resolver (Port 0), or the packet belongs to
+			// a flow the kernel tracked before this rule came (NAT is
+			// decided at a flow's first packet): a program that kept its
+			// socket to an outside server open would go on unfiltered.
+			c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 53), []expr.Any{reject})})
 			// meta skuid UID meta l4proto P th dport 853 reject (DoT, DoQ)
 			c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), dport(expr.CmpOpEq, 853), []expr.Any{reject})})
 			if r.PortHi >= r.PortLo && r.PortLo > 0 {
 				// Another child's resolver port on loopback: refused (the
 				// child's own port is what their redirected DNS reaches).
-				c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: cat(owner, l4(proto), []expr.Any{
+				// Only on loopback, where the resolver listens: the same
+				// ports elsewhere (a game's server) stay open.
+				sib := cat(owner, l4(proto), oifLoopback(), []expr.Any{
 					&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
 					&expr.Range{Op: expr.CmpOpEq, Register: 1, FromData: binaryutil.BigEndian.PutUint16(r.PortLo), ToData: binaryutil.BigEndian.PutUint16(r.PortHi)},
-					&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.BigEndian.PutUint16(ch.Port)},
-					reject,
-				})})
+				})
+				if ch.Port != 0 {
+					sib = append(sib, &expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.BigEndian.PutUint16(ch.Port)})
+				}
+				c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: append(sib, reject)})
 			}
 		}
 		// Anything to a public resolver's address (DoH, DoQ, other ports).
@@ -120,6 +137,17 @@ func l4(proto byte) []expr.Any {
 	return []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+	}
+}
+
+// oifLoopback matches packets that leave through the loopback interface
+// (meta oifname "lo").
+func oifLoopback() []expr.Any {
+	name := make([]byte, unix.IFNAMSIZ)
+	copy(name, "lo")
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyOIFNAME, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: name},
 	}
 }
 

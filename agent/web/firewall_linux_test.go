@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,6 +50,40 @@ func helper(args []string) int {
 			}
 		}
 		fmt.Println(strings.Join(out, " "))
+	case "again":
+		// "again ADDR NAME FILE": one UDP socket asks, then, once FILE
+		// exists, asks again from the same socket (the same flow).
+		c := &dns.Client{Net: "udp", Timeout: 2 * time.Second}
+		conn, err := c.Dial(args[1])
+		if err != nil {
+			fmt.Println("error", err)
+			return 0
+		}
+		defer conn.Close()
+		for round := 0; round < 2; round++ {
+			if round == 1 {
+				for i := 0; i < 200; i++ {
+					if _, err := os.Stat(args[3]); err == nil {
+						break
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+			m := new(dns.Msg)
+			m.SetQuestion(dns.Fqdn(args[2]), dns.TypeA)
+			r, _, err := c.ExchangeWithConn(m, conn)
+			if err != nil {
+				fmt.Println("error", err)
+				continue
+			}
+			out := []string{dns.RcodeToString[r.Rcode]}
+			for _, rr := range r.Answer {
+				if a, ok := rr.(*dns.A); ok {
+					out = append(out, a.A.String())
+				}
+			}
+			fmt.Println(strings.Join(out, " "))
+		}
 	case "dial":
 		c, err := net.DialTimeout("tcp", args[1], 2*time.Second)
 		if err != nil {
@@ -180,4 +216,108 @@ func TestFirewallRedirectsOnlyChildren(t *testing.T) {
 			t.Errorf("child after removal: %q; want the outside server's answer", got)
 		}
 	})
+}
+
+// TestFirewallClosesChildWithoutResolver: a filtered child kidtime has no
+// resolver for (Rules.Closed) gets no DNS at all, never unfiltered DNS.
+func TestFirewallClosesChildWithoutResolver(t *testing.T) {
+	ostest.NeedRoot(t)
+	f, err := newFirewall(fmt.Sprintf("kidtime_closed_%d", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer f.Remove()
+	child, other := ostest.FreeUID(t), ostest.FreeUID(t)
+	bin := ostest.HelperBinary(t, ostest.WorldDir(t))
+	outside := startOutside(t, "127.0.0.7")
+	dot, err := net.Listen("tcp", "127.0.0.7:853")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dot.Close()
+	go func() {
+		for {
+			c, err := dot.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	if err := f.Apply(Rules{Closed: []uint32{child}, PortLo: 40001, PortHi: 40999}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		sentence string
+		uid      uint32
+		cmd      string
+		want     string
+	}{
+		{"the child's DNS over UDP is refused", child, "dns udp " + outside + " example.org", "error"},
+		{"over TCP too", child, "dns tcp " + outside + " example.org", "error"},
+		{"DoT too", child, "dial 127.0.0.7:853", "error"},
+		{"another account is untouched", other, "dns udp " + outside + " example.org", "NOERROR 203.0.113.53"},
+		{"and may use DoT", other, "dial 127.0.0.7:853", "connected"},
+	}
+	for _, c := range cases {
+		t.Run(c.sentence, func(t *testing.T) {
+			out, errb, code := ostest.RunAs(t, c.uid, c.uid, bin, helperEnv+"="+c.cmd)
+			if got := strings.TrimSpace(string(out)); code != 0 || !strings.HasPrefix(got, c.want) {
+				t.Errorf("%s as %d: %q (exit %d, %s); want %q…", c.cmd, c.uid, got, code, errb, c.want)
+			}
+		})
+	}
+}
+
+// TestFirewallCutsFlowsOpenBefore: a child's program that opened its
+// socket to an outside DNS server before kidtime's rules came keeps the
+// same flow, which the kernel's NAT decided at its first packet (not
+// redirected). Its next query must not be answered from outside.
+func TestFirewallCutsFlowsOpenBefore(t *testing.T) {
+	ostest.NeedRoot(t)
+	f, err := newFirewall(fmt.Sprintf("kidtime_flow_%d", os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defer f.Remove()
+	child := ostest.FreeUID(t)
+	dir := ostest.WorldDir(t)
+	bin := ostest.HelperBinary(t, dir)
+	outside := startOutside(t, "127.0.0.8")
+	up := startUpstream(t)
+	r := NewResolver([]string{up.Addr}, nil, nil)
+	defer r.Close()
+	port := freePort(t)
+	if err := r.Set(map[string]Assignment{"An": {Port: port, Policy: Compile(rules.Preset(11).Web)}}); err != nil {
+		t.Fatal(err)
+	}
+	flag := filepath.Join(dir, "rules-applied")
+	cmd := ostest.Command(child, child, bin)
+	cmd.Env = append(os.Environ(), helperEnv+"=again "+outside+" example.org "+flag)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "NOERROR 203.0.113.53") {
+		t.Fatalf("before the rules the child's first query: %q; want the outside server's answer", lines.Text())
+	}
+	if err := f.Apply(Rules{Children: []Redirect{{UID: child, Port: uint16(port)}}, PortLo: uint16(port), PortHi: uint16(port)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !lines.Scan() {
+		t.Fatal("the helper said nothing the second time")
+	}
+	if got := lines.Text(); strings.Contains(got, "203.0.113.53") {
+		t.Errorf("after the rules came, the same socket's query was answered from outside: %q", got)
+	}
 }

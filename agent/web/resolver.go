@@ -120,6 +120,18 @@ func (r *Resolver) Set(children map[string]Assignment) error {
 	return errors.Join(errs...)
 }
 
+// Serving is the port each child's listeners are open on (a child whose
+// port could not be opened is not there).
+func (r *Resolver) Serving() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.listeners))
+	for name, l := range r.listeners {
+		out[name] = l.port
+	}
+	return out
+}
+
 // Close stops every listener.
 func (r *Resolver) Close() {
 	r.mu.Lock()
@@ -151,6 +163,11 @@ func (r *Resolver) listen(child string, port int) (*listener, error) {
 			}
 			l.close()
 			return nil, fmt.Errorf("listen on %s/udp: %w", addr, err)
+		}
+		if uc, ok := pc.(*net.UDPConn); ok {
+			// Room for a burst of queries (a browser opening a page asks
+			// dozens at once); the kernel caps it at net.core.rmem_max.
+			_ = uc.SetReadBuffer(1 << 20)
 		}
 		tl, err := net.Listen("tcp", addr)
 		if err != nil {

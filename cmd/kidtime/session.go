@@ -39,6 +39,9 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("games"), k.t("used", k.dur(c.GamesUsedSec)), k.t("left", k.dur(c.GamesLeftSec)))
 			if c.Web != nil {
 				fmt.Fprintf(w, "  %s\t%s\t%s\n", k.t("web.status"), c.Web.Filter, k.t("web.blockedtoday", k.webBlocked(c.Web.BlockedToday, c.Web.ByCategory)))
+				if c.Web.Closed {
+					fmt.Fprintf(w, "  %s\n", k.t("web.closed"))
+				}
 			}
 		}
 		if st.Pending > 0 {

@@ -186,6 +186,13 @@ func lookup(args []string) (*command, []string, error) {
 		}
 		return nil, nil, errGroupHelp
 	}
+	if args[1] == "--" {
+		// web -- lists: the word after "--" is the group's own command's
+		// argument (a child named like a subcommand), never a subcommand.
+		if c := findCommand(name); c != nil {
+			return c, args[2:], nil
+		}
+	}
 	if c := findCommand(name + " " + args[1]); c != nil {
 		return c, args[2:], nil
 	}

@@ -34,6 +34,7 @@ type webShown struct {
 	BlockedToday int64            `json:"blockedToday"`
 	ByCategory   map[string]int64 `json:"byCategory,omitempty"`
 	Active       bool             `json:"active"`
+	Closed       bool             `json:"closed,omitempty"`
 }
 
 // web shows a child's web rules, or changes them: --filter and
@@ -158,7 +159,7 @@ func (k *cli) webShow(ctx context.Context, name string) error {
 	if st, err := k.c.Status(ctx); err == nil {
 		for _, c := range st.Children {
 			if strings.EqualFold(c.Name, spec.Name) && c.Web != nil {
-				shown.BlockedToday, shown.ByCategory, shown.Active = c.Web.BlockedToday, c.Web.ByCategory, c.Web.Active
+				shown.BlockedToday, shown.ByCategory, shown.Active, shown.Closed = c.Web.BlockedToday, c.Web.ByCategory, c.Web.Active, c.Web.Closed
 			}
 		}
 	}
@@ -170,7 +171,10 @@ func (k *cli) webShow(ctx context.Context, name string) error {
 		fmt.Fprintf(w, "%s\t%s\n", k.t("web.deny"), strings.Join(p.Web.Deny, ", "))
 		fmt.Fprintf(w, "%s\t%s\n", k.t("web.allow"), strings.Join(p.Web.Allow, ", "))
 		fmt.Fprintf(w, "%s\t%s\n", k.t("web.today"), k.webBlocked(shown.BlockedToday, shown.ByCategory))
-		if !shown.Active {
+		switch {
+		case shown.Closed:
+			fmt.Fprintln(w, k.t("web.closed"))
+		case !shown.Active:
 			fmt.Fprintln(w, k.t("web.inactive"))
 		}
 	})
@@ -192,6 +196,7 @@ func (k *cli) webBlocked(n int64, by map[string]int64) string {
 }
 
 func (k *cli) webLists(ctx context.Context, _ []string) error {
+	k.shadowed(ctx, "lists")
 	ls, err := k.c.WebLists(ctx)
 	if err != nil {
 		return err
@@ -209,6 +214,20 @@ func (k *cli) webLists(ctx context.Context, _ []string) error {
 			fmt.Fprintln(w, k.t("web.inactive"))
 		}
 	})
+}
+
+// shadowed tells, on stderr, that a child is named like the subcommand
+// that ran (sub): their web filter is "kidtime web -- NAME".
+func (k *cli) shadowed(ctx context.Context, sub string) {
+	cs, err := k.c.Children(ctx)
+	if err != nil {
+		return // only a hint: the command itself worked
+	}
+	for _, c := range cs {
+		if strings.EqualFold(c.Name, sub) {
+			fmt.Fprintln(k.stderr, k.t("web.shadowed", c.Name, sub, c.Name))
+		}
+	}
 }
 
 func webImportFlags(fs *flag.FlagSet, category *string) {
@@ -235,6 +254,7 @@ func (k *cli) webImport(ctx context.Context, category *string, pos []string) err
 	if err != nil {
 		return err
 	}
+	k.shadowed(ctx, "import")
 	out, err := k.c.WebImport(ctx, cat, src, data)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/kidtime/kidtime/agent"
+	"github.com/kidtime/kidtime/agent/platform"
 	"github.com/kidtime/kidtime/agent/web"
 )
 
@@ -28,23 +29,33 @@ func webPortBase() int {
 }
 
 // firewall opens kidtime's firewall table for the safe web (nftables on
-// Linux; elsewhere web.ErrNoFirewall, which the agent reports).
+// Linux; on Windows the system resolver setting, following the console's
+// child; elsewhere web.ErrNoFirewall, which the agent reports).
 func firewall() (agent.WebFirewall, error) {
 	f, err := web.NewFirewallNamed(webTable())
 	if err != nil {
 		return nil, err
 	}
+	if s, ok := any(f).(interface {
+		SetAccountSIDs(func(uint32) (string, error))
+	}); ok { // Windows: its firewall rules name the children's accounts by SID
+		s.SetAccountSIDs(platform.SIDOfUID)
+	}
 	return f, nil
 }
 
 // browserPolicies writes the managed browser policies turning off the
-// browsers' own DNS over HTTPS (Linux; Windows' registry: not yet).
+// browsers' own DNS over HTTPS (Linux: files; Windows: the registry).
 func browserPolicies() error {
-	if runtime.GOOS != "linux" {
-		return nil
+	switch runtime.GOOS {
+	case "linux":
+		_, err := web.WriteBrowserPolicies("/")
+		return err
+	case "windows":
+		_, err := web.WriteBrowserRegistry("SOFTWARE")
+		return err
 	}
-	_, err := web.WriteBrowserPolicies("/")
-	return err
+	return nil
 }
 
 // webRemove removes what the safe web wrote outside the data folder: the
@@ -62,8 +73,18 @@ func webRemove(stdout, stderr io.Writer) int {
 			code = 1
 		}
 	}
+	if runtime.GOOS == "windows" && os.Getenv("KIDTIMED_WEB_TABLE") == "" {
+		if err := web.RemoveBrowserRegistry("SOFTWARE"); err != nil {
+			fmt.Fprintf(stderr, "kidtimed web-remove: %v\n", err)
+			code = 1
+		}
+	}
 	if code == 0 {
-		fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table and browser policies are removed")
+		if runtime.GOOS == "windows" {
+			fmt.Fprintln(stdout, "kidtimed: the network interfaces have their own DNS servers back; the safe web's firewall rules and browser policies are removed")
+		} else {
+			fmt.Fprintln(stdout, "kidtimed: the safe web's firewall table and browser policies are removed")
+		}
 	}
 	return code
 }

@@ -400,11 +400,15 @@ func TestSettings(t *testing.T) {
 	if wire.Count("PUT", apitype.RouteSettings) != 0 || s.SettingsError.Text == "" {
 		t.Error("0 days of details should be refused")
 	}
+	if s.WebDetail.Checked {
+		t.Error("the names of blocked websites are kept by default")
+	}
 	s.DetailDays.SetText("30")
+	test.Tap(s.WebDetail)
 	s.Language.SetSelected("Tiếng Việt")
 	test.Tap(s.Save)
-	if got, err := f.Client(agenttest.Root).Settings(ctxT(t)); err != nil || got.DetailRetentionDays != 30 || got.Language != "vi" {
-		t.Errorf("settings saved: %+v, %v", got, err)
+	if got, err := f.Client(agenttest.Root).Settings(ctxT(t)); err != nil || got.DetailRetentionDays != 30 || got.Language != "vi" || !got.WebDetail {
+		t.Errorf("settings saved: %+v, %v; want 30 days, vi, the names of blocked websites kept", got, err)
 	}
 	// PIN change
 	s.OldPIN.SetText(agenttest.FamilyPIN)

@@ -143,6 +143,7 @@ var EventKinds = []string{
 	"games_resumed", "grant", "heartbeat_gap", "hub_joined", "hub_left", "lock", "lock_now", "lock_failed", "lock_requested", "login", "logout", "new_account",
 	"pin_changed", "pin_failed", "pin_in_child_session", "policy_changed", "policy_imported", "policy_rejected",
 	"policy_refused", "policy_signed", "request", "restore", "settings_changed", "setup", "warning",
+	"web_unavailable", "web_closed", "web_list_imported",
 }
 
 var _ = time.Second

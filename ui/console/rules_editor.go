@@ -44,6 +44,7 @@ const (
 	SectionWeek = iota
 	SectionApps
 	SectionMore
+	SectionWeb
 )
 
 // RulesEditor edits one child's rules. Nothing is saved until every field
@@ -72,6 +73,8 @@ type RulesEditor struct {
 	// ApproveNew: new programs need a parent's yes (approvals.go).
 	ApproveNew *widget.Check
 	approveWas bool // as loaded: only a change is written
+	// Web is the safe web's tab (web.go).
+	Web *WebSection
 
 	Apps    []*AppRow
 	appsBox *fyne.Container
@@ -112,10 +115,12 @@ func newRulesEditor(c *Console) *RulesEditor {
 	r.Result.Importance = widget.SuccessImportance
 
 	r.appsScroll = container.NewVScroll(r.appsSection())
+	r.Web = newWebSection()
 	r.Sections = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("rules.week"), theme.CalendarIcon(), container.NewVScroll(r.weekSection())),
 		container.NewTabItemWithIcon(lang.L("rules.apps"), theme.GridIcon(), r.appsScroll),
 		container.NewTabItemWithIcon(lang.L("rules.more"), theme.WarningIcon(), container.NewVScroll(r.moreSection())),
+		container.NewTabItemWithIcon(lang.L("rules.web"), theme.SearchIcon(), container.NewVScroll(r.Web.Object())),
 	)
 	r.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), r.onSave)
 	r.Save.Importance = widget.HighImportance
@@ -294,6 +299,7 @@ func (r *RulesEditor) load() {
 	var spec ChildSpec
 	var apps []apitype.AppUsage
 	var installed []apitype.InstalledApp
+	var status apitype.ChildStatus
 	r.c.call(func(ctx context.Context) (err error) {
 		if spec, err = r.c.b.ChildPolicy(ctx, name); err != nil {
 			return err
@@ -304,6 +310,13 @@ func (r *RulesEditor) load() {
 		// the search still finds the catalog's apps without the list
 		if installed, err = r.c.b.Installed(ctx); err != nil {
 			slog.Warn("console: the installed apps are not listed", "err", err)
+		}
+		if st, err := r.c.b.Status(ctx); err == nil { // the web tab's line of today
+			for _, cs := range st.Children {
+				if strings.EqualFold(cs.Name, name) {
+					status = cs
+				}
+			}
 		}
 		return nil
 	}, func(err error) {
@@ -322,6 +335,7 @@ func (r *RulesEditor) load() {
 		r.spec = spec
 		r.installed = installedApps(installed)
 		r.show(p, apps)
+		r.Web.Show(p.Web, status)
 	})
 }
 
@@ -426,6 +440,9 @@ func (r *RulesEditor) Build() (ChildSpec, error) {
 	spec.Warnings, spec.Grace, spec.MaxRating, spec.Apps = warnings, &g, rating, apps
 	spec.OnLimit = rules.Action(max(r.OnLimit.SelectedIndex(), 0))
 	spec.ApproveNew = r.approveNew(spec.ApproveNew)
+	if spec, err = r.Web.Build(spec); err != nil {
+		return r.spec, err
+	}
 	if _, err := spec.Policy(r.c.now()); err != nil {
 		return r.spec, policyProblem(err)
 	}
@@ -519,6 +536,7 @@ func (r *RulesEditor) onSave() {
 		r.spec = spec
 		if p, err := spec.Policy(r.c.now()); err == nil {
 			r.policy = p
+			r.Web.loaded = p.Web // what is saved is now as loaded
 		}
 		for _, row := range r.rows() { // what is saved is now as loaded
 			row.rule, row.limit = row.choice(), row.Limit.Value()

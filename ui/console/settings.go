@@ -53,6 +53,10 @@ type Settings struct {
 	Erase         *widget.Button
 	RemoveConfirm *dialog.ConfirmDialog
 
+	// WebDetail keeps the names of blocked lookups (off by default;
+	// allowed ones are never kept).
+	WebDetail *widget.Check
+
 	current apitype.Settings
 	codeGen int // counts the codes shown, so an old timer leaves a new one
 	content fyne.CanvasObject
@@ -95,9 +99,11 @@ func newSettings(c *Console) *Settings {
 	s.Save = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), func() { s.onSave(s.SettingsError) })
 	s.Save.Importance = widget.HighImportance
 	s.SaveHelp = widget.NewButtonWithIcon(lang.L("common.save"), theme.DocumentSaveIcon(), func() { s.onSave(s.HelpError) })
+	s.WebDetail = widget.NewCheck(lang.L("settings.webDetail"), nil)
 	retention := widget.NewForm(
 		widget.NewFormItem(lang.L("settings.detailDays"), s.DetailDays),
 		widget.NewFormItem(lang.L("settings.rollupDays"), s.RollupDays),
+		widget.NewFormItem("", s.WebDetail),
 	)
 
 	s.Child = widget.NewSelect(nil, nil)
@@ -146,6 +152,7 @@ func (s *Settings) Refresh() {
 		}
 		s.DetailDays.SetText(strconv.Itoa(set.DetailRetentionDays))
 		s.RollupDays.SetText(strconv.Itoa(set.RollupRetentionDays))
+		s.WebDetail.SetChecked(set.WebDetail)
 		s.Contacts.SetText(FormatContacts(set.Help))
 		// An account the default profile holds goes back to it when
 		// erased: only the children a parent named are offered.
@@ -240,6 +247,7 @@ func (s *Settings) onSave(errs *widget.Label) {
 		return
 	}
 	next.DetailRetentionDays, next.RollupRetentionDays, next.Help = detail, rollup, help
+	next.WebDetail = s.WebDetail.Checked
 	next.Language = s.languageChoice()
 	s.put(next, errs)
 }
