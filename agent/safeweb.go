@@ -159,6 +159,15 @@ func (w *safeWeb) serve(ctx context.Context) error {
 	defer w.res.Close()
 	w.loadDetail(ctx)
 	w.reloadLists()
+	// The browsers' own DNS over HTTPS goes off first, whether or not the
+	// firewall can be written here: a browser's DoH would take a child round
+	// the filter the moment it works, and uninstall takes the policies away
+	// (kidtimed web-remove).
+	if bp := w.a.deps.BrowserPolicies; bp != nil {
+		if err := bp(); err != nil {
+			w.a.log.Warn("web: browsers' own DNS over HTTPS not turned off everywhere", "err", err)
+		}
+	}
 	fw, err := w.a.deps.Firewall()
 	if err != nil {
 		w.setFirewallErr(err)
@@ -173,11 +182,6 @@ func (w *safeWeb) serve(ctx context.Context) error {
 		// service stopped, the package removed) gives it back. A crash
 		// leaves it on kidtime's port, where nothing answers: closed.
 		defer w.releaseConsole(cf)
-	}
-	if bp := w.a.deps.BrowserPolicies; bp != nil {
-		if err := bp(); err != nil {
-			w.a.log.Warn("web: browsers' own DNS over HTTPS not turned off everywhere", "err", err)
-		}
 	}
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()

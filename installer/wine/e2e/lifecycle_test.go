@@ -157,6 +157,12 @@ func (w *wineEnv) checkKept(t *testing.T, who, version string, k kept) {
 // uninstallKeepsData: msiexec /x takes the programs, the service, the Run
 // key, the shortcut and the PATH entry, and keeps %ProgramData%\kidtime.
 func (w *wineEnv) uninstallKeepsData(t *testing.T, msi string) {
+	// the safe web's browser policy, written by the running service, goes
+	// with the uninstall (kidtimed web-remove, the MSI's RemoveSafeWeb)
+	policyBefore, policyOut := w.firefoxDoHPolicy(t)
+	if !policyBefore {
+		t.Errorf("before uninstall the service had not written the browsers' policy (Firefox's DNSOverHTTPS):\n%s", policyOut)
+	}
 	start := time.Now()
 	w.msiexec(t, "/x", winPath(msi), "/qn")
 	t.Logf("msiexec /x in %v", time.Since(start).Round(100*time.Millisecond))
@@ -192,11 +198,21 @@ func (w *wineEnv) uninstallKeepsData(t *testing.T, msi string) {
 	}
 	t.Logf("programs and service gone %v after msiexec /x began", time.Since(start).Round(100*time.Millisecond))
 	w.checkAppRemoved(t)
+	if there, out := w.firefoxDoHPolicy(t); policyBefore && there {
+		t.Errorf("the browsers' policy stays after uninstall (kidtimed web-remove did not run or failed):\n%s", out)
+	}
 	for _, f := range []string{"ProgramData/kidtime/kidtime.db", "ProgramData/kidtime/policy.json"} {
 		if _, err := os.Stat(w.c(f)); err != nil {
 			t.Errorf("the data must stay: %v", err)
 		}
 	}
+}
+
+// firefoxDoHPolicy reports whether Firefox's DNS-over-HTTPS policy, which
+// the safe web writes (agent/web/browsers_windows.go), is in the registry.
+func (w *wineEnv) firefoxDoHPolicy(t *testing.T) (bool, string) {
+	out, err := w.run(t, 30*time.Second, "reg", "query", `HKLM\SOFTWARE\Policies\Mozilla\Firefox\DNSOverHTTPS`, "/v", "Locked")
+	return err == nil && strings.Contains(out, "Locked"), out
 }
 
 // hostProcesses are the command lines of the host's processes that run a
