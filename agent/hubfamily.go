@@ -236,7 +236,7 @@ func (h *hubLink) onAnswer(from string, ans wire.Answer) wire.AnswerReply {
 	out, err := a.st.Answer(ctx, ans.ID, ans.Approve, time.Duration(ans.AddSec)*time.Second, ans.By)
 	if err != nil {
 		msg := err.Error()
-		return wire.AnswerReply{Error: &wire.Error{Key: "err.hub.answerLate", Msg: msg}}
+		return wire.AnswerReply{Error: &wire.Error{Key: "err.hub.answerLate", Args: map[string]string{"reason": msg}, Msg: msg}}
 	}
 	if err := a.Refresh(ctx, out.Child); err != nil {
 		a.log.Error("hub: refresh after an answer from another PC", "child", out.Child, "err", err)

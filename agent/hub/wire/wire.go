@@ -128,9 +128,10 @@ func (e *Error) HTTPStatus() int {
 	case "err.hub.noPC", "err.hub.notJoined":
 		return 404
 	case "err.hub.policyOtherKey", "err.hub.policyOlder", "err.hub.policyBadSignature",
-		"err.hub.tokenUsed", "err.hub.tokenExpired", "err.hub.tokenUnknown", "err.hub.notPinned":
+		"err.hub.tokenUsed", "err.hub.tokenExpired", "err.hub.tokenUnknown", "err.hub.notPinned",
+		"err.hub.familyLocked", "err.hub.answerForged":
 		return 403
-	case "err.hub.nameTaken", "err.hub.joined":
+	case "err.hub.nameTaken", "err.hub.joined", "err.hub.answerLate":
 		return 409
 	case "err.hub.internal", "err.hub.unreachable":
 		return 502
