@@ -69,8 +69,10 @@ func TestHubFamilyBudget(t *testing.T) {
 				continue
 			}
 			if c := d.child("An"); c.State == "grace" || c.State == "blocked" {
-				// The companion locks the screen: An's time there stops.
+				// The companion locks the screen (and says so): An's time
+				// there stops.
 				_ = b.Process.Kill()
+				startBeat(t, map[*daemon]account{laptop: env.users["kte2e-an"], kitchen: env.users["kte2e-binh"]}[d], d.socket, true)
 				stopped[d] = time.Since(start)
 				t.Logf("%s stopped An after %v (she has used %d s across the family there)", map[*daemon]string{laptop: "the laptop", kitchen: "the kitchen PC"}[d], stopped[d].Round(time.Millisecond), c.ScreenUsedSec)
 			}
