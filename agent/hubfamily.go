@@ -37,8 +37,17 @@ const settingParentKey = "hub.parentKey"
 // near it).
 const remoteBase int64 = 1_000_000_000_000
 
+// answerSkew bounds how far an answer's time may be from this PC's: an
+// answer captured and replayed later (to a request that got the same
+// number after a reinstall) is refused.
+const answerSkew = 10 * time.Minute
+
+// keepRemote is how long another PC's request is kept (the stream's age).
+const keepRemote = 48 * time.Hour
+
 type hubFamily struct {
 	mu      sync.Mutex
+	refused map[string]time.Time // PC → when its last refused answer was recorded
 	remote  map[string]map[int64]wire.FamilyRequest // PC → number → request
 	sentReq map[string]string                       // subject → message id published
 	priv    ed25519.PrivateKey                      // the parent's key, while logged in here
@@ -64,6 +73,17 @@ func (h *hubLink) onRequest(self string, r wire.FamilyRequest) {
 	f.mu.Lock()
 	if f.remote == nil {
 		f.remote = map[string]map[int64]wire.FamilyRequest{}
+	}
+	old := time.Now().Add(-keepRemote) // the stream's age, on the hub's (wall) clock
+	for pc, byID := range f.remote {
+		for id, q := range byID {
+			if !q.Created.IsZero() && q.Created.Before(old) {
+				delete(byID, id)
+			}
+		}
+		if len(byID) == 0 {
+			delete(f.remote, pc)
+		}
 	}
 	if f.remote[r.PC] == nil {
 		f.remote[r.PC] = map[int64]wire.FamilyRequest{}
@@ -213,7 +233,21 @@ func (h *hubLink) onAnswer(from string, ans wire.Answer) wire.AnswerReply {
 	c := cl.Creds()
 	refuse := func(key, why string) wire.AnswerReply {
 		a.log.Warn("hub: an answer from another PC was refused", "from", from, "request", ans.ID, "why", why)
-		a.event(ctx, "", "answer_refused", map[string]any{"from": from, "request": ans.ID, "reason": why})
+		// Recorded for the parent, once a minute per PC at most: a rogue
+		// PC cannot fill the store with them.
+		now := a.now()
+		h.fam.mu.Lock()
+		record := now.Sub(h.fam.refused[from]) >= time.Minute
+		if record {
+			if h.fam.refused == nil || len(h.fam.refused) > 1000 {
+				h.fam.refused = map[string]time.Time{}
+			}
+			h.fam.refused[from] = now
+		}
+		h.fam.mu.Unlock()
+		if record {
+			a.event(ctx, "", "answer_refused", map[string]any{"from": from, "request": ans.ID, "reason": why})
+		}
 		return wire.AnswerReply{Error: &wire.Error{Key: key, Msg: why}}
 	}
 	var pub ed25519.PublicKey
@@ -225,6 +259,9 @@ func (h *hubLink) onAnswer(from string, ans wire.Answer) wire.AnswerReply {
 	}
 	if err := hubsync.VerifyAnswer(pub, c.HubID, ans); err != nil {
 		return refuse("err.hub.answerForged", err.Error())
+	}
+	if d := a.now().Sub(ans.At); d > answerSkew || d < -answerSkew {
+		return refuse("err.hub.answerBad", fmt.Sprintf("the answer was signed at %s, too far from this PC's time (replayed, or a clock off by more than %v)", ans.At.Format(time.RFC3339), answerSkew))
 	}
 	rq, err := a.st.Request(ctx, ans.ID)
 	if err != nil || wire.ChildKey(rq.Child) != ans.Child || rq.Kind == store.KindApp {

@@ -60,7 +60,7 @@ func TestRemoteID(t *testing.T) {
 	h := &hubLink{}
 	for _, pc := range []string{"abcd1234", "zzzz9999", "kitchen01"} {
 		for _, id := range []int64{1, 42, 999_999} {
-			h.onRequest("self", wire.FamilyRequest{PC: pc, ID: id, Status: "pending"})
+			h.onRequest("self", wire.FamilyRequest{PC: pc, ID: id, Status: "pending", Created: time.Now()})
 			n := remoteID(pc, id)
 			if n < remoteBase || (n-remoteBase)%1_000_000 != id {
 				t.Errorf("remoteID(%s, %d) = %d", pc, id, n)
@@ -71,5 +71,11 @@ func TestRemoteID(t *testing.T) {
 	h.onRequest("self", wire.FamilyRequest{PC: "abcd1234", ID: 1_000_000})
 	if _, mine := h.fam.remote["self"]; mine || len(h.fam.remote["abcd1234"]) != 3 {
 		t.Errorf("kept %v; want only the other PCs' requests below 10⁶", h.fam.remote)
+	}
+	// Requests older than the stream keeps are forgotten at the next one.
+	h.fam.remote["zzzz9999"][42] = wire.FamilyRequest{PC: "zzzz9999", ID: 42, Created: time.Now().Add(-72 * time.Hour)}
+	h.onRequest("self", wire.FamilyRequest{PC: "abcd1234", ID: 5, Created: time.Now()})
+	if _, kept := h.fam.remote["zzzz9999"][42]; kept || len(h.fam.remote["abcd1234"]) != 4 {
+		t.Errorf("after a new request: %v; want the 3-day-old one gone", h.fam.remote)
 	}
 }

@@ -207,6 +207,16 @@ func TestHubFamilyRequests(t *testing.T) {
 	if evs := laptop.events("answer_refused"); len(evs) == 0 {
 		t.Error("the laptop recorded no answer_refused for the forged answer")
 	}
+	// A genuine answer's bytes replayed an hour later (the family key
+	// itself, as if captured): refused too.
+	replay := wire.Answer{PC: laptopPC, ID: id, Child: wire.ChildKey("An"), Approve: true, AddSec: 600, By: "dad (kitchen)", At: time.Now().Add(-time.Hour).UTC()}
+	hubsync.SignAnswer(hubsync.FamilyKey("246810", rogue.HubID), rogue.HubID, &replay)
+	if rep, err := rc.Answer(ctx, replay); err == nil || rep.OK {
+		t.Errorf("an answer signed an hour ago: %+v %v; want refused", rep, err)
+	}
+	if got := limitOnLaptop(); got != before {
+		t.Errorf("a replayed answer changed An's limit on the laptop: %d → %d", before, got)
+	}
 
 	// Answered from the kitchen PC: the laptop gives the time, within 2 s.
 	var took []time.Duration
@@ -232,10 +242,13 @@ func TestHubFamilyRequests(t *testing.T) {
 	slices.Sort(took)
 	p50, worst := took[len(took)/2], took[len(took)-1]
 	t.Logf("approved at the kitchen PC → An's time on the laptop: p50 %v, max %v over %d runs (including the CLI's start)", p50.Round(time.Millisecond), worst.Round(time.Millisecond), len(took))
+	bound := 2 * time.Second
 	if load, high := overloaded(); high {
-		t.Logf("load %.1f: the 2 s bound not judged", load)
-	} else if worst > 2*time.Second {
-		t.Errorf("an answer took %v to reach the laptop; want within 2 s", worst)
+		bound = 5 * time.Second // a machine this busy delays any process
+		t.Logf("load %.1f: judged against %v", load, bound)
+	}
+	if worst > bound {
+		t.Errorf("an answer took %v to reach the laptop; want within %v", worst, bound)
 	}
 	// The laptop's list says who answered, and the kitchen PC's shows it
 	// answered.
