@@ -28,8 +28,9 @@ import (
 // the other's, as on two real PCs.
 
 // family starts a hub and two joined daemons where An has the screen time
-// given (each daemon's own policy, the same child).
-func family(t *testing.T, daily string) (h *hubProc, laptop, kitchen *daemon) {
+// given (each daemon's own policy, the same child; extra is more of her
+// profile's fields).
+func family(t *testing.T, daily string, extra ...string) (h *hubProc, laptop, kitchen *daemon) {
 	t.Helper()
 	ostest.NeedRoot(t)
 	h = startHubProc(t)
@@ -41,8 +42,8 @@ func family(t *testing.T, daily string) (h *hubProc, laptop, kitchen *daemon) {
 		user string
 	}{{laptop, "kte2e-an"}, {kitchen, "kte2e-binh"}} {
 		p.d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":[%q],
-			"screen":{"daily":%q},"allowed":{"daily":["00:00-24:00"]},"warnings":["10s"],"grace":"1s"}]}`,
-			time.Now().Year()-11, env.users[p.user].name, daily))
+			"screen":{"daily":%q},"allowed":{"daily":["00:00-24:00"]},"warnings":["10s"],"grace":"1s"%s}]}`,
+			time.Now().Year()-11, env.users[p.user].name, daily, strings.Join(append([]string{""}, extra...), ",")))
 		waitUntil(t, "joined and connected", 15*time.Second, func() bool {
 			st := p.d.status()
 			return st.Hub != nil && st.Hub.Connected
@@ -103,6 +104,46 @@ func TestHubFamilyBudget(t *testing.T) {
 	}
 	if sum < limit-2 {
 		t.Errorf("An used only %d s of %d s when both PCs stopped her: time was counted twice or lost", sum, limit)
+	}
+}
+
+// The per-game cap across PCs: the same game at both PCs at once, 40 s a
+// day for it. Each PC closes its copy when the game's time over both
+// reaches the cap: each ran well under the 41 s one PC alone allows, and
+// the game's time over both is at most 30 s past the cap.
+func TestHubFamilyPerGame(t *testing.T) {
+	const perGame = 40
+	_, laptop, kitchen := family(t, "1h", `"games":{"daily":"1h","perGame":"40s"}`,
+		`"apps":[{"match":{"name":"kt-game"},"category":"game"}]`)
+	games := map[string]*proc{
+		"the laptop":     runAs(t, env.users["kte2e-an"], env.game, "300"),
+		"the kitchen PC": runAs(t, env.users["kte2e-binh"], env.game, "300"),
+	}
+	for where, g := range games {
+		if !g.exitedWithin(90 * time.Second) {
+			t.Fatalf("the game still runs at %s 90 s after starting with 40 s for it", where)
+		}
+		ran := g.ended.Sub(g.started)
+		t.Logf("the game ran %v at %s", ran.Round(time.Millisecond), where)
+		if ran > 38*time.Second {
+			t.Errorf("the game ran %v at %s: the time at the other PC did not count (one PC alone allows 41 s)", ran, where)
+		}
+	}
+	var sum int64
+	waitUntil(t, "both PCs agree on An's game time", 60*time.Second, func() bool {
+		a, b := laptop.child("An").GamesUsedSec, kitchen.child("An").GamesUsedSec
+		if a == b && a == sum {
+			return true
+		}
+		if a == b {
+			sum = a
+			time.Sleep(3 * time.Second)
+		}
+		return false
+	})
+	t.Logf("the game's time over both PCs: %d s for a cap of %d s: %d s over", sum, perGame, sum-perGame)
+	if sum-perGame > 30 {
+		t.Errorf("the game ran %d s over both PCs for a %d s cap; want at most 30 s over", sum, perGame)
 	}
 }
 
