@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
@@ -52,6 +53,10 @@ type hubFamily struct {
 	sentReq map[string]string                       // subject → message id published
 	priv    ed25519.PrivateKey                      // the parent's key, while logged in here
 	until   time.Time
+	// clean: this PC's requests are on the hub as they are (set after a
+	// push, cleared when a child asks or a parent answers here, and at
+	// each connect), so an idle push reads no requests.
+	clean atomic.Bool
 }
 
 var _ localapi.FamilyLink = (*hubLink)(nil)
@@ -216,8 +221,12 @@ func (h *hubLink) ParentLogout() {
 	h.fam.mu.Unlock()
 }
 
-// RequestsChanged asks for a push now (a child asked).
-func (h *hubLink) RequestsChanged() { h.wake() }
+// RequestsChanged asks for a push of the requests now (a child asked, a
+// parent answered here).
+func (h *hubLink) RequestsChanged() {
+	h.fam.clean.Store(false)
+	h.wake()
+}
 
 // onAnswer takes a parent's answer from another PC to a request asked
 // here: its signature must verify with the family key, the request must be
@@ -279,7 +288,7 @@ func (h *hubLink) onAnswer(from string, ans wire.Answer) wire.AnswerReply {
 		a.log.Error("hub: refresh after an answer from another PC", "child", out.Child, "err", err)
 	}
 	a.log.Info("hub: a request was answered from another PC", "from", from, "request", ans.ID, "status", out.Status)
-	h.wake()
+	h.RequestsChanged()
 	fr := a.familyRequest(out, c.Name)
 	fr.PC = c.PC
 	return wire.AnswerReply{OK: true, Request: &fr}
@@ -308,8 +317,12 @@ func (a *Agent) hubPolicyTaken() bool {
 // pushRequests publishes this PC's requests for time of today and
 // yesterday whose state changed.
 func (a *Agent) pushRequests(ctx context.Context, cl *hubsync.Client, today, yesterday string) {
+	if a.hub.fam.clean.Swap(true) {
+		return
+	}
 	rs, err := a.st.Requests(ctx, "", "")
 	if err != nil {
+		a.hub.fam.clean.Store(false)
 		a.log.Warn("hub: the requests could not be read", "err", err)
 		return
 	}
@@ -328,6 +341,7 @@ func (a *Agent) pushRequests(ctx context.Context, cl *hubsync.Client, today, yes
 			continue
 		}
 		if err := cl.PublishRequest(ctx, fr); err != nil {
+			a.hub.fam.clean.Store(false)
 			a.log.Info("hub: a request was not taken; it goes again next time", "err", err)
 			return
 		}

@@ -112,6 +112,7 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.fam.mu.Lock()
 	h.fam.remote, h.fam.sentReq = nil, nil
 	h.fam.mu.Unlock()
+	h.fam.clean.Store(false)
 	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake,
 		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) },
 		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer})

@@ -207,6 +207,9 @@ func (h *Handlers) answer(ctx context.Context, c *api.Caller, r *http.Request) (
 	if err != nil {
 		return nil, err
 	}
+	if f := h.family(); f != nil {
+		f.RequestsChanged() // the family's other PCs list it answered
+	}
 	if err := h.b.Refresh(ctx, out.Child); err != nil {
 		return nil, err
 	}
