@@ -48,7 +48,7 @@ const keepRemote = 48 * time.Hour
 
 type hubFamily struct {
 	mu      sync.Mutex
-	refused map[string]time.Time // PC → when its last refused answer was recorded
+	refused map[string]time.Time                    // PC → when its last refused answer was recorded
 	remote  map[string]map[int64]wire.FamilyRequest // PC → number → request
 	sentReq map[string]string                       // subject → message id published
 	priv    ed25519.PrivateKey                      // the parent's key, while logged in here
