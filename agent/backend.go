@@ -223,6 +223,9 @@ func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
 	st := localapi.ChildState{CompanionSeen: hb.At, LockRequested: a.enf.LockRequested(cs.rec.Name), Active: cs.active(),
 		LogoutAt: a.enf.LogoutAt(cs.rec.Name)}
 	a.acct.Read(cs.rec.Name, dayOf(now), func(t *monitor.Totals) { st.Screen, st.Games = t.Screen, t.Games })
+	// The family's day: the child's time on the hub's other PCs too.
+	w := a.hub.elsewhere(cs.rec.Name, dayOf(now))
+	st.Screen, st.Games = st.Screen+w.screen, st.Games+w.games
 	if hb.ForePID > 0 {
 		if e, ok := a.tracker.Get(hb.ForePID); ok {
 			st.Foreground = e.App.Name

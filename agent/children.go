@@ -290,10 +290,8 @@ func (a *Agent) usageOf(cs *childState, apps []monitor.ViewApp) rules.Usage {
 		}
 	})
 	// The family's budget: the child's time on the other PCs of the hub
-	// counts here too (hublink.go). It only ever adds.
-	s, g := a.hub.elsewhere(cs.rec.Name, day)
-	u.Screen += s
-	u.Games += g
+	// counts here too, per game as well (hublink.go).
+	addAway(&u, a.hub.elsewhere(cs.rec.Name, day), apps)
 	return u
 }
 

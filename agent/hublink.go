@@ -15,6 +15,7 @@ import (
 	"github.com/kidtime/kidtime/agent/hub/wire"
 	"github.com/kidtime/kidtime/agent/hubsync"
 	"github.com/kidtime/kidtime/agent/localapi"
+	"github.com/kidtime/kidtime/agent/monitor"
 	"github.com/kidtime/kidtime/agent/store"
 	"github.com/kidtime/kidtime/rules"
 )
@@ -44,6 +45,8 @@ type hubLink struct {
 	// others are the other PCs' rollups of today, by child key then PC:
 	// the family's budget is the sum over its PCs.
 	others map[string]map[string]wire.Rollup
+	// fam is the family's requests and the parent's key (hubfamily.go).
+	fam hubFamily
 }
 
 var _ localapi.HubBackend = (*Agent)(nil)
@@ -106,8 +109,13 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.mu.Lock()
 	h.others, h.sent = map[string]map[string]wire.Rollup{}, map[string]int64{}
 	h.mu.Unlock()
+	h.fam.mu.Lock()
+	h.fam.remote, h.fam.sentReq = nil, nil
+	h.fam.mu.Unlock()
+	h.fam.clean.Store(false)
 	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake,
-		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) }})
+		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) },
+		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer})
 	if err != nil {
 		return err
 	}
@@ -148,21 +156,56 @@ func (h *hubLink) otherUsage(self string, r wire.Rollup) {
 	}
 }
 
-// elsewhere is a child's screen and game time today on the family's other
-// PCs, as their last rollups said (zero when the PC joined no hub).
-func (h *hubLink) elsewhere(child, day string) (screen, games time.Duration) {
+// away is a child's day on the family's other PCs.
+type away struct {
+	screen, games time.Duration
+	// granted is the time given there (it counts here too).
+	grantedScreen, grantedGames time.Duration
+	// perGame is each game's time there, by wire.GameKey.
+	perGame map[string]time.Duration
+}
+
+// elsewhere is a child's time today on the family's other PCs, as their
+// last rollups said (zero when the PC joined no hub).
+func (h *hubLink) elsewhere(child, day string) away {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var w away
 	if len(h.others) == 0 {
-		return 0, 0
+		return w
 	}
 	for _, r := range h.others[wire.ChildKey(child)] {
-		if r.Day == day {
-			screen += time.Duration(r.ScreenSec) * time.Second
-			games += time.Duration(r.GamesSec) * time.Second
+		if r.Day != day {
+			continue
+		}
+		w.screen += time.Duration(r.ScreenSec) * time.Second
+		w.games += time.Duration(r.GamesSec) * time.Second
+		w.grantedScreen += time.Duration(r.GrantedScreen) * time.Second
+		w.grantedGames += time.Duration(r.GrantedGames) * time.Second
+		for k, s := range r.PerGame {
+			if w.perGame == nil {
+				w.perGame = map[string]time.Duration{}
+			}
+			w.perGame[k] += time.Duration(s) * time.Second
 		}
 	}
-	return screen, games
+	return w
+}
+
+// addAway adds the child's time on the family's other PCs to u: screen
+// and game time, each running game's time (the per-game cap is across
+// PCs), less the time given there (a grant counts on every PC).
+func addAway(u *rules.Usage, w away, apps []monitor.ViewApp) {
+	u.Screen = max(u.Screen+w.screen-w.grantedScreen, 0)
+	u.Games = max(u.Games+w.games-w.grantedGames, 0)
+	if len(w.perGame) == 0 {
+		return
+	}
+	for i, x := range apps {
+		if i < len(u.Apps) && x.Key != "" {
+			u.Apps[i].Used += w.perGame[wire.GameKey(x.Key)]
+		}
+	}
 }
 
 func (h *hubLink) wake() {
@@ -296,6 +339,8 @@ func (a *Agent) pushHub(ctx context.Context, cl *hubsync.Client) {
 		}
 		a.hub.mu.Unlock()
 	}
+	y, m, d := now.Date()
+	a.pushRequests(ctx, cl, dayOf(now), dayOf(time.Date(y, m, d-1, 12, 0, 0, 0, now.Location())))
 }
 
 // rollups are the children's days (and the PC's own tamper events) since
@@ -361,6 +406,15 @@ func (a *Agent) childRollup(ctx context.Context, ch store.Child, day string, now
 		return r, err
 	}
 	r.ScreenSec, r.GamesSec = int64(u.Screen/time.Second), int64(u.Games/time.Second)
+	r.GrantedScreen, r.GrantedGames = int64(u.GrantedScreen/time.Second), int64(u.GrantedGames/time.Second)
+	for k, d := range a.apps.Keyed(u.PerGame) {
+		if s := int64(d / time.Second); s > 0 && k != "" {
+			if r.PerGame == nil {
+				r.PerGame = map[string]int64{}
+			}
+			r.PerGame[wire.GameKey(k)] += s
+		}
+	}
 	if r.ScreenSec+r.GamesSec > 0 {
 		rows, err := a.st.Summary(ctx, ch.Name, day, day, "category")
 		if err != nil {
@@ -397,7 +451,10 @@ func (a *Agent) childRollup(ctx context.Context, ch store.Child, day string, now
 }
 
 func rollupRev(r wire.Rollup) int64 {
-	n := r.ScreenSec + r.GamesSec + int64(r.Requests+r.Answered+r.Granted)
+	n := r.ScreenSec + r.GamesSec + int64(r.Requests+r.Answered+r.Granted) + r.GrantedScreen + r.GrantedGames
+	for _, v := range r.PerGame {
+		n += v
+	}
 	for _, v := range r.Category {
 		n += v
 	}

@@ -270,6 +270,8 @@ type Request struct {
 	Answered   time.Time `json:"answered,omitzero"`
 	// App is the program a request of kind "app" is for.
 	App *RequestApp `json:"app,omitempty"`
+	// PC is the PC of the family it was asked on, when another (issue 13).
+	PC string `json:"pc,omitempty"`
 }
 
 // RequestApp is the program a request of kind "app" is for.

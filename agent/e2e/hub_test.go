@@ -122,7 +122,7 @@ func (h *hubProc) pcs() []apitype.HubPC {
 func waitUntil(t *testing.T, what string, d time.Duration, ok func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
-	for time.Now().Sub(start) < d {
+	for time.Since(start) < d {
 		if ok() {
 			return time.Since(start)
 		}

@@ -77,12 +77,20 @@ func pcPermissions(hub, pc string) *server.Permissions {
 			wire.PCPrefix(hub, pc) + ".>",
 			"$JS.API.DIRECT.GET." + wire.StreamPolicy + "." + wire.PolicySubject(hub),
 			wire.DirectGetUsage(),
+			wire.DirectGetRequests(), // the family's requests
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{
 			wire.PolicySubject(hub),
 			wire.UsageWildcard(hub),
 			wire.Inbox(pc) + ".>",
+			// The family's requests (issue 13): every PC's, and the
+			// answers to this PC's only.
+			wire.RequestsWildcard(hub),
+			wire.AnswersTo(hub, pc),
 		}},
+		// A PC answers a parent's answer to its child's request on the
+		// asker's inbox: once, for a minute, to that reply subject only.
+		Response: &server.ResponsePermission{MaxMsgs: 1, Expires: time.Minute},
 	}
 }
 

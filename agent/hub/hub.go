@@ -242,6 +242,19 @@ func (h *Hub) streams(ctx context.Context) error {
 		MaxMsgSize:        64 << 10, // a rollup is well under 1 KiB
 		MaxBytes:          8 << 30,  // a runaway PC cannot fill the disk
 		Storage:           jetstream.FileStorage,
+	}, {
+		// The family's requests (issue 13): each PC's requests of the last
+		// two days, the last state of each.
+		Name:              wire.StreamRequests,
+		Description:       "each PC's children's requests for time (last state per request)",
+		Subjects:          []string{wire.RequestsWildcard(h.id)},
+		MaxMsgsPerSubject: 1,
+		AllowDirect:       true,
+		Duplicates:        10 * time.Minute,
+		MaxAge:            48 * time.Hour,
+		MaxMsgSize:        8 << 10,
+		MaxBytes:          256 << 20,
+		Storage:           jetstream.FileStorage,
 	}} {
 		if _, err := h.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("hub: stream %s: %w", sc.Name, err)

@@ -85,6 +85,14 @@ type Options struct {
 	OnUsage func(wire.Rollup)
 	// Today is the day whose rollups a connect fetches (the trusted day).
 	Today func() string
+
+	// OnRequest, when set, gets every request of the family's PCs (this
+	// PC's own too) as it comes, and the last state of each at each
+	// connect (requests.go).
+	OnRequest func(wire.FamilyRequest)
+	// OnAnswer, when set, takes a parent's answer from another PC (its id)
+	// to a request asked on this PC, and says what became of it.
+	OnAnswer func(from string, a wire.Answer) wire.AnswerReply
 }
 
 // Client is a joined PC's connection to its hub.
@@ -165,6 +173,10 @@ func Connect(creds Creds, opts Options) (*Client, error) {
 			return nil, fmt.Errorf("hub: follow the family's usage: %w", err)
 		}
 	}
+	if err := c.followFamily(); err != nil {
+		nc.Close()
+		return nil, err
+	}
 	close(c.started)
 	return c, nil
 }
@@ -237,6 +249,9 @@ func (c *Client) catchUp() {
 		if err := c.usageOf(c.opts.Today()); err != nil {
 			c.log.Info("hub: the family's usage could not be read", "err", err)
 		}
+	}
+	if err := c.requestsCatchUp(); err != nil {
+		c.log.Info("hub: the family's requests could not be read", "err", err)
 	}
 	m, err := c.nc.Request(wire.DirectGetPolicy(c.creds.HubID), nil, 10*time.Second)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/kidtime/kidtime/agent/api"
 	"github.com/kidtime/kidtime/agent/apitype"
@@ -60,6 +61,7 @@ func (h *Handlers) setup(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if err != nil {
 		return nil, err
 	}
+	h.parentPIN(ctx, req.PIN, exp)
 	// No login account is left unmanaged from now on: every one no child
 	// claims is held to a default profile (the youngest child's rules).
 	if err := h.b.Family().EnsureDefault(ctx, c.Peer.Username); err != nil {
@@ -91,6 +93,7 @@ func (h *Handlers) login(ctx context.Context, c *api.Caller, r *http.Request) (a
 	if err != nil {
 		return nil, err
 	}
+	h.parentPIN(ctx, req.PIN, exp)
 	if released {
 		if err := h.b.Family().ReleaseParent(ctx, c.Peer.Username, c.Peer.Username); err != nil {
 			return nil, err
@@ -106,6 +109,9 @@ func (h *Handlers) login(ctx context.Context, c *api.Caller, r *http.Request) (a
 func (h *Handlers) logout(_ context.Context, c *api.Caller, _ *http.Request) (any, error) {
 	if c.Token != "" {
 		h.b.Auth().Logout(c.Token)
+		if f := h.family(); f != nil {
+			f.ParentLogout()
+		}
 	}
 	return nil, nil
 }
@@ -119,6 +125,9 @@ func (h *Handlers) changePIN(ctx context.Context, c *api.Caller, r *http.Request
 	var pe *auth.InvalidPINError
 	if errors.As(err, &pe) {
 		return nil, api.BadRequest("new", "%v", pe.Err).Keyed("err.pin.invalid", map[string]string{"reason": pe.Err.Error()})
+	}
+	if err == nil {
+		h.parentPIN(ctx, req.New, time.Time{}) // the family key follows; no login comes of it
 	}
 	return nil, err
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kidtime/kidtime/agent/api"
 	"github.com/kidtime/kidtime/agent/apitype"
@@ -85,3 +86,36 @@ func (h *Handlers) forwardPolicy(ctx context.Context, _ *api.Caller, r *http.Req
 
 // TamperKind reports whether events of this kind are tamper signals.
 func TamperKind(kind string) bool { return tamperKinds[kind] }
+
+// FamilyLink is the family's side of a hub link (issue 13): the requests
+// asked on the family's other PCs, answered from here, and the parent's
+// key, derived from the PIN when a parent types it here.
+type FamilyLink interface {
+	// FamilyRequests are the other PCs' requests (numbers of their own).
+	FamilyRequests(ctx context.Context, child, status string) []apitype.Request
+	// AnswerFamily answers one; handled is false for a local number.
+	AnswerFamily(ctx context.Context, id int64, approve bool, addSec int64, by string) (r apitype.Request, handled bool, err error)
+	// ParentPIN is told the PIN a parent just typed, and until when the
+	// login holds.
+	ParentPIN(ctx context.Context, pin string, until time.Time)
+	// ParentLogout is told a parent logged out.
+	ParentLogout()
+	// RequestsChanged is told a child asked.
+	RequestsChanged()
+}
+
+func (h *Handlers) family() FamilyLink {
+	hb, ok := h.b.(HubBackend)
+	if !ok || hb.Hub() == nil {
+		return nil
+	}
+	f, _ := hb.Hub().(FamilyLink)
+	return f
+}
+
+// parentPIN tells the family link a PIN a parent just typed.
+func (h *Handlers) parentPIN(ctx context.Context, pin string, until time.Time) {
+	if f := h.family(); f != nil {
+		f.ParentPIN(ctx, pin, until)
+	}
+}

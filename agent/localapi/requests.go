@@ -130,6 +130,9 @@ func (h *Handlers) requests(ctx context.Context, c *api.Caller, r *http.Request)
 	for _, x := range rs {
 		out = append(out, toAPIRequest(x))
 	}
+	if f := h.family(); f != nil && isParent(c) {
+		out = append(out, f.FamilyRequests(ctx, child, status)...) // the family's other PCs (hub.go)
+	}
 	return out, nil
 }
 
@@ -162,6 +165,9 @@ func (h *Handlers) ask(ctx context.Context, c *api.Caller, r *http.Request) (any
 	if err != nil {
 		return nil, err
 	}
+	if f := h.family(); f != nil {
+		f.RequestsChanged()
+	}
 	return toAPIRequest(rq), nil
 }
 
@@ -176,6 +182,12 @@ func (h *Handlers) answer(ctx context.Context, c *api.Caller, r *http.Request) (
 	}
 	if !secondsIn(req.AddSec, 0, maxGrant) {
 		return nil, api.BadRequest("addSec", "%d is not between 0 and %d seconds", req.AddSec, int64(maxGrant/time.Second)).Keyed("err.amount", boundsSec(0, maxGrant))
+	}
+	if f := h.family(); f != nil {
+		// A request asked on another PC of the family (hub.go).
+		if out, handled, err := f.AnswerFamily(ctx, id, req.Approve, req.AddSec, c.Peer.Username); handled {
+			return out, err
+		}
 	}
 	rq, err := h.b.Store().Request(ctx, id)
 	if err != nil {
@@ -194,6 +206,9 @@ func (h *Handlers) answer(ctx context.Context, c *api.Caller, r *http.Request) (
 	out, err := h.b.Store().Answer(ctx, id, req.Approve, granted, c.Peer.Username)
 	if err != nil {
 		return nil, err
+	}
+	if f := h.family(); f != nil {
+		f.RequestsChanged() // the family's other PCs list it answered
 	}
 	if err := h.b.Refresh(ctx, out.Child); err != nil {
 		return nil, err

@@ -84,6 +84,9 @@ func (k *cli) requests(ctx context.Context, status *string, _ []string) error {
 			fmt.Fprintln(w, k.t("requests.none"))
 		}
 		for _, r := range rs {
+			if r.PC != "" {
+				r.Child += " @" + r.PC // asked on another PC of the family
+			}
 			if r.App != nil {
 				// A program waiting for a parent's yes: its name where the
 				// time would be, its path where the reason would be.

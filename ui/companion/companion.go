@@ -454,6 +454,19 @@ func (c *Companion) Tick(ctx context.Context) {
 	})
 }
 
+// Second is the companion's step of every second beside the countdown:
+// while an ask waits for its answer, a tick, so that a parent's answer —
+// from this PC or another of the family (issue 13) — shows within a
+// second or two rather than at the next heartbeat.
+func (c *Companion) Second(ctx context.Context) {
+	c.mu.Lock()
+	waiting := len(c.asks) > 0
+	c.mu.Unlock()
+	if waiting {
+		c.Tick(ctx)
+	}
+}
+
 // onUI runs f on the Fyne thread (directly with Sync).
 func (c *Companion) onUI(f func()) {
 	if c.Sync {
@@ -548,6 +561,7 @@ func (c *Companion) Run(ctx context.Context) {
 		case <-beat.C:
 			c.Tick(ctx)
 		case <-sec.C:
+			c.Second(ctx)
 			fyne.Do(func() {
 				c.updateCountdown(c.now())
 				if !c.mainPlaced && c.placeTries > 0 {

@@ -193,6 +193,10 @@ func (r *Requests) row(q apitype.Request) fyne.CanvasObject {
 		kind = lang.L("companion.games")
 	}
 	text := lang.L("requests.asks", map[string]any{"Child": q.Child, "Amount": i18n.Seconds(q.AddSec), "Kind": kind, "When": i18n.When(q.Created, r.c.now())})
+	if q.PC != "" {
+		// Asked on another PC of the family (issue 13).
+		text += " · " + lang.L("requests.onPC", map[string]any{"PC": q.PC})
+	}
 	reason := q.Reason
 	if reason == "" {
 		reason = lang.L("requests.noReason")

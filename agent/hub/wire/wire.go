@@ -128,9 +128,10 @@ func (e *Error) HTTPStatus() int {
 	case "err.hub.noPC", "err.hub.notJoined":
 		return 404
 	case "err.hub.policyOtherKey", "err.hub.policyOlder", "err.hub.policyBadSignature",
-		"err.hub.tokenUsed", "err.hub.tokenExpired", "err.hub.tokenUnknown", "err.hub.notPinned":
+		"err.hub.tokenUsed", "err.hub.tokenExpired", "err.hub.tokenUnknown", "err.hub.notPinned",
+		"err.hub.familyLocked", "err.hub.answerForged":
 		return 403
-	case "err.hub.nameTaken", "err.hub.joined":
+	case "err.hub.nameTaken", "err.hub.joined", "err.hub.answerLate":
 		return 409
 	case "err.hub.internal", "err.hub.unreachable":
 		return 502
@@ -184,7 +185,21 @@ type Rollup struct {
 	Granted   int              `json:"granted"`
 	Tamper    map[string]int   `json:"tamper,omitempty"`
 	At        time.Time        `json:"at"`
+
+	// The family's budget (issue 13): each game's time (by GameKey, not
+	// the program), and the time granted on this PC (it counts on every PC).
+	PerGame       map[string]int64 `json:"perGame,omitempty"`
+	GrantedScreen int64            `json:"grantedScreenSec,omitempty"`
+	GrantedGames  int64            `json:"grantedGamesSec,omitempty"`
+
 	ReportFigures
+}
+
+// GameKey is a game's id in rollups: a hash of its identity (the same
+// file on every PC), not its name or path.
+func GameKey(appKey string) string {
+	h := sha256.Sum256([]byte("kidtime game\n" + appKey))
+	return hex.EncodeToString(h[:8])
 }
 
 // MsgID is the rollup's JetStream message id.
@@ -197,4 +212,79 @@ type PolicyReply struct {
 	OK    bool   `json:"ok"`
 	Seq   uint64 `json:"seq,omitempty"`
 	Error *Error `json:"error,omitempty"`
+}
+
+// ---- The family's requests and answers across its PCs (issue 13) ----
+//
+//	kt.H.pc.P.req.<C>.<ID>    a time request asked on PC P (stream KT_REQ, last per subject)
+//	kt.H.pc.P.answer.<Q>      request/reply: a parent at P answers a request asked on PC Q
+//
+// Every PC reads kt.H.pc.*.req.> (a parent at any PC sees the family's
+// requests) and only kt.H.pc.*.answer.<itself>. The server lets P publish
+// only under kt.H.pc.P, so the subject says which PC answered; the answer
+// itself is signed with the family's parent key (FamilyKey in hubsync, from
+// the PIN), which Q checks: a PC where no parent typed the PIN cannot
+// forge one.
+
+// StreamRequests keeps each PC's requests of the last two days.
+const StreamRequests = "KT_REQ"
+
+func RequestSubject(hub, pc, child string, id int64) string {
+	return fmt.Sprintf("%s.req.%s.%d", PCPrefix(hub, pc), child, id)
+}
+func RequestsWildcard(hub string) string        { return "kt." + hub + ".pc.*.req.>" }
+func DirectGetRequests() string                 { return "$JS.API.DIRECT.GET." + StreamRequests }
+func AnswerSubject(hub, from, to string) string { return PCPrefix(hub, from) + ".answer." + to }
+func AnswersTo(hub, to string) string           { return "kt." + hub + ".pc.*.answer." + to }
+
+// FamilyRequest is a child's request for time as the PC it was asked on
+// publishes it, answered or not (a later state replaces an earlier one).
+type FamilyRequest struct {
+	PC         string    `json:"pc"` // the PC it was asked on (from the subject)
+	PCName     string    `json:"pcName,omitempty"`
+	ID         int64     `json:"id"`    // its number on that PC
+	Child      string    `json:"child"` // ChildKey
+	Name       string    `json:"name,omitempty"`
+	Kind       string    `json:"kind"` // screen | games
+	AddSec     int64     `json:"addSec"`
+	Reason     string    `json:"reason,omitempty"`
+	Status     string    `json:"status"`
+	GrantedSec int64     `json:"grantedSec,omitempty"`
+	AnsweredBy string    `json:"answeredBy,omitempty"`
+	Created    time.Time `json:"created"`
+	Answered   time.Time `json:"answered,omitzero"`
+}
+
+// MsgID is the request's JetStream message id: a resend of the same state
+// is dropped.
+func (r FamilyRequest) MsgID() string {
+	return fmt.Sprintf("%s.%d.%s.%d", r.PC, r.ID, r.Status, r.GrantedSec)
+}
+
+// Answer is a parent's answer to a request asked on another PC, signed
+// with the family's parent key.
+type Answer struct {
+	PC      string    `json:"pc"` // the PC the request was asked on
+	ID      int64     `json:"id"`
+	Child   string    `json:"child"` // ChildKey
+	Approve bool      `json:"approve"`
+	AddSec  int64     `json:"addSec"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Key     string    `json:"key"` // base64 ed25519 public key
+	Sig     string    `json:"sig"` // base64 signature of SignedBytes
+}
+
+// SignedBytes is what an answer's signature covers: the hub, the PC and
+// request, the child, the verdict, the amount, who and when.
+func (a Answer) SignedBytes(hub string) []byte {
+	return fmt.Appendf(nil, "kidtime answer v1\n%s\n%s\n%d\n%s\n%t\n%d\n%s\n%s",
+		hub, a.PC, a.ID, a.Child, a.Approve, a.AddSec, a.By, a.At.UTC().Format(time.RFC3339Nano))
+}
+
+// AnswerReply is the asking PC's reply to an answer.
+type AnswerReply struct {
+	OK      bool           `json:"ok"`
+	Request *FamilyRequest `json:"request,omitempty"`
+	Error   *Error         `json:"error,omitempty"`
 }
