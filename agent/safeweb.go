@@ -103,7 +103,10 @@ type safeWeb struct {
 	closed  map[string]bool // filtered children whose DNS is closed (no resolver)
 	retry   bool            // a resolver port did not open: try again soon
 	console string          // the console's child at the last apply (consoleFirewall)
-	partial string          // the last ErrEncryptedDNSOpen said (consoleFirewall)
+	// consoleMode: the firewall follows the console (Windows), so only the
+	// console's child is filtered.
+	consoleMode bool
+	partial     string // the last ErrEncryptedDNSOpen said (consoleFirewall)
 }
 
 // newSafeWeb is the safe web of a, or nil when the daemon has no firewall
@@ -178,6 +181,9 @@ func (w *safeWeb) serve(ctx context.Context) error {
 	}
 	defer fw.Close()
 	if cf, ok := fw.(consoleFirewall); ok {
+		w.mu.Lock()
+		w.consoleMode = true
+		w.mu.Unlock()
 		// The system's resolver is everyone's: an orderly stop (the
 		// service stopped, the package removed) gives it back. A crash
 		// leaves it on kidtime's port, where nothing answers: closed.
@@ -445,6 +451,9 @@ func (w *safeWeb) status(ctx context.Context, name string, p rules.WebPolicy, no
 	w.mu.Lock()
 	if w.closed[name] && st.Active {
 		st.Active, st.Closed = false, true
+	}
+	if w.consoleMode && w.console != name {
+		st.Active = false // only the console's child is filtered (Windows)
 	}
 	if day != w.day {
 		w.day, w.today = day, map[string]map[string]int64{}

@@ -253,21 +253,22 @@ func TestAgentSafeWebConsole(t *testing.T) {
 		sessions []platform.Session
 		want     func(r web.Rules) bool
 		rcode    int // of a lookup of an adult site on the console port; -1: no answer expected
+		active   bool // An's status says the filter is at work
 	}{
 		{"nobody at the console: no child in the rules, nothing served", nil,
-			func(r web.Rules) bool { return len(r.Children) == 0 && len(r.Closed) == 0 }, -1},
+			func(r web.Rules) bool { return len(r.Children) == 0 && len(r.Closed) == 0 }, -1, false},
 		{"An at the console: An's account, served on the console port",
 			[]platform.Session{{ID: "1", UID: w.kid, Active: true, Class: "user", State: "active"}},
 			func(r web.Rules) bool {
 				return len(r.Children) == 1 && r.Children[0].UID == w.kid && r.Children[0].Port == uint16(console)
 			},
-			dns.RcodeNameError},
+			dns.RcodeNameError, true},
 		{"An in a remote session only: not the console's",
 			[]platform.Session{{ID: "2", UID: w.kid, Active: true, Remote: true, Class: "user", State: "active"}},
-			func(r web.Rules) bool { return len(r.Children) == 0 }, -1},
+			func(r web.Rules) bool { return len(r.Children) == 0 }, -1, false},
 		{"a parent at the console, An in the background: the machine's own resolvers",
 			[]platform.Session{{ID: "3", UID: 1000, Active: true, Class: "user", State: "active"}, {ID: "4", UID: w.kid, Class: "user", State: "online"}},
-			func(r web.Rules) bool { return len(r.Children) == 0 }, -1},
+			func(r web.Rules) bool { return len(r.Children) == 0 }, -1, false},
 	}
 	for _, s := range steps {
 		t.Run(s.sentence, func(t *testing.T) {
@@ -288,6 +289,11 @@ func TestAgentSafeWebConsole(t *testing.T) {
 				t.Errorf("the console port answered %s with no child there", dns.RcodeToString[r.Rcode])
 			case s.rcode >= 0 && (err != nil || r.Rcode != s.rcode):
 				t.Errorf("the console port: %v %v; want %s", r, err, dns.RcodeToString[s.rcode])
+			}
+			// status tells the truth: the filter is at work for An only
+			// while An holds the console
+			if st := childStatus(t, c, "An"); st.Web == nil || st.Web.Active != s.active {
+				t.Errorf("An's safe web in status: %+v; want active %v", st.Web, s.active)
 			}
 		})
 	}

@@ -180,8 +180,10 @@ type WebStatus struct {
 	// ByCategory splits BlockedToday: adult, gambling, ..., deny (the
 	// parent's list), allowlist (not on the allow-list).
 	ByCategory map[string]int64 `json:"byCategory,omitempty"`
-	// Active is false when the filter is not enforced on this PC (not
-	// Linux, the firewall refused, or nothing to filter).
+	// Active is false when the filter is not enforced on this PC (the
+	// firewall refused, nothing to filter, or, on Windows, where the whole
+	// machine's resolver follows the console, the child is not the one at
+	// the console).
 	Active bool `json:"active"`
 	// Closed: kidtime has no resolver for this child (no port left, or
 	// their port could not be opened), so their lookups are refused
