@@ -45,8 +45,15 @@ type Config struct {
 	PolicyFile string
 	Logger     *slog.Logger
 
-	// Tick is how often usage is counted and decisions re-evaluated (1 s).
+	// Tick is how often usage is counted and decisions re-evaluated while
+	// the process table is polled (1 s).
 	Tick time.Duration
+	// QuietTick is how often they are while a child is at the PC and the
+	// process events flow (2 Ticks): nothing is due between two ticks
+	// (the rules' next moment wakes the ticks), and whatever changes what
+	// counts (a session's state, a heartbeat, a child's process) first
+	// counts the time until then as it was (catchUp).
+	QuietTick time.Duration
 	// FlushEvery is how often usage is written to the store (2 s).
 	FlushEvery time.Duration
 	// ReconcileEvery is how often the full process scan runs (15 s; four
@@ -84,6 +91,9 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.Tick <= 0 {
 		c.Tick = time.Second
+	}
+	if c.QuietTick <= 0 {
+		c.QuietTick = 2 * c.Tick
 	}
 	if c.FlushEvery <= 0 {
 		c.FlushEvery = 2 * time.Second
@@ -185,6 +195,9 @@ type Agent struct {
 	global   rules.File // defaultProfile and help (children live in the store)
 	// lastSessions are the login sessions seen at the last tick.
 	lastSessions []facts.Session
+	// lastPresence is what the last tick judged of each child: the time
+	// until a change is counted with it (catchUp).
+	lastPresence []monitor.Presence
 	lastMark     time.Time            // when the clock mark was last written (loop goroutine only)
 	reloadMu     sync.Mutex           // one reload or day refresh at a time
 	floodSeen    map[uint32]time.Time // when connection_flood was last recorded, per uid (mu)
@@ -291,7 +304,9 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.restorePrograms(ctx)
 	a.learnInstalled()
 	a.acct = monitor.NewAccountant(usageSink{st, a.apps})
-	a.acct.MaxStep = 3 * a.cfg.Tick
+	// A step is at most a quiet tick and a late one: a suspended machine
+	// or a stalled agent never counts more.
+	a.acct.MaxStep = a.cfg.QuietTick + a.cfg.Tick
 	// Start the accountant's clock now, so the first tick counts from here.
 	a.acct.Tick(now, dayOf(now), nil)
 	a.eventq = make(chan store.Event, eventQueue)
@@ -318,6 +333,9 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 			a.log.Info("agent: no login sessions from the OS (logind, WTS); presence comes from companions and processes", "err", err)
 		} else {
 			a.sessions = s
+			if n, ok := s.(interface{ OnChange(func()) }); ok {
+				n.OnChange(a.sessionsChanged) // quiet ticks hear of a change at once
+			}
 		}
 	}
 
@@ -391,15 +409,20 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// nextWake is how long to sleep: a tick, or less when a decision changes
-// sooner (never less than 20 ms, so a decision due now cannot spin); with
-// no child logged in and process events flowing, IdleTick (what happens
-// then wakes the agent: poke).
+// nextWake is how long to sleep: a quiet tick (a tick while polling the
+// process table), or less when a decision changes sooner (never less than
+// 20 ms, so a decision due now cannot spin); with no child logged in and
+// process events flowing, IdleTick (what happens then wakes the agent:
+// poke).
 func (a *Agent) nextWake(now time.Time) time.Duration {
-	if !a.polling.Load() && !a.anyonePresent() {
+	polling := a.polling.Load()
+	if !polling && !a.anyonePresent() {
 		return a.cfg.IdleTick
 	}
-	wait := a.cfg.Tick
+	wait := a.cfg.QuietTick
+	if polling {
+		wait = a.cfg.Tick
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, cs := range a.children {

@@ -17,8 +17,9 @@ type service struct {
 	serve func(ctx context.Context) error
 }
 
-// ticks counts, decides and enforces until ctx ends: every Tick, and also
-// at the moment the rules said a decision changes next (a warning
+// ticks counts, decides and enforces until ctx ends: every QuietTick while
+// a child is at the PC (every Tick while polling the process table), and
+// also at the moment the rules said a decision changes next (a warning
 // threshold, the end of a budget or of the grace), so limits land on time
 // rather than up to a tick late.
 func (a *Agent) ticks(ctx context.Context) error {
@@ -57,7 +58,8 @@ func (a *Agent) ticks(ctx context.Context) error {
 			lastFlush = now
 			a.flush(ctx)
 		}
-		timer.Reset(a.nextWake(a.now()))
+		after := a.now()
+		timer.Reset(a.flushBound(a.nextWake(after), after, lastFlush))
 	}
 }
 
