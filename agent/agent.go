@@ -54,8 +54,13 @@ type Config struct {
 	// counts (a session's state, a heartbeat, a child's process) first
 	// counts the time until then as it was (catchUp).
 	QuietTick time.Duration
-	// FlushEvery is how often usage is written to the store (2 s).
+	// FlushEvery is how often usage is saved (2 s): in the checkpoint
+	// beside the database (one pwrite), and in the database itself every
+	// StoreEvery.
 	FlushEvery time.Duration
+	// StoreEvery is how often usage is written to the database (15
+	// FlushEvery); a report and a stop write it at once.
+	StoreEvery time.Duration
 	// ReconcileEvery is how often the full process scan runs (15 s; four
 	// times less often while the OS filters the process events by account:
 	// Deps.EventsInKernel).
@@ -97,6 +102,9 @@ func (c *Config) defaults() {
 	}
 	if c.FlushEvery <= 0 {
 		c.FlushEvery = 2 * time.Second
+	}
+	if c.StoreEvery <= 0 {
+		c.StoreEvery = 15 * c.FlushEvery
 	}
 	if c.ReconcileEvery <= 0 {
 		c.ReconcileEvery = 15 * time.Second
@@ -186,8 +194,9 @@ type Agent struct {
 	guard    *auth.Guard
 	fam      *family.Family
 	apps     *store.AppIDs
-	appr     approvals // the parents' answers about new programs (approval.go)
-	web      *safeWeb  // the children's DNS (safeweb.go); nil without a firewall
+	appr     approvals         // the parents' answers about new programs (approval.go)
+	web      *safeWeb          // the children's DNS (safeweb.go); nil without a firewall
+	ckpt     *store.Checkpoint // usage since the last write to the database (checkpoint.go); nil: none
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
@@ -263,6 +272,14 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	defer func() {
 		if cerr := st.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
+	// What an unclean stop left in the checkpoint is stored before the
+	// clock's mark and today's usage are read.
+	a.openCheckpoint(ctx)
+	defer func() {
+		if a.ckpt != nil {
+			_ = a.ckpt.Close()
 		}
 	}()
 
@@ -453,6 +470,8 @@ func (a *Agent) anyonePresent() bool {
 func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
+	} else {
+		a.clearCheckpoint()
 	}
 	a.web.flush(ctx)
 	a.savePrograms(ctx)
@@ -510,31 +529,11 @@ func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
 
 // AddUsages writes a flush in one transaction.
 func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error {
-	out := make([]store.Interval, 0, len(ivs))
-	for _, iv := range ivs {
-		kind := store.KindScreen
-		if iv.Kind == monitor.KindGame {
-			kind = store.KindGame
-		}
-		var id int64
-		if key := iv.App.Key(); key != "" {
-			rating := ""
-			if iv.App.MinAge >= 0 {
-				rating = fmt.Sprintf("%d+", iv.App.MinAge)
-			}
-			var err error
-			path, name := iv.App.Path, iv.App.Name
-			if l := iv.App.Linked; l != nil && l.SHA256 != "" {
-				path, name = l.Path, l.Name // a copy counts under the program it copies (its key)
-			}
-			id, err = s.apps.ID(ctx, key, store.App{Path: path, Name: name, Category: string(iv.App.Category), Rating: rating})
-			if err != nil {
-				return err
-			}
-		}
-		out = append(out, store.Interval{Child: iv.Child, AppID: id, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
+	out, err := s.storeIntervals(ctx, ivs)
+	if err != nil {
+		return err
 	}
-	err := s.st.AddUsages(ctx, out)
+	err = s.st.AddUsages(ctx, out)
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("%w: %w", monitor.ErrRejected, err)

@@ -25,7 +25,7 @@ type service struct {
 func (a *Agent) ticks(ctx context.Context) error {
 	timer := time.NewTimer(a.cfg.Tick)
 	defer timer.Stop()
-	lastFlush, lastScan, lastAccounts := a.now(), a.now(), a.now()
+	lastFlush, lastStore, lastScan, lastAccounts := a.now(), a.now(), a.now(), a.now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -56,7 +56,13 @@ func (a *Agent) ticks(ctx context.Context) error {
 		}
 		if now.Sub(lastFlush) >= a.cfg.FlushEvery {
 			lastFlush = now
-			a.flush(ctx)
+			// Most flushes are one pwrite of the checkpoint; the database
+			// is written every StoreEvery, or when the checkpoint cannot
+			// take it all.
+			if now.Sub(lastStore) >= a.cfg.StoreEvery || !a.checkpoint(ctx) {
+				lastStore = now
+				a.flush(ctx)
+			}
 		}
 		after := a.now()
 		timer.Reset(a.flushBound(a.nextWake(after), after, lastFlush))

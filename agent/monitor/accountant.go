@@ -259,6 +259,25 @@ func (a *Accountant) extend(k segKey, app App, start, end time.Time, day string)
 	a.open[k] = &segment{start: start, end: end, day: day, app: app}
 }
 
+// Unflushed is what the next Flush would write, left in place: the agent
+// saves it in a checkpoint between writes to the store.
+func (a *Accountant) Unflushed() []Interval {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]Interval, 0, len(a.pending)+len(a.open))
+	for _, iv := range a.pending {
+		if iv.End.After(iv.Start) {
+			out = append(out, iv)
+		}
+	}
+	for k, s := range a.open {
+		if s.end.After(s.start) {
+			out = append(out, Interval{Child: k.child, App: s.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: s.end})
+		}
+	}
+	return out
+}
+
 // Flush writes what was counted since the last flush. Open segments are
 // written up to now and stay open (the store merges the continuation).
 func (a *Accountant) Flush(ctx context.Context) error {
