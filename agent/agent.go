@@ -208,6 +208,7 @@ type Agent struct {
 	// until a change is counted with it (catchUp).
 	lastPresence []monitor.Presence
 	lastMark     time.Time            // when the clock mark was last written (loop goroutine only)
+	usersStamp   string               // the account files as last looked at (checkNewAccounts; loop goroutine only)
 	reloadMu     sync.Mutex           // one reload or day refresh at a time
 	floodSeen    map[uint32]time.Time // when connection_flood was last recorded, per uid (mu)
 	eventq       chan store.Event     // the enforcer's events, written by the events service
@@ -544,6 +545,16 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 // checkNewAccounts reloads when the default profile should hold an account
 // that appeared since (useradd while the agent runs).
 func (a *Agent) checkNewAccounts(ctx context.Context) {
+	stamper, cheap := a.deps.Users.(interface{ Stamp() string })
+	stamp := ""
+	if cheap {
+		// Listing the accounts reads and parses the account files: only
+		// when they changed since the last look.
+		if stamp = stamper.Stamp(); stamp == a.usersStamp {
+			return
+		}
+	}
+	defer func() { a.usersStamp = stamp }()
 	a.mu.Lock()
 	known := map[string]bool{}
 	for _, cs := range a.children {

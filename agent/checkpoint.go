@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"github.com/kidtime/kidtime/agent/clock"
 	"github.com/kidtime/kidtime/agent/monitor"
@@ -28,14 +30,23 @@ func (a *Agent) openCheckpoint(ctx context.Context) {
 			a.log.Warn("agent: the clock mark of the checkpoint was not stored", "err", err)
 		}
 	}
-	if len(saved.Usage) > 0 {
+	// The time saved ahead (until the next checkpoint that never came) is
+	// taken up to now at most.
+	now := time.Now()
+	for i := range saved.Usage {
+		if saved.Usage[i].End.After(now) {
+			saved.Usage[i].End = now
+		}
+	}
+	usage := slices.DeleteFunc(saved.Usage, func(iv store.Interval) bool { return !iv.End.After(iv.Start) })
+	if len(usage) > 0 {
 		// Adding what the store already has adds nothing (intervals merge),
 		// so a stop between a write and the next checkpoint counts nothing
 		// twice.
-		if err := a.st.AddUsages(ctx, saved.Usage); err != nil {
-			a.log.Error("agent: usage counted before an unclean stop could not be stored", "intervals", len(saved.Usage), "err", err)
+		if err := a.st.AddUsages(ctx, usage); err != nil {
+			a.log.Error("agent: usage counted before an unclean stop could not be stored", "intervals", len(usage), "err", err)
 		} else {
-			a.log.Info("agent: usage counted before an unclean stop stored from the checkpoint", "intervals", len(saved.Usage))
+			a.log.Info("agent: usage counted before an unclean stop stored from the checkpoint", "intervals", len(usage))
 		}
 	}
 	if err := c.Save(store.Saved{}); err != nil {
@@ -54,7 +65,10 @@ func (a *Agent) checkpoint(ctx context.Context) bool {
 	if a.ckpt == nil {
 		return false
 	}
-	ivs, err := usageSink{a.st, a.apps}.storeIntervals(ctx, a.acct.Unflushed())
+	// What counts now goes on counting until the next checkpoint: a kill -9
+	// meanwhile loses nothing (the restart takes no more than up to its
+	// own moment).
+	ivs, err := usageSink{a.st, a.apps}.storeIntervals(ctx, a.acct.Unflushed(a.now().Add(a.cfg.FlushEvery)))
 	if err != nil {
 		a.log.Debug("agent: usage not checkpointed", "err", err)
 		return false

@@ -40,3 +40,33 @@ func TestAgentStoresTheCheckpointAtStart(t *testing.T) {
 		stop()
 	}
 }
+
+// Time a checkpoint saved ahead of its moment (until the next checkpoint,
+// which a kill -9 prevented) counts up to the restart at most.
+func TestAgentCheckpointAheadIsTakenUpToNow(t *testing.T) {
+	w := newWorld(t)
+	c, stop := w.start()
+	setUp(t, c)
+	stop()
+	now := time.Now().Truncate(time.Second)
+	if now.Add(-time.Minute).Day() != now.Add(time.Hour).Day() {
+		t.Skip("too close to midnight")
+	}
+	ck, _, err := store.OpenCheckpoint(filepath.Join(w.data, "usage.checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := now.Format(time.DateOnly)
+	if err := ck.Save(store.Saved{Usage: []store.Interval{
+		{Child: "An", Kind: store.KindScreen, Day: day, Start: now.Add(-time.Minute), End: now.Add(time.Hour)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ck.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = w.start()
+	if got := childStatus(t, c, "An").ScreenUsedSec; got < 60 || got > 65 {
+		t.Errorf("%d s of screen time from a checkpoint of a minute before and an hour ahead; want a minute (up to the restart)", got)
+	}
+}

@@ -3,6 +3,7 @@ package clock
 import (
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -30,13 +31,17 @@ func (System) Elapsed() time.Duration {
 	return time.Duration(ts.Nano())
 }
 
-// BootID is /proc/sys/kernel/random/boot_id.
-func (System) BootID() string {
+// BootID is /proc/sys/kernel/random/boot_id, read once: it is the same for
+// the whole life of the process (the clock's mark, which carries it, is
+// taken every few seconds).
+func (System) BootID() string { return bootID() }
+
+var bootID = sync.OnceValue(func() string {
 	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	if err != nil {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
-}
+})
 
 var processStart = time.Now()

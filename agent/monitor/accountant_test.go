@@ -403,8 +403,8 @@ func TestAccountantUnflushed(t *testing.T) {
 				}
 			}
 			before := len(s.written())
-			got := a.Unflushed()
-			if again := a.Unflushed(); len(again) != len(got) {
+			got := a.Unflushed(time.Time{})
+			if again := a.Unflushed(time.Time{}); len(again) != len(got) {
 				t.Errorf("a second Unflushed gave %d intervals, the first %d: it took them", len(again), len(got))
 			}
 			if err := a.Flush(context.Background()); err != nil {
@@ -425,4 +425,23 @@ func TestAccountantUnflushed(t *testing.T) {
 			}
 		})
 	}
+	t.Run("open segments run on to until, closed ones do not", func(t *testing.T) {
+		a := monitor.NewAccountant(&sink{})
+		end := run(t, a, t0, 3, day1, playing)
+		end = run(t, a, end.Add(time.Second), 2, day1, screen) // the game's segment closed
+		lease := end.Add(2 * time.Second)
+		for _, iv := range a.Unflushed(lease) {
+			open := iv.Kind == monitor.KindScreen
+			if open && !iv.End.Equal(lease) || !open && iv.End.After(end) {
+				t.Errorf("%s interval ends %v; want %v", iv.Kind, iv.End, map[bool]time.Time{true: lease, false: end}[open])
+			}
+		}
+		// A lease into the next day is not taken: the day's segment ends
+		// where it was counted.
+		for _, iv := range a.Unflushed(end.Add(48 * time.Hour)) {
+			if iv.End.After(end) {
+				t.Errorf("an interval of %s runs on to %v", iv.Day, iv.End)
+			}
+		}
+	})
 }
