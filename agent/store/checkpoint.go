@@ -100,7 +100,7 @@ func (c *Checkpoint) Save(s Saved) error {
 	binary.LittleEndian.PutUint32(b[12:], uint32(len(payload)))
 	binary.LittleEndian.PutUint32(b[16:], crc32.ChecksumIEEE(payload))
 	copy(b[checkpointHead:], payload)
-	if _, err := c.f.WriteAt(b, int64(seq%2)*checkpointSlot); err != nil {
+	if err := pwrite(c.f, b, int64(seq%2)*checkpointSlot); err != nil {
 		return fmt.Errorf("store: write checkpoint: %w", err)
 	}
 	c.seq = seq
