@@ -45,10 +45,22 @@ type Config struct {
 	PolicyFile string
 	Logger     *slog.Logger
 
-	// Tick is how often usage is counted and decisions re-evaluated (1 s).
+	// Tick is how often usage is counted and decisions re-evaluated while
+	// the process table is polled (1 s).
 	Tick time.Duration
-	// FlushEvery is how often usage is written to the store (2 s).
+	// QuietTick is how often they are while a child is at the PC and the
+	// process events flow (2 Ticks): nothing is due between two ticks
+	// (the rules' next moment wakes the ticks), and whatever changes what
+	// counts (a session's state, a heartbeat, a child's process) first
+	// counts the time until then as it was (catchUp).
+	QuietTick time.Duration
+	// FlushEvery is how often usage is saved (2 s): in the checkpoint
+	// beside the database (one pwrite), and in the database itself every
+	// StoreEvery.
 	FlushEvery time.Duration
+	// StoreEvery is how often usage is written to the database (15
+	// FlushEvery); a report and a stop write it at once.
+	StoreEvery time.Duration
 	// ReconcileEvery is how often the full process scan runs (15 s; four
 	// times less often while the OS filters the process events by account:
 	// Deps.EventsInKernel).
@@ -88,8 +100,14 @@ func (c *Config) defaults() {
 	if c.Tick <= 0 {
 		c.Tick = time.Second
 	}
+	if c.QuietTick <= 0 {
+		c.QuietTick = 2 * c.Tick
+	}
 	if c.FlushEvery <= 0 {
 		c.FlushEvery = 2 * time.Second
+	}
+	if c.StoreEvery <= 0 {
+		c.StoreEvery = 15 * c.FlushEvery
 	}
 	if c.ReconcileEvery <= 0 {
 		c.ReconcileEvery = 15 * time.Second
@@ -179,8 +197,9 @@ type Agent struct {
 	guard    *auth.Guard
 	fam      *family.Family
 	apps     *store.AppIDs
-	appr     approvals // the parents' answers about new programs (approval.go)
-	web      *safeWeb  // the children's DNS (safeweb.go); nil without a firewall
+	appr     approvals         // the parents' answers about new programs (approval.go)
+	web      *safeWeb          // the children's DNS (safeweb.go); nil without a firewall
+	ckpt     *store.Checkpoint // usage since the last write to the database (checkpoint.go); nil: none
 
 	mu       sync.Mutex
 	children map[string]*childState // by name
@@ -188,7 +207,11 @@ type Agent struct {
 	global   rules.File // defaultProfile and help (children live in the store)
 	// lastSessions are the login sessions seen at the last tick.
 	lastSessions []facts.Session
+	// lastPresence is what the last tick judged of each child: the time
+	// until a change is counted with it (catchUp).
+	lastPresence []monitor.Presence
 	lastMark     time.Time            // when the clock mark was last written (loop goroutine only)
+	usersStamp   string               // the account files as last looked at (checkNewAccounts; loop goroutine only)
 	reloadMu     sync.Mutex           // one reload or day refresh at a time
 	floodSeen    map[uint32]time.Time // when connection_flood was last recorded, per uid (mu)
 	eventq       chan store.Event     // the enforcer's events, written by the events service
@@ -255,6 +278,14 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
+	// What an unclean stop left in the checkpoint is stored before the
+	// clock's mark and today's usage are read.
+	a.openCheckpoint(ctx)
+	defer func() {
+		if a.ckpt != nil {
+			_ = a.ckpt.Close()
+		}
+	}()
 
 	src := a.deps.Clock
 	if src == nil {
@@ -294,7 +325,9 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	a.restorePrograms(ctx)
 	a.learnInstalled()
 	a.acct = monitor.NewAccountant(usageSink{st, a.apps})
-	a.acct.MaxStep = 3 * a.cfg.Tick
+	// A step is at most a quiet tick and a late one: a suspended machine
+	// or a stalled agent never counts more.
+	a.acct.MaxStep = a.cfg.QuietTick + a.cfg.Tick
 	// Start the accountant's clock now, so the first tick counts from here.
 	a.acct.Tick(now, dayOf(now), nil)
 	a.eventq = make(chan store.Event, eventQueue)
@@ -321,6 +354,9 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 			a.log.Info("agent: no login sessions from the OS (logind, WTS); presence comes from companions and processes", "err", err)
 		} else {
 			a.sessions = s
+			if n, ok := s.(interface{ OnChange(func()) }); ok {
+				n.OnChange(a.sessionsChanged) // quiet ticks hear of a change at once
+			}
 		}
 	}
 
@@ -394,15 +430,20 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// nextWake is how long to sleep: a tick, or less when a decision changes
-// sooner (never less than 20 ms, so a decision due now cannot spin); with
-// no child logged in and process events flowing, IdleTick (what happens
-// then wakes the agent: poke).
+// nextWake is how long to sleep: a quiet tick (a tick while polling the
+// process table), or less when a decision changes sooner (never less than
+// 20 ms, so a decision due now cannot spin); with no child logged in and
+// process events flowing, IdleTick (what happens then wakes the agent:
+// poke).
 func (a *Agent) nextWake(now time.Time) time.Duration {
-	if !a.polling.Load() && !a.anyonePresent() {
+	polling := a.polling.Load()
+	if !polling && !a.anyonePresent() {
 		return a.cfg.IdleTick
 	}
-	wait := a.cfg.Tick
+	wait := a.cfg.QuietTick
+	if polling {
+		wait = a.cfg.Tick
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, cs := range a.children {
@@ -433,6 +474,8 @@ func (a *Agent) anyonePresent() bool {
 func (a *Agent) flush(ctx context.Context) {
 	if err := a.acct.Flush(ctx); err != nil {
 		a.log.Error("agent: writing usage failed", "err", err)
+	} else {
+		a.clearCheckpoint()
 	}
 	a.web.flush(ctx)
 	a.savePrograms(ctx)
@@ -490,31 +533,11 @@ func (s usageSink) AddUsage(ctx context.Context, iv monitor.Interval) error {
 
 // AddUsages writes a flush in one transaction.
 func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error {
-	out := make([]store.Interval, 0, len(ivs))
-	for _, iv := range ivs {
-		kind := store.KindScreen
-		if iv.Kind == monitor.KindGame {
-			kind = store.KindGame
-		}
-		var id int64
-		if key := iv.App.Key(); key != "" {
-			rating := ""
-			if iv.App.MinAge >= 0 {
-				rating = fmt.Sprintf("%d+", iv.App.MinAge)
-			}
-			var err error
-			path, name := iv.App.Path, iv.App.Name
-			if l := iv.App.Linked; l != nil && l.SHA256 != "" {
-				path, name = l.Path, l.Name // a copy counts under the program it copies (its key)
-			}
-			id, err = s.apps.ID(ctx, key, store.App{Path: path, Name: name, Category: string(iv.App.Category), Rating: rating})
-			if err != nil {
-				return err
-			}
-		}
-		out = append(out, store.Interval{Child: iv.Child, AppID: id, Kind: kind, Session: iv.Session, Day: iv.Day, Start: iv.Start, End: iv.End})
+	out, err := s.storeIntervals(ctx, ivs)
+	if err != nil {
+		return err
 	}
-	err := s.st.AddUsages(ctx, out)
+	err = s.st.AddUsages(ctx, out)
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("%w: %w", monitor.ErrRejected, err)
@@ -527,6 +550,16 @@ func (s usageSink) AddUsages(ctx context.Context, ivs []monitor.Interval) error 
 // account now has another uid than the one enforced (made again, or
 // renumbered): the old uid's rules would miss the child.
 func (a *Agent) checkNewAccounts(ctx context.Context) {
+	stamper, cheap := a.deps.Users.(interface{ Stamp() string })
+	stamp := ""
+	if cheap {
+		// Listing the accounts reads and parses the account files: only
+		// when they changed since the last look.
+		if stamp = stamper.Stamp(); stamp == a.usersStamp {
+			return
+		}
+	}
+	defer func() { a.usersStamp = stamp }()
 	a.mu.Lock()
 	known := map[string]bool{}
 	moved := false // a child's account made, made again or renumbered since

@@ -155,6 +155,8 @@ type world struct {
 	// dnsUpstream and webPorts configure the safe web (safeweb_linux_test.go).
 	dnsUpstream []string
 	webPorts    int
+	// flushEvery, when set, replaces the tests' 200 ms flush (quiet_linux_test.go).
+	flushEvery time.Duration
 }
 
 func newWorld(t testing.TB) *world {
@@ -216,8 +218,12 @@ func (w *world) startWithConsole(deps agent.Deps, tick time.Duration, consolePor
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	flush := 200 * time.Millisecond
+	if w.flushEvery > 0 {
+		flush = w.flushEvery
+	}
 	a := agent.New(agent.Config{DataDir: w.data, Socket: w.socket, Logger: log,
-		Tick: tick, FlushEvery: 200 * time.Millisecond, ReconcileEvery: time.Second,
+		Tick: tick, FlushEvery: flush, ReconcileEvery: time.Second,
 		HeartbeatTimeout: 5 * time.Second, CompanionGrace: time.Second, TimeServers: w.timeServers,
 		DNSUpstream: w.dnsUpstream, WebPortBase: w.webPorts, WebConsolePort: consolePort}, deps)
 	w.agent = a

@@ -153,6 +153,7 @@ func (a *Agent) Heartbeat(_ context.Context, uid uint32, hb monitor.Heartbeat) (
 			hb.ForePID = 0
 		}
 	}
+	a.catchUp(a.now()) // until this beat, the child was as the last tick judged
 	cs.witness.Beat(hb)
 	if !cs.witness.Last().Present {
 		a.poke()
@@ -219,6 +220,11 @@ func (a *Agent) LockNow(ctx context.Context, name, by string) error {
 
 // childState is what the agent knows of a child now.
 func (a *Agent) childState(cs *childState, now time.Time) localapi.ChildState {
+	if cs.active() {
+		// Between quiet ticks: the time used and left as of now.
+		a.catchUp(now)
+		a.refreshDecision(cs, now)
+	}
 	hb := cs.witness.Heartbeat()
 	st := localapi.ChildState{CompanionSeen: hb.At, LockRequested: a.enf.LockRequested(cs.rec.Name), Active: cs.active(),
 		LogoutAt: a.enf.LogoutAt(cs.rec.Name)}

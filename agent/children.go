@@ -215,6 +215,9 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 		presence = append(presence, a.presence(cs, sessions, now))
 	}
 	a.acct.Tick(now, day, presence)
+	a.mu.Lock()
+	a.lastPresence = presence
+	a.mu.Unlock()
 	for i, cs := range kids {
 		a.decide(ctx, cs, sessions, presence[i], now)
 	}
@@ -411,9 +414,14 @@ func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error 
 					a.log.Warn("agent: rescan after lost events failed", "err", err)
 				}
 			case facts.Exit:
+				ver := a.tracker.Version()
 				a.tracker.Exit(ev.PID)
+				if a.tracker.Version() != ver {
+					a.catchUp(a.now()) // a child's process ended: a game may have
+				}
 			case facts.Fork:
 				if e := a.tracker.Fork(ev.PID, ev.PPID, ev.Time); e != nil {
+					a.catchUp(a.now())
 					a.onNewProcess(ctx, e)
 				}
 			case facts.Exec:
@@ -428,6 +436,7 @@ func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error 
 					continue
 				}
 				if e != nil {
+					a.catchUp(a.now()) // until now, the child's processes were as before
 					a.onNewProcess(ctx, e)
 				}
 			}

@@ -17,14 +17,15 @@ type service struct {
 	serve func(ctx context.Context) error
 }
 
-// ticks counts, decides and enforces until ctx ends: every Tick, and also
-// at the moment the rules said a decision changes next (a warning
+// ticks counts, decides and enforces until ctx ends: every QuietTick while
+// a child is at the PC (every Tick while polling the process table), and
+// also at the moment the rules said a decision changes next (a warning
 // threshold, the end of a budget or of the grace), so limits land on time
 // rather than up to a tick late.
 func (a *Agent) ticks(ctx context.Context) error {
 	timer := time.NewTimer(a.cfg.Tick)
 	defer timer.Stop()
-	lastFlush, lastScan, lastAccounts := a.now(), a.now(), a.now()
+	lastFlush, lastStore, lastScan, lastAccounts := a.now(), a.now(), a.now(), a.now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -55,9 +56,16 @@ func (a *Agent) ticks(ctx context.Context) error {
 		}
 		if now.Sub(lastFlush) >= a.cfg.FlushEvery {
 			lastFlush = now
-			a.flush(ctx)
+			// Most flushes are one pwrite of the checkpoint; the database
+			// is written every StoreEvery, or when the checkpoint cannot
+			// take it all.
+			if now.Sub(lastStore) >= a.cfg.StoreEvery || !a.checkpoint(ctx) {
+				lastStore = now
+				a.flush(ctx)
+			}
 		}
-		timer.Reset(a.nextWake(a.now()))
+		after := a.now()
+		timer.Reset(a.flushBound(a.nextWake(after), after, lastFlush))
 	}
 }
 

@@ -100,8 +100,8 @@ func TestAgentSleepsWhileNoChildIsThere(t *testing.T) {
 	}
 	before = a.Ticks()
 	time.Sleep(time.Second)
-	if n := a.Ticks() - before; n < 10 {
-		t.Errorf("%d ticks in 1 s with the child at the PC; want about 20", n)
+	if n := a.Ticks() - before; n < 5 || n > 15 {
+		t.Errorf("%d ticks in 1 s with the child at the PC; want about 10 (a quiet tick, 100 ms)", n)
 	}
 	if used := childStatus(t, c, "An").ScreenUsedSec; used > 2 {
 		t.Errorf("%d s counted after about 1 s at the PC: the time asleep was counted", used)

@@ -259,6 +259,33 @@ func (a *Accountant) extend(k segKey, app App, start, end time.Time, day string)
 	a.open[k] = &segment{start: start, end: end, day: day, app: app}
 }
 
+// Unflushed is what the next Flush would write, left in place: the agent
+// saves it in a checkpoint between writes to the store. The segments still
+// open run on to until (when it is later and of the same day): what a
+// checkpoint holds then covers the time until the next one, should the
+// daemon be killed meanwhile; zero until leaves them as they are.
+func (a *Accountant) Unflushed(until time.Time) []Interval {
+	untilDay := until.Format(time.DateOnly)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]Interval, 0, len(a.pending)+len(a.open))
+	for _, iv := range a.pending {
+		if iv.End.After(iv.Start) {
+			out = append(out, iv)
+		}
+	}
+	for k, s := range a.open {
+		end := s.end
+		if until.After(end) && untilDay == s.day {
+			end = until
+		}
+		if end.After(s.start) {
+			out = append(out, Interval{Child: k.child, App: s.app, Kind: k.kind, Session: k.session, Day: s.day, Start: s.start, End: end})
+		}
+	}
+	return out
+}
+
 // Flush writes what was counted since the last flush. Open segments are
 // written up to now and stay open (the store merges the continuation).
 func (a *Accountant) Flush(ctx context.Context) error {

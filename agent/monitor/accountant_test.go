@@ -375,3 +375,73 @@ func TestAccountantFlushInOneBatch(t *testing.T) {
 		t.Errorf("the good child's time written: %v; want 4s", got)
 	}
 }
+
+// Unflushed is what the next flush writes, and leaves it in place: a
+// checkpoint taken from it holds exactly what a kill -9 would lose.
+func TestAccountantUnflushed(t *testing.T) {
+	playing := monitor.Presence{Child: "an", Session: "s1", Active: true, Games: []monitor.App{tux}}
+	screen := monitor.Presence{Child: "an", Session: "s1", Active: true}
+	for _, tc := range []struct {
+		name  string
+		steps func(a *monitor.Accountant) time.Time // returns the last tick
+		flush bool                                  // flush once after the steps
+	}{
+		{"playing, nothing flushed", func(a *monitor.Accountant) time.Time { return run(t, a, t0, 4, day1, playing) }, false},
+		{"a game that stopped (a closed segment)", func(a *monitor.Accountant) time.Time {
+			end := run(t, a, t0, 3, day1, playing)
+			return run(t, a, end.Add(time.Second), 2, day1, screen)
+		}, false},
+		{"everything flushed", func(a *monitor.Accountant) time.Time { return run(t, a, t0, 4, day1, playing) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &sink{}
+			a := monitor.NewAccountant(s)
+			tc.steps(a)
+			if tc.flush {
+				if err := a.Flush(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := len(s.written())
+			got := a.Unflushed(time.Time{})
+			if again := a.Unflushed(time.Time{}); len(again) != len(got) {
+				t.Errorf("a second Unflushed gave %d intervals, the first %d: it took them", len(again), len(got))
+			}
+			if err := a.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			flushed := s.written()[before:]
+			if len(got) != len(flushed) {
+				t.Fatalf("Unflushed gave %d intervals, the flush wrote %d: %+v vs %+v", len(got), len(flushed), got, flushed)
+			}
+			sum := func(ivs []monitor.Interval) (d time.Duration) {
+				for _, iv := range ivs {
+					d += iv.End.Sub(iv.Start)
+				}
+				return d
+			}
+			if sum(got) != sum(flushed) {
+				t.Errorf("Unflushed holds %v, the flush wrote %v", sum(got), sum(flushed))
+			}
+		})
+	}
+	t.Run("open segments run on to until, closed ones do not", func(t *testing.T) {
+		a := monitor.NewAccountant(&sink{})
+		end := run(t, a, t0, 3, day1, playing)
+		end = run(t, a, end.Add(time.Second), 2, day1, screen) // the game's segment closed
+		lease := end.Add(2 * time.Second)
+		for _, iv := range a.Unflushed(lease) {
+			open := iv.Kind == monitor.KindScreen
+			if open && !iv.End.Equal(lease) || !open && iv.End.After(end) {
+				t.Errorf("%s interval ends %v; want %v", iv.Kind, iv.End, map[bool]time.Time{true: lease, false: end}[open])
+			}
+		}
+		// A lease into the next day is not taken: the day's segment ends
+		// where it was counted.
+		for _, iv := range a.Unflushed(end.Add(48 * time.Hour)) {
+			if iv.End.After(end) {
+				t.Errorf("an interval of %s runs on to %v", iv.Day, iv.End)
+			}
+		}
+	})
+}

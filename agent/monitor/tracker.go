@@ -319,6 +319,12 @@ type OwnerScanner interface {
 	ScanOwners() (map[int]uint32, error)
 }
 
+// ownerSkipper is an OwnerScanner that can leave out the stat of processes
+// the tracker already has (their owner is not looked at).
+type ownerSkipper interface {
+	ScanOwnersExcept(skip func(pid int) bool) (map[int]uint32, error)
+}
+
 // Version changes whenever the tracked processes change, so callers can
 // cache what they derive from them.
 func (t *Tracker) Version() uint64 {
@@ -336,7 +342,20 @@ func (t *Tracker) Check() ([]*Entry, error) {
 	if !ok {
 		return t.Reconcile()
 	}
-	owners, err := os.ScanOwners()
+	var owners map[int]uint32
+	var err error
+	if sk, ok := t.src.(ownerSkipper); ok {
+		// The tracked processes need no stat: only whether they still run.
+		t.mu.Lock()
+		known := make(map[int]bool, len(t.procs))
+		for pid := range t.procs {
+			known[pid] = true
+		}
+		t.mu.Unlock()
+		owners, err = sk.ScanOwnersExcept(func(pid int) bool { return known[pid] })
+	} else {
+		owners, err = os.ScanOwners()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scan process owners: %w", err)
 	}

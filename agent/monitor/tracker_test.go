@@ -438,3 +438,65 @@ func linkedPath(a monitor.App) string {
 	}
 	return a.Linked.Path
 }
+
+// skippingTable lists owners like platform.Host: the processes skip names
+// are listed without their owner read.
+type skippingTable struct {
+	*procTable
+	skipped []int
+}
+
+func (s *skippingTable) ScanOwnersExcept(skip func(pid int) bool) (map[int]uint32, error) {
+	ps, _ := s.ScanProcs()
+	out := map[int]uint32{}
+	for _, p := range ps {
+		if skip(p.PID) {
+			s.skipped = append(s.skipped, p.PID)
+			out[p.PID] = ^uint32(0)
+			continue
+		}
+		out[p.PID] = p.UID
+	}
+	return out, nil
+}
+
+func (s *skippingTable) ScanOwners() (map[int]uint32, error) {
+	return s.ScanOwnersExcept(func(int) bool { return false })
+}
+
+// The safety-net check reads no owner of a process it tracks, and still
+// finds what the events missed and forgets what ended.
+func TestTrackerCheckSkipsTheTrackedOnes(t *testing.T) {
+	tab := &skippingTable{procTable: newProcTable()}
+	tr := monitor.NewTracker(tab, tab, byName{}, nil)
+	tr.Watch([]uint32{kid})
+	tab.add(facts.Process{PID: 10, UID: kid, Exe: "/usr/bin/xterm", Name: "xterm"})
+	if e, err := tr.Exec(10); err != nil || e == nil {
+		t.Fatalf("Exec(10) = %v, %v", e, err)
+	}
+	tab.add(facts.Process{PID: 11, UID: kid, Exe: "/usr/bin/missed", Name: "missed"}) // no event
+	tab.add(facts.Process{PID: 12, UID: other, Exe: "/usr/bin/bash", Name: "bash"})
+	added, err := tr.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"the tracked process was skipped", len(tab.skipped) == 1 && tab.skipped[0] == 10},
+		{"the missed process was found", len(added) == 1 && added[0].PID == 11},
+		{"another account's is not tracked", func() bool { _, ok := tr.Get(12); return !ok }()},
+	} {
+		if !tc.ok {
+			t.Errorf("%s: skipped %v, added %d", tc.name, tab.skipped, len(added))
+		}
+	}
+	tab.remove(10)
+	if _, err := tr.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tr.Get(10); ok {
+		t.Error("an ended tracked process is still tracked after a check")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,6 +282,8 @@ func TestWatchedSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var told atomic.Int32
+	w.OnChange(func() { told.Add(1) })
 	for range 50 {
 		if ss, err := w.Sessions(ctx); err != nil || len(ss) != 1 || ss[0].Locked {
 			t.Fatalf("Sessions = %+v, %v; want session 2, unlocked", ss, err)
@@ -302,6 +305,12 @@ func TestWatchedSessions(t *testing.T) {
 			t.Fatalf("the lock was not seen: %+v, %v", ss, err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// The agent's quiet ticks are woken by the change, not by a poll.
+	for deadline := time.Now().Add(3 * time.Second); told.Load() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("OnChange's function was not called for the lock")
+		}
 	}
 	f.add(t, "7", 1003, "chi", true, "wayland")
 	deadline = time.Now().Add(3 * time.Second)

@@ -17,7 +17,8 @@ type WatchedSessions struct {
 	l       *Logind
 	refresh time.Duration
 	stale   atomic.Bool
-	reads   atomic.Int64 // calls to logind (for tests and profiles)
+	changed atomic.Pointer[func()] // told of each change (OnChange)
+	reads   atomic.Int64           // calls to logind (for tests and profiles)
 
 	mu   sync.Mutex
 	cur  []Session
@@ -38,6 +39,9 @@ func WatchSessions(ctx context.Context, l *Logind, refresh time.Duration) (*Watc
 	go func() {
 		for range ch {
 			w.stale.Store(true)
+			if f := w.changed.Load(); f != nil {
+				(*f)()
+			}
 		}
 		w.stale.Store(true) // the signals stopped: read every time from now on
 	}()
@@ -71,6 +75,10 @@ func (w *WatchedSessions) Sessions(ctx context.Context) ([]Session, error) {
 	w.cur, w.at = ss, now
 	return ss, nil
 }
+
+// OnChange has f called after each change logind signals (from the
+// signals' goroutine: f must not block).
+func (w *WatchedSessions) OnChange(f func()) { w.changed.Store(&f) }
 
 // Reads is how many times logind was asked for its sessions.
 func (w *WatchedSessions) Reads() int64 { return w.reads.Load() }

@@ -13,7 +13,20 @@ import (
 // times cheaper than ScanProcs. The agent's periodic reconciliation uses it
 // to find what the exec events missed, then reads only the processes of
 // the users it watches.
-func ScanOwners() (map[int]uint32, error) {
+func ScanOwners() (map[int]uint32, error) { return scanOwners(nil) }
+
+// ScanOwnersExcept is ScanOwners without the stat of the processes skip
+// names (the tracker's own: it needs only to know they still run): with
+// thousands of a child's processes, the safety-net scan reads the folder
+// and stats only the others.
+func (Host) ScanOwnersExcept(skip func(pid int) bool) (map[int]uint32, error) {
+	return scanOwners(skip)
+}
+
+// SkippedOwner is the owner ScanOwnersExcept gives a skipped process.
+const SkippedOwner = ^uint32(0)
+
+func scanOwners(skip func(pid int) bool) (map[int]uint32, error) {
 	d, err := os.Open(procRoot)
 	if err != nil {
 		return nil, fmt.Errorf("platform: scan owners: %w", err)
@@ -32,6 +45,10 @@ func ScanOwners() (map[int]uint32, error) {
 		}
 		pid, err := strconv.Atoi(name)
 		if err != nil {
+			continue
+		}
+		if skip != nil && skip(pid) {
+			out[pid] = SkippedOwner
 			continue
 		}
 		if err := unix.Fstatat(fd, name, &st, 0); err != nil {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/kidtime/kidtime/agent/facts"
 )
@@ -33,6 +34,31 @@ func (Users) Lookup(name string) (uint32, error) {
 		return 0, fmt.Errorf("account %q has uid %q: %w", name, u.Uid, errors.ErrUnsupported)
 	}
 	return uint32(n), nil
+}
+
+// accountFiles are what the accounts and their administrators' groups are
+// read from (Stamp).
+var accountFiles = []string{"/etc/passwd", "/etc/group", "/etc/login.defs"}
+
+// Stamp is a cheap fingerprint of the account files (each one's inode,
+// size and modification time): it changes when an account is added or
+// removed, or joins an administrators' group, so the agent lists the
+// accounts again only then.
+func (Users) Stamp() string {
+	var b strings.Builder
+	for _, p := range accountFiles {
+		fi, err := os.Stat(p)
+		if err != nil {
+			fmt.Fprintf(&b, "%s:-;", p)
+			continue
+		}
+		ino := uint64(0)
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			ino = uint64(st.Ino)
+		}
+		fmt.Fprintf(&b, "%s:%d:%d:%d;", p, ino, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return b.String()
 }
 
 // List reads the local accounts people log in with, from /etc/passwd: a

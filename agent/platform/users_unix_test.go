@@ -70,3 +70,66 @@ func TestLoginRange(t *testing.T) {
 		t.Errorf("missing file: %d–%d", lo, hi)
 	}
 }
+
+// The accounts' stamp changes with any of the account files, and only then.
+func TestUsersStamp(t *testing.T) {
+	dir := t.TempDir()
+	files := []string{filepath.Join(dir, "passwd"), filepath.Join(dir, "group"), filepath.Join(dir, "login.defs")}
+	for _, f := range files {
+		if err := os.WriteFile(f, []byte("root:x:0:0::/root:/bin/sh\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := accountFiles
+	accountFiles = files
+	t.Cleanup(func() { accountFiles = old })
+	type step struct {
+		name    string
+		change  func(t *testing.T)
+		changed bool
+	}
+	for _, tc := range []step{
+		{"nothing touched", func(*testing.T) {}, false},
+		{"an account added", func(t *testing.T) { appendLine(t, files[0], "kid:x:1001:1001::/home/kid:/bin/bash") }, true},
+		{"an administrator made", func(t *testing.T) { appendLine(t, files[1], "sudo:x:27:kid") }, true},
+		{"the file replaced by a copy of itself", func(t *testing.T) {
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmp := files[0] + ".new"
+			if err := os.WriteFile(tmp, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(tmp, files[0]); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"a file gone", func(t *testing.T) {
+			if err := os.Remove(files[2]); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := Users{}.Stamp()
+			tc.change(t)
+			after := Users{}.Stamp()
+			if (after != before) != tc.changed {
+				t.Errorf("stamp %q then %q; want changed=%v", before, after, tc.changed)
+			}
+		})
+	}
+}
+
+func appendLine(t *testing.T, path, line string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(line + "\n"); err != nil {
+		t.Fatal(err)
+	}
+}

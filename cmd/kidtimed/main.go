@@ -163,6 +163,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 	if cmd == "install" {
 		return install(f, stdout, stderr)
 	}
+	fixProcs()
 	if ran, code := svcrun.UnderManager(&program{f: f, log: log}, svcconf.Config(nil), log, stderr); ran {
 		return code
 	}

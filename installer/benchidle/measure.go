@@ -222,6 +222,15 @@ func printTable(w io.Writer, o options, rs []*result) {
 		})
 	}
 	for i := range extras {
+		row(fmt.Sprintf("  the same by schedstat, runs/s (+%d)", extras[i]), func(r *result) (string, float64) {
+			if i >= len(r.idle) || r.idle[i].dur <= 0 {
+				return "—", -1
+			}
+			wd := r.idle[i]
+			return fmt.Sprintf("%.4f %%, %.1f runs/s", wd.runPct(), float64(wd.runs)/wd.dur.Seconds()), wd.runPct()
+		})
+	}
+	for i := range extras {
 		row(fmt.Sprintf("  execs on the machine, per s (+%d)", extras[i]), func(r *result) (string, float64) {
 			if i >= len(r.idle) || r.idle[i].execs < 0 {
 				return "—", -1

@@ -79,12 +79,32 @@ func parseStatus(b []byte) (memStatus, error) {
 	return m, nil
 }
 
+// parseSchedstat reads /proc/PID/task/TID/schedstat: nanoseconds on a CPU,
+// nanoseconds waiting for one, and how many times the task ran (each a
+// wake-up or a preemption).
+func parseSchedstat(b []byte) (runNs, runs uint64, err error) {
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return 0, 0, fmt.Errorf("schedstat: %d fields, want 3", len(f))
+	}
+	if runNs, err = strconv.ParseUint(f[0], 10, 64); err != nil {
+		return 0, 0, fmt.Errorf("schedstat: run time %q: %w", f[0], err)
+	}
+	if runs, err = strconv.ParseUint(f[2], 10, 64); err != nil {
+		return 0, 0, fmt.Errorf("schedstat: runs %q: %w", f[2], err)
+	}
+	return runNs, runs, nil
+}
+
 // sample is one look at a process.
 type sample struct {
 	at      time.Time
 	cpu     uint64            // ticks, the whole process
 	threads map[string]uint64 // tid → ticks
 	mem     memStatus
+	// runNs and runs are the sums of the live threads' schedstat: CPU time
+	// to the nanosecond, and times a thread was put on a CPU.
+	runNs, runs uint64
 }
 
 func takeSample(pid int) (sample, error) {
@@ -110,6 +130,12 @@ func takeSample(pid int) (sample, error) {
 				s.threads[t.Name()] = c
 			}
 		}
+		if b, err := os.ReadFile(filepath.Join(dir, "task", t.Name(), "schedstat")); err == nil {
+			if ns, n, err := parseSchedstat(b); err == nil {
+				s.runNs += ns
+				s.runs += n
+			}
+		}
 	}
 	return s, nil
 }
@@ -122,10 +148,17 @@ type window struct {
 	end  memStatus
 	// exec events on the whole machine in the window (-1: unknown)
 	execs int64
+	// run is the CPU time by schedstat (to the nanosecond; threads that
+	// ended in the window are not in it), runs how many times a thread ran.
+	run  time.Duration
+	runs uint64
 }
 
 func between(a, b sample) window {
 	w := window{dur: b.at.Sub(a.at), cpu: ticks(b.cpu - a.cpu), end: b.mem}
+	if b.runNs >= a.runNs && b.runs >= a.runs {
+		w.run, w.runs = time.Duration(b.runNs-a.runNs), b.runs-a.runs
+	}
 	for tid, c := range b.threads {
 		if old, ok := a.threads[tid]; !ok || c > old {
 			w.busy++
@@ -142,6 +175,14 @@ func (w window) pct() float64 {
 		return 0
 	}
 	return 100 * w.cpu.Seconds() / w.dur.Seconds()
+}
+
+// runPct is the schedstat CPU in % of one core over the window.
+func (w window) runPct() float64 {
+	if w.dur <= 0 {
+		return 0
+	}
+	return 100 * w.run.Seconds() / w.dur.Seconds()
 }
 
 // countProcs counts the processes on the machine, and those of uid.

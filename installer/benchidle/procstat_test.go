@@ -80,3 +80,30 @@ func TestCountExecEvents(t *testing.T) {
 		t.Errorf("%d execs in a truncated datagram; want 0", n)
 	}
 }
+
+func TestParseSchedstat(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		text     string
+		ns, runs uint64
+		wantErr  bool
+	}{
+		{"a thread's line", "123456789 5000 42\n", 123456789, 42, false},
+		{"too few fields", "123 456\n", 0, 0, true},
+		{"not a number", "x 1 2\n", 0, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns, runs, err := parseSchedstat([]byte(tc.text))
+			if (err != nil) != tc.wantErr || ns != tc.ns || runs != tc.runs {
+				t.Errorf("parseSchedstat(%q) = %d, %d, %v; want %d, %d, error %v", tc.text, ns, runs, err, tc.ns, tc.runs, tc.wantErr)
+			}
+		})
+	}
+	b, err := os.ReadFile("/proc/self/schedstat")
+	if err != nil {
+		t.Skip(err)
+	}
+	if ns, _, err := parseSchedstat(b); err != nil || ns == 0 {
+		t.Errorf("own schedstat: %d ns, %v", ns, err)
+	}
+}
