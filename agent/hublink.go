@@ -316,6 +316,12 @@ func (a *Agent) pushHub(ctx context.Context, cl *hubsync.Client) {
 		a.log.Info("hub: hello not sent", "err", err)
 		return
 	}
+	// Usage reaches the database every StoreEvery (30 s); the family's
+	// budget cannot wait that long (the overshoot bound is 30 s), so what
+	// was counted is written first.
+	if err := a.Flush(ctx); err != nil {
+		a.log.Warn("hub: usage not written before the day's totals", "err", err)
+	}
 	rolls, err := a.rollups(ctx, now)
 	if err != nil {
 		a.log.Warn("hub: the day's totals could not be read", "err", err)
