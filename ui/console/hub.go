@@ -204,7 +204,7 @@ func (h *HubView) show(pcs []apitype.HubPC, rep apitype.HubReport, status string
 	h.FigureRows = append([][]string{f.Header(rep.By)}, f.Rows(rep)...)
 	fitColumns(h.Figures, h.FigureRows)
 	head := f.Heading(rep)
-	h.Heading.SetText(strings.Join(head[:3], " ") + "\n" + head[3])
+	h.Heading.SetText(head[0] + ". " + head[1] + " " + head[2] + "\n" + head[3])
 	h.Totals.SetText(strings.Join(f.Totals(rep), "\n"))
 }
 
