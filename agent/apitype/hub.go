@@ -1,12 +1,33 @@
 package apitype
 
-import "time"
+import (
+	"os"
+	"runtime"
+	"time"
+)
 
 // The hub (issue 13). The hub process (kidtimed hub run) serves its own
 // local socket (/run/kidtime/hub.sock, or $KIDTIME_HUB_SOCKET) with
 // RouteHealth and the RouteHub* routes below, administrators only; a
 // joined PC's daemon serves RouteJoin, RouteHubLeave and RouteHubPolicy
 // (forwarded through the hub) on its usual socket.
+// EnvHubSocket overrides the hub socket's path: the hub serves it, the CLI
+// and the parents' console reach it there.
+const EnvHubSocket = "KIDTIME_HUB_SOCKET"
+
+// HubSocket is the hub's local admin socket: $KIDTIME_HUB_SOCKET, else the
+// system's (/run/kidtime/hub.sock, on Windows the pipe \\.\pipe\kidtime-hub);
+// named tells whether the environment named it.
+func HubSocket() (path string, named bool) {
+	if p := os.Getenv(EnvHubSocket); p != "" {
+		return p, true
+	}
+	if runtime.GOOS == "windows" {
+		return `\\.\pipe\kidtime-hub`, false
+	}
+	return "/run/kidtime/hub.sock", false
+}
+
 const (
 	RouteHubInvites = "/v1/hub/invites" // POST admin (hub) HubInviteRequest -> HubInvite
 	RouteHubPCs     = "/v1/hub/pcs"     // GET admin (hub) -> []HubPC ; + "/" + NAME: DELETE admin (hub) -> OK (revoke)

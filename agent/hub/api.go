@@ -21,14 +21,12 @@ import (
 
 // DefaultSocket is the hub's socket: $KIDTIME_HUB_SOCKET, else the OS's.
 func DefaultSocket() string {
-	if p := os.Getenv(EnvSocket); p != "" {
-		return p
-	}
-	return defaultSocket
+	p, _ := apitype.HubSocket()
+	return p
 }
 
 // EnvSocket overrides the hub socket's path.
-const EnvSocket = "KIDTIME_HUB_SOCKET"
+const EnvSocket = apitype.EnvHubSocket
 
 // Version is reported by the hub's health route.
 var Version = "0.1.0"

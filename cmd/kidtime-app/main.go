@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -32,6 +33,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/desktop"
 	"github.com/kidtime/kidtime/ui/companion"
@@ -128,7 +130,7 @@ func runConsole(ctx context.Context, a fyne.App, b *client.Client, language stri
 	w := a.NewWindow(lang.L("app.name"))
 	w.Resize(fyne.NewSize(1000, 720))
 	var c *console.Console
-	opt := console.Options{}
+	opt := console.Options{Hub: hubClient()}
 	opt.OnLanguage = func(choice string) {
 		if language != "" {
 			return // the command line wins
@@ -154,6 +156,20 @@ func runConsole(ctx context.Context, a fyne.App, b *client.Client, language stri
 	}
 	w.ShowAndRun()
 	return nil
+}
+
+// hubClient is a client of the hub's admin socket when this machine runs
+// the hub ($KIDTIME_HUB_SOCKET names one, or the system's socket is
+// there): the console then shows its Hub tab. nil: no hub here.
+func hubClient() *client.Client {
+	path, named := apitype.HubSocket()
+	if !named {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+	}
+	slog.Info("console: the hub's socket is here; the Hub tab shows", "socket", path)
+	return &client.Client{Socket: path}
 }
 
 func runCompanion(ctx context.Context, a fyne.App, b companion.Backend) error {

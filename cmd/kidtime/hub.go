@@ -14,31 +14,23 @@ import (
 
 	"github.com/kidtime/kidtime/agent/apitype"
 	"github.com/kidtime/kidtime/agent/client"
+	"github.com/kidtime/kidtime/internal/reportfmt"
 )
 
 // The hub's commands (issue 13): hub invite, hub pcs and hub remove on the
 // hub's socket (--hub-socket, $KIDTIME_HUB_SOCKET, else the system's);
 // join and leave on the PC's daemon; policy publish on either.
 
-// EnvHubSocket overrides the hub socket's path (as agent/hub reads it).
-const EnvHubSocket = "KIDTIME_HUB_SOCKET"
-
-func defaultHubSocket() string {
-	if os.PathSeparator == '\\' {
-		return `\\.\pipe\kidtime-hub`
-	}
-	return "/run/kidtime/hub.sock"
-}
+// EnvHubSocket overrides the hub socket's path (as agent/hub and the
+// console read it: apitype.HubSocket).
+const EnvHubSocket = apitype.EnvHubSocket
 
 // hubPath is the hub socket to use, and whether the person named it.
 func (k *cli) hubPath() (string, bool) {
 	if k.hubSocket != "" {
 		return k.hubSocket, true
 	}
-	if p := os.Getenv(EnvHubSocket); p != "" {
-		return p, true
-	}
-	return defaultHubSocket(), false
+	return apitype.HubSocket()
 }
 
 func (k *cli) hubClient() *client.Client {
@@ -99,16 +91,10 @@ func (k *cli) hubPCs(ctx context.Context, _ []string) error {
 			fmt.Fprintln(w, k.t("hub.pcs.none"))
 			return
 		}
-		fmt.Fprintln(w, k.t("hub.pcs.header"))
+		f := reportfmt.Format{Lang: k.lang}
+		fmt.Fprintln(w, strings.Join(f.PCHeader(), "\t"))
 		for _, p := range pcs {
-			state, seen := k.t("hub.offline"), k.t("hub.never")
-			if p.Online {
-				state = k.t("hub.online")
-			}
-			if !p.LastSeen.IsZero() {
-				seen = p.LastSeen.Local().Format("2006-01-02 15:04")
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", p.Name, p.OS, p.Version, state, seen, p.ChildrenToday, p.Tamper7d)
+			fmt.Fprintln(w, strings.Join(f.PCRow(p), "\t"))
 		}
 	})
 }

@@ -1,6 +1,6 @@
 // Package console is the parents' side of kidtime-app: the first-run setup,
 // the PIN screen, and the tabs Today, Rules, Activity, Requests, Events and
-// Settings.
+// Settings, and Hub on the machine that runs the hub.
 //
 // The console talks to the agent only through its *client.Client; its tests
 // run it against the whole agent in-process (agent/agenttest). Each screen
@@ -40,6 +40,9 @@ type Options struct {
 	// left by one test must not fire into the next (tests that need it
 	// replace After to move time by hand).
 	After func(d time.Duration, f func())
+	// Hub, when this machine runs the hub, is a client of its admin
+	// socket: the tabs then end with Hub (hub.go). nil: no Hub tab.
+	Hub *client.Client
 }
 
 // Console is the parents' window.
@@ -227,7 +230,9 @@ type Main struct {
 	Requests *Requests
 	Events   *Events
 	Settings *Settings
-	content  fyne.CanvasObject
+	// Hub is the Hub tab, the seventh; nil when there is no hub here.
+	Hub     *HubView
+	content fyne.CanvasObject
 }
 
 func newMain(c *Console) *Main {
@@ -246,6 +251,10 @@ func newMain(c *Console) *Main {
 		container.NewTabItemWithIcon(lang.L("tab.events"), theme.HistoryIcon(), m.Events.content),
 		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), m.Settings.content),
 	)
+	if c.opt.Hub != nil {
+		m.Hub = newHubView(c, c.opt.Hub)
+		m.Tabs.Append(container.NewTabItemWithIcon(lang.L("tab.hub"), theme.ComputerIcon(), m.Hub.content))
+	}
 	m.Tabs.SetTabLocation(container.TabLocationLeading)
 	m.Tabs.OnSelected = func(*container.TabItem) {
 		if m.Tabs.SelectedIndex() != 5 {
@@ -265,6 +274,9 @@ func (m *Main) Refresh() {
 	m.Activity.Refresh()
 	m.Events.Refresh()
 	m.Settings.Refresh()
+	if m.Hub != nil {
+		m.Hub.Refresh()
+	}
 }
 
 func (m *Main) refreshSelected() {
@@ -281,10 +293,15 @@ func (m *Main) refreshSelected() {
 		m.Events.Refresh()
 	case 5:
 		m.Settings.Refresh()
+	case 6:
+		if m.Hub != nil {
+			m.Hub.Refresh()
+		}
 	}
 }
 
-// Select shows the tab at index i (0 Today … 5 Settings).
+// Select shows the tab at index i (0 Today … 5 Settings, 6 Hub when there
+// is one).
 func (m *Main) Select(i int) {
 	m.Tabs.SelectIndex(i)
 }

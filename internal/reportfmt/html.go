@@ -1,4 +1,4 @@
-package main
+package reportfmt
 
 import (
 	"fmt"
@@ -52,52 +52,59 @@ type chart struct {
 	SVG   template.HTML
 }
 
-func (k *cli) reportHTML(w io.Writer, rep apitype.HubReport) error {
-	heading := k.reportHeading(rep)
+// HTML writes the report as one printable page: the heading, the figures
+// in tables (the classes too), four charts and the footer.
+func (f Format) HTML(w io.Writer, rep apitype.HubReport) error {
+	heading := f.Heading(rep)
 	data := struct {
 		Lang, Title, GroupsTitle, ClassesTitle, Footer string
 		Heading                                        []string
 		Groups, Classes                                template.HTML
 		Charts                                         []chart
 	}{
-		Lang: k.lang, Title: heading[0], Heading: heading[1:],
-		GroupsTitle:  k.t("report.by.title", k.t("report.by."+rep.By)),
-		ClassesTitle: k.t("report.by.title", k.t("report.by.class")),
-		Groups:       k.htmlTable(rep.By, rep.Groups, &rep.Total),
-		Footer:       k.t("report.generated", rep.Generated.Local().Format("2006-01-02 15:04")),
+		Lang: f.Lang, Title: heading[0], Heading: heading[1:],
+		GroupsTitle:  f.T("report.by.title", f.T("report.by."+rep.By)),
+		ClassesTitle: f.T("report.by.title", f.T("report.by.class")),
+		Groups:       f.htmlTable(rep.By, rep.Groups, &rep.Total),
+		Footer:       f.Generated(rep.Generated),
 	}
 	if len(rep.Classes) > 0 {
-		data.Classes = k.htmlTable("class", rep.Classes, nil)
+		data.Classes = f.htmlTable("class", rep.Classes, nil)
 	}
 	var labels []string
 	var screen, games, within []float64
 	for _, g := range rep.Groups {
-		labels = append(labels, k.groupName(rep.By, g.Key))
+		labels = append(labels, f.GroupName(rep.By, g.Key))
 		screen = append(screen, float64(g.AvgScreenSec)/60)
 		games = append(games, float64(g.AvgGamesSec)/60)
 		within = append(within, g.WithinPct)
 	}
 	data.Charts = []chart{
-		{k.t("report.chart.time"), barChart(labels, [][]float64{screen, games}, []string{k.t("report.col.screen"), k.t("report.col.games")}, k.t("report.chart.minutes"), []float64{60, 120})},
-		{k.t("report.chart.within"), barChart(labels, [][]float64{within}, []string{k.t("report.col.within")}, "%", []float64{100})},
-		{k.t("report.chart.blocked"), hbarChart(rep.Total.Blocked, k.t("report.none"))},
-		{k.t("report.chart.tamper"), hbarChart(rep.Total.Tamper, k.t("report.none"))},
+		{f.T("report.chart.time"), barChart(labels, [][]float64{screen, games}, []string{f.T("report.col.screen"), f.T("report.col.games")}, f.T("report.chart.minutes"), []float64{60, 120})},
+		{f.T("report.chart.within"), barChart(labels, [][]float64{within}, []string{f.T("report.col.within")}, "%", []float64{100})},
+		{f.T("report.chart.blocked"), hbarChart(rep.Total.Blocked, f.T("report.none"))},
+		{f.T("report.chart.tamper"), hbarChart(rep.Total.Tamper, f.T("report.none"))},
 	}
-	return reportPage.Execute(w, data)
+	if err := reportPage.Execute(w, data); err != nil {
+		return fmt.Errorf("report HTML: %w", err)
+	}
+	return nil
 }
 
-func (k *cli) htmlTable(by string, gs []apitype.ReportGroup, total *apitype.ReportGroup) template.HTML {
+func (f Format) htmlTable(by string, gs []apitype.ReportGroup, total *apitype.ReportGroup) template.HTML {
 	var b strings.Builder
 	esc := template.HTMLEscapeString
 	b.WriteString("<table>\n<tr>")
-	for _, h := range strings.Split(k.t("report.header", k.t("report.by."+by)), "\t") {
+	for _, h := range f.Header(by) {
 		fmt.Fprintf(&b, "<th>%s</th>", esc(h))
 	}
 	b.WriteString("</tr>\n")
 	row := func(g apitype.ReportGroup, class string) {
-		fmt.Fprintf(&b, `<tr class="%s"><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%.1f %%</td><td>%.1f %%</td><td>%.1f %%</td><td>%d / %d</td><td>%d</td></tr>`+"\n",
-			class, esc(k.groupName(by, g.Key)), g.Children, g.ChildDays, esc(k.dur(g.AvgScreenSec)), esc(k.dur(g.AvgGamesSec)),
-			g.WithinPct, g.Games60Pct, g.LatePct, g.TimeAsked, g.TimeGranted, g.HelpOpened)
+		fmt.Fprintf(&b, `<tr class="%s">`, class)
+		for _, c := range f.Row(by, g) {
+			fmt.Fprintf(&b, "<td>%s</td>", esc(c))
+		}
+		b.WriteString("</tr>\n")
 	}
 	for _, g := range gs {
 		row(g, "")

@@ -1,5 +1,0 @@
-//go:build !windows
-
-package hub
-
-const defaultSocket = "/run/kidtime/hub.sock"

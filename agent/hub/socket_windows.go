@@ -1,3 +1,0 @@
-package hub
-
-const defaultSocket = `\\.\pipe\kidtime-hub`
