@@ -254,7 +254,7 @@ func TestAgentSafeWebConsole(t *testing.T) {
 		sentence string
 		sessions []platform.Session
 		want     func(r web.Rules) bool
-		rcode    int // of a lookup of an adult site on the console port; -1: no answer expected
+		rcode    int  // of a lookup of an adult site on the console port; -1: no answer expected
 		active   bool // An's status says the filter is at work
 	}{
 		{"nobody at the console: no child in the rules, nothing served", nil,
