@@ -15,3 +15,7 @@ func (a *Agent) Ticks() int64 { return a.ticked.Load() }
 
 // ScanEvery is the period of the safety-net process scan now.
 func (a *Agent) ScanEvery() time.Duration { return a.scanEvery() }
+
+// WebFlushTicks is how often the safe web's serve loop woke to write its
+// counts.
+func (a *Agent) WebFlushTicks() int64 { return a.web.flushTicks.Load() }

@@ -90,6 +90,10 @@ type safeWeb struct {
 	wake   chan struct{}
 	active atomic.Bool // the firewall's rules are in place
 	detail atomic.Bool // keep the names of blocked lookups (a parent's setting)
+	// counted wakes the serve loop when a first count waits to be written.
+	counted chan struct{}
+	// flushTicks counts the serve loop's flush wake-ups (tests).
+	flushTicks atomic.Int64
 
 	// seedMu orders a flush (taking the pending counts to the store) and
 	// the first reading of a child's counts of the day (store + pending),
@@ -115,7 +119,7 @@ func newSafeWeb(a *Agent) *safeWeb {
 	if a.deps.Firewall == nil {
 		return nil
 	}
-	w := &safeWeb{a: a, dir: filepath.Join(a.cfg.DataDir, "web-lists"), wake: make(chan struct{}, 1),
+	w := &safeWeb{a: a, dir: filepath.Join(a.cfg.DataDir, "web-lists"), wake: make(chan struct{}, 1), counted: make(chan struct{}, 1),
 		pending: map[store.WebBlock]int64{}, today: map[string]map[string]int64{}}
 	// Without --dns-upstream, apply reads the system's resolvers (once the
 	// firewall is known to work here).
@@ -191,10 +195,15 @@ func (w *safeWeb) serve(ctx context.Context) error {
 	}
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
-	// The counts are written every 2 s here too: the ticks sleep while no
-	// child is logged in, and lookups go on (a child's background programs).
-	flush := time.NewTicker(2 * time.Second)
+	// The counts are written within webFlushEvery here too (the ticks
+	// sleep while no child is logged in, and lookups go on: a child's
+	// background programs). The timer runs only while there is something
+	// to do at that pace: counts waiting, a port to open again, or a
+	// console to follow (Windows); otherwise the service sleeps until a
+	// lookup is blocked (issue 9: nothing happening costs nothing).
+	flush := time.NewTimer(webFlushEvery)
 	defer flush.Stop()
+	armed := true
 	w.apply(ctx, fw)
 	for {
 		select {
@@ -204,13 +213,32 @@ func (w *safeWeb) serve(ctx context.Context) error {
 			w.apply(ctx, fw)
 		case <-t.C:
 			w.apply(ctx, fw)
+		case <-w.counted:
 		case <-flush.C:
+			armed = false
+			w.flushTicks.Add(1)
 			w.flush(ctx)
 			if w.consoleMoved(ctx, fw) || w.retrying() {
 				w.apply(ctx, fw)
 			}
 		}
+		if !armed && w.flushDue() {
+			flush.Reset(webFlushEvery)
+			armed = true
+		}
 	}
+}
+
+// webFlushEvery is how soon blocked-lookup counts are written, a port that
+// did not open is tried again, and a console's new child is followed.
+const webFlushEvery = 2 * time.Second
+
+// flushDue reports whether the serve loop has something to do within
+// webFlushEvery.
+func (w *safeWeb) flushDue() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending) > 0 || w.retry || w.consoleMode
 }
 
 func (w *safeWeb) setFirewallErr(err error) {
@@ -393,6 +421,12 @@ func (w *safeWeb) Blocked(child, category, name string) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if len(w.pending) == 0 {
+		select { // the serve loop sets its flush timer
+		case w.counted <- struct{}{}:
+		default:
+		}
+	}
 	w.pending[k]++
 	if day != w.day {
 		w.day, w.today = day, map[string]map[string]int64{}

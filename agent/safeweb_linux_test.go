@@ -64,15 +64,28 @@ func upstreamServer(t *testing.T) string {
 	return pc.LocalAddr().String()
 }
 
+// webFlush is the safe web's flush period (webFlushEvery in safeweb.go).
+const webFlush = 2 * time.Second
+
 func lookup(t *testing.T, addr, name string) int {
 	t.Helper()
+	rc, err := tryLookup(addr, name)
+	if err != nil {
+		t.Fatalf("lookup %s at %s: %v", name, addr, err)
+	}
+	return rc
+}
+
+// tryLookup is lookup for a wait: a port that is being opened (the child
+// claimed an account a moment ago) may not answer yet.
+func tryLookup(addr, name string) (int, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
 	r, _, err := (&dns.Client{Timeout: 3 * time.Second}).Exchange(m, addr)
 	if err != nil {
-		t.Fatalf("lookup %s at %s: %v", name, addr, err)
+		return 0, err
 	}
-	return r.Rcode
+	return r.Rcode, nil
 }
 
 func TestAgentSafeWeb(t *testing.T) {
@@ -95,7 +108,9 @@ func TestAgentSafeWeb(t *testing.T) {
 			return false
 		}
 		port = int(r.Children[0].Port)
-		lookup(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "www.pornhub.com")
+		if _, err := tryLookup(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "www.pornhub.com"); err != nil {
+			return false
+		}
 		st := childStatus(t, c, "An")
 		return st.Web != nil && st.Web.BlockedToday > 0
 	}) {
@@ -123,6 +138,20 @@ func TestAgentSafeWeb(t *testing.T) {
 		lookup(t, addr, "bet365.com")
 		if st := childStatus(t, c, "An"); st.Web.BlockedToday != before+1 || st.Web.ByCategory["gambling"] != 1 {
 			t.Errorf("after a gambling lookup: %+v; want %d blocked, gambling 1", st.Web, before+1)
+		}
+	})
+	t.Run("nothing blocked, nothing to write: the service sleeps", func(t *testing.T) {
+		// what the lookups above left is written within a flush, then the
+		// flush timer stops until a lookup is blocked again (issue 9)
+		time.Sleep(2 * webFlush)
+		before := w.agent.WebFlushTicks()
+		time.Sleep(2 * webFlush)
+		if n := w.agent.WebFlushTicks() - before; n != 0 {
+			t.Errorf("the safe web woke %d times in %v with nothing to write", n, 2*webFlush)
+		}
+		lookup(t, addr, "www.pornhub.com")
+		if !eventually(20*time.Second, func() bool { return w.agent.WebFlushTicks() > before }) {
+			t.Error("a blocked lookup did not wake the safe web to write its count")
 		}
 	})
 	t.Run("names are kept only with the parents' setting, never an allowed one", func(t *testing.T) {
@@ -161,7 +190,10 @@ func TestAgentSafeWeb(t *testing.T) {
 		if err := c.SetChildPolicy(ctx, "An", spec); err != nil {
 			t.Fatal(err)
 		}
-		if !eventually(5*time.Second, func() bool { return lookup(t, addr, "a.denied.example") == dns.RcodeNameError }) {
+		if !eventually(10*time.Second, func() bool {
+			rc, err := tryLookup(addr, "a.denied.example")
+			return err == nil && rc == dns.RcodeNameError
+		}) {
 			t.Error("a newly denied domain is still answered")
 		}
 	})

@@ -175,7 +175,12 @@ func (r *Resolver) listen(child string, port int) (*listener, error) {
 			l.close()
 			return nil, fmt.Errorf("listen on %s/tcp: %w", addr, err)
 		}
-		for _, s := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: tl, Handler: h}} {
+		// A UDP read waits for the next query however long it takes: the
+		// library's default 2 s deadline woke the daemon every 2 s for
+		// nothing (issue 9), and Shutdown unblocks the read itself. TCP
+		// keeps the default: there it bounds a connection's idle time.
+		udp := &dns.Server{PacketConn: pc, Handler: h, ReadTimeout: udpReadWait}
+		for _, s := range []*dns.Server{udp, {Listener: tl, Handler: h}} {
 			started := make(chan error, 1)
 			s.NotifyStartedFunc = func() { started <- nil }
 			go func() {
@@ -192,6 +197,10 @@ func (r *Resolver) listen(child string, port int) (*listener, error) {
 	}
 	return l, nil
 }
+
+// udpReadWait is how long a UDP listener's read waits before it looks
+// again (nothing is done then; the read is re-armed).
+const udpReadWait = time.Hour
 
 // negTTL is how long a blocked answer may be cached (so that a parent's
 // allow takes effect within a minute).

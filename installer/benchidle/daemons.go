@@ -60,8 +60,13 @@ func (k *kidtimed) start(c *cleanup) error {
 		return err
 	}
 	k.cmd = exec.Command(k.bin, "run", "--data-dir", data, "--socket", k.socket(), "--policy", pol, "--log-level", "info")
+	// The safe web's firewall table is the bench's own, removed at the end:
+	// kidtimed leaves its table when it stops (a child's DNS fails closed),
+	// and kidtime's own table, left for the throwaway child's uid, would
+	// close the DNS of the next account given that uid.
+	table := fmt.Sprintf("kidtime-bench-%d", os.Getpid())
 	k.cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C",
-		"DBUS_SYSTEM_BUS_ADDRESS=" + k.bus, "KIDTIMED_TIME_SERVERS=off"}
+		"DBUS_SYSTEM_BUS_ADDRESS=" + k.bus, "KIDTIMED_TIME_SERVERS=off", "KIDTIMED_WEB_TABLE=" + table}
 	if k.profile {
 		k.cmd.Env = append(k.cmd.Env, "KIDTIMED_PPROF_DIR="+filepath.Join(k.dir, "pprof"))
 	}
@@ -78,7 +83,14 @@ func (k *kidtimed) start(c *cleanup) error {
 	}
 	k.done = make(chan struct{})
 	go func() { _ = k.cmd.Wait(); close(k.done) }()
-	c.add(func() { _ = k.stop() })
+	c.add(func() {
+		_ = k.stop()
+		rm := exec.Command(k.bin, "web-remove")
+		rm.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "KIDTIMED_WEB_TABLE=" + table}
+		if out, err := rm.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "benchidle: kidtimed web-remove (table %s): %v\n%s", table, err, out)
+		}
+	})
 	// Ready: it answers, and it sees the child at the computer (which it
 	// learns from logind on the private bus).
 	deadline := time.Now().Add(30 * time.Second)
