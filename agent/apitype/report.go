@@ -65,9 +65,10 @@ type ReportGroup struct {
 	// WithinPct is its share, in percent.
 	WithinPreset int     `json:"withinPreset"`
 	WithinPct    float64 `json:"withinPct"`
-	// Games60 counts the child-days with at most 60 minutes of games in
-	// all, so that every game kept to Decree 147/2024's 60 minutes (a
-	// floor: a rollup carries no time per game).
+	// Games60 counts the child-days on which no game took more than 60
+	// minutes (Decree 147/2024), over all the child's PCs; where a PC sent
+	// no time per game (an older version), all games together are held to
+	// the hour.
 	Games60    int     `json:"games60"`
 	Games60Pct float64 `json:"games60Pct"`
 	// LateDays counts child-days with any late-night use.

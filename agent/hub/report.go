@@ -55,16 +55,33 @@ type unit struct {
 	age           int
 	screen, games int64
 	late          int64
-	pc            string   // the first PC
-	morePCs       []string // others (a child-day on several PCs)
-	groups        [3]*group
-	ngroups       int
+	// perGame is each game's time over the PCs that send it (by
+	// wire.GameKey); nil when no PC of the child-day sent any.
+	perGame map[string]int64
+	// noPerGame: a PC of the child-day sent games without per-game time
+	// (an older version): the hour is judged on all games together.
+	noPerGame bool
+	pc        string   // the first PC
+	morePCs   []string // others (a child-day on several PCs)
+	groups    [3]*group
+	ngroups   int
 }
 
 func (u *unit) add(r *wire.Rollup) {
 	u.screen += r.ScreenSec
 	u.games += r.GamesSec
 	u.late += r.LateSec
+	switch {
+	case len(r.PerGame) > 0:
+		if u.perGame == nil {
+			u.perGame = make(map[string]int64, len(r.PerGame))
+		}
+		for k, s := range r.PerGame {
+			u.perGame[k] += s
+		}
+	case r.GamesSec > 0:
+		u.noPerGame = true
+	}
 	switch {
 	case u.pc == "":
 		u.pc = r.PC
@@ -146,6 +163,21 @@ func (p *presets) within(age int, day string, screen, games int64) bool {
 	return l[1] == rules.Unlimited || time.Duration(games)*time.Second <= l[1]
 }
 
+// gamesWithinHour reports whether no game took more than 60 minutes of the
+// child-day (Decree 147/2024/NĐ-CP), over all the PCs; where a PC sent no
+// per-game time, all games together are held to the hour (a floor).
+func (u *unit) gamesWithinHour() bool {
+	if u.noPerGame || u.perGame == nil {
+		return u.games <= 3600
+	}
+	for _, s := range u.perGame {
+		if s > 3600 {
+			return false
+		}
+	}
+	return true
+}
+
 // group sums units into an apitype.ReportGroup.
 type group struct {
 	g        apitype.ReportGroup
@@ -180,7 +212,7 @@ func (g *group) addDay(u *unit, within bool) {
 	if within {
 		g.g.WithinPreset++
 	}
-	if u.games <= 3600 {
+	if u.gamesWithinHour() {
 		g.g.Games60++
 	}
 	if u.late > 0 {

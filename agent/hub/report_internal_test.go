@@ -3,6 +3,8 @@ package hub
 import (
 	"testing"
 
+	"github.com/kidtime/kidtime/agent/hub/wire"
+
 	"github.com/kidtime/kidtime/rules"
 )
 
@@ -46,6 +48,34 @@ func TestBandsAreThePresetsRows(t *testing.T) {
 	} {
 		if got := ps.within(c.age, c.day, c.screen, c.games); got != c.want {
 			t.Errorf("%s\n  got %v", c.sentence, got)
+		}
+	}
+}
+
+// Decree 147's hour is per game: a child-day's games are judged game by
+// game, over the PCs, when the PCs send each game's time; where a PC sent
+// none (an older version), all games together are held to the hour.
+func TestGamesWithinHour(t *testing.T) {
+	mc, rb := wire.GameKey("minecraft"), wire.GameKey("roblox")
+	cases := []struct {
+		sentence string
+		rolls    []wire.Rollup
+		want     bool
+	}{
+		{"two games of 40 min: each within the hour", []wire.Rollup{{GamesSec: 4800, PerGame: map[string]int64{mc: 2400, rb: 2400}}}, true},
+		{"one game 40 min on each of two PCs: 80 min of it", []wire.Rollup{{GamesSec: 2400, PerGame: map[string]int64{mc: 2400}}, {GamesSec: 2400, PerGame: map[string]int64{mc: 2400}}}, false},
+		{"no per-game time: all games together, 80 min", []wire.Rollup{{GamesSec: 4800}}, false},
+		{"no per-game time: 50 min in all", []wire.Rollup{{GamesSec: 3000}}, true},
+		{"one PC with per-game time, an older one without: together", []wire.Rollup{{GamesSec: 2400, PerGame: map[string]int64{mc: 2400}}, {GamesSec: 2400}}, false},
+		{"no games at all", []wire.Rollup{{ScreenSec: 3600}}, true},
+	}
+	for _, c := range cases {
+		var u unit
+		for i := range c.rolls {
+			u.add(&c.rolls[i])
+		}
+		if got := u.gamesWithinHour(); got != c.want {
+			t.Errorf("%s: %v, want %v", c.sentence, got, c.want)
 		}
 	}
 }
