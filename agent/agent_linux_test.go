@@ -891,6 +891,7 @@ func TestAgentCompanionMissing(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.start()
 	setUp(t, c)
+	allDay(t, c)
 	w.os.Exec(platform.Process{UID: w.kid, Exe: "/usr/bin/xterm"})
 	if !eventually(10*time.Second, func() bool { return len(eventsOf(t, c, "companion_missing")) > 0 }) {
 		t.Fatal("no companion_missing event for a child at the PC with no companion")

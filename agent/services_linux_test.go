@@ -87,6 +87,7 @@ func TestAgentSleepsWhileNoChildIsThere(t *testing.T) {
 	w := newWorld(t)
 	c, _ := w.start()
 	setUp(t, c)
+	allDay(t, c)
 	a := w.agent
 	time.Sleep(300 * time.Millisecond) // the tick after the set-up
 	before := a.Ticks()
@@ -228,6 +229,17 @@ func TestAgentForgedLockedHeartbeatDoesNotLetProgramsStart(t *testing.T) {
 	}
 	if since("lock") > 0 || since("lock_requested") == 0 {
 		t.Errorf("the log says the session was locked: lock %d, lock_requested %d", since("lock"), since("lock_requested"))
+	}
+}
+
+// allDay lets An use the PC at any hour (the age preset otherwise): tests
+// that are not about the hours must pass at any time of day (CI runs in
+// the evening, after an 11-year-old's preset hours).
+func allDay(t *testing.T, c *client.Client) {
+	t.Helper()
+	if err := c.SetPolicy(ctxT(t), policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"allowed":{"daily":["00:00-24:00"]}}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
 	}
 }
 
