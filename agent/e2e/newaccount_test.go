@@ -32,6 +32,7 @@ func TestParentMakesTheChildsAccount(t *testing.T) {
 	if _, errs, code := d.cliIn(nil, "246810\n", "setup", "--pin-stdin"); code != 0 {
 		t.Fatalf("setup: exit %d %s", code, errs)
 	}
+	d.allDayForOthers()
 	root := &client.Client{Socket: d.socket}
 	name := ostest.UniqueName("kte2e-")[:12] // kte2e- and six hex digits
 	t.Cleanup(func() {

@@ -93,7 +93,7 @@ func TestSafeWebFigures(t *testing.T) {
 	upstream := dnsServer(t, "127.0.0.1:0", func(string) string { return "192.0.2.7" })
 	d := startWebDaemon(t, t.TempDir(), upstream)
 	an, dad := env.users["kte2e-an"], env.users["kte2e-dad"]
-	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"]}]}`, time.Now().Year()-11, an.name))
+	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"],"allowed":{"daily":["00:00-24:00"]}}]}`, time.Now().Year()-11, an.name))
 	pid := d.cmd.Process.Pid
 	time.Sleep(time.Second)
 	rss0, hwm0 := vm(t, pid, "VmRSS"), vm(t, pid, "VmHWM")

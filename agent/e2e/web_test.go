@@ -162,7 +162,7 @@ func TestSafeWeb(t *testing.T) {
 	d := startWebDaemon(t, t.TempDir(), upstream)
 	an, dad := env.users["kte2e-an"], env.users["kte2e-dad"]
 	d.policy(fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["%s"],
-		"web":{"deny":["denied.example"]}}]}`, time.Now().Year()-11, an.name))
+		"allowed":{"daily":["00:00-24:00"]},"web":{"deny":["denied.example"]}}]}`, time.Now().Year()-11, an.name))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c := d.child("An")
