@@ -5,8 +5,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
-	"net"
+	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/kidtime/kidtime/agent/client"
 	"github.com/kidtime/kidtime/agent/hub/wire"
 	"github.com/kidtime/kidtime/agent/hubsync"
+	"github.com/kidtime/kidtime/agent/ipc"
 	"github.com/kidtime/kidtime/rules"
 )
 
@@ -157,8 +160,13 @@ func TestReport(t *testing.T) {
 func TestReportRoute(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	r := startHub(t, t.TempDir(), func() time.Time { return now })
+	// the platform's own admin socket: a Unix socket, or on Windows a
+	// named pipe (Wine has no AF_UNIX)
 	sock := filepath.Join(t.TempDir(), "hub.sock")
-	l, err := net.Listen("unix", sock)
+	if runtime.GOOS == "windows" {
+		sock = fmt.Sprintf(`\\.\pipe\kidtime-hub-test-%d`, os.Getpid())
+	}
+	l, err := ipc.Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func TestCheckpoint(t *testing.T) {
 			if err := c.Save(saved(9)); err != nil {
 				t.Fatal(err)
 			}
-			if _, again, _ := OpenCheckpoint(path); !sameSaved(again, saved(9)) {
+			if again := reopen(t, path); !sameSaved(again, saved(9)) {
 				t.Errorf("after one more save, read back %+v", again)
 			}
 		})
@@ -95,10 +95,24 @@ func TestCheckpoint(t *testing.T) {
 		if err := c.Save(big); !errors.Is(err, ErrCheckpointFull) {
 			t.Errorf("Save of %d bytes = %v; want ErrCheckpointFull", checkpointSlot, err)
 		}
-		if _, got, _ := OpenCheckpoint(path); !sameSaved(got, saved(2)) {
+		if got := reopen(t, path); !sameSaved(got, saved(2)) {
 			t.Errorf("after a refused save, read back %+v", got)
 		}
 	})
+}
+
+// reopen reads a checkpoint as a restart would, and closes it (Windows
+// keeps an open file from being removed).
+func reopen(t *testing.T, path string) Saved {
+	t.Helper()
+	c, s, err := OpenCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func sameSaved(a, b Saved) bool {
