@@ -217,14 +217,21 @@ func (c *Client) usage(subject string, data []byte) {
 // usageOf fetches the last rollup of every PC and child for a day, in one
 // batch (a direct get of the last message per subject).
 func (c *Client) usageOf(day string) error {
+	return c.lastOfEach(wire.DirectGetUsage(), wire.UsageOfDay(c.creds.HubID, day), c.usage)
+}
+
+// lastOfEach asks the stream behind api (a direct get) for the last
+// message of every subject that matches filter, in one batch, and hands
+// each to got with its subject.
+func (c *Client) lastOfEach(api, filter string, got func(subject string, data []byte)) error {
 	inbox := c.nc.NewInbox()
 	sub, err := c.nc.SubscribeSync(inbox)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	req, _ := json.Marshal(map[string]any{"multi_last": []string{wire.UsageOfDay(c.creds.HubID, day)}, "batch": 10000})
-	if err := c.nc.PublishRequest(wire.DirectGetUsage(), inbox, req); err != nil {
+	req, _ := json.Marshal(map[string]any{"multi_last": []string{filter}, "batch": 10000})
+	if err := c.nc.PublishRequest(api, inbox, req); err != nil {
 		return err
 	}
 	for {
@@ -238,7 +245,7 @@ func (c *Client) usageOf(day string) error {
 			}
 			return fmt.Errorf("status %s %s", st, m.Header.Get("Description"))
 		}
-		c.usage(m.Header.Get("Nats-Subject"), m.Data)
+		got(m.Header.Get("Nats-Subject"), m.Data)
 	}
 }
 

@@ -75,29 +75,7 @@ func (c *Client) requestsCatchUp() error {
 	if c.opts.OnRequest == nil {
 		return nil
 	}
-	inbox := c.nc.NewInbox()
-	sub, err := c.nc.SubscribeSync(inbox)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = sub.Unsubscribe() }()
-	req, _ := json.Marshal(map[string]any{"multi_last": []string{wire.RequestsWildcard(c.creds.HubID)}, "batch": 10000})
-	if err := c.nc.PublishRequest(wire.DirectGetRequests(), inbox, req); err != nil {
-		return err
-	}
-	for {
-		m, err := sub.NextMsg(10 * time.Second)
-		if err != nil {
-			return err
-		}
-		if st := m.Header.Get("Status"); st != "" {
-			if st == "204" || st == "404" {
-				return nil
-			}
-			return fmt.Errorf("status %s %s", st, m.Header.Get("Description"))
-		}
-		c.request(m.Header.Get("Nats-Subject"), m.Data)
-	}
+	return c.lastOfEach(wire.DirectGetRequests(), wire.RequestsWildcard(c.creds.HubID), c.request)
 }
 
 // PublishRequest publishes one of this PC's requests in its present state.
