@@ -49,17 +49,18 @@ type Config struct {
 	// the process table is polled (1 s).
 	Tick time.Duration
 	// QuietTick is how often they are while a child is at the PC and the
-	// process events flow (2 Ticks): nothing is due between two ticks
+	// process events flow (5 Ticks): nothing is due between two ticks
 	// (the rules' next moment wakes the ticks), and whatever changes what
 	// counts (a session's state, a heartbeat, a child's process) first
 	// counts the time until then as it was (catchUp).
 	QuietTick time.Duration
-	// FlushEvery is how often usage is saved (2 s): in the checkpoint
-	// beside the database (one pwrite), and in the database itself every
-	// StoreEvery.
+	// FlushEvery is how often usage is saved (5 s): in the checkpoint
+	// beside the database (one pwrite; its running intervals reach to the
+	// next one, so a kill -9 loses nothing and may count up to FlushEvery
+	// of the downtime), and in the database itself every StoreEvery.
 	FlushEvery time.Duration
-	// StoreEvery is how often usage is written to the database (15
-	// FlushEvery); a report and a stop write it at once.
+	// StoreEvery is how often usage is written to the database (6
+	// FlushEvery, 30 s); a report and a stop write it at once.
 	StoreEvery time.Duration
 	// ReconcileEvery is how often the full process scan runs (15 s; four
 	// times less often while the OS filters the process events by account:
@@ -101,13 +102,13 @@ func (c *Config) defaults() {
 		c.Tick = time.Second
 	}
 	if c.QuietTick <= 0 {
-		c.QuietTick = 2 * c.Tick
+		c.QuietTick = 5 * c.Tick
 	}
 	if c.FlushEvery <= 0 {
-		c.FlushEvery = 2 * time.Second
+		c.FlushEvery = 5 * time.Second
 	}
 	if c.StoreEvery <= 0 {
-		c.StoreEvery = 15 * c.FlushEvery
+		c.StoreEvery = 6 * c.FlushEvery
 	}
 	if c.ReconcileEvery <= 0 {
 		c.ReconcileEvery = 15 * time.Second

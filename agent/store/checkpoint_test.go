@@ -1,7 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,4 +130,90 @@ func sameSaved(a, b Saved) bool {
 		}
 	}
 	return true
+}
+
+// A checkpoint an earlier version left as JSON (an upgrade over an unclean
+// stop) is still read, and the next save is in the binary form.
+func TestCheckpointReadsTheJSONForm(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	want := Saved{Usage: []Interval{{Child: "An", AppID: 7, Kind: KindScreen, Day: "2026-12-01", Start: at, End: at.Add(3 * time.Second)}}, Mark: []byte(`{"m":1}`)}
+	payload, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, checkpointHead+len(payload))
+	copy(b, checkpointJSON)
+	binary.LittleEndian.PutUint64(b[4:], 1)
+	binary.LittleEndian.PutUint32(b[12:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(b[16:], crc32.ChecksumIEEE(payload))
+	copy(b[checkpointHead:], payload)
+	path := filepath.Join(t.TempDir(), "usage.checkpoint")
+	if err := os.WriteFile(path, append(make([]byte, checkpointSlot), b...), 0o600); err != nil { // slot 1: sequence 1
+		t.Fatal(err)
+	}
+	c, got, err := OpenCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSaved(got, want) {
+		t.Errorf("read back %+v; want %+v", got, want)
+	}
+	if err := c.Save(Saved{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(raw[:4]) != checkpointMagic {
+		t.Errorf("the save after the JSON one starts %q; want %q", raw[:4], checkpointMagic)
+	}
+}
+
+// Every cut of a valid encoding, and one with bytes left over, is refused
+// rather than read as something else.
+func TestCheckpointDecodeRefusesCutPayloads(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s := Saved{Usage: []Interval{
+		{Child: "An", AppID: 3, Kind: KindGame, Session: "c1", Day: "2026-12-01", Start: at, End: at.Add(time.Second)},
+		{Child: "Bình", Kind: KindScreen, Day: "2026-12-01", Start: at.Add(-time.Hour), End: at},
+	}, Mark: []byte("mark")}
+	full := encodeSaved(nil, s)
+	got, err := decodeSaved(full)
+	if err != nil || !sameSaved(got, s) {
+		t.Fatalf("decode(encode(s)) = %+v, %v", got, err)
+	}
+	for n := range len(full) {
+		if got, err := decodeSaved(full[:n]); err == nil {
+			t.Errorf("the first %d of %d bytes decoded as %+v; want an error", n, len(full), got)
+		}
+	}
+	if _, err := decodeSaved(append(full[:len(full):len(full)], 0)); err == nil {
+		t.Error("a payload with a byte left over decoded; want an error")
+	}
+}
+
+// BenchmarkCheckpointSave is a quiet tick's save of a child's running
+// intervals: the binary form against the JSON form it replaced, in the
+// same run.
+func BenchmarkCheckpointSave(b *testing.B) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s := Saved{Usage: []Interval{
+		{Child: "An", AppID: 3, Kind: KindGame, Session: "c1", Day: "2026-12-01", Start: at, End: at.Add(time.Second)},
+		{Child: "An", Kind: KindScreen, Session: "c1", Day: "2026-12-01", Start: at, End: at.Add(time.Second)},
+	}, Mark: []byte(`{"wall":"2026-12-01T10:00:00Z","mono":123456789}`)}
+	buf := make([]byte, checkpointSlot)
+	b.Run("binary", func(b *testing.B) {
+		for b.Loop() {
+			buf = encodeSaved(buf[:checkpointHead], s)
+			_ = crc32.ChecksumIEEE(buf[checkpointHead:])
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			p, _ := json.Marshal(s)
+			_ = crc32.ChecksumIEEE(p)
+		}
+	})
 }
