@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
 	"github.com/kidtime/kidtime/agent/internal/ostest"
 )
 
@@ -207,6 +208,49 @@ func BenchmarkEBPFOtherAccountExec(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if err := exec.Command("/bin/true", strconv.Itoa(i)).Run(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The reader waits for records in Go's poller (not a blocking epoll_wait of
+// its own), wakes for each batch, and ends when its context does.
+func TestWatchEBPFWaitsInGoPoller(t *testing.T) {
+	needEBPF(t)
+	m, err := ebpf.NewMap(&ebpf.MapSpec{Name: "kt_test_ring", Type: ebpf.RingBuf, MaxEntries: 4096})
+	if err != nil {
+		t.Fatalf("ring buffer: %v", err)
+	}
+	defer m.Close()
+	f := pollable(m.FD())
+	if f == nil {
+		t.Fatal("the ring buffer's descriptor was not taken by Go's poller")
+	}
+	f.Close()
+
+	filter := NewProcFilter()
+	filter.Set([]uint32{uint32(os.Getuid())})
+	ctx, cancel := context.WithCancel(context.Background())
+	ch, err := watchEBPF(ctx, filter, 1<<16, 64)
+	if err != nil {
+		cancel()
+		t.Fatalf("watchEBPF: %v", err)
+	}
+	for round := range 3 { // a wait, a batch, a wait again
+		pid := runTo(t, exec.Command("/bin/true"))
+		if got := collect(ch, 5*time.Second, func(evs []ProcEvent) bool { return has(evs, Exec, pid) }); !has(got, Exec, pid) {
+			t.Fatalf("round %d: no exec event for %d in 5 s: %+v", round, pid, got)
+		}
+	}
+	cancel()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the events did not end within 5 s of the context")
 		}
 	}
 }
