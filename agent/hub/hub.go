@@ -271,6 +271,19 @@ func (h *Hub) streams(ctx context.Context) error {
 		MaxMsgSize:        8 << 10,
 		MaxBytes:          256 << 20,
 		Storage:           jetstream.FileStorage,
+	}, {
+		// Answers kept for a PC out of reach (kept.go): the last per
+		// answering PC, asking PC and request, two days.
+		Name:              wire.StreamAnswers,
+		Description:       "parents' answers kept for a PC that was out of reach (last per subject)",
+		Subjects:          []string{wire.KeptWildcard(h.id)},
+		MaxMsgsPerSubject: 1,
+		AllowDirect:       true,
+		Duplicates:        10 * time.Minute,
+		MaxAge:            48 * time.Hour,
+		MaxMsgSize:        8 << 10,
+		MaxBytes:          64 << 20,
+		Storage:           jetstream.FileStorage,
 	}} {
 		if _, err := h.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("hub: stream %s: %w", sc.Name, err)
@@ -290,6 +303,7 @@ func (h *Hub) subscribe(ctx context.Context, from uint64) error {
 		{wire.AllPCs(h.id, "hello"), h.onHello},
 		{wire.AllPCs(h.id, "leave"), h.onLeave},
 		{wire.AllPCs(h.id, "policy"), h.onForward},
+		{wire.AllPCs(h.id, "collect"), h.onCollect},
 	}
 	for _, s := range subs {
 		if _, err := h.nc.Subscribe(s.subject, s.handle); err != nil {
