@@ -78,6 +78,7 @@ type Hub struct {
 	usageCreated time.Time
 	savedSeq     uint64
 	savedAt      time.Time
+	snapshot     chan snapshotRead // the snapshot, read while the server starts
 
 	ready chan struct{}
 	srv   *server.Server
@@ -124,6 +125,7 @@ func Open(cfg Config) (*Hub, error) {
 	if h.adminPub, err = h.adminKP.PublicKey(); err != nil {
 		return nil, fmt.Errorf("hub key: %w", err)
 	}
+	h.readSnapshot()
 	return h, nil
 }
 

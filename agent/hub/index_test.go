@@ -109,7 +109,9 @@ func TestUsageIndexSnapshot(t *testing.T) {
 		wire.Rollup{Child: an, Day: "2027-05-19", Rev: 1, ScreenSec: 300})
 	publish(kc, wire.Rollup{Child: an, Day: "2027-05-18", Rev: 1, ScreenSec: 900, Tamper: map[string]int{"clock_jump": 1}})
 	indexed := func(n int) func() bool {
-		return func() bool { return len(r.Rollups("2027-05-18"))+len(r.Rollups("2027-05-19"))+len(r.Rollups("2027-05-20")) == n }
+		return func() bool {
+			return len(r.Rollups("2027-05-18"))+len(r.Rollups("2027-05-19"))+len(r.Rollups("2027-05-20")) == n
+		}
 	}
 	waitFor(t, "the hub indexed the rollups", 10*time.Second, indexed(4))
 	waitFor(t, "the hub took the later revision", 10*time.Second, func() bool {
