@@ -186,6 +186,13 @@ func (h *Hub) readSnapshot() {
 	h.snapshot = make(chan snapshotRead, 1)
 	go func() {
 		start := time.Now()
+		// A snapshot half-written when the hub was killed: its
+		// temporary file (writeFileAtomic) is left over.
+		if left, _ := filepath.Glob(filepath.Join(h.cfg.DataDir, "."+indexFile+".*")); len(left) > 0 {
+			for _, f := range left {
+				_ = os.Remove(f)
+			}
+		}
 		hdr, es, err := readIndex(filepath.Join(h.cfg.DataDir, indexFile))
 		h.snapshot <- snapshotRead{hdr, es, err, time.Since(start)}
 	}()

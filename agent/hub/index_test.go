@@ -219,6 +219,12 @@ func TestUsageIndexSnapshot(t *testing.T) {
 		{"another hub's snapshot", foreign, "another hub's"},
 		{"not a snapshot at all", []byte("hello"), "is not used"},
 	} {
+		// A temporary file of a snapshot that was being written when the
+		// hub was killed: gone at the next start.
+		left := filepath.Join(dir, ".usage-index.gob.12345")
+		if err := os.WriteFile(left, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		switch {
 		case c.file != nil:
 			if err := os.WriteFile(snap, c.file, 0o600); err != nil {
@@ -233,6 +239,9 @@ func TestUsageIndexSnapshot(t *testing.T) {
 		h.stop()
 		if _, err := os.Stat(snap); err != nil {
 			t.Errorf("%s: no snapshot after the stop: %v", c.sentence, err)
+		}
+		if _, err := os.Stat(left); err == nil {
+			t.Errorf("%s: the left-over temporary file is still there", c.sentence)
 		}
 	}
 }
