@@ -38,11 +38,6 @@ const settingParentKey = "hub.parentKey"
 // near it).
 const remoteBase int64 = 1_000_000_000_000
 
-// answerSkew bounds how far an answer's time may be from this PC's: an
-// answer captured and replayed later (to a request that got the same
-// number after a reinstall) is refused.
-const answerSkew = 10 * time.Minute
-
 // keepRemote is how long another PC's request is kept (the stream's age).
 const keepRemote = 48 * time.Hour
 
@@ -178,7 +173,7 @@ func (h *hubLink) AnswerFamily(ctx context.Context, id int64, approve bool, addS
 	}
 	c := cl.Creds()
 	ans := wire.Answer{PC: r.PC, ID: r.ID, Child: r.Child, Approve: approve, AddSec: addSec,
-		By: by + " (" + c.Name + ")", At: h.a.now().UTC()}
+		By: by + " (" + c.Name + ")", At: h.a.now().UTC(), Asked: r.Created}
 	hubsync.SignAnswer(priv, c.HubID, &ans)
 	rep, err := cl.Answer(ctx, ans)
 	if errors.Is(err, hubsync.ErrUnreachable) {
@@ -186,6 +181,14 @@ func (h *hubLink) AnswerFamily(ctx context.Context, id int64, approve bool, addS
 	}
 	if err != nil {
 		return apitype.Request{}, true, err
+	}
+	if rep.Kept {
+		// The asking PC is out of reach: the hub keeps the answer, and
+		// the PC takes it when it connects. The request waits till then.
+		h.a.log.Info("hub: a request of another PC was answered; the hub keeps the answer until that PC connects", "pc", r.PC, "request", r.ID)
+		out := h.a.remoteToAPI(r, h.a.childNames(ctx))
+		out.Kept = true
+		return out, true, nil
 	}
 	if rep.Request == nil {
 		return apitype.Request{}, true, errors.New("the other PC's reply holds no request")
@@ -230,8 +233,25 @@ func (h *hubLink) RequestsChanged() {
 
 // onAnswer takes a parent's answer from another PC to a request asked
 // here: its signature must verify with the family key, the request must be
-// this child's and still pending.
+// this child's, the one it was given to (its creation time) and still
+// pending.
 func (h *hubLink) onAnswer(from string, ans wire.Answer) wire.AnswerReply {
+	return h.takeAnswer(from, ans, false)
+}
+
+// onKept takes an answer the hub kept for this PC while it was out of
+// reach (hubsync.Options.OnKept), as onAnswer does, once: it may come
+// again (live and at each connect, for two days), and an answer to a
+// request no longer pending is ignored, not recorded.
+func (h *hubLink) onKept(from string, ans wire.Answer) {
+	if rep := h.takeAnswer(from, ans, true); rep.OK {
+		h.a.log.Info("hub: an answer kept while this PC was out of reach was taken", "from", from, "request", ans.ID, "status", rep.Request.Status)
+	}
+}
+
+// takeAnswer checks and takes an answer from another PC; kept: one the hub
+// kept (an answer to a request no longer pending is no refusal then).
+func (h *hubLink) takeAnswer(from string, ans wire.Answer, kept bool) wire.AnswerReply {
 	a := h.a
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -266,20 +286,33 @@ func (h *hubLink) onAnswer(from string, ans wire.Answer) wire.AnswerReply {
 	if ans.PC != c.PC {
 		return refuse("err.hub.answerBad", "the answer is for another PC")
 	}
+	rq, rqErr := a.st.Request(ctx, ans.ID)
+	if kept && (rqErr != nil || rq.Status != store.StatusPending) {
+		// Taken already (live, or at an earlier connect), answered here
+		// meanwhile, or gone: nothing to do.
+		a.log.Debug("hub: a kept answer to a request no longer waiting is ignored", "from", from, "request", ans.ID)
+		return wire.AnswerReply{}
+	}
 	if err := hubsync.VerifyAnswer(pub, c.HubID, ans); err != nil {
 		return refuse("err.hub.answerForged", err.Error())
 	}
-	if d := a.now().Sub(ans.At); d > answerSkew || d < -answerSkew {
-		return refuse("err.hub.answerBad", fmt.Sprintf("the answer was signed at %s, too far from this PC's time (replayed, or a clock off by more than %v)", ans.At.Format(time.RFC3339), answerSkew))
-	}
-	rq, err := a.st.Request(ctx, ans.ID)
-	if err != nil || wire.ChildKey(rq.Child) != ans.Child || rq.Kind == store.KindApp {
+	if rqErr != nil || wire.ChildKey(rq.Child) != ans.Child || rq.Kind == store.KindApp {
 		return refuse("err.hub.answerBad", fmt.Sprintf("request %d is not this child's request for time here", ans.ID))
+	}
+	// Bound to the request's instance (replay protection): a genuine
+	// answer to an earlier request of the same number (before a
+	// reinstall) is not this one's.
+	if ans.Asked.UnixMilli() != rq.CreatedAt.UnixMilli() {
+		return refuse("err.hub.answerBad", fmt.Sprintf("the answer is for a request %d asked at %s; this PC's was asked at %s (replayed, or from an older version)",
+			ans.ID, ans.Asked.UTC().Format(time.RFC3339), rq.CreatedAt.UTC().Format(time.RFC3339)))
 	}
 	if ans.AddSec < 0 || ans.AddSec > 12*3600 {
 		return refuse("err.hub.answerBad", "the time given is out of bounds")
 	}
 	out, err := a.st.Answer(ctx, ans.ID, ans.Approve, time.Duration(ans.AddSec)*time.Second, ans.By)
+	if kept && errors.Is(err, store.ErrAlreadyAnswered) {
+		return wire.AnswerReply{} // answered meanwhile
+	}
 	if err != nil {
 		msg := err.Error()
 		return wire.AnswerReply{Error: &wire.Error{Key: "err.hub.answerLate", Args: map[string]string{"reason": msg}, Msg: msg}}

@@ -115,7 +115,7 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.fam.clean.Store(false)
 	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake,
 		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) },
-		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer})
+		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer, OnKept: h.onKept})
 	if err != nil {
 		return err
 	}

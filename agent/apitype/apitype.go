@@ -274,6 +274,10 @@ type Request struct {
 	App *RequestApp `json:"app,omitempty"`
 	// PC is the PC of the family it was asked on, when another (issue 13).
 	PC string `json:"pc,omitempty"`
+	// Kept, in the reply to an answer to another PC's request: that PC
+	// is out of reach, and the hub keeps the answer until it connects
+	// (the request stays pending till then).
+	Kept bool `json:"kept,omitempty"`
 }
 
 // RequestApp is the program a request of kind "app" is for.

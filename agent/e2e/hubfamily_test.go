@@ -248,9 +248,10 @@ func TestHubFamilyRequests(t *testing.T) {
 	if evs := laptop.events("answer_refused"); len(evs) == 0 {
 		t.Error("the laptop recorded no answer_refused for the forged answer")
 	}
-	// A genuine answer's bytes replayed an hour later (the family key
-	// itself, as if captured): refused too.
-	replay := wire.Answer{PC: laptopPC, ID: id, Child: wire.ChildKey("An"), Approve: true, AddSec: 600, By: "dad (kitchen)", At: time.Now().Add(-time.Hour).UTC()}
+	// A genuine answer (the family key itself, as if captured) given to
+	// an earlier request of the same number (asked an hour ago, before a
+	// reinstall): refused, it is bound to that request's creation.
+	replay := wire.Answer{PC: laptopPC, ID: id, Child: wire.ChildKey("An"), Approve: true, AddSec: 600, By: "dad (kitchen)", At: time.Now().Add(-time.Hour).UTC(), Asked: time.Now().Add(-time.Hour).UTC()}
 	hubsync.SignAnswer(hubsync.FamilyKey("246810", rogue.HubID), rogue.HubID, &replay)
 	if rep, err := rc.Answer(ctx, replay); err == nil || rep.OK {
 		t.Errorf("an answer signed an hour ago: %+v %v; want refused", rep, err)
@@ -308,5 +309,44 @@ func TestHubFamilyRequests(t *testing.T) {
 			}
 		}
 		return n == 5
+	})
+
+	// The laptop off: the kitchen PC's answer is kept by the hub, and the
+	// laptop takes it when it is back, once.
+	id = ask()
+	r = listed(id)
+	before = limitOnLaptop()
+	refusedBefore := len(laptop.events("answer_refused"))
+	laptop.stop()
+	out, errs, code := kitchen.cli(nil, "--json", "approve", strconv.FormatInt(r.ID, 10))
+	var kept apitype.Request
+	if code != 0 || json.Unmarshal([]byte(out), &kept) != nil || !kept.Kept || kept.Status != apitype.StatusPending {
+		t.Fatalf("approve at the kitchen PC with the laptop off: exit %d %q %q; want the answer kept, the request still waiting", code, out, errs)
+	}
+	if out, _, code := kitchen.cli(nil, "approve", strconv.FormatInt(r.ID, 10)); code != 0 || !strings.Contains(out, "keeps the answer") {
+		t.Errorf("approve again, as a person reads it: exit %d %q; want it said that the hub keeps the answer", code, out)
+	}
+	start := time.Now()
+	laptop.start()
+	waitUntil(t, "the laptop, back, took the kept answer", 30*time.Second, func() bool { return limitOnLaptop() == before+600 })
+	t.Logf("laptop started again → the kept answer taken in %v (daemon start included)", time.Since(start).Round(time.Millisecond))
+	// Once: a restart hands the kept answers again, and changes nothing.
+	laptop.stop()
+	laptop.start()
+	waitUntil(t, "the laptop connected again", 15*time.Second, func() bool { st := laptop.status(); return st.Hub != nil && st.Hub.Connected })
+	time.Sleep(3 * time.Second) // the collect at the connect
+	if got := limitOnLaptop(); got != before+600 {
+		t.Errorf("after a second start An's limit on the laptop is %d; want %d (the kept answers counted once)", got, before+600)
+	}
+	if n := len(laptop.events("answer_refused")); n != refusedBefore {
+		t.Errorf("the laptop recorded %d answer_refused events for the kept answers (two of the same); want none", n-refusedBefore)
+	}
+	waitUntil(t, "the kitchen PC lists the kept answer taken", 20*time.Second, func() bool {
+		for _, q := range requestsOn(t, kitchen, "approved") {
+			if q.ID == r.ID {
+				return true
+			}
+		}
+		return false
 	})
 }

@@ -269,7 +269,7 @@ func (h *Hub) Rollups(day string) []wire.Rollup {
 	var out []wire.Rollup
 	for _, days := range h.usage {
 		for _, r := range days[day] {
-			out = append(out, r)
+			out = append(out, r.Rollup)
 		}
 	}
 	slices.SortFunc(out, func(a, b wire.Rollup) int {

@@ -87,6 +87,7 @@ func pcPermissions(hub, pc string) *server.Permissions {
 			// answers to this PC's only.
 			wire.RequestsWildcard(hub),
 			wire.AnswersTo(hub, pc),
+			wire.KeptTo(hub, pc), // the answers kept for it (kept.go), live
 		}},
 		// A PC answers a parent's answer to its child's request on the
 		// asker's inbox: once, for a minute, to that reply subject only.

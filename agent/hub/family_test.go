@@ -219,3 +219,143 @@ func TestFamilyRequestsCatchUp(t *testing.T) {
 		t.Errorf("caught up %+v; want the request's last state only, from the laptop", got)
 	}
 }
+
+// keeper is the laptop's side for kept answers: it takes an answer that
+// verifies, to a request still pending (the one it was given to), once.
+type keeper struct {
+	mu        sync.Mutex
+	hub       string
+	pub       ed25519.PublicKey
+	pending   map[int64]time.Time // request → its creation
+	delivered int                 // answers handed, taken or not
+	taken     []wire.Answer
+	refused   int
+}
+
+func (k *keeper) onKept(from string, ans wire.Answer) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.delivered++
+	created, ok := k.pending[ans.ID]
+	if !ok {
+		return // answered already: ignored
+	}
+	if hubsync.VerifyAnswer(k.pub, k.hub, ans) != nil || !ans.Asked.Equal(created) {
+		k.refused++
+		return
+	}
+	delete(k.pending, ans.ID)
+	k.taken = append(k.taken, ans)
+}
+
+func (k *keeper) counts() (delivered, taken, refused int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.delivered, len(k.taken), k.refused
+}
+
+// An answer to a PC out of reach is kept by the hub (KT_ANS) and taken
+// when that PC connects again, once; a forged one kept too is refused by
+// the PC; no other PC may read or collect them.
+func TestFamilyKeptAnswers(t *testing.T) {
+	r := startHub(t, t.TempDir(), nil)
+	laptop, kitchen, rogue := join(t, r, "laptop"), join(t, r, "kitchen"), join(t, r, "rogue")
+	hubID := laptop.HubID
+	family := hubsync.FamilyKey(familyPIN, hubID)
+	created := time.Now().UTC().Truncate(time.Millisecond)
+	k := &keeper{hub: hubID, pub: family.Public().(ed25519.PublicKey), pending: map[int64]time.Time{7: created}}
+	noLive := func(string, wire.Answer) wire.AnswerReply {
+		t.Error("an answer came live to a PC that was off")
+		return wire.AnswerReply{}
+	}
+	lc := connect(t, laptop, hubsync.Options{OnAnswer: noLive, OnKept: k.onKept})
+	kc, rc := connect(t, kitchen, hubsync.Options{}), connect(t, rogue, hubsync.Options{})
+	for _, c := range []*hubsync.Client{lc, kc, rc} {
+		waitFor(t, "connected", 10*time.Second, c.Connected)
+	}
+	lc.Close()
+	waitFor(t, "the laptop off", 10*time.Second, func() bool { p, _ := pcNamed(t, r, "laptop"); return !p.Online })
+
+	ctx := context.Background()
+	child := wire.ChildKey("An")
+	answer := func(priv ed25519.PrivateKey, by string) wire.Answer {
+		a := wire.Answer{PC: laptop.PC, ID: 7, Child: child, Approve: true, AddSec: 900, By: by, At: time.Now().UTC(), Asked: created}
+		hubsync.SignAnswer(priv, hubID, &a)
+		return a
+	}
+	// The rogue PC first (another PIN), then a parent at the kitchen PC.
+	for _, c := range []struct {
+		name string
+		from *hubsync.Client
+		a    wire.Answer
+	}{{"the rogue PC", rc, answer(hubsync.FamilyKey("111999", hubID), "rogue")}, {"the kitchen PC", kc, answer(family, "dad (kitchen)")}} {
+		start := time.Now()
+		rep, err := c.from.Answer(ctx, c.a)
+		if err != nil || !rep.Kept || rep.OK {
+			t.Fatalf("%s answers the laptop, which is off: %+v %v; want kept by the hub", c.name, rep, err)
+		}
+		t.Logf("%s: kept in %v", c.name, time.Since(start).Round(time.Millisecond))
+	}
+	if d, _, _ := k.counts(); d != 0 {
+		t.Fatal("the laptop got an answer while off")
+	}
+
+	// The laptop connects again: it takes the kitchen's answer, once, and
+	// refuses the rogue's.
+	start := time.Now()
+	lc2 := connect(t, laptop, hubsync.Options{OnAnswer: noLive, OnKept: k.onKept})
+	waitFor(t, "the laptop took the kept answer", 10*time.Second, func() bool { _, n, _ := k.counts(); return n == 1 })
+	t.Logf("connected again → the answer taken in %v", time.Since(start).Round(time.Millisecond))
+	waitFor(t, "the laptop refused the rogue's", 5*time.Second, func() bool { _, _, n := k.counts(); return n >= 1 })
+	d1, _, _ := k.counts()
+	lc2.Close()
+	// A second connect hands them again (the hub keeps them two days):
+	// the PC takes the answer once.
+	connect(t, laptop, hubsync.Options{OnAnswer: noLive, OnKept: k.onKept})
+	waitFor(t, "the kept answers handed again", 10*time.Second, func() bool { d, _, _ := k.counts(); return d >= d1+2 })
+	if _, n, _ := k.counts(); n != 1 || k.taken[0].By != "dad (kitchen)" {
+		t.Errorf("taken %+v; want the kitchen's answer, once", k.taken)
+	}
+
+	// Nobody else reads or collects the laptop's kept answers.
+	errs := make(chan error, 4)
+	nc := rawConn(t, rogue, errs)
+	for _, tc := range []struct {
+		name string
+		do   func() error
+	}{
+		{"follow the answers kept for the laptop", func() error {
+			_, err := nc.Subscribe(wire.KeptTo(hubID, laptop.PC), func(*nats.Msg) {})
+			return err
+		}},
+		{"collect as the laptop", func() error {
+			return nc.PublishRequest(wire.CollectSubject(hubID, laptop.PC), nc.NewInbox(), nil)
+		}},
+		{"keep an answer as the kitchen PC", func() error {
+			return nc.Publish(wire.KeptSubject(hubID, kitchen.PC, laptop.PC, 7), []byte(`{}`))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.do(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-errs:
+				if !violation(err) {
+					t.Errorf("%v; want a permissions violation", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("the server said nothing")
+			}
+		})
+	}
+	// Its own collect answers the rogue PC with nothing of the laptop's.
+	m, err := nc.Request(wire.CollectSubject(hubID, rogue.PC), nil, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept wire.Kept
+	if err := json.Unmarshal(m.Data, &kept); err != nil || len(kept.Answers) != 0 {
+		t.Errorf("the rogue PC's collect: %s %v; want no answers", m.Data, err)
+	}
+}

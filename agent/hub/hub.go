@@ -68,10 +68,17 @@ type Hub struct {
 
 	mu    sync.Mutex
 	st    state
-	dirty bool                                         // last-seen times not yet written
-	usage map[string]map[string]map[string]wire.Rollup // pc → day → child → the last rollup
-	// indexed is the usage stream's sequence read into usage (report.go).
+	dirty bool                                      // last-seen times not yet written
+	usage map[string]map[string]map[string]*indexed // pc → day → child → the last rollup
+	// indexed is the usage stream's sequence read into usage (report.go);
+	// set under mu with the rollup it came with.
 	indexed atomic.Uint64
+	// The usage index's snapshot (index.go): the stream's creation, and
+	// the sequence and time of the last snapshot written or read.
+	usageCreated time.Time
+	savedSeq     uint64
+	savedAt      time.Time
+	snapshot     chan snapshotRead // the snapshot, read while the server starts
 
 	ready chan struct{}
 	srv   *server.Server
@@ -107,7 +114,7 @@ func Open(cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h := &Hub{cfg: cfg, log: cfg.Logger, ca: ca, statePath: filepath.Join(cfg.DataDir, stateFile),
-		usage: map[string]map[string]map[string]wire.Rollup{}, ready: make(chan struct{})}
+		usage: map[string]map[string]map[string]*indexed{}, ready: make(chan struct{})}
 	h.id = wire.HubID(ca.fingerprint())
 	if h.st, err = loadState(h.statePath); err != nil {
 		return nil, err
@@ -118,6 +125,7 @@ func Open(cfg Config) (*Hub, error) {
 	if h.adminPub, err = h.adminKP.PublicKey(); err != nil {
 		return nil, fmt.Errorf("hub key: %w", err)
 	}
+	h.readSnapshot()
 	return h, nil
 }
 
@@ -204,7 +212,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.streams(ctx); err != nil {
 		return err
 	}
-	if err := h.subscribe(ctx); err != nil {
+	from, err := h.loadIndex(ctx)
+	if err != nil {
+		return err
+	}
+	if err := h.subscribe(ctx, from); err != nil {
 		return err
 	}
 	h.log.Info("hub: serving", "addr", h.Addr(), "id", h.id, "fingerprint", h.Fingerprint())
@@ -215,9 +227,15 @@ func (h *Hub) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			h.flush()
+			if err := h.saveIndex(true); err != nil {
+				h.log.Warn("hub: keep the usage index", "err", err)
+			}
 			return nil
 		case <-t.C:
 			h.flush()
+			if err := h.saveIndex(false); err != nil {
+				h.log.Warn("hub: keep the usage index", "err", err)
+			}
 		}
 	}
 }
@@ -255,6 +273,19 @@ func (h *Hub) streams(ctx context.Context) error {
 		MaxMsgSize:        8 << 10,
 		MaxBytes:          256 << 20,
 		Storage:           jetstream.FileStorage,
+	}, {
+		// Answers kept for a PC out of reach (kept.go): the last per
+		// answering PC, asking PC and request, two days.
+		Name:              wire.StreamAnswers,
+		Description:       "parents' answers kept for a PC that was out of reach (last per subject)",
+		Subjects:          []string{wire.KeptWildcard(h.id)},
+		MaxMsgsPerSubject: 1,
+		AllowDirect:       true,
+		Duplicates:        10 * time.Minute,
+		MaxAge:            48 * time.Hour,
+		MaxMsgSize:        8 << 10,
+		MaxBytes:          64 << 20,
+		Storage:           jetstream.FileStorage,
 	}} {
 		if _, err := h.js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("hub: stream %s: %w", sc.Name, err)
@@ -263,7 +294,9 @@ func (h *Hub) streams(ctx context.Context) error {
 	return nil
 }
 
-func (h *Hub) subscribe(ctx context.Context) error {
+// subscribe follows the PCs' subjects, and the usage stream from the
+// sequence from on (loadIndex).
+func (h *Hub) subscribe(ctx context.Context, from uint64) error {
 	subs := []struct {
 		subject string
 		handle  func(*nats.Msg)
@@ -272,17 +305,22 @@ func (h *Hub) subscribe(ctx context.Context) error {
 		{wire.AllPCs(h.id, "hello"), h.onHello},
 		{wire.AllPCs(h.id, "leave"), h.onLeave},
 		{wire.AllPCs(h.id, "policy"), h.onForward},
+		{wire.AllPCs(h.id, "collect"), h.onCollect},
 	}
 	for _, s := range subs {
 		if _, err := h.nc.Subscribe(s.subject, s.handle); err != nil {
 			return fmt.Errorf("hub: subscribe %s: %w", s.subject, err)
 		}
 	}
-	c, err := h.js.OrderedConsumer(ctx, wire.StreamUsage, jetstream.OrderedConsumerConfig{})
+	cc := jetstream.OrderedConsumerConfig{}
+	if from > 1 {
+		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+	}
+	c, err := h.js.OrderedConsumer(ctx, wire.StreamUsage, cc)
 	if err != nil {
 		return fmt.Errorf("hub: read the usage stream: %w", err)
 	}
-	if _, err := c.Consume(func(m jetstream.Msg) { h.onRollup(m.Subject(), m.Data()); h.indexedTo(m) }); err != nil {
+	if _, err := c.Consume(func(m jetstream.Msg) { h.onRollup(m.Subject(), m.Data(), seqOf(m)) }); err != nil {
 		return fmt.Errorf("hub: read the usage stream: %w", err)
 	}
 	return nil
@@ -417,30 +455,28 @@ func (h *Hub) onLeave(m *nats.Msg) {
 	}{true})
 }
 
-func (h *Hub) onRollup(subject string, data []byte) {
-	var r wire.Rollup
-	if err := json.Unmarshal(data, &r); err != nil {
+// onRollup indexes the rollup that came at the stream's sequence seq.
+func (h *Hub) onRollup(subject string, data []byte, seq uint64) {
+	e := &indexed{Seq: seq}
+	err := json.Unmarshal(data, &e.Rollup)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if seq > h.indexed.Load() {
+		h.indexed.Store(seq)
+	}
+	if err != nil {
 		h.log.Warn("hub: an unreadable rollup", "subject", subject, "err", err)
 		return
 	}
 	// The subject is what the server let this PC publish: it, not the
 	// body, says whose rollup it is.
+	r := &e.Rollup
 	r.PC = wire.PCFromSubject(subject)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	days := h.usage[r.PC]
-	if days == nil {
-		days = map[string]map[string]wire.Rollup{}
-		h.usage[r.PC] = days
+	if r.PC == "" || r.Day == "" || r.Child == "" {
+		h.log.Warn("hub: a rollup without its PC, day or child", "subject", subject)
+		return
 	}
-	kids := days[r.Day]
-	if kids == nil {
-		kids = map[string]wire.Rollup{}
-		days[r.Day] = kids
-	}
-	if old, ok := kids[r.Child]; !ok || old.Rev <= r.Rev {
-		kids[r.Child] = r
-	}
+	h.putRollup(e)
 	if pc := h.st.pcByID(r.PC); pc != nil && r.At.After(pc.LastSeen) && !r.At.After(h.cfg.Now()) {
 		pc.LastSeen, h.dirty = r.At, true
 	}

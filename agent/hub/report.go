@@ -378,7 +378,8 @@ func (h *Hub) report(from, to, by string, rp reportPolicy, now time.Time) apityp
 			if day < from || day > to {
 				continue
 			}
-			for _, r := range kids {
+			for _, e := range kids {
+				r := &e.Rollup
 				k := [2]string{r.Child, r.Day}
 				i, ok := index[k]
 				if !ok {
@@ -400,15 +401,15 @@ func (h *Hub) report(from, to, by string, rp reportPolicy, now time.Time) apityp
 					}
 				}
 				u := &units[i]
-				u.add(&r)
+				u.add(r)
 				for _, g := range u.groups[:u.ngroups] {
-					g.addCounts(&r)
+					g.addCounts(r)
 				}
 				if by == apitype.ReportByPC {
 					g := get(groups, name)
-					g.addCounts(&r)
+					g.addCounts(r)
 					v := unit{child: r.Child, day: r.Day}
-					v.add(&r)
+					v.add(r)
 					g.addDay(&v, r.Child != wire.PCChild && ps.within(v.age, v.day, v.screen, v.games))
 				}
 			}
@@ -464,11 +465,12 @@ func (h *Hub) reportRoute(ctx context.Context, _ *api.Caller, r *http.Request) (
 	return rep, err
 }
 
-// indexedTo notes how far the usage stream has been read into the index.
-func (h *Hub) indexedTo(m jetstream.Msg) {
+// seqOf is a usage message's stream sequence (0 if it says none).
+func seqOf(m jetstream.Msg) uint64 {
 	if md, err := m.Metadata(); err == nil {
-		h.indexed.Store(md.Sequence.Stream)
+		return md.Sequence.Stream
 	}
+	return 0
 }
 
 // caughtUp waits until the index holds the usage stream as it is now: a
@@ -482,7 +484,11 @@ func (h *Hub) caughtUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hub: the usage stream: %w", err)
 	}
-	last := st.CachedInfo().State.LastSeq
+	state := st.CachedInfo().State
+	last := state.LastSeq
+	if state.Msgs == 0 {
+		return nil // nothing to read (all aged out, or purged)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 50*time.Second)
 	defer cancel()
 	t := time.NewTicker(20 * time.Millisecond)

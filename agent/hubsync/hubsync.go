@@ -93,6 +93,11 @@ type Options struct {
 	// OnAnswer, when set, takes a parent's answer from another PC (its id)
 	// to a request asked on this PC, and says what became of it.
 	OnAnswer func(from string, a wire.Answer) wire.AnswerReply
+	// OnKept, when set, takes an answer another PC (its id) gave to a
+	// request asked on this PC while this PC was out of reach, kept by
+	// the hub: live, and those kept meanwhile at each connect. The same
+	// answer can come more than once: take it once (requests.go).
+	OnKept func(from string, a wire.Answer)
 }
 
 // Client is a joined PC's connection to its hub.
@@ -107,6 +112,7 @@ type Client struct {
 	lastSync   time.Time
 	lastPolicy [32]byte
 	policyMu   sync.Mutex    // one policy handed at a time, in order
+	keptMu     sync.Mutex    // one kept answer handed at a time
 	started    chan struct{} // closed once nc and js are set
 }
 
@@ -259,6 +265,9 @@ func (c *Client) catchUp() {
 	}
 	if err := c.requestsCatchUp(); err != nil {
 		c.log.Info("hub: the family's requests could not be read", "err", err)
+	}
+	if err := c.collect(); err != nil {
+		c.log.Info("hub: the answers kept for this PC could not be read", "err", err)
 	}
 	m, err := c.nc.Request(wire.DirectGetPolicy(c.creds.HubID), nil, 10*time.Second)
 	if err != nil {

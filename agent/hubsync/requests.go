@@ -35,6 +35,53 @@ func (c *Client) followFamily() error {
 			return fmt.Errorf("hub: follow the answers to this PC: %w", err)
 		}
 	}
+	if c.opts.OnKept != nil {
+		if _, err := c.nc.Subscribe(wire.KeptTo(hub, me), func(m *nats.Msg) { c.kept(m.Subject, m.Data) }); err != nil {
+			return fmt.Errorf("hub: follow the answers kept for this PC: %w", err)
+		}
+	}
+	return nil
+}
+
+// kept hands an answer kept for this PC to OnKept (one at a time: the
+// same answer may come live and in a collect).
+func (c *Client) kept(subject string, data []byte) {
+	var a wire.Answer
+	from := wire.PCFromSubject(subject)
+	if json.Unmarshal(data, &a) != nil || from == "" {
+		return
+	}
+	c.handKept(from, a)
+}
+
+func (c *Client) handKept(from string, a wire.Answer) {
+	c.keptMu.Lock()
+	defer c.keptMu.Unlock()
+	c.opts.OnKept(from, a)
+}
+
+// collect asks the hub for the answers kept for this PC while it was
+// out of reach (at each connect).
+func (c *Client) collect() error {
+	if c.opts.OnKept == nil {
+		return nil
+	}
+	m, err := c.nc.Request(wire.CollectSubject(c.creds.HubID, c.creds.PC), nil, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	var k wire.Kept
+	if err := json.Unmarshal(m.Data, &k); err != nil {
+		return fmt.Errorf("the hub's reply is unreadable: %w", err)
+	}
+	if k.Error != nil {
+		return k.Error
+	}
+	for _, ka := range k.Answers {
+		if ka.From != "" {
+			c.handKept(ka.From, ka.Answer)
+		}
+	}
 	return nil
 }
 
@@ -93,20 +140,36 @@ func (c *Client) PublishRequest(ctx context.Context, r wire.FamilyRequest) error
 }
 
 // Answer sends a parent's signed answer to the PC the request was asked on
-// and returns its reply. A PC out of reach is ErrUnreachable.
+// and returns its reply. When that PC is out of reach (not connected, or
+// no reply in 5 s), the answer is kept on the hub for it (KT_ANS) and the
+// reply says Kept; a hub out of reach is ErrUnreachable.
 func (c *Client) Answer(ctx context.Context, a wire.Answer) (wire.AnswerReply, error) {
 	b, err := json.Marshal(a)
 	if err != nil {
 		return wire.AnswerReply{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, answerTimeout)
+	rctx, cancel := context.WithTimeout(ctx, answerTimeout)
 	defer cancel()
-	m, err := c.nc.RequestWithContext(ctx, wire.AnswerSubject(c.creds.HubID, c.creds.PC, a.PC), b)
+	m, err := c.nc.RequestWithContext(rctx, wire.AnswerSubject(c.creds.HubID, c.creds.PC, a.PC), b)
 	if err != nil {
+		why := err.Error()
 		if errors.Is(err, nats.ErrNoResponders) {
-			return wire.AnswerReply{}, fmt.Errorf("%w: the PC the request was asked on is not connected", ErrUnreachable)
+			why = "the PC the request was asked on is not connected"
 		}
-		return wire.AnswerReply{}, fmt.Errorf("%w: answer: %v", ErrUnreachable, err)
+		if !c.nc.IsConnected() {
+			return wire.AnswerReply{}, fmt.Errorf("%w: answer: %s", ErrUnreachable, why)
+		}
+		// Kept for that PC: it takes it when it connects (or now, if it
+		// was only slow to reply: it takes an answer once).
+		kctx, kcancel := context.WithTimeout(ctx, answerTimeout)
+		defer kcancel()
+		if _, kerr := c.js.Publish(kctx, wire.KeptSubject(c.creds.HubID, c.creds.PC, a.PC, a.ID), b,
+			jetstream.WithMsgID(wire.KeptMsgID(c.creds.PC, a))); kerr != nil {
+			return wire.AnswerReply{}, fmt.Errorf("%w: answer: %s; and the hub did not keep it: %v", ErrUnreachable, why, kerr)
+		}
+		c.log.Info("hub: the PC asked is out of reach; the hub keeps the answer for it", "pc", a.PC, "request", a.ID, "why", why)
+		c.synced()
+		return wire.AnswerReply{Kept: true}, nil
 	}
 	var rep wire.AnswerReply
 	if err := json.Unmarshal(m.Data, &rep); err != nil {

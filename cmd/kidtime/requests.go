@@ -122,6 +122,10 @@ func (k *cli) answer(ctx context.Context, approve bool, pos []string) error {
 	}
 	return k.out(r, func(w io.Writer) {
 		switch {
+		case r.Kept:
+			// Another PC's request, that PC out of reach: the hub keeps
+			// the answer for it.
+			fmt.Fprintln(w, k.t("answer.kept", r.ID, r.Child, r.PC))
 		case r.App != nil && r.Status == apitype.StatusApproved:
 			fmt.Fprintln(w, k.t("answer.app.approved", r.ID, r.Child, r.App.Name))
 		case r.App != nil:

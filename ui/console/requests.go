@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -227,12 +228,19 @@ func (r *Requests) row(q apitype.Request) fyne.CanvasObject {
 }
 
 func (r *Requests) onAnswer(q apitype.Request, approve bool, sec int64) {
+	var kept bool
 	r.c.call(func(ctx context.Context) error {
-		_, err := r.c.b.Answer(ctx, q.ID, apitype.AnswerRequest{Approve: approve, AddSec: sec})
+		out, err := r.c.b.Answer(ctx, q.ID, apitype.AnswerRequest{Approve: approve, AddSec: sec})
+		kept = err == nil && out.Kept
 		return err
 	}, func(err error) {
-		if err != nil {
+		switch {
+		case err != nil:
 			r.c.showError(err)
+		case kept:
+			// Another PC's request, that PC out of reach: the hub keeps
+			// the answer until it connects.
+			dialog.ShowInformation(lang.L("requests.keptTitle"), lang.L("requests.kept", map[string]any{"PC": q.PC}), r.c.w)
 		}
 		r.Refresh()
 		if r.c.Main != nil {

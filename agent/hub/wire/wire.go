@@ -271,15 +271,22 @@ type Answer struct {
 	AddSec  int64     `json:"addSec"`
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
-	Key     string    `json:"key"` // base64 ed25519 public key
-	Sig     string    `json:"sig"` // base64 signature of SignedBytes
+	// Asked is the request's creation time (FamilyRequest.Created, to the
+	// millisecond): it binds the answer to that request, not to another
+	// that got the same number on that PC (after a reinstall), so an
+	// answer kept for a PC that was off is still taken days later, and a
+	// genuine answer replayed to another request is not.
+	Asked time.Time `json:"asked"`
+	Key   string    `json:"key"` // base64 ed25519 public key
+	Sig   string    `json:"sig"` // base64 signature of SignedBytes
 }
 
 // SignedBytes is what an answer's signature covers: the hub, the PC and
-// request, the child, the verdict, the amount, who and when.
+// request (its number and creation), the child, the verdict, the amount,
+// who and when.
 func (a Answer) SignedBytes(hub string) []byte {
-	return fmt.Appendf(nil, "kidtime answer v1\n%s\n%s\n%d\n%s\n%t\n%d\n%s\n%s",
-		hub, a.PC, a.ID, a.Child, a.Approve, a.AddSec, a.By, a.At.UTC().Format(time.RFC3339Nano))
+	return fmt.Appendf(nil, "kidtime answer v2\n%s\n%s\n%d\n%d\n%s\n%t\n%d\n%s\n%s",
+		hub, a.PC, a.ID, a.Asked.UnixMilli(), a.Child, a.Approve, a.AddSec, a.By, a.At.UTC().Format(time.RFC3339Nano))
 }
 
 // AnswerReply is the asking PC's reply to an answer.
@@ -287,4 +294,45 @@ type AnswerReply struct {
 	OK      bool           `json:"ok"`
 	Request *FamilyRequest `json:"request,omitempty"`
 	Error   *Error         `json:"error,omitempty"`
+	// Kept: the asking PC was out of reach, and the hub keeps the answer
+	// (stream KT_ANS) until it connects (set by the answering PC's
+	// client, never sent by the asking PC).
+	Kept bool `json:"kept,omitempty"`
+}
+
+// ---- Answers kept for a PC out of reach (issue 13) ----
+//
+//	kt.H.pc.P.kept.<Q>.<ID>   a parent at P answered request ID of PC Q, which was out of reach (stream KT_ANS, last per subject)
+//	kt.H.pc.Q.collect         request: PC Q asks the hub for the answers kept for it
+//
+// P publishes under its own prefix (the server says who answered); Q
+// follows kt.H.pc.*.kept.<Q>.> live and, at each connect, asks the hub
+// for what was kept meanwhile: the hub replies with the last message of
+// each of Q's subjects only. Q checks each as a live answer, and takes it
+// only while the request is pending (a second delivery is ignored).
+
+// StreamAnswers keeps the answers for PCs out of reach, two days.
+const StreamAnswers = "KT_ANS"
+
+func KeptSubject(hub, from, to string, id int64) string {
+	return fmt.Sprintf("%s.kept.%s.%d", PCPrefix(hub, from), to, id)
+}
+func KeptWildcard(hub string) string       { return "kt." + hub + ".pc.*.kept.>" }
+func KeptTo(hub, to string) string         { return "kt." + hub + ".pc.*.kept." + to + ".>" }
+func CollectSubject(hub, pc string) string { return PCPrefix(hub, pc) + ".collect" }
+func KeptMsgID(from string, a Answer) string {
+	return fmt.Sprintf("%s.%s.%d.%s", from, a.PC, a.ID, a.Sig)
+}
+
+// KeptAnswer is an answer kept for a PC, with the PC that gave it (from
+// the subject).
+type KeptAnswer struct {
+	From   string `json:"from"`
+	Answer Answer `json:"answer"`
+}
+
+// Kept is the hub's reply to a collect: the answers kept for the PC.
+type Kept struct {
+	Answers []KeptAnswer `json:"answers"`
+	Error   *Error       `json:"error,omitempty"`
 }
