@@ -66,7 +66,7 @@ func (h *hubLink) Status() *apitype.HubStatus {
 	if cl == nil {
 		return nil
 	}
-	s := &apitype.HubStatus{URL: cl.Creds().URL(), Connected: cl.Connected()}
+	s := &apitype.HubStatus{URL: cl.Creds().URL(), Connected: cl.Connected(), Kind: cl.Kind()}
 	if t := cl.LastSync(); !t.IsZero() {
 		s.LastSync = &t
 	}
@@ -101,7 +101,7 @@ func (h *hubLink) Join(ctx context.Context, token, name string) (apitype.HubStat
 		return apitype.HubStatus{}, err
 	}
 	h.a.event(ctx, "", "hub_joined", map[string]any{"hub": creds.Hub, "name": creds.Name, "pc": creds.PC})
-	return apitype.HubStatus{URL: creds.URL(), Connected: h.client().Connected()}, nil
+	return apitype.HubStatus{URL: creds.URL(), Connected: h.client().Connected(), Kind: wire.NormKind(creds.Kind)}, nil
 }
 
 // connect starts the connection (joinMu held).
@@ -115,7 +115,8 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.fam.clean.Store(false)
 	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake,
 		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) },
-		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer})
+		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer,
+		OnKind: func(string) { go h.kindChanged() }})
 	if err != nil {
 		return err
 	}
@@ -124,6 +125,36 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.mu.Unlock()
 	h.wake()
 	return nil
+}
+
+// kindChanged follows a hub whose kind is not the credentials' (it was
+// restarted with or without --family): the credentials keep the new kind,
+// and the link connects again, reading (or no longer reading) the other
+// PCs' data.
+func (h *hubLink) kindChanged() {
+	h.joinMu.Lock()
+	defer h.joinMu.Unlock()
+	cl := h.client()
+	if cl == nil {
+		return
+	}
+	creds := cl.Creds()
+	k := cl.Kind()
+	if k == wire.NormKind(creds.Kind) {
+		return
+	}
+	creds.Kind = k
+	if err := hubsync.SaveCreds(h.a.cfg.DataDir, creds); err != nil {
+		h.a.log.Warn("hub: the hub's new kind was not kept", "kind", k, "err", err)
+	}
+	h.a.log.Info("hub: the hub's kind changed; connecting again", "kind", k)
+	cl.Close()
+	h.mu.Lock()
+	h.cl = nil
+	h.mu.Unlock()
+	if err := h.connect(creds); err != nil {
+		h.a.log.Error("hub: cannot start the link", "err", err)
+	}
 }
 
 // otherUsage keeps another PC's rollup of today, and wakes the ticks: the
