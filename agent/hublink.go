@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
@@ -47,6 +48,9 @@ type hubLink struct {
 	others map[string]map[string]wire.Rollup
 	// fam is the family's requests and the parent's key (hubfamily.go).
 	fam hubFamily
+	// shareNames: the hub's signed policy in force here says shareNames
+	// (hubdetail.go).
+	shareNames atomic.Bool
 }
 
 var _ localapi.HubBackend = (*Agent)(nil)
@@ -109,6 +113,7 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.mu.Lock()
 	h.others, h.sent = map[string]map[string]wire.Rollup{}, map[string]int64{}
 	h.mu.Unlock()
+	h.shareNames.Store(false) // until the hub's policy is handed again (catch-up, before the first push)
 	h.fam.mu.Lock()
 	h.fam.remote, h.fam.sentReq = nil, nil
 	h.fam.mu.Unlock()
@@ -353,7 +358,11 @@ func (a *Agent) pushHub(ctx context.Context, cl *hubsync.Client) {
 	if err := a.Flush(ctx); err != nil {
 		a.log.Warn("hub: usage not written before the day's totals", "err", err)
 	}
-	rolls, err := a.rollups(ctx, now)
+	pcName := ""
+	if a.hub.detail(cl) {
+		pcName = c.Name
+	}
+	rolls, err := a.rollups(ctx, now, pcName)
 	if err != nil {
 		a.log.Warn("hub: the day's totals could not be read", "err", err)
 		return
@@ -384,8 +393,9 @@ func (a *Agent) pushHub(ctx context.Context, cl *hubsync.Client) {
 // yesterday. Their revision is the sum of every counter: the counters only
 // grow within a day, so a changed day has a higher revision, and the same
 // day resent after a crash has the same message id (JetStream drops it).
-// No name is sent: a child is their ChildKey.
-func (a *Agent) rollups(ctx context.Context, now time.Time) ([]wire.Rollup, error) {
+// A child is their ChildKey; with detailOf (the PC's name, "" = none:
+// hubdetail.go) the child's name and per-app totals go too.
+func (a *Agent) rollups(ctx context.Context, now time.Time, detailOf string) ([]wire.Rollup, error) {
 	today := dayOf(now)
 	y, m, d := now.Date()
 	yesterday := dayOf(time.Date(y, m, d-1, 12, 0, 0, 0, now.Location()))
@@ -413,12 +423,23 @@ func (a *Agent) rollups(ctx context.Context, now time.Time) ([]wire.Rollup, erro
 	if err != nil {
 		return nil, err
 	}
+	var apps map[int64]store.App
+	if detailOf != "" {
+		if apps, err = a.appsByID(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var out []wire.Rollup
 	for _, day := range []string{yesterday, today} {
 		for _, ch := range kids {
 			r, err := a.childRollup(ctx, ch, day, now)
 			if err != nil {
 				return nil, err
+			}
+			if detailOf != "" {
+				if err := a.addDetail(ctx, &r, ch, detailOf, apps); err != nil {
+					return nil, err
+				}
 			}
 			r.Tamper = tamper[ch.Name+"|"+day]
 			r.ReportFigures = figs[ch.Name+"|"+day]
@@ -498,6 +519,9 @@ func rollupRev(r wire.Rollup) int64 {
 	for _, v := range r.Tamper {
 		n += int64(v)
 	}
+	for _, x := range r.PerApp {
+		n += x.Sec
+	}
 	return n + r.ReportFigures.Sum()
 }
 
@@ -510,6 +534,7 @@ func (a *Agent) applyHubPolicy(raw []byte) {
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
 	if b, err := a.st.Setting(ctx, settingHubPolicy); err == nil && string(b) == hash {
+		a.hub.shareNames.Store(policyShares(raw)) // the one in force, handed again at a connect
 		return
 	}
 	s, signed, err := rules.OpenSignedPolicy(raw)
@@ -534,6 +559,7 @@ func (a *Agent) applyHubPolicy(raw []byte) {
 		a.log.Warn("hub: a policy from the hub was refused", "keyId", s.KeyID(), "err", err)
 		return
 	}
+	a.hub.shareNames.Store(policyShares(raw)) // before the reload: the next push follows it
 	if err := a.st.SetSetting(ctx, settingHubPolicy, []byte(hash)); err != nil {
 		a.log.Warn("hub: keep the policy's mark", "err", err)
 	}

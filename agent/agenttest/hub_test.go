@@ -236,10 +236,10 @@ func TestJoinRefusals(t *testing.T) {
 	}
 }
 
-// A PC's day reaches the hub as a rollup (no name: the child's key), and a
-// restart that sends the same day again counts nothing twice.
+// A PC's day reaches a school's hub as a rollup (no name: the child's
+// key), and a restart that sends the same day again counts nothing twice.
 func TestHubRollups(t *testing.T) {
-	h := runHub(t)
+	h := runHubKind(t, false)
 	w := agenttest.Start(t, agenttest.Options{})
 	joinWorld(t, h, w, "kitchen")
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
