@@ -99,7 +99,7 @@ func TestFamilyChildrenAcrossPCs(t *testing.T) {
 			// Her rules and time are set on the kitchen PC: said, not "no such child".
 			spec := rules.Child{Name: "Bình", BirthYear: 2016, Accounts: []string{"kid"}}
 			for what, err := range map[string]error{
-				"set her rules": root(laptop).SetChildPolicy(ctx, "Bình", spec),
+				"set her rules":  root(laptop).SetChildPolicy(ctx, "Bình", spec),
 				"grant her time": root(laptop).Grant(ctx, apitype.GrantRequest{Child: "Bình", Kind: apitype.KindScreen, AddSec: 900}),
 			} {
 				ae, ok := client.AsAPIError(err)
