@@ -321,6 +321,9 @@ func (a *Agent) hubSync(ctx context.Context) error {
 		if cl := h.client(); cl != nil {
 			cl.Close()
 		}
+		h.mu.Lock()
+		h.cl = nil // a late kindChanged finds no link to start again
+		h.mu.Unlock()
 	}()
 	// Not joined, the service sleeps until a join wakes it (an idle PC
 	// pays nothing for the hub).

@@ -4,12 +4,17 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/agenttest"
+	"github.com/kidtime/kidtime/agent/hub"
 	"github.com/kidtime/kidtime/agent/hub/wire"
+	"github.com/kidtime/kidtime/agent/hubsync"
 	"github.com/kidtime/kidtime/rules"
 )
 
@@ -98,4 +103,47 @@ func TestHubRollupDetailByKind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A hub restarted with --family: a joined PC learns it at its reconnect,
+// keeps it in hub-creds.json and says it in its status.
+func TestHubKindChangeReachesThePC(t *testing.T) {
+	dir := t.TempDir()
+	start := func(listen string, family bool) (*hub.Hub, func()) {
+		h, err := hub.Open(hub.Config{DataDir: dir, Listen: listen, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Family: family})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- h.Run(ctx) }()
+		select {
+		case <-h.Ready():
+		case err := <-done:
+			t.Fatalf("hub: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("hub not ready")
+		}
+		var once sync.Once
+		stop := func() { once.Do(func() { cancel(); <-done }) }
+		t.Cleanup(stop)
+		return h, stop
+	}
+	h, stop := start("127.0.0.1:0", false)
+	w := agenttest.Start(t, agenttest.Options{})
+	joinWorld(t, h, w, "kitchen")
+	if s := hubStatus(t, root(w)); s == nil || s.Kind != wire.KindSchool {
+		t.Fatalf("joined to a school's hub, the status says %+v", s)
+	}
+	addr := h.Addr()
+	stop()
+	start(addr, true)
+	eventually(t, "the PC says the hub is a family's", func() bool {
+		s := hubStatus(t, root(w))
+		return s != nil && s.Kind == wire.KindFamily && s.Connected
+	})
+	eventually(t, "hub-creds.json keeps the new kind", func() bool {
+		c, ok, err := hubsync.LoadCreds(w.Data)
+		return err == nil && ok && c.Kind == wire.KindFamily
+	})
 }
