@@ -143,9 +143,13 @@ func (h *Hub) setKind(family bool) error {
 	if was == h.kind {
 		return nil
 	}
-	if was != "" {
+	switch {
+	case was != "":
 		h.log.Warn("hub: the hub's kind changed; its PCs follow at their next connect", "was", was, "now", h.kind)
-	} else {
+	case len(h.st.PCs) > 0 && !family:
+		// A hub made before kinds: its PCs read each other's data until now.
+		h.log.Warn("hub: this hub now runs as a school's (its PCs no longer read each other's data); a family's hub runs with --family (kidtimed hub install --family)")
+	default:
 		h.log.Info("hub: kind", "kind", h.kind)
 	}
 	h.st.Kind = h.kind
