@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kidtime/kidtime/agent/apitype"
@@ -47,6 +48,9 @@ type hubLink struct {
 	others map[string]map[string]wire.Rollup
 	// fam is the family's requests and the parent's key (hubfamily.go).
 	fam hubFamily
+	// shareNames: the hub's signed policy in force here says shareNames
+	// (hubdetail.go).
+	shareNames atomic.Bool
 }
 
 var _ localapi.HubBackend = (*Agent)(nil)
@@ -66,7 +70,7 @@ func (h *hubLink) Status() *apitype.HubStatus {
 	if cl == nil {
 		return nil
 	}
-	s := &apitype.HubStatus{URL: cl.Creds().URL(), Connected: cl.Connected()}
+	s := &apitype.HubStatus{URL: cl.Creds().URL(), Connected: cl.Connected(), Kind: cl.Kind()}
 	if t := cl.LastSync(); !t.IsZero() {
 		s.LastSync = &t
 	}
@@ -101,7 +105,7 @@ func (h *hubLink) Join(ctx context.Context, token, name string) (apitype.HubStat
 		return apitype.HubStatus{}, err
 	}
 	h.a.event(ctx, "", "hub_joined", map[string]any{"hub": creds.Hub, "name": creds.Name, "pc": creds.PC})
-	return apitype.HubStatus{URL: creds.URL(), Connected: h.client().Connected()}, nil
+	return apitype.HubStatus{URL: creds.URL(), Connected: h.client().Connected(), Kind: wire.NormKind(creds.Kind)}, nil
 }
 
 // connect starts the connection (joinMu held).
@@ -109,13 +113,15 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.mu.Lock()
 	h.others, h.sent = map[string]map[string]wire.Rollup{}, map[string]int64{}
 	h.mu.Unlock()
+	h.shareNames.Store(false) // until the hub's policy is handed again (catch-up, before the first push)
 	h.fam.mu.Lock()
 	h.fam.remote, h.fam.sentReq = nil, nil
 	h.fam.mu.Unlock()
 	h.fam.clean.Store(false)
 	cl, err := hubsync.Connect(creds, hubsync.Options{Logger: h.a.log, OnPolicy: h.a.applyHubPolicy, OnConnect: h.wake,
 		OnUsage: func(r wire.Rollup) { h.otherUsage(creds.PC, r) }, Today: func() string { return dayOf(h.a.now()) },
-		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer, OnKept: h.onKept})
+		OnRequest: func(r wire.FamilyRequest) { h.onRequest(creds.PC, r) }, OnAnswer: h.onAnswer, OnKept: h.onKept,
+		OnKind: func(string) { go h.kindChanged() }})
 	if err != nil {
 		return err
 	}
@@ -124,6 +130,36 @@ func (h *hubLink) connect(creds hubsync.Creds) error {
 	h.mu.Unlock()
 	h.wake()
 	return nil
+}
+
+// kindChanged follows a hub whose kind is not the credentials' (it was
+// restarted with or without --family): the credentials keep the new kind,
+// and the link connects again, reading (or no longer reading) the other
+// PCs' data.
+func (h *hubLink) kindChanged() {
+	h.joinMu.Lock()
+	defer h.joinMu.Unlock()
+	cl := h.client()
+	if cl == nil {
+		return
+	}
+	creds := cl.Creds()
+	k := cl.Kind()
+	if k == wire.NormKind(creds.Kind) {
+		return
+	}
+	creds.Kind = k
+	if err := hubsync.SaveCreds(h.a.cfg.DataDir, creds); err != nil {
+		h.a.log.Warn("hub: the hub's new kind was not kept", "kind", k, "err", err)
+	}
+	h.a.log.Info("hub: the hub's kind changed; connecting again", "kind", k)
+	cl.Close()
+	h.mu.Lock()
+	h.cl = nil
+	h.mu.Unlock()
+	if err := h.connect(creds); err != nil {
+		h.a.log.Error("hub: cannot start the link", "err", err)
+	}
 }
 
 // otherUsage keeps another PC's rollup of today, and wakes the ticks: the
@@ -285,6 +321,9 @@ func (a *Agent) hubSync(ctx context.Context) error {
 		if cl := h.client(); cl != nil {
 			cl.Close()
 		}
+		h.mu.Lock()
+		h.cl = nil // a late kindChanged finds no link to start again
+		h.mu.Unlock()
 	}()
 	// Not joined, the service sleeps until a join wakes it (an idle PC
 	// pays nothing for the hub).
@@ -322,7 +361,11 @@ func (a *Agent) pushHub(ctx context.Context, cl *hubsync.Client) {
 	if err := a.Flush(ctx); err != nil {
 		a.log.Warn("hub: usage not written before the day's totals", "err", err)
 	}
-	rolls, err := a.rollups(ctx, now)
+	pcName := ""
+	if a.hub.detail(cl) {
+		pcName = c.Name
+	}
+	rolls, err := a.rollups(ctx, now, pcName)
 	if err != nil {
 		a.log.Warn("hub: the day's totals could not be read", "err", err)
 		return
@@ -353,8 +396,9 @@ func (a *Agent) pushHub(ctx context.Context, cl *hubsync.Client) {
 // yesterday. Their revision is the sum of every counter: the counters only
 // grow within a day, so a changed day has a higher revision, and the same
 // day resent after a crash has the same message id (JetStream drops it).
-// No name is sent: a child is their ChildKey.
-func (a *Agent) rollups(ctx context.Context, now time.Time) ([]wire.Rollup, error) {
+// A child is their ChildKey; with detailOf (the PC's name, "" = none:
+// hubdetail.go) the child's name and per-app totals go too.
+func (a *Agent) rollups(ctx context.Context, now time.Time, detailOf string) ([]wire.Rollup, error) {
 	today := dayOf(now)
 	y, m, d := now.Date()
 	yesterday := dayOf(time.Date(y, m, d-1, 12, 0, 0, 0, now.Location()))
@@ -382,12 +426,23 @@ func (a *Agent) rollups(ctx context.Context, now time.Time) ([]wire.Rollup, erro
 	if err != nil {
 		return nil, err
 	}
+	var apps map[int64]store.App
+	if detailOf != "" {
+		if apps, err = a.appsByID(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var out []wire.Rollup
 	for _, day := range []string{yesterday, today} {
 		for _, ch := range kids {
 			r, err := a.childRollup(ctx, ch, day, now)
 			if err != nil {
 				return nil, err
+			}
+			if detailOf != "" {
+				if err := a.addDetail(ctx, &r, ch, detailOf, apps); err != nil {
+					return nil, err
+				}
 			}
 			r.Tamper = tamper[ch.Name+"|"+day]
 			r.ReportFigures = figs[ch.Name+"|"+day]
@@ -467,6 +522,9 @@ func rollupRev(r wire.Rollup) int64 {
 	for _, v := range r.Tamper {
 		n += int64(v)
 	}
+	for _, x := range r.PerApp {
+		n += x.Sec
+	}
 	return n + r.ReportFigures.Sum()
 }
 
@@ -479,6 +537,7 @@ func (a *Agent) applyHubPolicy(raw []byte) {
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
 	if b, err := a.st.Setting(ctx, settingHubPolicy); err == nil && string(b) == hash {
+		a.hub.shareNames.Store(policyShares(raw)) // the one in force, handed again at a connect
 		return
 	}
 	s, signed, err := rules.OpenSignedPolicy(raw)
@@ -503,6 +562,7 @@ func (a *Agent) applyHubPolicy(raw []byte) {
 		a.log.Warn("hub: a policy from the hub was refused", "keyId", s.KeyID(), "err", err)
 		return
 	}
+	a.hub.shareNames.Store(policyShares(raw)) // before the reload: the next push follows it
 	if err := a.st.SetSetting(ctx, settingHubPolicy, []byte(hash)); err != nil {
 		a.log.Warn("hub: keep the policy's mark", "err", err)
 	}

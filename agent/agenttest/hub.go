@@ -33,13 +33,16 @@ type HubOptions struct {
 	// administrator (the hub refuses its routes but health), as another
 	// account of the machine would be.
 	Refuse bool
+	// Family runs a family's hub (kidtimed hub run --family); else a
+	// school's.
+	Family bool
 }
 
 // StartHub runs a hub until the test ends.
 func StartHub(t testing.TB, opt HubOptions) *Hub {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := hub.Open(hub.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Logger: quiet})
+	h, err := hub.Open(hub.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Logger: quiet, Family: opt.Family})
 	if err != nil {
 		t.Fatalf("agenttest: hub: %v", err)
 	}

@@ -34,9 +34,13 @@ func root(w *agenttest.World) *client.Client {
 	return c.(*client.Client)
 }
 
-func runHub(t *testing.T) *hub.Hub {
+// runHub runs a family's hub (kidtimed hub run --family).
+func runHub(t *testing.T) *hub.Hub { return runHubKind(t, true) }
+
+// runHubKind runs a family's hub, or a school's.
+func runHubKind(t *testing.T, family bool) *hub.Hub {
 	t.Helper()
-	h, err := hub.Open(hub.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := hub.Open(hub.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Family: family})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,10 +236,10 @@ func TestJoinRefusals(t *testing.T) {
 	}
 }
 
-// A PC's day reaches the hub as a rollup (no name: the child's key), and a
-// restart that sends the same day again counts nothing twice.
+// A PC's day reaches a school's hub as a rollup (no name: the child's
+// key), and a restart that sends the same day again counts nothing twice.
 func TestHubRollups(t *testing.T) {
-	h := runHub(t)
+	h := runHubKind(t, false)
 	w := agenttest.Start(t, agenttest.Options{})
 	joinWorld(t, h, w, "kitchen")
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)

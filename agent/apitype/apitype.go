@@ -126,6 +126,9 @@ const (
 	StateWarn    = "warn"
 	StateGrace   = "grace"
 	StateBlocked = "blocked"
+	// StateElsewhere is a child known only on the family's other PCs (a
+	// family hub): this PC does not decide for them.
+	StateElsewhere = "elsewhere"
 )
 
 // ChildStatus is one child's day as the agent sees it now.
@@ -169,6 +172,22 @@ type ChildStatus struct {
 	AppStopped *AppStopped `json:"appStopped,omitempty"`
 	// Web is the child's safe web (issue 14).
 	Web *WebStatus `json:"web,omitempty"`
+
+	// The family's other PCs (a family hub, issue 13). Elsewhere: a child
+	// known only there (State is StateElsewhere, the used times are the
+	// sums of their rollups of today, no limits: those PCs decide). PCs
+	// names the other PCs where the child was seen today. PerApp is each
+	// app's time there (an elsewhere child only).
+	Elsewhere bool      `json:"elsewhere,omitempty"`
+	PCs       []string  `json:"pcs,omitempty"`
+	PerApp    []AppTime `json:"perApp,omitempty"`
+}
+
+// AppTime is one app's time in a day (its display name and category).
+type AppTime struct {
+	Name     string `json:"name"`
+	Category string `json:"category,omitempty"`
+	Sec      int64  `json:"sec"`
 }
 
 // WebStatus is a child's safe web now: the filter level, SafeSearch, and
@@ -222,6 +241,11 @@ type Child struct {
 	// DefaultProfile: an account no parent named as a child, held by the
 	// default profile (its name is the account's).
 	DefaultProfile bool `json:"defaultProfile,omitempty"`
+	// Elsewhere: a child known only on the family's other PCs (a family
+	// hub), named in PCs; their rules are set there, not here. PCs also
+	// names the other PCs where a child of this PC was seen today.
+	Elsewhere bool     `json:"elsewhere,omitempty"`
+	PCs       []string `json:"pcs,omitempty"`
 }
 
 // AddChildRequest adds a child with the age preset (unless Preset says otherwise).

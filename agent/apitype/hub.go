@@ -47,6 +47,7 @@ type HubInvite struct {
 	Token   string    `json:"token"`
 	Expires time.Time `json:"expires"`
 	Hub     string    `json:"hub"`
+	Kind    string    `json:"kind,omitempty"` // family | school: the hub's kind
 }
 
 // HubPC is a PC joined to the hub (kidtime hub pcs --json).
@@ -79,4 +80,9 @@ type HubStatus struct {
 	URL       string     `json:"url"`
 	Connected bool       `json:"connected"`
 	LastSync  *time.Time `json:"lastSync"` // null until the first exchange
+	// Kind is the hub's kind, as the PC last learnt it: "family" (the PCs
+	// share the children's days, names and apps) or "school" (they send
+	// no names nor per-app totals unless the hub's signed policy says
+	// shareNames, and read no other PC's data).
+	Kind string `json:"kind"`
 }

@@ -31,6 +31,7 @@ type hubProc struct {
 	socket string
 	cmd    *exec.Cmd
 	log    *bytes.Buffer
+	extra  []string // more flags of hub run
 }
 
 func freePort(t *testing.T) string {
@@ -43,9 +44,10 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func startHubProc(t *testing.T) *hubProc {
+// startHubProc runs kidtimed hub run with the extra flags (--family).
+func startHubProc(t *testing.T, extra ...string) *hubProc {
 	t.Helper()
-	h := &hubProc{t: t, data: t.TempDir(), listen: freePort(t), socket: filepath.Join(env.dir, "hub-"+ostest.UniqueName("")[:6]+".sock"), log: &bytes.Buffer{}}
+	h := &hubProc{t: t, data: t.TempDir(), listen: freePort(t), socket: filepath.Join(env.dir, "hub-"+ostest.UniqueName("")[:6]+".sock"), log: &bytes.Buffer{}, extra: extra}
 	h.start()
 	t.Cleanup(func() {
 		h.stop()
@@ -58,7 +60,7 @@ func startHubProc(t *testing.T) *hubProc {
 
 func (h *hubProc) start() {
 	h.t.Helper()
-	h.cmd = exec.Command(env.kidtimed, "hub", "run", "--data-dir", h.data, "--listen", h.listen, "--socket", h.socket, "--log-level", "debug")
+	h.cmd = exec.Command(env.kidtimed, append([]string{"hub", "run", "--data-dir", h.data, "--listen", h.listen, "--socket", h.socket, "--log-level", "debug"}, h.extra...)...)
 	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log
 	if err := h.cmd.Start(); err != nil {
 		h.t.Fatalf("start the hub: %v", err)

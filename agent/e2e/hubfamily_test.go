@@ -33,7 +33,7 @@ import (
 func family(t *testing.T, daily string, extra ...string) (h *hubProc, laptop, kitchen *daemon) {
 	t.Helper()
 	ostest.NeedRoot(t)
-	h = startHubProc(t)
+	h = startHubProc(t, "--family")
 	laptop, kitchen = startDaemon(t, t.TempDir()), startDaemon(t, t.TempDir())
 	laptop.must("join", h.invite().Token, "--name", "laptop")
 	kitchen.must("join", h.invite().Token, "--name", "kitchen")

@@ -126,7 +126,7 @@ func TestHubPartition(t *testing.T) {
 	ostest.NeedRoot(t)
 	n := newNetns(t)
 	_, port, _ := net.SplitHostPort(freePort(t))
-	h := &hubProc{t: t, data: t.TempDir(), listen: net.JoinHostPort(n.hubIP, port), socket: filepath.Join(env.dir, "hub-"+ostest.UniqueName("")[:6]+".sock"), log: &bytes.Buffer{}}
+	h := &hubProc{t: t, data: t.TempDir(), listen: net.JoinHostPort(n.hubIP, port), socket: filepath.Join(env.dir, "hub-"+ostest.UniqueName("")[:6]+".sock"), log: &bytes.Buffer{}, extra: []string{"--family"}}
 	h.start()
 	t.Cleanup(func() {
 		h.stop()

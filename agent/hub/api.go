@@ -74,7 +74,7 @@ func (h *Hub) invite(_ context.Context, _ *api.Caller, r *http.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return apitype.HubInvite{Token: t.String(), Expires: t.Expires, Hub: t.Hub}, nil
+	return apitype.HubInvite{Token: t.String(), Expires: t.Expires, Hub: t.Hub, Kind: h.kind}, nil
 }
 
 func (h *Hub) pcs(ctx context.Context, _ *api.Caller, _ *http.Request) (any, error) {

@@ -56,7 +56,7 @@ func (h *Hub) Check(c server.ClientAuthentication) bool {
 		return false
 	}
 	if pc := h.st.pcByNkey(o.Nkey); pc != nil {
-		c.RegisterUser(&server.User{Username: pc.ID, Permissions: pcPermissions(h.id, pc.ID)})
+		c.RegisterUser(&server.User{Username: pc.ID, Permissions: pcPermissions(h.id, pc.ID, h.kind == wire.KindFamily)})
 		return true
 	}
 	c.RegisterUser(&server.User{
@@ -68,10 +68,24 @@ func (h *Hub) Check(c server.ClientAuthentication) bool {
 }
 
 // pcPermissions: a PC publishes under its own prefix only, reads the
-// policy (live, and the last one by a direct get), the family's daily
-// rollups (live, and today's by a direct get: the family budget is the
-// sum over its PCs) and its own inbox.
-func pcPermissions(hub, pc string) *server.Permissions {
+// policy (live, and the last one by a direct get) and its own inbox; in a
+// family hub also the family's daily rollups (live, and today's by a
+// direct get: the family budget is the sum over its PCs), the family's
+// requests and the answers to its own. A school hub's PC reads no other
+// PC's data.
+func pcPermissions(hub, pc string, family bool) *server.Permissions {
+	if !family {
+		return &server.Permissions{
+			Publish: &server.SubjectPermission{Allow: []string{
+				wire.PCPrefix(hub, pc) + ".>",
+				"$JS.API.DIRECT.GET." + wire.StreamPolicy + "." + wire.PolicySubject(hub),
+			}},
+			Subscribe: &server.SubjectPermission{Allow: []string{
+				wire.PolicySubject(hub),
+				wire.Inbox(pc) + ".>",
+			}},
+		}
+	}
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
 			wire.PCPrefix(hub, pc) + ".>",

@@ -74,7 +74,7 @@ func violation(err error) bool {
 }
 
 func TestFamilyRequestsAndAnswers(t *testing.T) {
-	r := startHub(t, t.TempDir(), nil)
+	r := startFamilyHub(t, t.TempDir())
 	laptop, kitchen, rogue := join(t, r, "laptop"), join(t, r, "kitchen"), join(t, r, "rogue")
 	hubID := laptop.HubID
 	family := hubsync.FamilyKey(familyPIN, hubID)
@@ -199,7 +199,7 @@ func TestFamilyRequestsAndAnswers(t *testing.T) {
 // A request's catch-up: a PC that connects later gets the last state of
 // each request of the family.
 func TestFamilyRequestsCatchUp(t *testing.T) {
-	r := startHub(t, t.TempDir(), nil)
+	r := startFamilyHub(t, t.TempDir())
 	laptop, kitchen := join(t, r, "laptop"), join(t, r, "kitchen")
 	lc := connect(t, laptop, hubsync.Options{})
 	waitFor(t, "connected", 10*time.Second, lc.Connected)

@@ -54,6 +54,12 @@ type Config struct {
 	// no command sets it yet.
 	Upstream *server.RemoteLeafOpts
 	Domain   string
+	// Family makes this a family's hub (kidtimed hub run --family): its
+	// PCs read each other's rollups and requests and send names and
+	// per-app totals. Otherwise it is a school's (wire.KindSchool). The
+	// kind of the present run wins over the one in hub.json; a change is
+	// logged.
+	Family bool
 }
 
 // Hub is one hub. Open it, then Run it.
@@ -65,6 +71,7 @@ type Hub struct {
 	adminKP   nkeys.KeyPair
 	adminPub  string
 	statePath string
+	kind      string // wire.KindFamily or wire.KindSchool
 
 	mu    sync.Mutex
 	st    state
@@ -119,6 +126,9 @@ func Open(cfg Config) (*Hub, error) {
 	if h.st, err = loadState(h.statePath); err != nil {
 		return nil, err
 	}
+	if err := h.setKind(cfg.Family); err != nil {
+		return nil, err
+	}
 	if h.adminKP, err = nkeys.CreateUser(); err != nil {
 		return nil, fmt.Errorf("hub key: %w", err)
 	}
@@ -128,6 +138,37 @@ func Open(cfg Config) (*Hub, error) {
 	h.readSnapshot()
 	return h, nil
 }
+
+// setKind records the kind of this run in the registry: the flag of the
+// present run wins, and a change is logged (the PCs learn it at their next
+// connect).
+func (h *Hub) setKind(family bool) error {
+	h.kind = wire.KindSchool
+	if family {
+		h.kind = wire.KindFamily
+	}
+	was := h.st.Kind
+	if was == h.kind {
+		return nil
+	}
+	switch {
+	case was != "":
+		h.log.Warn("hub: the hub's kind changed; its PCs follow at their next connect", "was", was, "now", h.kind)
+	case len(h.st.PCs) > 0 && !family:
+		// A hub made before kinds: its PCs read each other's data until now.
+		h.log.Warn("hub: this hub now runs as a school's (its PCs no longer read each other's data); a family's hub runs with --family (kidtimed hub install --family)")
+	default:
+		h.log.Info("hub: kind", "kind", h.kind)
+	}
+	h.st.Kind = h.kind
+	if err := h.st.save(h.statePath); err != nil {
+		return fmt.Errorf("hub: keep the hub's kind: %w", err)
+	}
+	return nil
+}
+
+// Kind is wire.KindFamily or wire.KindSchool.
+func (h *Hub) Kind() string { return h.kind }
 
 // ID is the hub's id in subjects.
 func (h *Hub) ID() string { return h.id }
@@ -219,7 +260,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.subscribe(ctx, from); err != nil {
 		return err
 	}
-	h.log.Info("hub: serving", "addr", h.Addr(), "id", h.id, "fingerprint", h.Fingerprint())
+	h.log.Info("hub: serving", "addr", h.Addr(), "id", h.id, "fingerprint", h.Fingerprint(), "kind", h.kind)
 	close(h.ready)
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -306,6 +347,7 @@ func (h *Hub) subscribe(ctx context.Context, from uint64) error {
 		{wire.AllPCs(h.id, "leave"), h.onLeave},
 		{wire.AllPCs(h.id, "policy"), h.onForward},
 		{wire.AllPCs(h.id, "collect"), h.onCollect},
+		{wire.AllPCs(h.id, "info"), h.onInfo},
 	}
 	for _, s := range subs {
 		if _, err := h.nc.Subscribe(s.subject, s.handle); err != nil {
@@ -354,7 +396,12 @@ func (h *Hub) onEnrol(m *nats.Msg) {
 		return
 	}
 	h.log.Info("hub: a PC joined", "name", pc.Name, "pc", pc.ID, "os", pc.OS)
-	reply(m, wire.EnrolReply{OK: true, PC: pc.ID, Name: pc.Name})
+	reply(m, wire.EnrolReply{OK: true, PC: pc.ID, Name: pc.Name, Kind: h.kind})
+}
+
+// onInfo tells a joined PC the hub's kind (at each of its connects).
+func (h *Hub) onInfo(m *nats.Msg) {
+	reply(m, wire.Info{Kind: h.kind})
 }
 
 func (h *Hub) enrol(nkey string, req wire.EnrolRequest) (pcRecord, error) {

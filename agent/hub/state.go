@@ -37,6 +37,9 @@ type pcRecord struct {
 }
 
 type state struct {
+	// Kind is wire.KindFamily or wire.KindSchool, as the last run said
+	// ("" in a registry older than kinds).
+	Kind    string     `json:"kind,omitempty"`
 	Invites []invite   `json:"invites"`
 	PCs     []pcRecord `json:"pcs"`
 	// Revoked are the nkeys of removed PCs: the server refuses them.

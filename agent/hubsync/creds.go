@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/kidtime/kidtime/agent/hub/wire"
 )
 
 // CredsFile is the credentials' file name in the daemon's data folder.
@@ -29,7 +31,14 @@ type Creds struct {
 	Name        string    `json:"name"` // this PC's name on the hub
 	Seed        string    `json:"seed"` // the nkey seed (secret)
 	Joined      time.Time `json:"joined"`
+	// Kind is the hub's kind as the PC last learnt it (the enrolment's
+	// reply, then each connect): wire.KindFamily or wire.KindSchool ("" in
+	// older credentials: a school until the hub says otherwise).
+	Kind string `json:"kind,omitempty"`
 }
+
+// Family reports whether the hub is a family's.
+func (c Creds) Family() bool { return c.Kind == wire.KindFamily }
 
 // URL is the hub's NATS URL.
 func (c Creds) URL() string { return "tls://" + c.Hub }

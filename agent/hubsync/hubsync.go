@@ -69,7 +69,7 @@ func Enrol(ctx context.Context, token, name, osName, version string) (Creds, err
 		return Creds{}, errors.New("the hub's answer names no PC")
 	}
 	return Creds{Hub: t.Hub, Fingerprint: strings.ToLower(t.Fingerprint), HubID: hubID, PC: rep.PC, Name: rep.Name,
-		Seed: string(seed), Joined: time.Now().UTC()}, nil
+		Seed: string(seed), Joined: time.Now().UTC(), Kind: wire.NormKind(rep.Kind)}, nil
 }
 
 // Options are a connection's callbacks.
@@ -98,6 +98,12 @@ type Options struct {
 	// the hub: live, and those kept meanwhile at each connect. The same
 	// answer can come more than once: take it once (requests.go).
 	OnKept func(from string, a wire.Answer)
+
+	// OnKind, when set, is told that the hub's kind is not the one the
+	// credentials said (the hub was restarted with or without --family).
+	// The connection follows the credentials' kind (what it reads, what
+	// it is allowed): the caller keeps the new kind and connects again.
+	OnKind func(kind string)
 }
 
 // Client is a joined PC's connection to its hub.
@@ -109,6 +115,7 @@ type Client struct {
 	js    jetstream.JetStream
 
 	mu         sync.Mutex
+	kind       string // the hub's, as it said at the last connect ("" = the credentials')
 	lastSync   time.Time
 	lastPolicy [32]byte
 	policyMu   sync.Mutex    // one policy handed at a time, in order
@@ -142,6 +149,7 @@ func Connect(creds Creds, opts Options) (*Client, error) {
 			// subscription was still on its way was missed until the next
 			// reconnect (TestScaleFanOut found it).
 			_ = c.nc.FlushTimeout(5 * time.Second)
+			c.learnKind()
 			c.catchUp()
 			if opts.OnConnect != nil {
 				opts.OnConnect()
@@ -173,7 +181,8 @@ func Connect(creds Creds, opts Options) (*Client, error) {
 		nc.Close()
 		return nil, fmt.Errorf("hub: follow the policy: %w", err)
 	}
-	if opts.OnUsage != nil {
+	// A school hub's PC reads no other PC's data (the server would refuse).
+	if opts.OnUsage != nil && creds.Family() {
 		if _, err := nc.Subscribe(wire.UsageWildcard(creds.HubID), func(m *nats.Msg) { c.usage(m.Subject, m.Data) }); err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("hub: follow the family's usage: %w", err)
@@ -189,6 +198,41 @@ func Connect(creds Creds, opts Options) (*Client, error) {
 
 // Creds are the credentials in use.
 func (c *Client) Creds() Creds { return c.creds }
+
+// Kind is the hub's kind as last learnt (the credentials', then the hub's
+// answer at each connect).
+func (c *Client) Kind() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.kind == "" {
+		return wire.NormKind(c.creds.Kind)
+	}
+	return c.kind
+}
+
+// learnKind asks the hub its kind; a kind other than the credentials'
+// goes to OnKind. A hub that does not answer (an older one, or out of
+// reach) leaves the kind as it was.
+func (c *Client) learnKind() {
+	m, err := c.nc.Request(wire.InfoSubject(c.creds.HubID, c.creds.PC), nil, 5*time.Second)
+	if err != nil {
+		c.log.Info("hub: the hub's kind could not be read", "err", err)
+		return
+	}
+	var in wire.Info
+	if json.Unmarshal(m.Data, &in) != nil || in.Kind == "" {
+		return
+	}
+	k := wire.NormKind(in.Kind)
+	c.mu.Lock()
+	changed := k != c.kind && k != wire.NormKind(c.creds.Kind)
+	c.kind = k
+	c.mu.Unlock()
+	if changed && c.opts.OnKind != nil {
+		c.log.Info("hub: the hub's kind changed", "was", wire.NormKind(c.creds.Kind), "now", k)
+		c.opts.OnKind(k)
+	}
+}
 
 // Connected reports whether the hub is reachable now.
 func (c *Client) Connected() bool { return c.nc.IsConnected() }
@@ -258,7 +302,7 @@ func (c *Client) lastOfEach(api, filter string, got func(subject string, data []
 // catchUp fetches the newest policy (a PC offline when it was published),
 // and today's rollups of the family's PCs.
 func (c *Client) catchUp() {
-	if c.opts.OnUsage != nil && c.opts.Today != nil {
+	if c.opts.OnUsage != nil && c.opts.Today != nil && c.creds.Family() {
 		if err := c.usageOf(c.opts.Today()); err != nil {
 			c.log.Info("hub: the family's usage could not be read", "err", err)
 		}

@@ -24,6 +24,9 @@ const answerTimeout = 5 * time.Second
 // followFamily subscribes to the family's requests and to the answers to
 // this PC's (Connect).
 func (c *Client) followFamily() error {
+	if !c.creds.Family() {
+		return nil // a school hub: no PC reads another's requests
+	}
 	hub, me := c.creds.HubID, c.creds.PC
 	if c.opts.OnRequest != nil {
 		if _, err := c.nc.Subscribe(wire.RequestsWildcard(hub), func(m *nats.Msg) { c.request(m.Subject, m.Data) }); err != nil {
@@ -63,8 +66,8 @@ func (c *Client) handKept(from string, a wire.Answer) {
 // collect asks the hub for the answers kept for this PC while it was
 // out of reach (at each connect).
 func (c *Client) collect() error {
-	if c.opts.OnKept == nil {
-		return nil
+	if c.opts.OnKept == nil || !c.creds.Family() {
+		return nil // a school hub keeps no answers: no PC answers another's
 	}
 	m, err := c.nc.Request(wire.CollectSubject(c.creds.HubID, c.creds.PC), nil, 10*time.Second)
 	if err != nil {
@@ -119,14 +122,19 @@ func (c *Client) answered(m *nats.Msg) {
 // requestsCatchUp fetches the last state of every request of the family's
 // PCs (the stream keeps two days).
 func (c *Client) requestsCatchUp() error {
-	if c.opts.OnRequest == nil {
+	if c.opts.OnRequest == nil || !c.creds.Family() {
 		return nil
 	}
 	return c.lastOfEach(wire.DirectGetRequests(), wire.RequestsWildcard(c.creds.HubID), c.request)
 }
 
 // PublishRequest publishes one of this PC's requests in its present state.
+// In a school hub it sends nothing: no other PC may read it, nor answer it
+// (the rollups count the requests for the report).
 func (c *Client) PublishRequest(ctx context.Context, r wire.FamilyRequest) error {
+	if !c.creds.Family() {
+		return nil
+	}
 	r.PC = c.creds.PC
 	b, err := json.Marshal(r)
 	if err != nil {

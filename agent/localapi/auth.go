@@ -46,9 +46,20 @@ func (h *Handlers) status(ctx context.Context, c *api.Caller, _ *http.Request) (
 	case c.Role == apitype.RoleChild:
 		states = h.b.Statuses(c.Child)
 	}
-	for _, cs := range states {
-		s.Children = append(s.Children, childStatus(cs, now))
+	var fam map[string]apitype.ChildStatus
+	if isParent(c) {
+		fam = h.familyChildren()
 	}
+	for _, cs := range states {
+		x := childStatus(cs, now)
+		if f, ok := fam[x.Name]; ok {
+			x.PCs = f.PCs
+			delete(fam, x.Name)
+		}
+		s.Children = append(s.Children, x)
+	}
+	// A parent sees the family's children known only on its other PCs.
+	s.Children = append(s.Children, sortedFamily(fam)...)
 	return s, nil
 }
 

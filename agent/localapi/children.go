@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/kidtime/kidtime/agent/api"
@@ -60,9 +61,15 @@ func (h *Handlers) children(ctx context.Context, _ *api.Caller, _ *http.Request)
 	}
 	now := h.b.Now()
 	out := []apitype.Child{}
+	fam := h.familyChildren()
 	for _, r := range recs {
 		out = append(out, apitype.Child{Name: r.Name, BirthYear: r.BirthYear, Accounts: r.Accounts, Age: rules.AgeIn(r.BirthYear, now),
-			DefaultProfile: h.b.Family().HeldByDefault(ctx, r.Name)})
+			DefaultProfile: h.b.Family().HeldByDefault(ctx, r.Name), PCs: fam[r.Name].PCs})
+		delete(fam, r.Name)
+	}
+	// The family's children known only on its other PCs (a family hub).
+	for _, cs := range sortedFamily(fam) {
+		out = append(out, apitype.Child{Name: cs.Name, Accounts: []string{}, Age: cs.Age, Elsewhere: true, PCs: cs.PCs})
 	}
 	return out, nil
 }
@@ -116,7 +123,7 @@ func (h *Handlers) childPolicy(_ context.Context, c *api.Caller, r *http.Request
 	}
 	spec, _, ok := h.b.Rules(name)
 	if !ok {
-		return nil, notFoundChild(name)
+		return nil, h.noChild(name)
 	}
 	return spec, nil
 }
@@ -145,7 +152,7 @@ func (h *Handlers) setChildPolicy(ctx context.Context, c *api.Caller, r *http.Re
 	name := r.PathValue("name")
 	old, _, ok := h.b.Rules(name)
 	if !ok {
-		return nil, notFoundChild(name)
+		return nil, h.noChild(name)
 	}
 	if err := h.b.Family().GuardEdit(ctx, actor(c), "child policy", old.Name); err != nil {
 		return nil, err
@@ -205,4 +212,14 @@ func (h *Handlers) export(ctx context.Context, _ *api.Caller, r *http.Request) (
 		return nil, err
 	}
 	return json.RawMessage(b), nil
+}
+
+// sortedFamily are the family's children by name.
+func sortedFamily(fam map[string]apitype.ChildStatus) []apitype.ChildStatus {
+	out := make([]apitype.ChildStatus, 0, len(fam))
+	for _, cs := range fam {
+		out = append(out, cs)
+	}
+	slices.SortFunc(out, func(a, b apitype.ChildStatus) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }

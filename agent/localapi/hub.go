@@ -119,3 +119,43 @@ func (h *Handlers) parentPIN(ctx context.Context, pin string, until time.Time) {
 		f.ParentPIN(ctx, pin, until)
 	}
 }
+
+// FamilyChildren is a hub link that knows the children the family's other
+// PCs reported (a family hub, issue 13).
+type FamilyChildren interface {
+	// FamilyChildren are the children the other PCs reported for day,
+	// with the sums of their day there (StateElsewhere, PCs, PerApp).
+	FamilyChildren(day string) []apitype.ChildStatus
+}
+
+// familyChildren are the children of the family's other PCs today, by
+// name (nil without a family hub).
+func (h *Handlers) familyChildren() map[string]apitype.ChildStatus {
+	hb, ok := h.b.(HubBackend)
+	if !ok || hb.Hub() == nil {
+		return nil
+	}
+	f, ok := hb.Hub().(FamilyChildren)
+	if !ok {
+		return nil
+	}
+	var out map[string]apitype.ChildStatus
+	for _, cs := range f.FamilyChildren(dayOf(h.b.Now())) {
+		if out == nil {
+			out = map[string]apitype.ChildStatus{}
+		}
+		out[cs.Name] = cs
+	}
+	return out
+}
+
+// noChild is the error for a child this PC does not know: one known on
+// the family's other PCs is named with them (their rules are set there).
+func (h *Handlers) noChild(name string) error {
+	if cs, ok := h.familyChildren()[name]; ok {
+		pcs := strings.Join(cs.PCs, ", ")
+		return api.Conflict("%s is a child of the family's other PCs (%s), not of this one: their rules and time are set there", name, pcs).
+			Keyed("err.child.elsewhere", map[string]string{"name": name, "pcs": pcs})
+	}
+	return notFoundChild(name)
+}

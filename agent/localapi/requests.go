@@ -95,7 +95,7 @@ func (h *Handlers) grant(ctx context.Context, c *api.Caller, r *http.Request) (a
 		}
 	}
 	if _, _, ok := h.b.Rules(child); !ok {
-		return nil, notFoundChild(child)
+		return nil, h.noChild(child)
 	}
 	rec, err := h.b.Store().Child(ctx, child)
 	if err != nil {
@@ -248,7 +248,7 @@ func (h *Handlers) action(ctx context.Context, c *api.Caller, r *http.Request) (
 		return nil, err
 	}
 	if _, _, ok := h.b.Rules(req.Child); !ok {
-		return nil, notFoundChild(req.Child)
+		return nil, h.noChild(req.Child)
 	}
 	switch req.Action {
 	case apitype.ActionPauseGames, apitype.ActionResume:

@@ -29,18 +29,20 @@ import (
 // that runs on every PC then does not carry the NATS server (about 12 MB
 // of code, and 3–4 MB of memory at start even unused).
 //
-//	kidtimed hub run [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
-//	kidtimed hub install [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
+//	kidtimed hub run [--family] [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
+//	kidtimed hub install [--family] [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]
 //	kidtimed hub uninstall | start | stop | status
 
 const hubUsage = `usage:
-  kidtimed hub run [--data-dir DIR] [--listen HOST:PORT] [--socket PATH] [--log-level LEVEL]
-  kidtimed hub install [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]   install the hub as an OS service (root)
+  kidtimed hub run [--family] [--data-dir DIR] [--listen HOST:PORT] [--socket PATH] [--log-level LEVEL]
+  kidtimed hub install [--family] [--data-dir DIR] [--listen HOST:PORT] [--socket PATH]   install the hub as an OS service (root)
+  --family: a family's hub (its PCs share the children's days, names and apps); without it, a school's
   kidtimed hub uninstall | start | stop | status                              manage the hub's service (root)
 `
 
 type hubFlags struct {
 	dataDir, listen, socket, logLevel, advertise string
+	family                                       bool
 }
 
 func defaultHubDataDir() string {
@@ -59,6 +61,7 @@ func parseHubFlags(cmd string, args []string, stderr io.Writer) (hubFlags, error
 	fs.StringVar(&f.socket, "socket", "", "the hub's local admin socket (default $"+hub.EnvSocket+", else "+hub.DefaultSocket()+")")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.advertise, "advertise", "", "HOST:PORT that tokens name when kidtime hub invite gives no --hub")
+	fs.BoolVar(&f.family, "family", false, "a family's hub: its PCs share the children's days, names and apps (default: a school's, which shares neither)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -127,7 +130,7 @@ func hubCmd(args []string, stdout, stderr io.Writer) int {
 
 // runHub serves the hub and its admin socket until ctx ends.
 func runHub(ctx context.Context, f hubFlags, log *slog.Logger) error {
-	h, err := hub.Open(hub.Config{DataDir: f.dataDir, Listen: f.listen, Advertise: f.advertise, Logger: log})
+	h, err := hub.Open(hub.Config{DataDir: f.dataDir, Listen: f.listen, Advertise: f.advertise, Logger: log, Family: f.family})
 	if err != nil {
 		return err
 	}
@@ -178,23 +181,9 @@ func (p *hubProgram) Stop(service.Service) error {
 }
 
 func installHub(f hubFlags, stdout, stderr io.Writer) int {
-	var args []string
-	if f.dataDir != defaultHubDataDir() {
-		abs, err := filepath.Abs(f.dataDir)
-		if err != nil {
-			fmt.Fprintf(stderr, "kidtimed hub install: --data-dir: %v\n", err)
-			return 2
-		}
-		args = append(args, "--data-dir", abs)
-	}
-	if f.listen != ":"+strconv.Itoa(wire.DefaultPort) {
-		args = append(args, "--listen", f.listen)
-	}
-	if f.socket != hub.DefaultSocket() {
-		args = append(args, "--socket", f.socket)
-	}
-	if f.advertise != "" {
-		args = append(args, "--advertise", f.advertise)
+	args, code := serviceArgs(f, stderr)
+	if code != 0 {
+		return code
 	}
 	s, err := service.New(&hubProgram{}, svcconf.HubConfig(args))
 	if err != nil {
@@ -207,4 +196,31 @@ func installHub(f hubFlags, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "the kidtime hub is installed as a %s service; start it with: kidtimed hub start\n", service.Platform())
 	return 0
+}
+
+// serviceArgs are the arguments the service runs "hub run" with: the
+// flags given to install that differ from the defaults (--family included).
+func serviceArgs(f hubFlags, stderr io.Writer) ([]string, int) {
+	var args []string
+	if f.family {
+		args = append(args, "--family")
+	}
+	if f.dataDir != defaultHubDataDir() {
+		abs, err := filepath.Abs(f.dataDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "kidtimed hub install: --data-dir: %v\n", err)
+			return nil, 2
+		}
+		args = append(args, "--data-dir", abs)
+	}
+	if f.listen != ":"+strconv.Itoa(wire.DefaultPort) {
+		args = append(args, "--listen", f.listen)
+	}
+	if f.socket != hub.DefaultSocket() {
+		args = append(args, "--socket", f.socket)
+	}
+	if f.advertise != "" {
+		args = append(args, "--advertise", f.advertise)
+	}
+	return args, 0
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	svcconf "github.com/kidtime/kidtime/installer/service"
 )
 
 // kidtimed hub's command line: what it refuses, and how (the hub itself
@@ -34,5 +36,29 @@ func TestHubCommandLine(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"hub", "--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "kidtimed hub install") {
 		t.Errorf("kidtimed hub --help: exit %d %q", code, out.String())
+	}
+}
+
+// kidtimed hub install --family carries --family into the service's
+// arguments; without it the service runs a school's hub.
+func TestHubInstallCarriesFamily(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--family"}, "hub run --family"},
+		{nil, "hub run"},
+	} {
+		f, err := parseHubFlags("install", c.args, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		args, code := serviceArgs(f, &bytes.Buffer{})
+		if code != 0 {
+			t.Fatalf("service arguments of %v: exit %d", c.args, code)
+		}
+		if got := strings.Join(svcconf.HubConfig(args).Arguments, " "); got != c.want {
+			t.Errorf("kidtimed hub install %v: the service runs %q; want %q", c.args, got, c.want)
+		}
 	}
 }

@@ -30,6 +30,12 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 			}
 		}
 		for _, c := range st.Children {
+			if c.Elsewhere { // a child of the family's other PCs (a family hub)
+				fmt.Fprintf(w, "%s\t%s\n", c.Name, k.t("state.elsewhere", strings.Join(c.PCs, ", ")))
+				fmt.Fprintf(w, "  %s\t%s\n", k.t("screen"), k.t("used", k.dur(c.ScreenUsedSec)))
+				fmt.Fprintf(w, "  %s\t%s\n", k.t("games"), k.t("used", k.dur(c.GamesUsedSec)))
+				continue
+			}
 			name := c.Name
 			if c.DefaultProfile {
 				name = k.t("status.held", c.Name)

@@ -127,9 +127,12 @@ func (a *Activity) Refresh() {
 			a.Info.SetText(ErrorText(err))
 			return
 		}
-		names := make([]string, len(kids))
-		for i, k := range kids {
-			names[i] = k.Name
+		// this PC's report: not the children of the family's other PCs
+		names := make([]string, 0, len(kids))
+		for _, k := range kids {
+			if !k.Elsewhere {
+				names = append(names, k.Name)
+			}
 		}
 		a.Child.SetOptions(names)
 		if a.Child.Selected == "" && len(names) > 0 {

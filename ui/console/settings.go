@@ -155,10 +155,11 @@ func (s *Settings) Refresh() {
 		s.WebDetail.SetChecked(set.WebDetail)
 		s.Contacts.SetText(FormatContacts(set.Help))
 		// An account the default profile holds goes back to it when
-		// erased: only the children a parent named are offered.
+		// erased: only the children a parent named are offered (on this
+		// PC: not those of the family's other PCs).
 		names := make([]string, 0, len(kids))
 		for _, k := range kids {
-			if !k.DefaultProfile {
+			if !k.DefaultProfile && !k.Elsewhere {
 				names = append(names, k.Name)
 			}
 		}

@@ -26,10 +26,13 @@ type Today struct {
 	AddChild, AddFirstChild *widget.Button
 	// Held names the accounts no parent named that the default profile
 	// holds (empty when there are none).
-	Held    *widget.Label
-	pending *widget.Label
-	list    *fyne.Container
-	content fyne.CanvasObject
+	Held *widget.Label
+	// Elsewhere are the cards of the children known only on the family's
+	// other PCs (a family hub): where they were seen and their day there.
+	Elsewhere []*widget.Label
+	pending   *widget.Label
+	list      *fyne.Container
+	content   fyne.CanvasObject
 }
 
 // ChildCard is one child's card.
@@ -76,7 +79,7 @@ func (t *Today) Refresh() {
 
 func (t *Today) show(st apitype.Status) {
 	t.list.RemoveAll()
-	t.Cards = nil
+	t.Cards, t.Elsewhere = nil, nil
 	if st.Pending > 0 {
 		t.pending.SetText(i18n.Plural("today.pending", st.Pending, map[string]any{"N": st.Pending}))
 	} else {
@@ -86,6 +89,11 @@ func (t *Today) show(st apitype.Status) {
 	for _, cs := range st.Children {
 		if cs.DefaultProfile && !cs.Active {
 			held = append(held, cs.Name)
+			continue
+		}
+		if cs.Elsewhere {
+			// a child of the family's other PCs: their day there, no actions
+			t.list.Add(t.elsewhereCard(cs))
 			continue
 		}
 		// An account the default profile holds gets a card while someone
@@ -160,6 +168,33 @@ func (t *Today) card(cs apitype.ChildStatus) *ChildCard {
 	))
 	k.content = card
 	return k
+}
+
+// elsewhereCard is a child of the family's other PCs: where they were seen
+// today, their time there and their apps. Their rules and time are set on
+// those PCs, so the card has no buttons.
+func (t *Today) elsewhereCard(cs apitype.ChildStatus) fyne.CanvasObject {
+	name := widget.NewLabelWithStyle(i18n.Plural("today.childAge", cs.Age, map[string]any{"Name": cs.Name, "Age": cs.Age}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	where := widget.NewLabel(lang.L("today.elsewhere", map[string]any{"PCs": strings.Join(cs.PCs, ", ")}))
+	where.Wrapping = fyne.TextWrapWord
+	where.Importance = widget.LowImportance
+	t.Elsewhere = append(t.Elsewhere, where)
+	used := widget.NewLabel(lang.L("today.elsewhereUsed", map[string]any{"Screen": i18n.Seconds(cs.ScreenUsedSec), "Games": i18n.Seconds(cs.GamesUsedSec)}))
+	used.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(container.NewHBox(widget.NewIcon(theme.ComputerIcon()), name), where, used)
+	if len(cs.PerApp) > 0 {
+		var apps []string
+		for i, x := range cs.PerApp {
+			if i == 5 {
+				break
+			}
+			apps = append(apps, x.Name+" "+i18n.Seconds(x.Sec))
+		}
+		l := widget.NewLabel(lang.L("today.elsewhereApps", map[string]any{"Apps": strings.Join(apps, ", ")}))
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	return widget.NewCard("", "", box)
 }
 
 // CompanionMissing reports whether the child's app has sent nothing

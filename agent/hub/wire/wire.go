@@ -11,10 +11,12 @@
 //	kt.H.pc.P.usage.<C>.<D>   a PC's rollup of child C for day D (stream KT_USAGE, last per subject)
 //	kt.H.pc.P.policy          request: a PC forwards a signed policy for the hub to publish
 //	kt.H.pc.P.leave           a PC leaves the hub
+//	kt.H.pc.P.info            request: the hub's kind (Info), at each connect
 //	kt.H.policy               the signed policy in force (stream KT_POLICY, last per subject)
 //
-// Every PC of a hub reads kt.H.pc.*.usage.> (live, and a day's by a direct
-// get on KT_USAGE): the family's budget is the sum over its PCs.
+// Every PC of a family hub reads kt.H.pc.*.usage.> (live, and a day's by a
+// direct get on KT_USAGE): the family's budget is the sum over its PCs. A
+// PC of a school hub reads neither (Kind).
 //
 // A PC's inbox is _i.P (an enrolling connection's _i.<NKEY>): no other
 // connection may read it.
@@ -106,7 +108,36 @@ type EnrolReply struct {
 	OK    bool   `json:"ok"`
 	PC    string `json:"pc,omitempty"`   // the PC's id in subjects
 	Name  string `json:"name,omitempty"` // the name the hub keeps for it
+	Kind  string `json:"kind,omitempty"` // KindFamily or KindSchool ("" = an older hub: school)
 	Error *Error `json:"error,omitempty"`
+}
+
+// A hub is a family's or a school's (kidtimed hub run --family; school by
+// default). In a family hub each PC reads the others' rollups and requests
+// and sends the children's names and per-app totals (the parents' own
+// data); in a school hub a PC reads only the policy and its own inbox, and
+// sends neither names nor per-app totals unless the hub's signed policy
+// says shareNames.
+const (
+	KindFamily = "family"
+	KindSchool = "school"
+)
+
+// NormKind is KindFamily for "family", KindSchool for anything else
+// (privacy by default).
+func NormKind(k string) string {
+	if k == KindFamily {
+		return KindFamily
+	}
+	return KindSchool
+}
+
+// InfoSubject is a PC's request for the hub's Info, at each connect.
+func InfoSubject(hub, pc string) string { return PCPrefix(hub, pc) + ".info" }
+
+// Info is what the hub says of itself to a joined PC.
+type Info struct {
+	Kind string `json:"kind"`
 }
 
 // Error is a refusal by the hub, with the key of its sentence in the
@@ -172,8 +203,9 @@ type Hello struct {
 // message id of PC + child + day + revision lets JetStream drop a resend.
 type Rollup struct {
 	PC        string           `json:"pc"`
-	Child     string           `json:"child"` // ChildKey
-	Name      string           `json:"name,omitempty"`
+	PCName    string           `json:"pcName,omitempty"` // in a family hub
+	Child     string           `json:"child"`            // ChildKey
+	Name      string           `json:"name,omitempty"`   // in a family hub, or with shareNames
 	Age       int              `json:"age,omitempty"`
 	Day       string           `json:"day"`
 	Rev       int64            `json:"rev"`
@@ -192,7 +224,18 @@ type Rollup struct {
 	GrantedScreen int64            `json:"grantedScreenSec,omitempty"`
 	GrantedGames  int64            `json:"grantedGamesSec,omitempty"`
 
+	// PerApp is each app's time (its display name and category), sent
+	// in a family hub, or with shareNames: never window titles or paths.
+	PerApp []AppTime `json:"perApp,omitempty"`
+
 	ReportFigures
+}
+
+// AppTime is one app's time in a day's rollup.
+type AppTime struct {
+	Name     string `json:"name"`
+	Category string `json:"category,omitempty"`
+	Sec      int64  `json:"sec"`
 }
 
 // GameKey is a game's id in rollups: a hash of its identity (the same
