@@ -258,7 +258,7 @@ func (k *keeper) counts() (delivered, taken, refused int) {
 // when that PC connects again, once; a forged one kept too is refused by
 // the PC; no other PC may read or collect them.
 func TestFamilyKeptAnswers(t *testing.T) {
-	r := startHub(t, t.TempDir(), nil)
+	r := startFamilyHub(t, t.TempDir())
 	laptop, kitchen, rogue := join(t, r, "laptop"), join(t, r, "kitchen"), join(t, r, "rogue")
 	hubID := laptop.HubID
 	family := hubsync.FamilyKey(familyPIN, hubID)
