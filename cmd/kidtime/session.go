@@ -64,7 +64,11 @@ func (k *cli) status(ctx context.Context, _ []string) error {
 			if h.LastSync != nil {
 				last = h.LastSync.Local().Format("2006-01-02 15:04:05")
 			}
-			fmt.Fprintln(w, k.t("status.hub", h.URL, state, last))
+			kind := k.t("status.hub.school")
+			if h.Kind == "family" {
+				kind = k.t("status.hub.family")
+			}
+			fmt.Fprintln(w, k.t("status.hub", h.URL, kind, state, last))
 		}
 		for _, h := range st.Help {
 			fmt.Fprintf(w, "%s: %s\n", h.Name, h.Number)
