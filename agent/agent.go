@@ -59,8 +59,10 @@ type Config struct {
 	// next one, so a kill -9 loses nothing and may count up to FlushEvery
 	// of the downtime), and in the database itself every StoreEvery.
 	FlushEvery time.Duration
-	// StoreEvery is how often usage is written to the database (6
-	// FlushEvery, 30 s); a report and a stop write it at once.
+	// StoreEvery is how often usage is written to the database (24
+	// FlushEvery, 2 min): the checkpoint holds it meanwhile, and whatever
+	// reads usage from the database (a report, a hub's rollup, a stop)
+	// writes it first.
 	StoreEvery time.Duration
 	// ReconcileEvery is how often the full process scan runs (15 s; four
 	// times less often while the OS filters the process events by account:
@@ -108,7 +110,7 @@ func (c *Config) defaults() {
 		c.FlushEvery = 5 * time.Second
 	}
 	if c.StoreEvery <= 0 {
-		c.StoreEvery = 6 * c.FlushEvery
+		c.StoreEvery = 24 * c.FlushEvery
 	}
 	if c.ReconcileEvery <= 0 {
 		c.ReconcileEvery = 15 * time.Second

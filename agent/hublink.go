@@ -355,7 +355,7 @@ func (a *Agent) pushHub(ctx context.Context, cl *hubsync.Client) {
 		a.log.Info("hub: hello not sent", "err", err)
 		return
 	}
-	// Usage reaches the database every StoreEvery (30 s); the family's
+	// Usage reaches the database every StoreEvery (2 min); the family's
 	// budget cannot wait that long (the overshoot bound is 30 s), so what
 	// was counted is written first.
 	if err := a.Flush(ctx); err != nil {
