@@ -40,34 +40,7 @@ func startHub(t testing.TB, dir string, now func() time.Time) *running {
 
 func startHubAt(t testing.TB, dir, listen string, now func() time.Time) *running {
 	t.Helper()
-	h, err := hub.Open(hub.Config{DataDir: dir, Listen: listen, Logger: quiet, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	select {
-	case <-h.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("hub: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("hub not ready in 30 s")
-	}
-	r := &running{Hub: h}
-	var once sync.Once
-	r.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("hub run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(r.stop)
-	return r
+	return startHubConfig(t, hub.Config{DataDir: dir, Listen: listen, Logger: quiet, Now: now})
 }
 
 func (r *running) invite(t *testing.T, ttl time.Duration) string {

@@ -43,35 +43,8 @@ func (l *logBuf) take() string {
 // startLogged starts a hub in dir whose log goes to lb.
 func startLogged(t *testing.T, dir, listen string, now func() time.Time, lb *logBuf) *running {
 	t.Helper()
-	h, err := hub.Open(hub.Config{DataDir: dir, Listen: listen, Now: now,
+	return startHubConfig(t, hub.Config{DataDir: dir, Listen: listen, Now: now,
 		Logger: slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelInfo}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	select {
-	case <-h.Ready():
-	case err := <-done:
-		cancel()
-		t.Fatalf("hub: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("hub not ready in 30 s")
-	}
-	r := &running{Hub: h}
-	var once sync.Once
-	r.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("hub run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(r.stop)
-	return r
 }
 
 // The usage index's snapshot (index.go): a hub that restarts reads its

@@ -126,7 +126,8 @@ func TestSchoolLeafOfDistrict(t *testing.T) {
 	waitFor(t, "the rollup after the restart in the district", 60*time.Second, func() bool { return count() == want+1 })
 }
 
-func startHubConfig(t *testing.T, cfg hub.Config) *running {
+// startHubConfig runs a hub of cfg until the test ends.
+func startHubConfig(t testing.TB, cfg hub.Config) *running {
 	t.Helper()
 	h, err := hub.Open(cfg)
 	if err != nil {
