@@ -35,8 +35,10 @@ func approvalWorld(t *testing.T) (*agenttest.World, uint32, func(*agenttest.Worl
 	// (right after the kill, on the agent's side).
 	list := func(w *agenttest.World, paths ...string) []apitype.Request {
 		t.Helper()
+		cl := w.Client(agenttest.Root) // one client for the polls: root may hold 16 connections at most
+		defer cl.Close()
 		for range 100 {
-			rs, err := w.Client(agenttest.Root).Requests(context.Background(), "")
+			rs, err := cl.Requests(context.Background(), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,8 +191,10 @@ func TestApprovalCapsWaitingPrograms(t *testing.T) {
 		t.Fatalf("%d requests waiting, want the cap (20)", n)
 	}
 	var last *apitype.AppStopped
+	kc := w.Client(agenttest.Kid) // one client for the polls
+	defer kc.Close()
 	for range 100 {
-		st, err := w.Client(agenttest.Kid).Status(context.Background())
+		st, err := kc.Status(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

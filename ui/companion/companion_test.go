@@ -95,7 +95,12 @@ func start(t *testing.T, f *agenttest.Family, p probe) (*companion.Companion, *a
 // status is a child's status as the agent has it (asked as root).
 func status(t *testing.T, f *agenttest.Family, child string) apitype.ChildStatus {
 	t.Helper()
-	st, err := f.Client(agenttest.Root).Status(ctxT(t))
+	// A client of its own, closed after: eventually polls this every
+	// 20 ms, and idle connections left open count against root's cap of
+	// 16 connections at the agent (then refused, as a flood would be).
+	cl := f.Client(agenttest.Root)
+	defer cl.Close()
+	st, err := cl.Status(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +130,7 @@ func eventually(ok func() bool) bool {
 func setAn(t *testing.T, f *agenttest.Family, change func(s *rules.Child), until func(apitype.ChildStatus) bool) {
 	t.Helper()
 	root := f.Client(agenttest.Root)
+	defer root.Close()
 	s, err := root.ChildPolicy(ctxT(t), "An")
 	if err != nil {
 		t.Fatal(err)

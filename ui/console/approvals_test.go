@@ -19,7 +19,9 @@ func TestNewAppAllowedInOneTap(t *testing.T) {
 	f.OS.Exec(facts.Process{UID: f.UID(agenttest.Binh), Exe: "/home/binh/game"})
 	var app apitype.Request
 	if !eventually(func() bool {
-		rs, err := f.Client(agenttest.Root).Requests(ctxT(t), apitype.StatusPending)
+		cl := f.Client(agenttest.Root) // closed after: polled, and root may hold 16 connections at most
+		defer cl.Close()
+		rs, err := cl.Requests(ctxT(t), apitype.StatusPending)
 		if err != nil {
 			t.Fatal(err)
 		}

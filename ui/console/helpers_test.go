@@ -80,7 +80,9 @@ func open(t *testing.T, b *client.Client) *console.Console {
 // status is a child's status as the agent has it (asked as root).
 func status(t *testing.T, w *agenttest.World, child string) apitype.ChildStatus {
 	t.Helper()
-	st, err := w.Client(agenttest.Root).Status(ctxT(t))
+	cl := w.Client(agenttest.Root) // closed after: polled, and root may hold 16 connections at most
+	defer cl.Close()
+	st, err := cl.Status(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
