@@ -69,6 +69,23 @@ func rawConn(t *testing.T, c hubsync.Creds, errs chan error) *nats.Conn {
 	return nc
 }
 
+// refused does what do does and wants the server's permissions violation
+// on errs (the connection's error handler) within 5 s.
+func refused(t *testing.T, errs <-chan error, do func() error) {
+	t.Helper()
+	if err := do(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !violation(err) {
+			t.Errorf("%v; want a permissions violation", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the server said nothing")
+	}
+}
+
 func violation(err error) bool {
 	return errors.Is(err, nats.ErrPermissionViolation) || strings.Contains(strings.ToLower(err.Error()), "permissions violation")
 }
@@ -170,19 +187,7 @@ func TestFamilyRequestsAndAnswers(t *testing.T) {
 			return nc.Publish(wire.Inbox(kitchen.PC)+".x", []byte(`{"ok":true}`))
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.do(); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-errs:
-				if !violation(err) {
-					t.Errorf("%v; want a permissions violation", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Error("the server said nothing")
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { refused(t, errs, tc.do) })
 	}
 	time.Sleep(200 * time.Millisecond)
 	if ask.count() != before {
@@ -335,19 +340,7 @@ func TestFamilyKeptAnswers(t *testing.T) {
 			return nc.Publish(wire.KeptSubject(hubID, kitchen.PC, laptop.PC, 7), []byte(`{}`))
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.do(); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-errs:
-				if !violation(err) {
-					t.Errorf("%v; want a permissions violation", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Error("the server said nothing")
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { refused(t, errs, tc.do) })
 	}
 	// Its own collect answers the rogue PC with nothing of the laptop's.
 	m, err := nc.Request(wire.CollectSubject(hubID, rogue.PC), nil, 10*time.Second)
