@@ -149,7 +149,18 @@ func (h *hubLink) kindChanged() {
 		return
 	}
 	creds.Kind = k
-	if err := hubsync.SaveCreds(h.a.cfg.DataDir, creds); err != nil {
+	// The link connects again with the new kind whatever happens here, and
+	// then never sees a change again: the file must take it now. On Windows
+	// a reader holding hub-creds.json open (an antivirus, a backup) makes
+	// the rename fail for a moment, so a failed write is tried again.
+	var err error
+	for try := 0; try < 10; try++ {
+		if err = hubsync.SaveCreds(h.a.cfg.DataDir, creds); err == nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
 		h.a.log.Warn("hub: the hub's new kind was not kept", "kind", k, "err", err)
 	}
 	h.a.log.Info("hub: the hub's kind changed; connecting again", "kind", k)
