@@ -105,6 +105,14 @@ func setup(m *testing.M) (int, error) {
 	}()
 	// Each run has its own accounts (kte2e-an-1a2b…): two runs at once on
 	// one machine must not kill or delete each other's.
+	// A safe-web table that a killed run (or daemon) left behind, naming
+	// accounts that are gone, would close the DNS of the accounts made
+	// below if they get the same ids.
+	if removed, err := web.RemoveStaleTables(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e setup: stale safe-web tables:", err)
+	} else if len(removed) > 0 {
+		fmt.Fprintln(os.Stderr, "e2e setup: removed stale safe-web tables:", removed)
+	}
 	run := ostest.UniqueName("")[:4]
 	for _, n := range userNames {
 		u, err := ostest.CreateUser(n + "-" + run)

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
+	"strconv"
+	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -208,4 +211,84 @@ func tableExists(name string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// RemoveStaleTables deletes the tables of kidtime's shape (family inet,
+// named kidtime…) whose rules name only accounts that no longer exist: the
+// leftovers of a daemon or a test run that was killed, or of an uninstall
+// that did not finish. Left in place, they would close or redirect the DNS
+// of the next account given one of those ids. A table that names any
+// existing account is kept: it may be a running kidtime's. It returns the
+// names of the tables removed.
+func RemoveStaleTables() ([]string, error) {
+	c, err := nftables.New()
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	defer c.CloseLasting()
+	ts, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("nftables: list tables: %w", err)
+	}
+	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return nil, fmt.Errorf("nftables: list chains: %w", err)
+	}
+	var removed []string
+	for _, t := range ts {
+		if !strings.HasPrefix(t.Name, TableName) {
+			continue
+		}
+		uids := map[uint32]bool{}
+		for _, ch := range chains {
+			if ch.Table.Name != t.Name {
+				continue
+			}
+			rs, err := c.GetRules(t, ch)
+			if err != nil {
+				return removed, fmt.Errorf("nftables: rules of %s: %w", t.Name, err)
+			}
+			for _, r := range rs {
+				if uid, ok := ruleOwner(r.Exprs); ok {
+					uids[uid] = true
+				}
+			}
+		}
+		if len(uids) == 0 {
+			continue
+		}
+		stale := true
+		for uid := range uids {
+			if _, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+				stale = false
+				break
+			}
+		}
+		if !stale {
+			continue
+		}
+		c.DelTable(t)
+		if err := c.Flush(); err != nil {
+			return removed, fmt.Errorf("nftables: remove table %s: %w", t.Name, err)
+		}
+		removed = append(removed, t.Name)
+	}
+	return removed, nil
+}
+
+// ruleOwner is the account a rule of Apply's matches (meta skuid ==).
+func ruleOwner(exprs []expr.Any) (uint32, bool) {
+	for i := 0; i+1 < len(exprs); i++ {
+		m, ok := exprs[i].(*expr.Meta)
+		if !ok || m.Key != expr.MetaKeySKUID {
+			continue
+		}
+		if cmp, ok := exprs[i+1].(*expr.Cmp); ok && cmp.Op == expr.CmpOpEq && len(cmp.Data) == 4 {
+			return binaryutil.NativeEndian.Uint32(cmp.Data), true
+		}
+	}
+	return 0, false
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -319,5 +320,48 @@ func TestFirewallCutsFlowsOpenBefore(t *testing.T) {
 	}
 	if got := lines.Text(); strings.Contains(got, "203.0.113.53") {
 		t.Errorf("after the rules came, the same socket's query was answered from outside: %q", got)
+	}
+}
+
+// TestRemoveStaleTables: a table left by a killed daemon or test run, whose
+// accounts are gone, is removed; one that names an existing account stays.
+func TestRemoveStaleTables(t *testing.T) {
+	ostest.NeedRoot(t)
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no account nobody to stand for an existing child: %v", err)
+	}
+	uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
+	cases := []struct {
+		name  string
+		rules Rules
+		stays bool
+	}{
+		{fmt.Sprintf("kidtime_stale_%d", os.Getpid()), Rules{Children: []Redirect{{UID: ostest.FreeUID(t), Port: 5301}}, Closed: []uint32{ostest.FreeUID(t)}}, false},
+		{fmt.Sprintf("kidtime_live_%d", os.Getpid()), Rules{Closed: []uint32{ostest.FreeUID(t), uint32(uid)}}, true},
+	}
+	for _, c := range cases {
+		f, err := newFirewall(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		defer f.Remove()
+		if err := f.Apply(c.rules); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveStaleTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		ok, err := TableExists(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != c.stays {
+			t.Errorf("table %s (accounts %v %v): there afterwards = %v, want %v; removed %v", c.name, c.rules.Children, c.rules.Closed, ok, c.stays, removed)
+		}
 	}
 }

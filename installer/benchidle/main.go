@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/kidtime/kidtime/agent/web"
 )
 
 type options struct {
@@ -89,6 +90,14 @@ func run(c *cleanup, o options) error {
 	lg := log.New(logTo(dir, "bench.log"), "", log.Lmicroseconds)
 	say := func(format string, a ...any) { fmt.Printf("# "+format+"\n", a...) }
 
+	// A bench or test run that was killed may have left a safe-web table
+	// for an account that is gone; the bench's throwaway child could get
+	// that id.
+	if removed, err := web.RemoveStaleTables(); err != nil {
+		say("stale safe-web tables: %v", err)
+	} else if len(removed) > 0 {
+		say("removed stale safe-web tables: %v", removed)
+	}
 	say("building kidtimed and kidtime")
 	root, err := moduleRoot()
 	if err != nil {
