@@ -287,6 +287,7 @@ func watchEBPF(ctx context.Context, f *ProcFilter, ring, chanCap int) (<-chan Pr
 func (w *ebpfWatcher) follow(ctx context.Context, ch chan<- ProcEvent) {
 	var rec ringbuf.Record
 	var lostSeen uint64
+	var clock monoClock
 	var raw syscall.RawConn
 	if w.ready != nil {
 		raw, _ = w.ready.SyscallConn()
@@ -309,7 +310,7 @@ func (w *ebpfWatcher) follow(ctx context.Context, ch chan<- ProcEvent) {
 			}
 			return
 		}
-		if ev, ok := parseEBPFRecord(rec.RawSample); ok {
+		if ev, ok := parseEBPFRecord(rec.RawSample, &clock); ok {
 			if !send(ctx, ch, ev) {
 				return
 			}
@@ -363,13 +364,13 @@ func (w *ebpfWatcher) lostCount() (uint64, error) {
 }
 
 // parseEBPFRecord decodes one record written by the programs.
-func parseEBPFRecord(b []byte) (ProcEvent, bool) {
+func parseEBPFRecord(b []byte, clock *monoClock) (ProcEvent, bool) {
 	if len(b) < ebpfRecordSize {
 		return ProcEvent{}, false
 	}
 	ne := binary.NativeEndian
 	mono := ne.Uint64(b[0:])
-	ev := ProcEvent{PID: int(ne.Uint32(b[12:])), Time: monoToWall(mono)}
+	ev := ProcEvent{PID: int(ne.Uint32(b[12:])), Time: clock.toTime(mono)}
 	switch ne.Uint32(b[8:]) {
 	case ebpfExec:
 		ev.Kind = Exec
@@ -383,15 +384,35 @@ func parseEBPFRecord(b []byte) (ProcEvent, bool) {
 	return ev, true
 }
 
-// monoToWall turns a kernel CLOCK_MONOTONIC time into wall time.
-func monoToWall(mono uint64) time.Time {
+// monoClock turns the kernel's CLOCK_MONOTONIC times (bpf_ktime_get_ns)
+// into time.Time. It reads the kernel's clock (a system call: x/sys/unix
+// has no vDSO path) at most once a second, as an anchor, instead of once a
+// record: that read, and the runtime's monitor it woke, were 6 % of the CPU
+// of taking in 500 new processes. The times carry Go's monotonic reading
+// from the anchor, so comparing them with time.Now is exact; their wall
+// reading follows a change of the clock within a second. The zero value is
+// ready; it is not safe for concurrent use.
+type monoClock struct {
+	wall time.Time // time.Now() at the anchor
+	mono uint64    // CLOCK_MONOTONIC at the anchor, in ns
+}
+
+func (c *monoClock) toTime(mono uint64) time.Time {
 	now := time.Now()
-	var ts unix.Timespec
-	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+	if c.wall.IsZero() || now.Sub(c.wall) > time.Second {
+		var ts unix.Timespec
+		if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+			return now
+		}
+		c.wall, c.mono = time.Now(), uint64(ts.Nano())
+	}
+	if mono == 0 {
 		return now
 	}
-	if m := uint64(ts.Nano()); mono > 0 && mono <= m {
-		return now.Add(-time.Duration(m - mono))
+	// Before the anchor the difference is negative, as it should be.
+	t := c.wall.Add(time.Duration(int64(mono - c.mono)))
+	if t.After(now) {
+		return now // the two readings of the anchor are a few µs apart
 	}
-	return now
+	return t
 }

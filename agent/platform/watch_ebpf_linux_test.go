@@ -10,6 +10,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/kidtime/kidtime/agent/internal/ostest"
+	"golang.org/x/sys/unix"
 )
 
 // needEBPF skips where the kernel filter cannot load for a reason of the
@@ -252,5 +253,54 @@ func TestWatchEBPFWaitsInGoPoller(t *testing.T) {
 		case <-deadline:
 			t.Fatal("the events did not end within 5 s of the context")
 		}
+	}
+}
+
+// TestMonoClock: a kernel time becomes the moment it names, from an anchor
+// read at most once a second; nothing comes out later than now.
+func TestMonoClock(t *testing.T) {
+	monoNow := func() uint64 {
+		var ts unix.Timespec
+		if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+			t.Fatal(err)
+		}
+		return uint64(ts.Nano())
+	}
+	var c monoClock
+	cases := []struct {
+		name string
+		mono func() uint64
+		ago  time.Duration // how long before now the result should be
+	}{
+		{"50 ms ago", func() uint64 { return monoNow() - uint64(50*time.Millisecond) }, 50 * time.Millisecond},
+		{"3 s ago, before the anchor", func() uint64 { return monoNow() - uint64(3*time.Second) }, 3 * time.Second},
+		{"now", monoNow, 0},
+		{"no time (0): now", func() uint64 { return 0 }, 0},
+		{"a time from the future: now", func() uint64 { return monoNow() + uint64(time.Hour) }, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.toTime(tc.mono())
+			now := time.Now()
+			ago := now.Sub(got)
+			// The anchor's two readings are µs apart; a loaded machine may
+			// stall the test between its own readings.
+			if ago < tc.ago-time.Millisecond || ago > tc.ago+250*time.Millisecond {
+				t.Errorf("toTime gave %v before now; want %v (up to 250 ms more)", ago, tc.ago)
+			}
+		})
+	}
+	anchor := c.mono
+	c.toTime(monoNow())
+	if c.mono != anchor {
+		t.Errorf("the anchor was read again within a second")
+	}
+	c.wall = c.wall.Add(-2 * time.Second) // as if the anchor were 2 s old
+	c.toTime(monoNow())
+	if c.mono == anchor {
+		t.Errorf("an anchor 2 s old was kept")
+	}
+	if got := time.Since(c.toTime(monoNow() - uint64(10*time.Millisecond))); got < 9*time.Millisecond || got > 260*time.Millisecond {
+		t.Errorf("after the new anchor, 10 ms ago came out %v ago", got)
 	}
 }
