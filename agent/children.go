@@ -230,7 +230,7 @@ func (a *Agent) presence(cs *childState, sessions []facts.Session, now time.Time
 	perr := cs.policyErr
 	a.mu.Unlock()
 	v := a.view(cs)
-	verdict := cs.witness.Judge(now, monitor.Observation{Sessions: cs.sessionsOf(sessions), Procs: len(v.Procs)})
+	verdict := cs.witness.Judge(now, monitor.Observation{Sessions: cs.sessionsOf(sessions), Procs: v.NProcs})
 	p := monitor.Presence{Child: cs.rec.Name, Active: verdict.Active, Session: verdict.Session}
 	if hb := cs.witness.Heartbeat(); verdict.Companion && hb.ForePID > 0 {
 		if e, ok := a.tracker.Get(hb.ForePID); ok && slices.Contains(cs.uids, e.UID) {
@@ -266,11 +266,7 @@ func (a *Agent) view(cs *childState) *procView {
 	if v != nil && v.ver == ver && v.polGen == gen {
 		return v
 	}
-	var procs []monitor.Entry
-	for _, uid := range cs.uids {
-		procs = append(procs, a.tracker.ByUID(uid)...)
-	}
-	v = &procView{ver: ver, polGen: gen, View: monitor.NewView(procs, &pol)}
+	v = &procView{ver: ver, polGen: gen, View: a.tracker.View(cs.uids, &pol)}
 	a.mu.Lock()
 	cs.view = v
 	a.mu.Unlock()
@@ -307,7 +303,6 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 		return
 	}
 	v := a.view(cs)
-	procs := v.Procs
 	u := a.usageOf(cs, v.Apps)
 	dec := rules.Evaluate(pol, u, now)
 	a.mu.Lock()
@@ -319,9 +314,9 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 	}
 	for _, c := range dec.Close {
 		var pids []int
-		for _, e := range procs {
-			if monitor.SameApp(monitor.Judge(e.App, &pol), c.App) {
-				pids = append(pids, e.PID)
+		for _, pg := range v.Progs {
+			if monitor.SameApp(monitor.Judge(pg.App, &pol), c.App) {
+				pids = append(pids, pg.PIDs...)
 			}
 		}
 		if len(pids) > 0 {
@@ -338,7 +333,7 @@ func (a *Agent) decide(ctx context.Context, cs *childState, sessions []facts.Ses
 	}
 	// Whether the lock worked is judged on what the OS says (logind, or
 	// the child's processes where there is none), never on the heartbeat.
-	active := pres.Active || (len(ids) == 0 && len(procs) > 0)
+	active := pres.Active || (len(ids) == 0 && v.NProcs > 0)
 	a.enf.StopSession(ctx, enforce.Target{
 		Child: cs.rec.Name, UIDs: cs.uids, Sessions: ids, Companion: cs.witness.CompanionAlive(now),
 		Active: active, Logout: dec.Action == rules.ActionLogout, Reason: string(dec.Reason),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/kidtime/kidtime/agent/catalog"
 	"github.com/kidtime/kidtime/agent/facts"
 	"github.com/kidtime/kidtime/agent/monitor"
+	"github.com/kidtime/kidtime/rules"
 )
 
 // procTable is a small in-memory process table: it is the ProcessSource and
@@ -499,4 +501,94 @@ func TestTrackerCheckSkipsTheTrackedOnes(t *testing.T) {
 	if _, ok := tr.Get(10); ok {
 		t.Error("an ended tracked process is still tracked after a check")
 	}
+}
+
+// TestTrackerView: the view groups a child's processes by program, each
+// with its pids, counts them all, and leaves other accounts' out.
+func TestTrackerView(t *testing.T) {
+	classes := byName{"supertux": {Name: "SuperTux", Category: "game", MinAge: 0, Source: "catalog"}}
+	tab := newProcTable()
+	procs := []facts.Process{
+		{PID: 30, UID: kid, Exe: "/usr/games/supertux", Name: "supertux"},
+		{PID: 31, UID: kid, Exe: "/usr/games/supertux", Name: "supertux"},
+		{PID: 32, UID: kid, Exe: "/usr/bin/xterm", Name: "xterm"},
+		{PID: 33, UID: kid, Exe: "/usr/games/supertux", Name: "supertux"},
+		{PID: 40, UID: other, Exe: "/usr/games/supertux", Name: "supertux"},
+	}
+	tr := monitor.NewTracker(tab, tab, classes, nil)
+	tr.Watch([]uint32{kid, other})
+	for _, p := range procs {
+		tab.add(p)
+		if _, err := tr.Exec(p.PID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pol := rules.Preset(10)
+	cases := []struct {
+		name  string
+		uids  []uint32
+		procs int
+		pids  map[string][]int // by program path
+		games int
+	}{
+		{"the child", []uint32{kid}, 4, map[string][]int{"/usr/games/supertux": {30, 31, 33}, "/usr/bin/xterm": {32}}, 1},
+		{"the other account", []uint32{other}, 1, map[string][]int{"/usr/games/supertux": {40}}, 1},
+		{"both", []uint32{kid, other}, 5, map[string][]int{"/usr/games/supertux": {30, 31, 33, 40}, "/usr/bin/xterm": {32}}, 1},
+		{"nobody's", []uint32{12345}, 0, map[string][]int{}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := tr.View(tc.uids, &pol)
+			if v.NProcs != tc.procs {
+				t.Errorf("NProcs = %d; want %d", v.NProcs, tc.procs)
+			}
+			got := map[string][]int{}
+			for _, pg := range v.Progs {
+				pids := slices.Clone(pg.PIDs)
+				slices.Sort(pids)
+				got[pg.App.Path] = pids
+			}
+			if !reflect.DeepEqual(got, tc.pids) {
+				t.Errorf("programs and pids = %v; want %v", got, tc.pids)
+			}
+			if len(v.Games) != tc.games || len(v.Apps) != len(tc.pids) {
+				t.Errorf("%d games and %d apps; want %d and %d", len(v.Games), len(v.Apps), tc.games, len(tc.pids))
+			}
+		})
+	}
+}
+
+// BenchmarkTrackerView3000: a child's view over 3,000 tracked processes of
+// a few programs, built from the tracker directly, and (copies) the way it
+// was built before: a copy of every entry, then NewView.
+func BenchmarkTrackerView3000(b *testing.B) {
+	tab := newProcTable()
+	tr := newTracker(tab, byName{})
+	for i := range 3000 {
+		exe := "/usr/bin/tail"
+		if i%100 == 0 {
+			exe = "/usr/games/supertux"
+		}
+		tab.add(facts.Process{PID: 1000 + i, UID: kid, Exe: exe})
+		if _, err := tr.Exec(1000 + i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pol := rules.Preset(10)
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if v := tr.View([]uint32{kid}, &pol); v.NProcs != 3000 {
+				b.Fatalf("%d processes", v.NProcs)
+			}
+		}
+	})
+	b.Run("copies", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if v := monitor.NewView(tr.ByUID(kid), &pol); v.NProcs != 3000 {
+				b.Fatalf("%d processes", v.NProcs)
+			}
+		}
+	})
 }
