@@ -16,8 +16,8 @@ import (
 type View struct {
 	// Progs are the programs running, each with its processes: thousands
 	// of processes are a few programs, and a view holds each program once
-	// (a copy of every process's entry made the view of 2,000 processes
-	// 0.6 MB, rebuilt at each tick while they came).
+	// (a copy of every process's entry, about 1 KB each, made the view of
+	// 2,000 processes some 2 MB, rebuilt at each tick while they came).
 	Progs  []ViewProg
 	NProcs int // how many processes
 	Games  []App

@@ -218,8 +218,11 @@ func tableExists(name string) (bool, error) {
 // leftovers of a daemon or a test run that was killed, or of an uninstall
 // that did not finish. Left in place, they would close or redirect the DNS
 // of the next account given one of those ids. A table that names any
-// existing account is kept: it may be a running kidtime's. It returns the
-// names of the tables removed.
+// existing account is kept: it may be a running kidtime's. Accounts are
+// looked up as os/user does without cgo (/etc/passwd): a directory's
+// accounts (LDAP, sssd) look gone, so this is for test runs and the
+// benchmark, which make local accounts, not for a school's PCs. It returns
+// the names of the tables removed.
 func RemoveStaleTables() ([]string, error) {
 	c, err := nftables.New()
 	if err != nil {
