@@ -130,6 +130,7 @@ func (p *program) Start(service.Service) error {
 	p.done = make(chan error, 1)
 	a := agent.New(agent.Config{DataDir: p.f.dataDir, Socket: p.f.socket, PolicyFile: p.f.policy, Logger: p.log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: p.f.dnsUpstream, WebPortBase: webPortBase()}, deps)
 	go func() { p.done <- a.Run(ctx) }()
+	go releaseAfterStart(ctx, a.Ready(), p.log)
 	return nil
 }
 
@@ -164,6 +165,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		return install(f, stdout, stderr)
 	}
 	fixProcs()
+	releaseImage(log, "init")
 	if ran, code := svcrun.UnderManager(&program{f: f, log: log}, svcconf.Config(nil), log, stderr); ran {
 		return code
 	}
@@ -182,6 +184,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	a := agent.New(agent.Config{DataDir: f.dataDir, Socket: f.socket, PolicyFile: f.policy, Logger: log, TimeServers: timeServers(), Companion: companionPath(), DNSUpstream: f.dnsUpstream, WebPortBase: webPortBase()}, deps)
+	go releaseAfterStart(ctx, a.Ready(), log)
 	if err := a.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "kidtimed: %v\n", err)
 		return 1
