@@ -372,8 +372,10 @@ func Evaluate(p Policy, u Usage, now time.Time) Decision {
 	}
 	// Only the screen and running apps can change with use; game time alone
 	// changes only while a game runs, and those are among the apps.
-	parts := make([]part, 1, 1+len(u.Apps))
-	parts[0] = screen
+	// The parts that set the next moment: on the stack for a few running
+	// apps (Evaluate runs at each exec of the child's while processes come).
+	var partBuf [8]part
+	parts := append(partBuf[:0], screen)
 	warned := make(map[string]bool, len(u.Warned))
 	for _, k := range u.Warned {
 		warned[k] = true

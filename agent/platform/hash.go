@@ -92,6 +92,12 @@ func (h *Hasher) hashFile(f *os.File) (string, error) {
 		return "", err
 	}
 	key, stamp := fileIdentity(f, fi)
+	return h.hashKnown(f, key, stamp)
+}
+
+// hashKnown is hashFile for a file whose identity and stamp the caller
+// already read (identifyOpen: one stat a process, not two).
+func (h *Hasher) hashKnown(f *os.File, key fileKey, stamp fileStamp) (string, error) {
 	h.mu.Lock()
 	if el, ok := h.byKey[key]; ok {
 		e := el.Value.(*hashEntry)

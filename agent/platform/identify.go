@@ -83,7 +83,7 @@ func (h *Hasher) identifyOpen(f *os.File, path string) (facts.Program, error) {
 		}
 		return facts.Program{Path: path, ID: id}, nil
 	}
-	sum, err := h.hashFile(f)
+	sum, err := h.hashKnown(f, key, stamp)
 	if err != nil {
 		return facts.Program{Path: path}, err
 	}
