@@ -14,9 +14,10 @@ import (
 const startSettle = 5 * time.Second
 
 // releaseImage hands back the executable's code pages that the daemon
-// mapped only to start (platform.ReleaseImagePages): once before the agent
-// is made, for the package initialisers, and once its start-up is over.
-// What is used again comes back at its next touch.
+// mapped only to start (platform.ReleaseImagePages). It runs three times:
+// before the agent is made (the package initialisers' pages), when the
+// agent serves its API, and startSettle later (releaseAfterStart). What is
+// used again comes back at its next touch.
 func releaseImage(log *slog.Logger, when string) {
 	n, err := platform.ReleaseImagePages()
 	if err != nil {
