@@ -3,18 +3,48 @@
 package platform
 
 import (
+	"io/fs"
 	"os"
 	"syscall"
 )
 
-func fileIdentity(f *os.File, fi os.FileInfo) (fileKey, fileStamp) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileKey{path: f.Name()}, fileStamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+// statOpen reads what identifying an open file needs with one fstat into
+// a stack buffer: os.File.Stat allocates a FileInfo (about 200 bytes) for
+// every new process of a child.
+func statOpen(f *os.File) (fileStat, error) {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return fileStat{}, &fs.PathError{Op: "stat", Path: f.Name(), Err: err}
 	}
-	return fileKey{dev: uint64(st.Dev), ino: uint64(st.Ino)}, fileStamp{
-		size:  st.Size,
-		mtime: fi.ModTime().UnixNano(),
-		ctime: ctimeNano(st),
+	return fileStat{
+		mode: fileType(st.Mode),
+		key:  fileKey{dev: uint64(st.Dev), ino: uint64(st.Ino)},
+		stamp: fileStamp{
+			size:  st.Size,
+			mtime: mtimeNano(&st),
+			ctime: ctimeNano(&st),
+		},
+	}, nil
+}
+
+// fileType is the type bits of a stat mode as an fs.FileMode (0: a
+// regular file).
+func fileType(mode uint32) fs.FileMode {
+	switch mode & syscall.S_IFMT {
+	case syscall.S_IFREG:
+		return 0
+	case syscall.S_IFDIR:
+		return fs.ModeDir
+	case syscall.S_IFLNK:
+		return fs.ModeSymlink
+	case syscall.S_IFIFO:
+		return fs.ModeNamedPipe
+	case syscall.S_IFSOCK:
+		return fs.ModeSocket
+	case syscall.S_IFCHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFBLK:
+		return fs.ModeDevice
 	}
+	return fs.ModeIrregular
 }

@@ -26,3 +26,14 @@ func fileIdentity(f *os.File, fi os.FileInfo) (fileKey, fileStamp) {
 			ctime: info.CreationTime.Nanoseconds(),
 		}
 }
+
+// statOpen reads what identifying an open file needs: its type from
+// os.File.Stat, its identity and stamp from the handle.
+func statOpen(f *os.File) (fileStat, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return fileStat{}, err
+	}
+	key, stamp := fileIdentity(f, fi)
+	return fileStat{mode: fi.Mode().Type(), key: key, stamp: stamp}, nil
+}

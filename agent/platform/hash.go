@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sync"
 )
@@ -27,10 +28,12 @@ type Hasher struct {
 	ids idCache // identities (identify.go)
 }
 
-// fileKey identifies a file. path is set only where no inode exists.
+// fileKey identifies a file. path is set only where no inode exists (on
+// Windows, when the handle's file index cannot be read).
 type fileKey struct {
 	dev, ino uint64
-	path     string
+	//lint:ignore U1000 set on Windows only (fileid_windows.go)
+	path string
 }
 
 // fileStamp changes whenever the content may have changed.
@@ -38,6 +41,17 @@ type fileStamp struct {
 	size         int64
 	mtime, ctime int64
 }
+
+// fileStat is what identifying an open file needs of its metadata
+// (statOpen, one per platform).
+type fileStat struct {
+	mode  fs.FileMode // the type bits only: 0 for a regular file
+	key   fileKey
+	stamp fileStamp
+}
+
+func (s fileStat) regular() bool { return s.mode&fs.ModeType == 0 }
+func (s fileStat) size() int64   { return s.stamp.size }
 
 type hashEntry struct {
 	key   fileKey
@@ -87,12 +101,11 @@ func (h *Hasher) Len() int {
 // hashFile hashes an open file, from the cache when its identity and stamp
 // match.
 func (h *Hasher) hashFile(f *os.File) (string, error) {
-	fi, err := f.Stat()
+	st, err := statOpen(f)
 	if err != nil {
 		return "", err
 	}
-	key, stamp := fileIdentity(f, fi)
-	return h.hashKnown(f, key, stamp)
+	return h.hashKnown(f, st.key, st.stamp)
 }
 
 // hashKnown is hashFile for a file whose identity and stamp the caller
@@ -140,11 +153,11 @@ func (h *Hasher) compute(f *os.File, stamp fileStamp) (string, error) {
 	if _, err := io.Copy(d, f); err != nil {
 		return "", err
 	}
-	fi, err := f.Stat()
+	after, err := statOpen(f)
 	if err != nil {
 		return "", err
 	}
-	if _, after := fileIdentity(f, fi); after != stamp {
+	if after.stamp != stamp {
 		return "", fmt.Errorf("file changed while it was hashed")
 	}
 	return hex.EncodeToString(d.Sum(nil)), nil

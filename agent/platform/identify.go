@@ -63,20 +63,20 @@ func (h *Hasher) IdentifyFile(path string) (facts.Program, error) {
 
 // identifyOpen identifies an open regular file shown as path.
 func (h *Hasher) identifyOpen(f *os.File, path string) (facts.Program, error) {
-	fi, err := f.Stat()
+	st, err := statOpen(f)
 	if err != nil {
 		return facts.Program{}, err
 	}
-	if !fi.Mode().IsRegular() {
-		return facts.Program{}, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	if !st.regular() {
+		return facts.Program{}, fmt.Errorf("not a regular file (%s)", st.mode)
 	}
-	key, stamp := fileIdentity(f, fi)
-	if fi.Size() > maxWholeHash {
+	key, stamp := st.key, st.stamp
+	if st.size() > maxWholeHash {
 		// A file this big (a sparse one costs nothing to make) would hold
 		// the exec path for seconds: it is known by its size and its head.
 		id, ok := h.ids.get(key, stamp)
 		if !ok {
-			if id, err = headID(f, fi.Size()); err != nil {
+			if id, err = headID(f, st.size()); err != nil {
 				return facts.Program{Path: path}, err
 			}
 			h.ids.put(key, stamp, id)
@@ -92,7 +92,7 @@ func (h *Hasher) identifyOpen(f *os.File, path string) (facts.Program, error) {
 		p.ID = id
 		return p, nil
 	}
-	id, err := ident.Of(f, fi.Size())
+	id, err := ident.Of(f, st.size())
 	if err != nil {
 		// A malformed ELF or PE file: its content hash is its identity.
 		slog.Debug("platform: no identity", "path", path, "err", err)

@@ -27,11 +27,10 @@ const maxHostDepth = 3
 // error wrapping os.ErrNotExist.
 func (h *Hasher) IdentifyProc(pid int, cmdline []string) (facts.Program, error) {
 	dir := procRoot + "/" + strconv.Itoa(pid)
-	target, err := os.Readlink(dir + "/exe")
+	exe, _, err := readExe(dir)
 	if err != nil {
 		return facts.Program{}, fmt.Errorf("platform: identify process %d: %w", pid, err)
 	}
-	exe := strings.TrimSuffix(target, " (deleted)")
 	f, err := os.Open(dir + "/exe")
 	if err != nil {
 		return facts.Program{Path: exe}, fmt.Errorf("platform: identify process %d (%s): %w", pid, exe, err)
@@ -137,8 +136,8 @@ func openProgram(path string) (*os.File, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	f := os.NewFile(uintptr(fd), path)
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+	st, err := statOpen(f)
+	if err != nil || !st.regular() || st.size() == 0 {
 		f.Close()
 		return nil, fmt.Errorf("open %s: not a program file", path)
 	}

@@ -123,10 +123,10 @@ func (r *procReader) read(pid int, cmdline bool) (Process, bool, error) {
 			return Process{}, false, fmt.Errorf("platform: read process %d: %w", pid, err)
 		}
 	}
-	exe, err := os.Readlink(dir + "/exe")
+	exe, deleted, err := readExe(dir)
 	switch {
 	case err == nil:
-		p.Exe, p.ExeDeleted = strings.CutSuffix(exe, " (deleted)")
+		p.Exe, p.ExeDeleted = exe, deleted
 	case st.state == 'Z' || errors.Is(err, fs.ErrPermission):
 		// Zombies have no image; without privileges the link is hidden.
 	case errors.Is(err, fs.ErrNotExist):
@@ -202,7 +202,7 @@ func parseStat(b []byte, p *Process) (statFields, error) {
 	if open < 0 || rp < open || rp+2 >= len(b) {
 		return st, fmt.Errorf("malformed stat %q", b)
 	}
-	p.Name = string(b[open+1 : rp])
+	p.Name = procStrings.str(b[open+1 : rp])
 	rest := b[rp+2:]
 	// Fields after the comm: state(3) ppid(4) ... flags(9) ... starttime(22).
 	field := 3
@@ -270,15 +270,18 @@ func parseStatusUID(b []byte) (uint32, error) {
 	return uint32(v), nil
 }
 
+// splitCmdline splits a NUL-separated argument vector into one slice of
+// interned strings (the same few commands come again and again).
 func splitCmdline(b []byte) []string {
 	b = bytes.TrimRight(b, "\x00")
 	if len(b) == 0 {
 		return nil
 	}
-	parts := bytes.Split(b, []byte{0})
-	out := make([]string, len(parts))
-	for i, p := range parts {
-		out[i] = string(p)
+	out := make([]string, bytes.Count(b, []byte{0})+1)
+	for i := range out {
+		var arg []byte
+		arg, b, _ = bytes.Cut(b, []byte{0})
+		out[i] = procStrings.str(arg)
 	}
 	return out
 }
