@@ -165,6 +165,7 @@ func runOrInstall(cmd string, args []string, stdout, stderr io.Writer) int {
 		return install(f, stdout, stderr)
 	}
 	fixProcs()
+	setGC()
 	releaseImage(log, "init")
 	if ran, code := svcrun.UnderManager(&program{f: f, log: log}, svcconf.Config(nil), log, stderr); ran {
 		return code
