@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"sync"
 )
 
@@ -18,9 +19,13 @@ import (
 //     beside it (heap-01.pprof: in use and allocated since the start) and
 //     opens the next, so a benchmark gets one profile per window. Exit closes
 //     the last.
+//   - KIDTIMED_PPROF_HZ=N: the CPU profiles' sampling rate (default 100 a
+//     second; up to 1000): an idle window of two minutes holds only a few
+//     samples at 100.
 const (
 	envCPUProfile = "KIDTIMED_CPUPROFILE"
 	envPprofDir   = "KIDTIMED_PPROF_DIR"
+	envPprofHz    = "KIDTIMED_PPROF_HZ"
 )
 
 const pprofHelp = `
@@ -28,11 +33,15 @@ profiles (for measuring):
   KIDTIMED_CPUPROFILE=FILE   a CPU profile of the run, written at exit
   KIDTIMED_PPROF_DIR=DIR     (root only) CPU and heap profiles in DIR, cpu-NN.pprof and
                              heap-NN.pprof; SIGUSR1 ends one and starts the next
+  KIDTIMED_PPROF_HZ=N        the CPU profiles' samples a second (default 100, at most 1000)
 `
 
 // startProfiles starts what the environment asks for and returns the
 // function that finishes it at exit.
 func startProfiles() (func(), error) {
+	if err := profileRate(); err != nil {
+		return func() {}, err
+	}
 	if dir := os.Getenv(envPprofDir); dir != "" {
 		if os.Geteuid() != 0 {
 			return func() {}, fmt.Errorf("%s is honoured only for root", envPprofDir)
@@ -45,12 +54,45 @@ func startProfiles() (func(), error) {
 	return func() {}, nil
 }
 
+// cpuHz is the CPU profiles' rate; 0: pprof's own (100 a second).
+var cpuHz int
+
+// profileRate reads KIDTIMED_PPROF_HZ.
+func profileRate() error {
+	v := os.Getenv(envPprofHz)
+	if v == "" {
+		return nil
+	}
+	hz, err := strconv.Atoi(v)
+	if err != nil || hz < 1 || hz > 1000 {
+		return fmt.Errorf("%s=%q: not a number of samples a second from 1 to 1000", envPprofHz, v)
+	}
+	cpuHz = hz
+	return nil
+}
+
+// startCPU starts the CPU profiler at cpuHz. pprof.StartCPUProfile sets its
+// own rate of 100 unless one is set already; it then says so on stderr
+// ("cannot set cpu profile rate") and keeps the rate set here.
+func startCPU(f *os.File) error {
+	if cpuHz > 0 {
+		runtime.SetCPUProfileRate(cpuHz)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		if cpuHz > 0 {
+			runtime.SetCPUProfileRate(0)
+		}
+		return err
+	}
+	return nil
+}
+
 func startCPUProfile(path string) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := startCPU(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
@@ -107,7 +149,7 @@ func (p *pprofDir) next() error {
 	if err != nil {
 		return fmt.Errorf("cpu profile: %w", err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := startCPU(f); err != nil {
 		f.Close()
 		return fmt.Errorf("cpu profile: %w", err)
 	}

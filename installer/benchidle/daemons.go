@@ -70,7 +70,7 @@ func (k *kidtimed) start(c *cleanup) error {
 	if k.profile {
 		k.cmd.Env = append(k.cmd.Env, "KIDTIMED_PPROF_DIR="+filepath.Join(k.dir, "pprof"))
 	}
-	for _, v := range []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG"} {
+	for _, v := range []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG", "KIDTIMED_PPROF_HZ"} {
 		if s, ok := os.LookupEnv(v); ok { // for experiments
 			k.cmd.Env = append(k.cmd.Env, v+"="+s)
 		}
