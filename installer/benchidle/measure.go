@@ -235,8 +235,9 @@ func printTable(w io.Writer, o options, rs []*result) {
 			if i >= len(r.idle) || r.idle[i].execs < 0 {
 				return "—", -1
 			}
+			// The machine's background, not the daemon's cost: no ratio.
 			v := float64(r.idle[i].execs) / r.idle[i].dur.Seconds()
-			return fmt.Sprintf("%.1f /s", v), v
+			return fmt.Sprintf("%.1f /s", v), -1
 		})
 	}
 	for i := range extras {
@@ -271,7 +272,9 @@ func printTable(w io.Writer, o options, rs []*result) {
 			return "—", -1
 		}
 		v := float64(r.stormMachine) / r.stormDur.Seconds()
-		return fmt.Sprintf("%.0f /s (%.0f /s before)", v, float64(r.before.execs)/r.before.dur.Seconds()), v
+		// The machine's background during the storm: no ratio (it printed
+		// 12× between two runs that both rounded to 0 /s).
+		return fmt.Sprintf("%.1f /s (%.1f /s before)", v, float64(r.before.execs)/r.before.dur.Seconds()), -1
 	})
 	row("VmHWM (peak RSS since start)", func(r *result) (string, float64) {
 		return fmt.Sprintf("%.1f MB", mb(r.peak.HWM)), mb(r.peak.HWM)
