@@ -17,7 +17,7 @@ func statOpen(f *os.File) (fileStat, error) {
 		return fileStat{}, &fs.PathError{Op: "stat", Path: f.Name(), Err: err}
 	}
 	return fileStat{
-		mode: fileType(st.Mode),
+		mode: fileType(uint32(st.Mode)), // uint16 on darwin
 		key:  fileKey{dev: uint64(st.Dev), ino: uint64(st.Ino)},
 		stamp: fileStamp{
 			size:  st.Size,
