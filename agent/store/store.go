@@ -258,7 +258,7 @@ func (s *Store) openPools(ctx context.Context) error {
 	w.SetConnMaxIdleTime(0)
 	s.w = w
 	// The writer connects first: it turns WAL on for a new file.
-	if err := w.PingContext(ctx); err != nil {
+	if err := connectBusy(ctx, w.PingContext, busyTimeout); err != nil {
 		return fmt.Errorf("connect writer: %w", err)
 	}
 	r, err := sql.Open("sqlite", s.dsn(false))
@@ -270,7 +270,7 @@ func (s *Store) openPools(ctx context.Context) error {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	s.r = r
-	if err := r.PingContext(ctx); err != nil {
+	if err := connectBusy(ctx, r.PingContext, busyTimeout); err != nil {
 		return fmt.Errorf("connect reader: %w", err)
 	}
 	return nil
@@ -344,6 +344,37 @@ func isCorrupt(err error) bool {
 		}
 	}
 	return false
+}
+
+// isBusy reports whether err is SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// connectBusy makes a pool's first connection, trying again while the
+// file is busy, for up to limit. The busy_timeout in the DSN does not
+// cover the connection's own set-up: with another connection holding the
+// file, the connect failed at once with SQLITE_BUSY
+// (TestOpenWaitsForABusyFile). TestHubRollups failed so, once, under a
+// loaded -race run, opening the file of an agent it had just stopped
+// (most likely while the last connection of the old handle checkpointed
+// the WAL as it closed).
+func connectBusy(ctx context.Context, ping func(context.Context) error, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	wait := 5 * time.Millisecond
+	for {
+		err := ping(ctx)
+		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 func isConstraint(err error) bool {
