@@ -17,12 +17,14 @@ import (
 
 // internMax bounds the interner: past it, it starts again empty (a child
 // who runs thousands of distinct commands costs what he did before, no
-// more).
-const internMax = 4096
+// more). With internLong, it holds at most about 200 kB (128 kB of
+// strings and the map), and typically a few kB: a few programs, their
+// names and their usual arguments.
+const internMax = 1024
 
 // internLong is the longest string kept: a longer one (a script's whole
-// text in an argument) is copied each time, as before.
-const internLong = 256
+// text in an argument, a long URL) is copied each time, as before.
+const internLong = 128
 
 type interner struct {
 	mu sync.Mutex
@@ -46,7 +48,7 @@ func (in *interner) str(b []byte) string {
 		return s
 	}
 	if len(in.m) >= internMax {
-		clear(in.m)
+		in.m = make(map[string]string) // a new map: clear keeps the old one's size
 	}
 	s := string(b)
 	in.m[s] = s
