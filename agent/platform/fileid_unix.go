@@ -12,9 +12,19 @@ import (
 // a stack buffer: os.File.Stat allocates a FileInfo (about 200 bytes) for
 // every new process of a child.
 func statOpen(f *os.File) (fileStat, error) {
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+	// Through SyscallConn, not Fd: Fd would put a descriptor opened
+	// non-blocking (openProgram's, which may be a FIFO) into blocking mode.
+	rc, err := f.SyscallConn()
+	if err != nil {
 		return fileStat{}, &fs.PathError{Op: "stat", Path: f.Name(), Err: err}
+	}
+	var st syscall.Stat_t
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.Fstat(int(fd), &st) }); err != nil {
+		return fileStat{}, &fs.PathError{Op: "stat", Path: f.Name(), Err: err}
+	}
+	if serr != nil {
+		return fileStat{}, &fs.PathError{Op: "stat", Path: f.Name(), Err: serr}
 	}
 	return fileStat{
 		mode: fileType(uint32(st.Mode)), // uint16 on darwin
