@@ -73,10 +73,6 @@ func TestReadExe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no sleep on PATH (coreutils): %v", err)
 	}
-	data, err := os.ReadFile(sleep)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		name    string
 		path    string
@@ -88,14 +84,8 @@ func TestReadExe(t *testing.T) {
 		{"deleted", filepath.Join(dir, "gone"), true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := os.WriteFile(tc.path, data, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(tc.path, "30")
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+			copyFile(t, sleep, tc.path, 0o755)
+			cmd := startCmd(t, tc.path, "30")
 			if tc.remove {
 				if err := os.Remove(tc.path); err != nil {
 					t.Fatal(err)

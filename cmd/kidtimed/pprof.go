@@ -73,18 +73,14 @@ func profileRate() error {
 
 // startCPU starts the CPU profiler at cpuHz. pprof.StartCPUProfile sets its
 // own rate of 100 unless one is set already; it then says so on stderr
-// ("cannot set cpu profile rate") and keeps the rate set here.
+// ("cannot set cpu profile rate") and keeps the rate set here. It fails
+// only when a profile runs already, which the rate set here then leaves
+// alone (the runtime refuses a new rate while one runs).
 func startCPU(f *os.File) error {
 	if cpuHz > 0 {
 		runtime.SetCPUProfileRate(cpuHz)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		if cpuHz > 0 {
-			runtime.SetCPUProfileRate(0)
-		}
-		return err
-	}
-	return nil
+	return pprof.StartCPUProfile(f)
 }
 
 func startCPUProfile(path string) (func(), error) {
