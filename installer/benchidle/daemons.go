@@ -31,10 +31,19 @@ type kidtimed struct {
 	done               chan struct{}
 	phases             int
 	profile            bool // with KIDTIMED_PPROF_DIR (SIGUSR1 starts each window's profile)
+	// baseline: the second kidtimed of the same windows, with its own
+	// firewall table and resolver ports (the two would otherwise rewrite one
+	// table, and the second could not open its ports and would retry them
+	// every 2 s).
+	baseline bool
 }
 
 // baselineName is the column of the kidtimed built from -baseline.
 const baselineName = "kidtimed (baseline)"
+
+// baselineWebPorts is the baseline's first resolver port (kidtimed's own
+// start at 5300).
+const baselineWebPorts = 5700
 
 func (k *kidtimed) name() string { return k.label }
 func (k *kidtimed) pid() int     { return k.cmd.Process.Pid }
@@ -66,7 +75,12 @@ func (k *kidtimed) start(c *cleanup) error {
 	// close the DNS of the next account given that uid.
 	table := fmt.Sprintf("kidtime-bench-%d", os.Getpid())
 	k.cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C",
-		"DBUS_SYSTEM_BUS_ADDRESS=" + k.bus, "KIDTIMED_TIME_SERVERS=off", "KIDTIMED_WEB_TABLE=" + table}
+		"DBUS_SYSTEM_BUS_ADDRESS=" + k.bus, "KIDTIMED_TIME_SERVERS=off"}
+	if k.baseline {
+		table += "-baseline"
+		k.cmd.Env = append(k.cmd.Env, fmt.Sprintf("KIDTIMED_WEB_PORTS=%d", baselineWebPorts))
+	}
+	k.cmd.Env = append(k.cmd.Env, "KIDTIMED_WEB_TABLE="+table)
 	if k.profile {
 		k.cmd.Env = append(k.cmd.Env, "KIDTIMED_PPROF_DIR="+filepath.Join(k.dir, "pprof"))
 	}

@@ -181,7 +181,7 @@ func run(c *cleanup, o options) error {
 	groups := [][]daemon{{kid}, {&timekpr{dir: dir, bus: addr, child: child}}}
 	if o.baseline != "" {
 		bb := filepath.Join(dir, "bin-baseline")
-		groups[0] = append(groups[0], &kidtimed{label: baselineName, bin: filepath.Join(bb, "kidtimed"), cli: filepath.Join(bb, "kidtime"), dir: filepath.Join(dir, "kidtimed-baseline"), bus: addr, child: child, profile: o.profiles})
+		groups[0] = append(groups[0], &kidtimed{label: baselineName, bin: filepath.Join(bb, "kidtimed"), cli: filepath.Join(bb, "kidtime"), dir: filepath.Join(dir, "kidtimed-baseline"), bus: addr, child: child, profile: o.profiles, baseline: true})
 	}
 	for _, g := range groups {
 		if o.only != "" && !strings.Contains(strings.ToLower(g[0].name()), strings.ToLower(o.only)) {
