@@ -49,17 +49,18 @@ type Config struct {
 	// the process table is polled (1 s).
 	Tick time.Duration
 	// QuietTick is how often they are while a child is at the PC and the
-	// process events flow (5 Ticks): nothing is due between two ticks
-	// (the rules' next moment wakes the ticks), and whatever changes what
-	// counts (a session's state, a heartbeat, a child's process) first
-	// counts the time until then as it was (catchUp).
+	// process events flow (10 Ticks): nothing is due between two ticks
+	// (the rules' next moment and the presence's, Witness.Next, wake the
+	// ticks), and whatever changes what counts (a session's state, a
+	// heartbeat, a child's process) first counts the time until then as it
+	// was (catchUp).
 	QuietTick time.Duration
-	// FlushEvery is how often usage is saved (5 s): in the checkpoint
+	// FlushEvery is how often usage is saved (10 s): in the checkpoint
 	// beside the database (one pwrite; its running intervals reach to the
 	// next one, so a kill -9 loses nothing and may count up to FlushEvery
 	// of the downtime), and in the database itself every StoreEvery.
 	FlushEvery time.Duration
-	// StoreEvery is how often usage is written to the database (24
+	// StoreEvery is how often usage is written to the database (12
 	// FlushEvery, 2 min): the checkpoint holds it meanwhile, and whatever
 	// reads usage from the database (a report, a hub's rollup, a stop)
 	// writes it first.
@@ -104,13 +105,13 @@ func (c *Config) defaults() {
 		c.Tick = time.Second
 	}
 	if c.QuietTick <= 0 {
-		c.QuietTick = 5 * c.Tick
+		c.QuietTick = 10 * c.Tick
 	}
 	if c.FlushEvery <= 0 {
-		c.FlushEvery = 5 * time.Second
+		c.FlushEvery = 10 * time.Second
 	}
 	if c.StoreEvery <= 0 {
-		c.StoreEvery = 24 * c.FlushEvery
+		c.StoreEvery = 12 * c.FlushEvery
 	}
 	if c.ReconcileEvery <= 0 {
 		c.ReconcileEvery = 15 * time.Second
@@ -434,7 +435,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 }
 
 // nextWake is how long to sleep: a quiet tick (a tick while polling the
-// process table), or less when a decision changes sooner (never less than
+// process table), or less when a decision or a child's presence changes
+// sooner (never less than
 // 20 ms, so a decision due now cannot spin); with no child logged in and
 // process events flowing, IdleTick (what happens then wakes the agent:
 // poke).
@@ -449,12 +451,17 @@ func (a *Agent) nextWake(now time.Time) time.Duration {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, cs := range a.children {
-		if !cs.active() || cs.dec.Next.IsZero() {
-			continue
+	sooner := func(t time.Time) {
+		if !t.IsZero() && t.Sub(now) < wait {
+			wait = t.Sub(now)
 		}
-		if d := cs.dec.Next.Sub(now); d < wait {
-			wait = d
+	}
+	for _, cs := range a.children {
+		// A companion falling silent, or the grace for none ending, is
+		// judged at its moment, not at the next quiet tick.
+		sooner(cs.witness.Next())
+		if cs.active() {
+			sooner(cs.dec.Next)
 		}
 	}
 	return max(wait, 20*time.Millisecond)

@@ -81,6 +81,7 @@ type Witness struct {
 	gapFor           time.Time // the heartbeat whose silence was reported
 	noCompanionSince time.Time // at the PC with no companion since
 	missingDay       string    // the day companion_missing was given for this login
+	judged           time.Time // the moment of the last Judge
 	last             Verdict
 }
 
@@ -164,6 +165,31 @@ func (w *Witness) Judge(now time.Time, o Observation) Verdict {
 			w.missingDay = ""
 		}
 	}
+	w.judged = now
 	w.last = v
 	return v
+}
+
+// Next is the next moment, after the last Judge, at which a verdict may
+// change with nothing new observed: the companion's silence passing
+// HeartbeatTimeout, or CompanionGrace ending with no companion. It is zero
+// when no such moment is ahead. The ticks wake then, so a quiet tick may be
+// long and still judge these on time.
+func (w *Witness) Next() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var next time.Time
+	soonest := func(t time.Time) {
+		if t.After(w.judged) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if !w.hb.At.IsZero() {
+		// alive is now-At <= HeartbeatTimeout: silent from just after.
+		soonest(w.hb.At.Add(w.rules.HeartbeatTimeout + time.Millisecond))
+	}
+	if !w.noCompanionSince.IsZero() && w.missingDay != w.judged.Format(time.DateOnly) {
+		soonest(w.noCompanionSince.Add(w.rules.CompanionGrace))
+	}
+	return next
 }

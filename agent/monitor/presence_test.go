@@ -114,3 +114,39 @@ func TestWitnessReportsAMissingCompanionAtEachLogin(t *testing.T) {
 		t.Errorf("second login the same day without a companion: %v; want companion_missing again", alertKinds(v))
 	}
 }
+
+// Next names the moments a verdict changes with nothing new observed, so
+// the ticks can sleep until then and no longer.
+func TestWitnessNext(t *testing.T) {
+	o := monitor.Observation{Procs: 2}
+	silent := t0.Add(presenceRules.HeartbeatTimeout + time.Millisecond)
+	cases := []struct {
+		sentence string
+		beat     bool // a heartbeat at t0
+		judge    []time.Duration
+		obs      monitor.Observation
+		want     time.Time
+	}{
+		{"nothing judged, nothing heard: no moment", false, nil, o, time.Time{}},
+		{"a live companion: when its silence passes the timeout", true, []time.Duration{time.Second}, o, silent},
+		{"no companion with the child's programs running: the grace's end", false, []time.Duration{0}, o, t0.Add(presenceRules.CompanionGrace)},
+		{"the silence already judged: the grace's end, counted from it", true, []time.Duration{time.Second, time.Minute},
+			o, t0.Add(time.Minute + presenceRules.CompanionGrace)},
+		{"the grace's end already reported: nothing ahead", false, []time.Duration{0, presenceRules.CompanionGrace}, o, time.Time{}},
+		{"the child away and the heartbeat old: nothing ahead", true, []time.Duration{time.Hour}, monitor.Observation{}, time.Time{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sentence, func(t *testing.T) {
+			w := monitor.NewWitness(presenceRules)
+			if tc.beat {
+				w.Beat(monitor.Heartbeat{At: t0})
+			}
+			for _, d := range tc.judge {
+				w.Judge(t0.Add(d), tc.obs)
+			}
+			if got := w.Next(); !got.Equal(tc.want) {
+				t.Errorf("Next() = %v; want %v", got, tc.want)
+			}
+		})
+	}
+}
