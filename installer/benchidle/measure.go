@@ -28,6 +28,10 @@ type result struct {
 	stormDur     time.Duration
 	stormMachine int64
 	peak         memStatus // at the end: VmHWM is the peak since start
+	// startup is the CPU from the start to the first window (the settle:
+	// the first account listing, the first store write), kept out of the
+	// idle windows and shown on its own row.
+	startup, startupDur time.Duration
 }
 
 // idle windows: extra processes of the child, and the profile names.
@@ -55,7 +59,9 @@ func measureTogether(c *cleanup, o options, ds []daemon, child, other account, e
 	}
 	sub := &cleanup{} // these daemons' processes, ended before the next
 	defer sub.run()
+	started := make([]time.Time, len(ds))
 	for i, d := range ds {
+		started[i] = time.Now()
 		if err := d.start(sub); err != nil {
 			rs[i].err = err
 			return fail(fmt.Errorf("%s did not start", d.name()))
@@ -79,6 +85,13 @@ func measureTogether(c *cleanup, o options, ds []daemon, child, other account, e
 		return out, nil
 	}
 	time.Sleep(o.settle)
+	settled, err := sampleAll()
+	if err != nil {
+		return fail(err)
+	}
+	for i := range ds {
+		rs[i].startup, rs[i].startupDur = ticks(settled[i].cpu), settled[i].at.Sub(started[i])
+	}
 	_, base := countProcs(child.uid)
 	var stops []func()
 	defer func() {
@@ -249,6 +262,12 @@ func printTable(w io.Writer, o options, rs []*result) {
 			return fmt.Sprintf("%d / %.1f MB", wd.busy, mb(wd.end.RSS)), mb(wd.end.RSS)
 		})
 	}
+	row(fmt.Sprintf("start-up: CPU in the first %v", o.settle), func(r *result) (string, float64) {
+		if r.startupDur <= 0 {
+			return "—", -1
+		}
+		return fmt.Sprintf("%d ms (%.3f %%)", r.startup.Milliseconds(), 100*r.startup.Seconds()/r.startupDur.Seconds()), float64(r.startup)
+	})
 	row("CPU to take in 500 new processes", func(r *result) (string, float64) {
 		return fmt.Sprintf("%d ms", r.taken.Milliseconds()), float64(r.taken)
 	})
