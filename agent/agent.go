@@ -166,6 +166,12 @@ type Deps struct {
 	// Pace, when set, is told after each tick whether a child is logged in
 	// (a polling watcher, Windows', then looks more often).
 	Pace func(childPresent bool)
+	// Trim, when set, hands back memory the daemon mapped but no longer
+	// uses (Linux: the executable's code pages, platform.ReleaseImagePages).
+	// The watcher calls it after every trimEvery of a child's new
+	// processes, so a burst of them (a child starting 2,000 at once) does
+	// not keep the code pages it touched mapped.
+	Trim func()
 	// Sessions connects to logind; nil or an error means none.
 	Sessions func(ctx context.Context) (SessionSource, error)
 	Actions  enforce.Actions

@@ -391,6 +391,13 @@ func (a *Agent) reconcileWith(ctx context.Context, cheap bool) (int, error) {
 // blocked app within milliseconds of its exec. When the events stop (the
 // kernel's connector closed), the ticks poll the process table instead.
 func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error {
+	taken := 0 // a child's new processes since the last Trim
+	took := func() {
+		if taken++; taken >= trimEvery && a.deps.Trim != nil {
+			taken = 0
+			a.deps.Trim()
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -418,6 +425,7 @@ func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error 
 				if e := a.tracker.Fork(ev.PID, ev.PPID, ev.Time); e != nil {
 					a.catchUp(a.now())
 					a.onNewProcess(ctx, e)
+					took()
 				}
 			case facts.Exec:
 				e, err := a.tracker.Exec(ev.PID)
@@ -433,11 +441,17 @@ func (a *Agent) watch(ctx context.Context, events <-chan facts.ProcEvent) error 
 				if e != nil {
 					a.catchUp(a.now()) // until now, the child's processes were as before
 					a.onNewProcess(ctx, e)
+					took()
 				}
 			}
 		}
 	}
 }
+
+// trimEvery is how many of a child's new processes the watcher takes in
+// between two Deps.Trim calls (each costs about 0.1 ms and the refaults of
+// the code in use, against 0.2 ms to take in one process).
+const trimEvery = 512
 
 // onUnreadable decides about a child's new process that could not be read:
 // while the child may not use the PC (blocked, or logged out for the day)

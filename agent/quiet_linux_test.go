@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,5 +72,45 @@ func TestAgentQuietTicks(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, tc.run)
+	}
+}
+
+// A burst of a child's new processes has the daemon hand back the memory
+// it no longer uses (Deps.Trim) along the way, once per 512 taken in;
+// others' processes and a few of the child's do not.
+func TestAgentTrimsAfterABurst(t *testing.T) {
+	w := newWorld(t)
+	var trims atomic.Int64
+	deps := w.deps()
+	deps.Trim = func() { trims.Add(1) }
+	c, _ := w.startWith(deps)
+	setUp(t, c)
+	if err := c.SetPolicy(ctxT(t), policy(t, fmt.Sprintf(`{"version":1,"children":[{"name":"An","birthYear":%d,"accounts":["kid"],
+	"allowed":{"daily":["00:00-24:00"]}}]}`, time.Now().Year()-11))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		uid       uint32
+		n         int
+		wantTrims int64
+	}{
+		{"others' processes", 0, 600, 0},
+		{"a few of the child's", w.kid, 100, 0},
+		{"a burst of the child's", w.kid, 1100, 2}, // 1,200 of theirs in all
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := trims.Load()
+			for range tc.n {
+				w.os.Exec(platform.Process{UID: tc.uid, Exe: "/usr/bin/sleep"})
+			}
+			if tc.uid == w.kid && !eventually(10*time.Second, func() bool { return trims.Load()-before >= tc.wantTrims }) {
+				t.Fatalf("%d trims after %d of the child's processes; want %d", trims.Load()-before, tc.n, tc.wantTrims)
+			}
+			time.Sleep(200 * time.Millisecond)
+			if got := trims.Load() - before; got != tc.wantTrims {
+				t.Errorf("%d trims; want %d", got, tc.wantTrims)
+			}
+		})
 	}
 }

@@ -42,6 +42,7 @@ func systemDeps(log *slog.Logger) (agent.Deps, error) {
 		WatchAccounts:  accounts.Set,
 		EventsInKernel: accounts.InKernel,
 		Pace:           platform.SetWatchPace,
+		Trim:           func() { _, _ = platform.ReleaseImagePages() },
 		Sessions: func(ctx context.Context) (agent.SessionSource, error) {
 			return openSessions(ctx, host)
 		},
