@@ -55,12 +55,12 @@ type Config struct {
 	// heartbeat, a child's process) first counts the time until then as it
 	// was (catchUp).
 	QuietTick time.Duration
-	// FlushEvery is how often usage is saved (10 s): in the checkpoint
+	// FlushEvery is how often usage is saved (5 s): in the checkpoint
 	// beside the database (one pwrite; its running intervals reach to the
 	// next one, so a kill -9 loses nothing and may count up to FlushEvery
 	// of the downtime), and in the database itself every StoreEvery.
 	FlushEvery time.Duration
-	// StoreEvery is how often usage is written to the database (12
+	// StoreEvery is how often usage is written to the database (24
 	// FlushEvery, 2 min): the checkpoint holds it meanwhile, and whatever
 	// reads usage from the database (a report, a hub's rollup, a stop)
 	// writes it first.
@@ -108,10 +108,10 @@ func (c *Config) defaults() {
 		c.QuietTick = 10 * c.Tick
 	}
 	if c.FlushEvery <= 0 {
-		c.FlushEvery = 10 * time.Second
+		c.FlushEvery = 5 * time.Second
 	}
 	if c.StoreEvery <= 0 {
-		c.StoreEvery = 12 * c.FlushEvery
+		c.StoreEvery = 24 * c.FlushEvery
 	}
 	if c.ReconcileEvery <= 0 {
 		c.ReconcileEvery = 15 * time.Second
