@@ -264,3 +264,43 @@ func TestRunAsUser(t *testing.T) {
 		t.Error("RunAsUser(unknown uid) = nil error")
 	}
 }
+
+// A fork-hopper never runs a new program: it forks and the parent exits at
+// once, so its pid changes every millisecond and a scan of /proc lists pids
+// that are gone by the time they are read. KillUser must still end it.
+func TestKillUserEndsAForkHopper(t *testing.T) {
+	u := newTestUser(t)
+	tests := []struct {
+		name  string
+		grace time.Duration
+	}{
+		{"no grace", 0},
+		{"a grace the hopper ignores", 100 * time.Millisecond},
+		{"again, no grace", 0},
+		{"again, with grace", 100 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := ostest.StartHopper(t, u.uid, u.gid, time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
+			if h.Beats() < 10 {
+				t.Fatalf("the hopper ran %d generations in 100 ms; it does not hop", h.Beats())
+			}
+			start := time.Now()
+			killed, err := KillUser(context.Background(), u.uid, tc.grace)
+			if err != nil {
+				t.Fatalf("KillUser: %v", err)
+			}
+			if killed < 1 {
+				t.Errorf("KillUser reported %d processes killed; want at least 1", killed)
+			}
+			select {
+			case <-h.Gone():
+				t.Logf("after %d generations, nothing of the hopper left %v after KillUser began",
+					h.Beats(), h.GoneAt().Sub(start).Round(time.Millisecond))
+			case <-time.After(time.Second):
+				t.Errorf("the fork-hopper survived KillUser: %d generations and counting", h.Beats())
+			}
+		})
+	}
+}

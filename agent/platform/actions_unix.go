@@ -45,9 +45,11 @@ func Terminate(ctx context.Context, pid int, grace time.Duration) error {
 }
 
 // KillUser sends SIGTERM to every process of the (real) uid, waits up to
-// grace, then SIGKILLs what remains, rescanning until none is left so that
-// processes forked meanwhile are caught too. It returns how many distinct
-// processes it signalled. It refuses uid 0 and never signals the caller.
+// grace, then SIGKILLs what remains: on Linux first in one pass of the
+// kernel (see signalUID), then each process found, rescanning until none is
+// left so that processes forked meanwhile are caught too. It returns how
+// many distinct processes it signalled (at least one when only the
+// one-pass kill found any). It refuses uid 0 and never signals the caller.
 func KillUser(ctx context.Context, uid uint32, grace time.Duration) (killed int, err error) {
 	if uid == 0 {
 		return 0, errors.New("platform: kill user 0: refusing to kill root's processes")
@@ -96,10 +98,31 @@ func KillUser(ctx context.Context, uid uint32, grace time.Duration) (killed int,
 		}
 		signalAll(pids, syscall.SIGTERM, true) // newcomers get theirs too
 	}
+	// SIGKILL, first in one pass of the kernel where it can (Linux): that
+	// also ends what no scan sees, like a process that forks and exits
+	// every millisecond. Then, and where that is not possible, each process
+	// found, until none is left.
 	deadline = time.Now().Add(killWait)
-	for len(pids) > 0 {
-		signalAll(pids, syscall.SIGKILL, false)
-		if time.Now().After(deadline) {
+	byUID, unseen := true, false
+	for first := true; first || len(pids) > 0; first = false {
+		if byUID {
+			hit, err := signalUID(ctx, uid, syscall.SIGKILL)
+			if err != nil {
+				byUID = false
+				if !errors.Is(err, errors.ErrUnsupported) {
+					slog.Debug("platform: kill user: no one-pass kill; killing each process", "uid", uid, "err", err)
+				}
+			} else {
+				unseen = unseen || (hit && len(pids) == 0 && len(seen) == 0)
+				for _, pid := range pids {
+					seen[pid] = true
+				}
+			}
+		}
+		if !byUID {
+			signalAll(pids, syscall.SIGKILL, false)
+		}
+		if len(pids) > 0 && time.Now().After(deadline) {
 			return len(seen), fmt.Errorf("platform: kill user %d: %d processes survive SIGKILL (%v)", uid, len(pids), pids)
 		}
 		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
@@ -109,8 +132,12 @@ func KillUser(ctx context.Context, uid uint32, grace time.Duration) (killed int,
 			return len(seen), fmt.Errorf("platform: kill user %d: %w", uid, err)
 		}
 	}
-	slog.Debug("killed user processes", "uid", uid, "count", len(seen))
-	return len(seen), nil
+	killed = len(seen)
+	if unseen && killed == 0 {
+		killed = 1 // the one-pass kill hit at least one process no scan saw
+	}
+	slog.Debug("killed user processes", "uid", uid, "count", killed)
+	return killed, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
