@@ -12,13 +12,18 @@ import (
 	"github.com/kardianos/service"
 )
 
-// Logger is a text logger to w at level (debug, info, warn or error).
+// Logger is a text logger to w at level (debug, info, warn or error). It
+// also becomes slog's default, so that what packages log through the
+// default (the platform adapters) comes in the same form and at the same
+// level, not as the standard log package's lines.
 func Logger(level string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	slog.SetDefault(log)
+	return log, nil
 }
 
 // Control runs uninstall, start, stop or status on s; what names it in
