@@ -108,7 +108,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(BUILD)/bench.txt
 	@$(MAKE) --no-print-directory bench-idle
 
-## bench-idle: the whole daemon idle, beside Timekpr-nExT, on a real logind session of a throwaway child (Linux, root; about 20 min; BENCH_WINDOW=20s for a quick run)
+## bench-idle: the whole daemon idle, beside Timekpr-nExT, on a real logind session of a throwaway child, then under an exec storm and a two-core build of another account (Linux, root; about 25 min; BENCH_WINDOW=20s for a quick run)
 bench-idle:
 	@if [ "$$(uname -s)" != Linux ] || [ "$$(id -u)" != 0 ]; then echo "==> bench-idle: skipped (Linux and root only: it makes accounts, a bus and a logind session)"; exit 0; fi; \
 	mkdir -p $(BUILD); echo "==> bench-idle (windows of $${BENCH_WINDOW:-2m})"; \

@@ -8,8 +8,9 @@
 // then each daemon in turn (kidtimed built from this checkout, then
 // Timekpr-nExT), and measures windows in which nothing happens: at the
 // machine's usual process count, with 500 and 2,000 more sleeping processes
-// of the child, the CPU to take in 500 new processes, and a storm of short
-// processes from another account. It prints one table and the top of
+// of the child, the CPU to take in 500 new processes, a storm of short
+// processes from another account, and a two-core build (repeated C
+// compiles) by that account. It prints one table and the top of
 // kidtimed's CPU and allocation profiles. Everything it made goes at the end,
 // on a failure or on Ctrl-C.
 package main
@@ -33,6 +34,7 @@ import (
 type options struct {
 	window, settle time.Duration
 	storm          int
+	build          time.Duration
 	only           string
 	baseline       string
 	keepTmp        bool
@@ -57,6 +59,7 @@ func main() {
 	// idle windows measure the steady state.
 	flag.DurationVar(&o.settle, "settle", 150*time.Second, "wait after a daemon starts, before the first window (its CPU is the start-up row)")
 	flag.IntVar(&o.storm, "storm", 10000, "short processes of another account in the exec storm")
+	flag.DurationVar(&o.build, "build", 60*time.Second, "length of another account's two-core build (0: none)")
 	flag.StringVar(&o.only, "only", os.Getenv("BENCH_ONLY"), "kidtimed or timekpr: measure one daemon only ($BENCH_ONLY)")
 	flag.BoolVar(&o.keepTmp, "keep", false, "keep the temporary folder (logs, profiles)")
 	flag.StringVar(&o.baseline, "baseline", os.Getenv("BENCH_BASELINE"), "a checkout of kidtime whose kidtimed runs beside this one, in the same windows ($BENCH_BASELINE)")

@@ -27,7 +27,12 @@ type result struct {
 	before       window
 	stormDur     time.Duration
 	stormMachine int64
-	peak         memStatus // at the end: VmHWM is the peak since start
+	// a two-core build of another account: the daemon's CPU during it, its
+	// length, the compiles done and the machine's execs meanwhile
+	build         window
+	buildCompiles int
+	buildErr      error
+	peak          memStatus // at the end: VmHWM is the peak since start
 	// startup is the CPU from the start to the first window (the settle:
 	// the first account listing, the first store write), kept out of the
 	// idle windows and shown on its own row.
@@ -191,6 +196,29 @@ func measureTogether(c *cleanup, o options, ds []daemon, child, other account, e
 		r.stormMachine = ec.n() - e1 - int64(o.storm)
 		r.peak = b[i].mem
 	}
+	if o.build > 0 {
+		// A two-core build of the same account: long compiles, a few execs
+		// each, the machine's load at 2.
+		phase()
+		say("%s: a two-core build of %s, %v", label, other.name, o.build)
+		c0, err := sampleAll()
+		if err != nil {
+			return fail(err)
+		}
+		e2 := ec.n()
+		n, berr := otherBuild(other, o.build)
+		c1, err := sampleAll()
+		if err != nil {
+			return fail(err)
+		}
+		for i := range ds {
+			r := rs[i]
+			r.build = between(c0[i], c1[i])
+			r.build.execs = ec.n() - e2
+			r.buildCompiles, r.buildErr = n, berr
+			r.peak = c1[i].mem
+		}
+	}
 	for i, d := range ds {
 		d.phase()
 		if err := d.stop(); err != nil {
@@ -295,6 +323,21 @@ func printTable(w io.Writer, o options, rs []*result) {
 		// 12× between two runs that both rounded to 0 /s).
 		return fmt.Sprintf("%.1f /s (%.1f /s before)", v, float64(r.before.execs)/r.before.dur.Seconds()), -1
 	})
+	row("2-core build of another account, % of core", func(r *result) (string, float64) {
+		switch {
+		case r.buildErr != nil:
+			return "— (" + r.buildErr.Error() + ")", -1
+		case r.build.dur <= 0:
+			return "—", -1
+		}
+		return fmt.Sprintf("%.3f %% (%.0f execs/s)", r.build.pct(), float64(r.build.execs)/r.build.dur.Seconds()), r.build.pct()
+	})
+	row("  the same by schedstat, compiles", func(r *result) (string, float64) {
+		if r.buildErr != nil || r.build.dur <= 0 {
+			return "—", -1
+		}
+		return fmt.Sprintf("%.4f %%, %d compiles", r.build.runPct(), r.buildCompiles), r.build.runPct()
+	})
 	row("VmHWM (peak RSS since start)", func(r *result) (string, float64) {
 		return fmt.Sprintf("%.1f MB", mb(r.peak.HWM)), mb(r.peak.HWM)
 	})
@@ -333,7 +376,7 @@ func mb(b uint64) float64 { return float64(b) / (1 << 20) }
 // printProfiles prints the top 15 of kidtimed's CPU profile of each window
 // and of its allocations over the run.
 func printProfiles(w io.Writer, bin, dir string) {
-	names := []string{"start-up", "idle +0", "taking in 500 processes", "idle +500", "taking in 1,500 processes", "idle +2000", "exec storm"}
+	names := []string{"start-up", "idle +0", "taking in 500 processes", "idle +500", "taking in 1,500 processes", "idle +2000", "exec storm", "another account's build"}
 	cpus, _ := filepath.Glob(filepath.Join(dir, "cpu-*.pprof"))
 	sort.Strings(cpus)
 	for i, p := range cpus {
