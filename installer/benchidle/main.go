@@ -59,12 +59,18 @@ func main() {
 	// idle windows measure the steady state.
 	flag.DurationVar(&o.settle, "settle", 150*time.Second, "wait after a daemon starts, before the first window (its CPU is the start-up row)")
 	flag.IntVar(&o.storm, "storm", 10000, "short processes of another account in the exec storm")
-	flag.DurationVar(&o.build, "build", 60*time.Second, "length of another account's two-core build (0: none)")
+	// As long as an idle window: the daemon's work every 2 min (the
+	// database write, the runtime's forced GC, the safety-net scan) falls
+	// once into each, where a shorter window holds it twice as often or not.
+	flag.DurationVar(&o.build, "build", -1, "length of another account's two-core build (default: the idle window's; 0: none)")
 	flag.StringVar(&o.only, "only", os.Getenv("BENCH_ONLY"), "kidtimed or timekpr: measure one daemon only ($BENCH_ONLY)")
 	flag.BoolVar(&o.keepTmp, "keep", false, "keep the temporary folder (logs, profiles)")
 	flag.StringVar(&o.baseline, "baseline", os.Getenv("BENCH_BASELINE"), "a checkout of kidtime whose kidtimed runs beside this one, in the same windows ($BENCH_BASELINE)")
 	flag.BoolVar(&o.profiles, "profiles", os.Getenv("BENCH_PROFILES") != "0", "profile kidtimed (CPU and heap; the profiler's own memory then counts in VmHWM) ($BENCH_PROFILES=0: off)")
 	flag.Parse()
+	if o.build < 0 {
+		o.build = o.window
+	}
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "bench-idle: needs root (it makes accounts, a logind session, and reads other processes)")
 		os.Exit(2)
