@@ -281,10 +281,13 @@ func TestKillUserEndsAForkHopper(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := ostest.StartHopper(t, u.uid, u.gid, time.Millisecond)
-			time.Sleep(100 * time.Millisecond)
-			if h.Beats() < 10 {
-				t.Fatalf("the hopper ran %d generations in 100 ms; it does not hop", h.Beats())
+			h := ostest.StartHopper(t, u.uid, u.gid, 0) // forks again at once
+			// A few generations at least, so that it has hopped (on a busy
+			// machine a generation may take 20 ms).
+			for deadline := time.Now().Add(3 * time.Second); h.Beats() < 5; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the hopper ran %d generations in 3 s; it does not hop", h.Beats())
+				}
 			}
 			start := time.Now()
 			killed, err := KillUser(context.Background(), u.uid, tc.grace)

@@ -105,7 +105,12 @@ func KillUser(ctx context.Context, uid uint32, grace time.Duration) (killed int,
 	deadline = time.Now().Add(killWait)
 	byUID, unseen := true, false
 	for first := true; first || len(pids) > 0; first = false {
-		if byUID {
+		// The one-pass kill again only when the scan shows processes not
+		// signalled yet (a process that merely takes time to die, in
+		// uninterruptible sleep, needs no new helper every 5 ms); in the
+		// other rounds, each process found gets its SIGKILL directly.
+		helped := false
+		if byUID && (first || anyNew(pids, seen)) {
 			hit, err := signalUID(ctx, uid, syscall.SIGKILL)
 			if err != nil {
 				byUID = false
@@ -113,13 +118,14 @@ func KillUser(ctx context.Context, uid uint32, grace time.Duration) (killed int,
 					slog.Debug("platform: kill user: no one-pass kill; killing each process", "uid", uid, "err", err)
 				}
 			} else {
+				helped = true
 				unseen = unseen || (hit && len(pids) == 0 && len(seen) == 0)
 				for _, pid := range pids {
 					seen[pid] = true
 				}
 			}
 		}
-		if !byUID {
+		if !helped {
 			signalAll(pids, syscall.SIGKILL, false)
 		}
 		if len(pids) > 0 && time.Now().After(deadline) {
@@ -138,6 +144,16 @@ func KillUser(ctx context.Context, uid uint32, grace time.Duration) (killed int,
 	}
 	slog.Debug("killed user processes", "uid", uid, "count", killed)
 	return killed, nil
+}
+
+// anyNew reports whether pids holds one not in seen.
+func anyNew(pids []int, seen map[int]bool) bool {
+	for _, pid := range pids {
+		if !seen[pid] {
+			return true
+		}
+	}
+	return false
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
