@@ -32,7 +32,10 @@ func signalUID(ctx context.Context, uid uint32, sig syscall.Signal) (bool, error
 	}
 	ctx, cancel := context.WithTimeout(ctx, signalUIDWait)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", fmt.Sprintf("kill -%d -1", int(sig)))
+	// The helper ignores SIGTERM and SIGHUP: it runs as the child, and the
+	// daemon's watcher may take it for a program the child started after
+	// the logout, which it ends with SIGTERM first.
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", fmt.Sprintf(`trap "" TERM HUP; kill -%d -1`, int(sig)))
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{
