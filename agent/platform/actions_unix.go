@@ -45,8 +45,9 @@ func Terminate(ctx context.Context, pid int, grace time.Duration) error {
 }
 
 // KillUser sends SIGTERM to every process of the (real) uid, waits up to
-// grace, then SIGKILLs what remains: on Linux first in one pass of the
-// kernel (see signalUID), then each process found, rescanning until none is
+// grace, then SIGKILLs what remains: first in one pass of the kernel (see
+// signalUID; run on Linux only, built for the other Unixes), then each
+// process found, rescanning until none is
 // left so that processes forked meanwhile are caught too. It returns how
 // many distinct processes it signalled (at least one when only the
 // one-pass kill found any). It refuses uid 0 and never signals the caller.
@@ -98,8 +99,8 @@ func KillUser(ctx context.Context, uid uint32, grace time.Duration) (killed int,
 		}
 		signalAll(pids, syscall.SIGTERM, true) // newcomers get theirs too
 	}
-	// SIGKILL, first in one pass of the kernel where it can (Linux): that
-	// also ends what no scan sees, like a process that forks and exits
+	// SIGKILL, first in one pass of the kernel where the helper can run (as
+	// root): that also ends what no scan sees, like a process that forks and exits
 	// every millisecond. Then, and where that is not possible, each process
 	// found, until none is left.
 	deadline = time.Now().Add(killWait)
